@@ -1,0 +1,32 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, arrows pointing down only:
+//   swdbg (CLI) → Commands → Engine → Symbols / Arch / Targets → C shims
+let package = Package(
+    name: "swdbg",
+    products: [
+        .executable(name: "swdbg", targets: ["swdbg"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "CSystem"),
+        .target(name: "CLineEdit", linkerSettings: [.linkedLibrary("edit")]),
+        .systemLibrary(name: "CDwarf", path: "Sources/CDwarf"),
+        .systemLibrary(name: "CZydis", path: "Sources/CZydis"),
+        .target(name: "Arch", dependencies: ["CZydis"]),
+        .target(name: "Symbols", dependencies: ["CDwarf", "Arch"]),
+        .target(name: "Targets", dependencies: ["CSystem", "Arch"]),
+        .target(name: "Engine", dependencies: ["Symbols", "Arch", "Targets"]),
+        .target(name: "Commands", dependencies: ["Engine"]),
+        .executableTarget(name: "swdbg", dependencies: [
+            "Commands", "CLineEdit", "CSystem",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "CommandsTests", dependencies: ["Commands", "Arch"]),
+        .testTarget(name: "SwdbgTests", dependencies: ["swdbg"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

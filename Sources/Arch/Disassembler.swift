@@ -1,0 +1,452 @@
+import CZydis
+
+/// How an instruction transfers control; the engine's stepping (p, pc, pt, gu, wt) needs this.
+public enum ControlFlow: Sendable, Equatable {
+    case none, call, ret, jump, conditionalJump, syscall, interrupt
+}
+
+/// One decoded instruction, with its operands already rendered in WinDbg's MASM style.
+public struct Instruction: Sendable {
+    public let address: UInt64
+    public let length: Int
+    public let bytes: [UInt8]
+    /// As WinDbg prints it, lower case, prefixes included: "mov", "call", "rep movs".
+    public let mnemonic: String
+    /// MASM operands without symbols, no blank after commas: "qword ptr [rbp-8],rax".
+    public let operands: String
+    public let flow: ControlFlow
+    /// Absolute target of a direct call/jmp/jcc; nil for indirect transfers.
+    public let branchTarget: UInt64?
+    /// rep/repe/repne string instructions, which `p` steps over as a whole.
+    public let hasRepPrefix: Bool
+    /// The operands split where an address may be replaced by a symbol when formatting.
+    fileprivate let operandPieces: [OperandPiece]
+}
+
+/// Part of an operand list: fixed text, or a number that `format` may symbolize.
+private enum OperandPiece: Sendable {
+    case text(String)
+    /// A code or data address (branch target, rip-relative or absolute memory):
+    /// "libc!puts (00007fff`f7e50e50)" or "00007fff`f7e50e50".
+    case address(UInt64)
+    /// An immediate that may be an address: "offset libc!environ (…)" or "402010h".
+    case offset(UInt64)
+
+    func render(symbolize: (UInt64) -> String?) -> String {
+        switch self {
+        case .text(let text):
+            return text
+        case .address(let value):
+            guard let name = symbolize(value) else { return formatAddress(value) }
+            return "\(name) (\(formatAddress(value)))"
+        case .offset(let value):
+            guard let name = symbolize(value) else { return masmHex(value) }
+            return "offset \(name) (\(formatAddress(value)))"
+        }
+    }
+}
+
+/// Decodes and formats x86-64 machine code with Zydis.
+public struct Disassembler: Sendable {
+    public init() {}
+
+    /// Decodes one instruction from `bytes` that start at `address`; nil when the bytes are not a valid instruction.
+    public func decode(_ bytes: [UInt8], at address: UInt64) -> Instruction? {
+        guard let decoded = DecodedInstruction(bytes, at: address) else { return nil }
+        let length = Int(decoded.instruction.length)
+        let pieces = OperandRenderer(decoded).pieces()
+        return Instruction(
+            address: address,
+            length: length,
+            bytes: Array(bytes.prefix(length)),
+            mnemonic: MnemonicRenderer(decoded).text(),
+            operands: pieces.map { $0.render(symbolize: { _ in nil }) }.joined(),
+            flow: decoded.flow,
+            branchTarget: decoded.branchTarget,
+            hasRepPrefix: decoded.hasRepPrefix,
+            operandPieces: pieces
+        )
+    }
+
+    /// WinDbg's line: "00007fff`f7e50e50 4883ec28        sub     rsp,28h".
+    /// `symbolize` turns an address into "libc!puts" or "libc!puts+0x10"; named addresses print as
+    /// "libc!puts (00007fff`f7e50e50)", unnamed ones as "00007fff`f7e50e50". It is asked about every
+    /// address the instruction names: branch targets, rip-relative and absolute memory, and the 32/64-bit
+    /// immediates of mov/push (printed "offset libc!environ (…)" when named), so it must return nil for
+    /// values outside any module.
+    public func format(_ instruction: Instruction, symbolize: (UInt64) -> String?) -> String {
+        let hex = instruction.bytes.map(hexByte).joined()
+        let operands = instruction.operandPieces.map { $0.render(symbolize: symbolize) }.joined()
+        let line = formatAddress(instruction.address) + " "
+            + padded(hex, to: 15) + " "
+            + padded(instruction.mnemonic, to: 7) + " "
+            + operands
+        return String(line.reversed().drop(while: { $0 == " " }).reversed())
+    }
+}
+
+/// "00007fff`f7e50e50": a 64-bit address as WinDbg prints it.
+public func formatAddress(_ value: UInt64) -> String {
+    hex(value >> 32, digits: 8) + "`" + hex(value & 0xffff_ffff, digits: 8)
+}
+
+/// A number as the MASM syntax of WinDbg prints it: "8", "28h", "0FFFFFFF0h".
+private func masmHex(_ value: UInt64) -> String {
+    if value < 10 { return String(value) }
+    let digits = String(value, radix: 16, uppercase: true)
+    return (digits.first!.isLetter ? "0" : "") + digits + "h"
+}
+
+private func hex(_ value: UInt64, digits: Int) -> String {
+    let text = String(value, radix: 16)
+    return String(repeating: "0", count: max(0, digits - text.count)) + text
+}
+
+private func hexByte(_ byte: UInt8) -> String {
+    hex(UInt64(byte), digits: 2)
+}
+
+private func padded(_ text: String, to width: Int) -> String {
+    text + String(repeating: " ", count: max(0, width - text.count))
+}
+
+private func cString(_ pointer: UnsafePointer<CChar>?) -> String {
+    pointer.map { String(cString: $0) } ?? "?"
+}
+
+/// Segment-override prefix bytes.
+private let segmentPrefixes: [UInt8: ZydisRegister] = [
+    0x2e: ZYDIS_REGISTER_CS, 0x36: ZYDIS_REGISTER_SS, 0x3e: ZYDIS_REGISTER_DS,
+    0x26: ZYDIS_REGISTER_ES, 0x64: ZYDIS_REGISTER_FS, 0x65: ZYDIS_REGISTER_GS,
+]
+
+/// A Zydis decoding result with the facts the engine needs derived from it.
+private struct DecodedInstruction {
+    var instruction = ZydisDecodedInstruction()
+    var operands = [ZydisDecodedOperand](repeating: ZydisDecodedOperand(), count: Int(ZYDIS_MAX_OPERAND_COUNT))
+    let address: UInt64
+    /// The legacy and REX prefix bytes.
+    private(set) var prefixBytes: [UInt8] = []
+
+    init?(_ bytes: [UInt8], at address: UInt64) {
+        self.address = address
+        var decoder = ZydisDecoder()
+        guard !bytes.isEmpty,
+              succeeded(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) else {
+            return nil
+        }
+        let status = bytes.withUnsafeBytes { buffer in
+            ZydisDecoderDecodeFull(&decoder, buffer.baseAddress, buffer.count, &instruction, &operands)
+        }
+        guard succeeded(status) else { return nil }
+        prefixBytes = Array(bytes.prefix(Int(instruction.raw.prefix_count)))
+    }
+
+    /// The segment named by the last segment-override prefix, which WinDbg shows ("cs:[rax+rax]") even
+    /// where 64-bit mode ignores it and Zydis therefore drops it. A 3E byte before an indirect branch is
+    /// CET's notrack marker, not a segment.
+    var segmentOverride: ZydisRegister? {
+        let notrack = instruction.attributes & ZYDIS_ATTRIB_HAS_NOTRACK != 0
+        return prefixBytes.reversed().lazy
+            .filter { !(notrack && $0 == 0x3e) }
+            .compactMap { segmentPrefixes[$0] }
+            .first
+    }
+
+    /// movs/stos/lods/scas/cmps and ins/outs, the instructions a rep prefix repeats.
+    var isString: Bool {
+        instruction.meta.category == ZYDIS_CATEGORY_STRINGOP || instruction.meta.category == ZYDIS_CATEGORY_IOSTRINGOP
+    }
+
+    /// `66 90`, which Zydis calls an operand-less nop and WinDbg "xchg ax,ax".
+    var isXchgAxAx: Bool {
+        instruction.mnemonic == ZYDIS_MNEMONIC_NOP && instruction.operand_count_visible == 0
+            && instruction.operand_width == 16
+    }
+
+    var hasRepPrefix: Bool {
+        isString && instruction.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE) != 0
+    }
+
+    var flow: ControlFlow {
+        switch instruction.mnemonic {
+        case ZYDIS_MNEMONIC_CALL:
+            return .call
+        case ZYDIS_MNEMONIC_RET, ZYDIS_MNEMONIC_IRET, ZYDIS_MNEMONIC_IRETD, ZYDIS_MNEMONIC_IRETQ:
+            return .ret
+        case ZYDIS_MNEMONIC_JMP:
+            return .jump
+        case ZYDIS_MNEMONIC_SYSCALL, ZYDIS_MNEMONIC_SYSENTER:
+            return .syscall
+        case ZYDIS_MNEMONIC_INT, ZYDIS_MNEMONIC_INT1, ZYDIS_MNEMONIC_INT3, ZYDIS_MNEMONIC_INTO:
+            return .interrupt
+        default:
+            return instruction.meta.category == ZYDIS_CATEGORY_COND_BR ? .conditionalJump : .none
+        }
+    }
+
+    /// The target of a relative call/jmp/jcc/loop, the only branches whose target the bytes fix.
+    var branchTarget: UInt64? {
+        guard flow == .call || flow == .jump || flow == .conditionalJump else { return nil }
+        for index in visibleOperandIndices
+        where operands[index].type == ZYDIS_OPERAND_TYPE_IMMEDIATE && operands[index].imm.is_relative != 0 {
+            return absoluteAddress(of: index)
+        }
+        return nil
+    }
+
+    var visibleOperandIndices: Range<Int> { 0..<Int(instruction.operand_count_visible) }
+
+    /// Resolves a relative immediate or a rip-relative memory operand.
+    func absoluteAddress(of index: Int) -> UInt64? {
+        var instruction = instruction
+        var operand = operands[index]
+        var result: UInt64 = 0
+        guard succeeded(ZydisCalcAbsoluteAddress(&instruction, &operand, address, &result)) else { return nil }
+        return result
+    }
+}
+
+/// Zydis statuses carry an error flag in the high bit (`ZYAN_SUCCESS` is a macro Swift cannot import).
+private func succeeded(_ status: ZyanStatus) -> Bool {
+    status & 0x8000_0000 == 0
+}
+
+/// Spells a mnemonic the way the Microsoft disassembler does, which differs from Zydis in
+/// condition-code names ("je" for "jz"), string instructions ("movs" for "movsb") and prefixes.
+private struct MnemonicRenderer {
+    let decoded: DecodedInstruction
+
+    init(_ decoded: DecodedInstruction) {
+        self.decoded = decoded
+    }
+
+    private var instruction: ZydisDecodedInstruction { decoded.instruction }
+
+    func text() -> String {
+        prefixes().map { $0 + " " }.joined() + baseMnemonic()
+    }
+
+    private func prefixes() -> [String] {
+        let attributes = instruction.attributes
+        var result: [String] = []
+        if attributes & ZYDIS_ATTRIB_HAS_LOCK != 0 { result.append("lock") }
+        if decoded.isString {
+            if attributes & ZYDIS_ATTRIB_HAS_REP != 0 { result.append("rep") }
+            if attributes & ZYDIS_ATTRIB_HAS_REPE != 0 { result.append("repe") }
+            if attributes & ZYDIS_ATTRIB_HAS_REPNE != 0 { result.append("repne") }
+        }
+        if attributes & ZYDIS_ATTRIB_HAS_BND != 0 { result.append("bnd") }
+        return result
+    }
+
+    private func baseMnemonic() -> String {
+        if instruction.mnemonic == ZYDIS_MNEMONIC_INT3 { return "int" }
+        if decoded.isXchgAxAx { return "xchg" }
+        let name = cString(ZydisMnemonicGetString(instruction.mnemonic))
+        if decoded.isString { return String(name.dropLast()) }
+        for stem in ["j", "set", "cmov"] where name.hasPrefix(stem) {
+            if let condition = Self.conditionNames[String(name.dropFirst(stem.count))] {
+                return stem + condition
+            }
+        }
+        return name
+    }
+
+    /// Zydis condition suffixes that Microsoft spells differently.
+    private static let conditionNames = ["z": "e", "nz": "ne", "nb": "ae", "nbe": "a", "nl": "ge", "nle": "g"]
+}
+
+/// Renders the operand list in WinDbg's MASM flavour.
+private struct OperandRenderer {
+    let decoded: DecodedInstruction
+
+    init(_ decoded: DecodedInstruction) {
+        self.decoded = decoded
+    }
+
+    private var instruction: ZydisDecodedInstruction { decoded.instruction }
+
+    func pieces() -> [OperandPiece] {
+        if let implicit = implicitOperands() { return [.text(implicit)] }
+        var result: [OperandPiece] = []
+        for index in shownOperandIndices() {
+            let operand = decoded.operands[index]
+            if operand.encoding == ZYDIS_OPERAND_ENCODING_MASK {
+                result.append(.text(maskDecorator(operand)))
+                continue
+            }
+            // Zydis lists the ModRM reg of a multi-byte nop ("nop dword ptr [rax],eax"); WinDbg omits it.
+            if instruction.mnemonic == ZYDIS_MNEMONIC_NOP && !result.isEmpty { break }
+            if !result.isEmpty { result.append(.text(",")) }
+            result += render(operandAt: index)
+        }
+        if let rounding = roundingDecorator() { result.append(.text(",\(rounding)")) }
+        return result
+    }
+
+    /// Instructions whose operands WinDbg spells out although Zydis leaves them implicit.
+    private func implicitOperands() -> String? {
+        if instruction.mnemonic == ZYDIS_MNEMONIC_INT3 { return "3" }
+        if decoded.isXchgAxAx { return "ax,ax" }
+        return nil
+    }
+
+    /// Visible operands; for string instructions the memory operands (and the port of ins/outs),
+    /// which WinDbg shows ("movs byte ptr [rdi],byte ptr [rsi]") while Zydis hides them.
+    private func shownOperandIndices() -> [Int] {
+        guard decoded.isString else { return Array(decoded.visibleOperandIndices) }
+        return (0..<Int(instruction.operand_count)).filter { index in
+            let operand = decoded.operands[index]
+            return operand.type == ZYDIS_OPERAND_TYPE_MEMORY
+                || (operand.type == ZYDIS_OPERAND_TYPE_REGISTER && operand.reg.value == ZYDIS_REGISTER_DX)
+        }
+    }
+
+    private func render(operandAt index: Int) -> [OperandPiece] {
+        let operand = decoded.operands[index]
+        switch operand.type {
+        case ZYDIS_OPERAND_TYPE_REGISTER:
+            return [.text(registerName(operand.reg.value))]
+        case ZYDIS_OPERAND_TYPE_MEMORY:
+            return memory(operandAt: index)
+        case ZYDIS_OPERAND_TYPE_POINTER:
+            return [.text(masmHex(UInt64(operand.ptr.segment)) + ":" + masmHex(UInt64(operand.ptr.offset)))]
+        case ZYDIS_OPERAND_TYPE_IMMEDIATE:
+            return [immediate(operandAt: index)]
+        default:
+            return []
+        }
+    }
+
+    private func immediate(operandAt index: Int) -> OperandPiece {
+        let operand = decoded.operands[index]
+        if operand.imm.is_relative != 0, let target = decoded.absoluteAddress(of: index) {
+            return .address(target)
+        }
+        // Zydis sign-extends signed immediates to 64 bits; WinDbg shows them at the operation's width.
+        let width = UInt64(operand.imm.is_signed != 0 ? instruction.operand_width : UInt8(operand.size))
+        let value = width >= 64 ? operand.imm.value.u : operand.imm.value.u & ((1 << width) - 1)
+        let mayBeAddress = width >= 32
+            && (instruction.mnemonic == ZYDIS_MNEMONIC_MOV || instruction.mnemonic == ZYDIS_MNEMONIC_PUSH)
+        return mayBeAddress ? .offset(value) : .text(masmHex(value))
+    }
+
+    private func memory(operandAt index: Int) -> [OperandPiece] {
+        let operand = decoded.operands[index]
+        let memory = operand.mem
+        var prefix = ""
+        if memory.type == ZYDIS_MEMOP_TYPE_MEM || memory.type == ZYDIS_MEMOP_TYPE_VSIB,
+           let keyword = sizeKeyword(operand) {
+            prefix += keyword + " ptr "
+        }
+        let segment = overriddenSegment(memory)
+        if let segment { prefix += registerName(segment) + ":" }
+        let address: [OperandPiece]
+        if memory.base == ZYDIS_REGISTER_RIP || memory.base == ZYDIS_REGISTER_EIP {
+            address = decoded.absoluteAddress(of: index).map { [.address($0)] } ?? [.text(addressExpression(memory))]
+        } else if memory.base == ZYDIS_REGISTER_NONE && memory.index == ZYDIS_REGISTER_NONE
+                    && segment != ZYDIS_REGISTER_FS && segment != ZYDIS_REGISTER_GS {
+            address = [.address(UInt64(bitPattern: memory.disp.value))]
+        } else {
+            address = [.text(addressExpression(memory))]
+        }
+        return [.text(prefix + "[")] + address + [.text("]" + broadcastDecorator())]
+    }
+
+    /// "rbp-8", "rax+rcx*8+10h", "28h": base, scaled index and signed displacement.
+    private func addressExpression(_ memory: ZydisDecodedOperandMem) -> String {
+        var terms: [String] = []
+        if memory.base != ZYDIS_REGISTER_NONE { terms.append(registerName(memory.base)) }
+        if memory.index != ZYDIS_REGISTER_NONE {
+            terms.append(registerName(memory.index) + (memory.scale > 1 ? "*\(memory.scale)" : ""))
+        }
+        var text = terms.joined(separator: "+")
+        let displacement = memory.disp.value
+        if terms.isEmpty {
+            text = masmHex(UInt64(bitPattern: displacement))
+        } else if displacement < 0 {
+            text += "-" + masmHex(displacement.magnitude)
+        } else if displacement > 0 {
+            text += "+" + masmHex(UInt64(displacement))
+        }
+        return text
+    }
+
+    /// The segment prefix that applies to a memory operand ("gs:[30h]"); the destination of a string
+    /// instruction (es:[rdi]) cannot be overridden, and lea computes no access.
+    private func overriddenSegment(_ memory: ZydisDecodedOperandMem) -> ZydisRegister? {
+        guard memory.type == ZYDIS_MEMOP_TYPE_MEM,
+              !(decoded.isString && memory.segment == ZYDIS_REGISTER_ES) else { return nil }
+        return decoded.segmentOverride
+    }
+
+    /// MASM's size keyword. Microsoft calls 64-bit memory operands of MMX/SSE/AVX instructions "mmword",
+    /// except where the instruction treats them as a general-purpose integer (cvtsi2sd, pinsrq).
+    private func sizeKeyword(_ operand: ZydisDecodedOperand) -> String? {
+        switch operand.size {
+        case 8: return "byte"
+        case 16: return "word"
+        case 32: return "dword"
+        case 48: return "fword"
+        case 64: return usesVectorRegisters && !Self.integerSourced.contains(instruction.mnemonic) ? "mmword" : "qword"
+        case 80: return "tbyte"
+        case 128: return "xmmword"
+        case 256: return "ymmword"
+        case 512: return "zmmword"
+        default: return nil
+        }
+    }
+
+    private static let integerSourced: Set<ZydisMnemonic> = [
+        ZYDIS_MNEMONIC_CVTSI2SD, ZYDIS_MNEMONIC_CVTSI2SS, ZYDIS_MNEMONIC_VCVTSI2SD, ZYDIS_MNEMONIC_VCVTSI2SS,
+        ZYDIS_MNEMONIC_VCVTUSI2SD, ZYDIS_MNEMONIC_VCVTUSI2SS, ZYDIS_MNEMONIC_PINSRQ, ZYDIS_MNEMONIC_VPINSRQ,
+        ZYDIS_MNEMONIC_PEXTRQ, ZYDIS_MNEMONIC_VPEXTRQ,
+    ]
+
+    private var usesVectorRegisters: Bool {
+        decoded.visibleOperandIndices.contains { index in
+            let operand = decoded.operands[index]
+            guard operand.type == ZYDIS_OPERAND_TYPE_REGISTER else { return false }
+            let registerClass = ZydisRegisterGetClass(operand.reg.value)
+            return registerClass == ZYDIS_REGCLASS_MMX || registerClass == ZYDIS_REGCLASS_XMM
+                || registerClass == ZYDIS_REGCLASS_YMM || registerClass == ZYDIS_REGCLASS_ZMM
+        }
+    }
+
+    /// "{k1}" or "{k1}{z}" after the destination of a masked AVX-512 instruction; k0 means unmasked.
+    private func maskDecorator(_ operand: ZydisDecodedOperand) -> String {
+        guard operand.reg.value != ZYDIS_REGISTER_K0 else { return "" }
+        let zeroing = instruction.raw.evex.z != 0 ? "{z}" : ""
+        return "{\(registerName(operand.reg.value))}" + zeroing
+    }
+
+    /// "{1to16}" after a memory operand whose element an AVX-512 instruction broadcasts.
+    private func broadcastDecorator() -> String {
+        guard instruction.avx.broadcast.is_static == 0,
+              let count = Self.broadcastCounts[instruction.avx.broadcast.mode] else { return "" }
+        return "{1to\(count)}"
+    }
+
+    private static let broadcastCounts: [ZydisBroadcastMode: Int] = [
+        ZYDIS_BROADCAST_MODE_1_TO_2: 2, ZYDIS_BROADCAST_MODE_1_TO_4: 4, ZYDIS_BROADCAST_MODE_1_TO_8: 8,
+        ZYDIS_BROADCAST_MODE_1_TO_16: 16, ZYDIS_BROADCAST_MODE_1_TO_32: 32, ZYDIS_BROADCAST_MODE_1_TO_64: 64,
+    ]
+
+    private func roundingDecorator() -> String? {
+        switch instruction.avx.rounding.mode {
+        case ZYDIS_ROUNDING_MODE_RN: return "{rn-sae}"
+        case ZYDIS_ROUNDING_MODE_RD: return "{rd-sae}"
+        case ZYDIS_ROUNDING_MODE_RU: return "{ru-sae}"
+        case ZYDIS_ROUNDING_MODE_RZ: return "{rz-sae}"
+        default: return instruction.avx.has_sae != 0 ? "{sae}" : nil
+        }
+    }
+
+    /// Zydis register names, except x87 stack registers, which MASM writes "st(1)".
+    private func registerName(_ register: ZydisRegister) -> String {
+        let name = cString(ZydisRegisterGetString(register))
+        if name.hasPrefix("st"), let slot = Int(name.dropFirst(2)) { return "st(\(slot))" }
+        return name
+    }
+}

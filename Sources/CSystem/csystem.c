@@ -1,0 +1,103 @@
+#define _GNU_SOURCE
+#include "csystem.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+long cs_ptrace(int request, pid_t pid, uint64_t addr, uint64_t data) {
+    errno = 0;
+    return ptrace((enum __ptrace_request)request, pid, (void *)addr, (void *)data);
+}
+
+pid_t cs_launch(const char *path, char *const argv[], char *const envp[], int disable_aslr, int *error_out) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) { *error_out = errno; return -1; }
+    pid_t pid = fork();
+    if (pid < 0) { *error_out = errno; close(fds[0]); close(fds[1]); return -1; }
+    if (pid == 0) {
+        close(fds[0]);
+        int err = 0;
+        if (disable_aslr) {
+            int persona = personality(0xffffffff);
+            if (persona != -1) personality(persona | ADDR_NO_RANDOMIZE);
+        }
+        if (ptrace(PTRACE_TRACEME, 0, 0, 0) != 0) {
+            err = errno;
+        } else {
+            execve(path, argv, envp);
+            err = errno;
+        }
+        ssize_t ignored = write(fds[1], &err, sizeof err);
+        (void)ignored;
+        _exit(127);
+    }
+    close(fds[1]);
+    int child_error = 0;
+    ssize_t n;
+    do { n = read(fds[0], &child_error, sizeof child_error); } while (n < 0 && errno == EINTR);
+    close(fds[0]);
+    if (n == sizeof child_error) {
+        int status;
+        waitpid(pid, &status, __WALL);
+        *error_out = child_error;
+        return -1;
+    }
+    return pid;
+}
+
+pid_t cs_wait(pid_t pid, int *status, int nohang) {
+    return waitpid(pid, status, __WALL | (nohang ? WNOHANG : 0));
+}
+
+int cs_wifstopped(int status) { return WIFSTOPPED(status); }
+int cs_wstopsig(int status) { return WSTOPSIG(status); }
+int cs_wifexited(int status) { return WIFEXITED(status); }
+int cs_wexitstatus(int status) { return WEXITSTATUS(status); }
+int cs_wifsignaled(int status) { return WIFSIGNALED(status); }
+int cs_wtermsig(int status) { return WTERMSIG(status); }
+int cs_ptrace_event(int status) { return (status >> 16) & 0xff; }
+
+int cs_tgkill(pid_t pid, pid_t tid, int sig) { return (int)syscall(SYS_tgkill, pid, tid, sig); }
+
+long cs_read_memory(pid_t pid, uint64_t address, void *buffer, uint64_t length) {
+    struct iovec local = { buffer, length };
+    struct iovec remote = { (void *)address, length };
+    return process_vm_readv(pid, &local, 1, &remote, 1, 0);
+}
+
+uint64_t cs_debugreg_offset(int index) {
+    return offsetof(struct user, u_debugreg) + (uint64_t)index * sizeof(unsigned long);
+}
+
+static volatile sig_atomic_t break_requested = 0;
+static volatile pid_t break_target = 0;
+
+static void on_sigint(int sig) {
+    (void)sig;
+    break_requested = 1;
+    pid_t target = break_target;
+    if (target > 0) kill(target, SIGSTOP);
+}
+
+void cs_install_break_handler(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_sigint;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, NULL);
+}
+
+void cs_set_break_target(pid_t pid) { break_target = pid; }
+
+int cs_take_break_request(void) {
+    if (!break_requested) return 0;
+    break_requested = 0;
+    return 1;
+}
+
+pid_t cs_gettid(void) { return (pid_t)syscall(SYS_gettid); }

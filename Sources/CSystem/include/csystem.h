@@ -1,0 +1,52 @@
+// The C side of the live backend: what Swift cannot call directly (variadic ptrace,
+// wait-status macros, fork+exec with nothing but async-signal-safe calls in between).
+#ifndef CSYSTEM_H
+#define CSYSTEM_H
+
+#include <sys/types.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <stdint.h>
+
+/// ptrace(2) without the variadic signature; returns -1 and sets errno on error.
+long cs_ptrace(int request, pid_t pid, uint64_t addr, uint64_t data);
+
+/// Forks a child that asks to be traced, optionally disables ASLR, and execs `path`.
+/// Returns the child's pid, or -1 with `*error_out` set to the errno of the failed step
+/// (exec failures are reported back through a close-on-exec pipe).
+pid_t cs_launch(const char *path, char *const argv[], char *const envp[], int disable_aslr, int *error_out);
+
+/// waitpid(2) with __WALL so clone children are reported too.
+pid_t cs_wait(pid_t pid, int *status, int nohang);
+
+int cs_wifstopped(int status);
+int cs_wstopsig(int status);
+int cs_wifexited(int status);
+int cs_wexitstatus(int status);
+int cs_wifsignaled(int status);
+int cs_wtermsig(int status);
+/// The PTRACE_EVENT_* number carried in the high bits of a stop status, or 0.
+int cs_ptrace_event(int status);
+
+/// Sends a signal to one thread (tgkill has no glibc wrapper before 2.30 on every system).
+int cs_tgkill(pid_t pid, pid_t tid, int sig);
+
+/// Reads target memory with process_vm_readv; returns bytes read or -1.
+long cs_read_memory(pid_t pid, uint64_t address, void *buffer, uint64_t length);
+
+/// Byte offset of debug register `index` inside struct user, for PTRACE_PEEKUSER/POKEUSER.
+uint64_t cs_debugreg_offset(int index);
+
+/// Installs a SIGINT handler that records a break-in request and stops `target_pid`
+/// (set with cs_set_break_target) with SIGSTOP, so Ctrl-C breaks into a running target.
+void cs_install_break_handler(void);
+void cs_set_break_target(pid_t pid);
+/// Returns 1 and clears the flag when Ctrl-C was pressed since the last call.
+int cs_take_break_request(void);
+
+/// The calling thread's kernel id.
+pid_t cs_gettid(void);
+
+#endif

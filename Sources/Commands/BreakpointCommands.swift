@@ -1,0 +1,163 @@
+import Arch
+import Engine
+
+/// `bp bu bm bl bc bd be br`.
+extension Interpreter {
+    static let breakpointCommands: [CommandSpec] = [
+        CommandSpec(names: ["bp"], summary: "set breakpoint: bp [/1] [addr [passes]] [\"cmds\"]") { i, inv throws(CommandError) in try i.setBreakpoint(inv, kind: .bp) },
+        CommandSpec(names: ["bu"], summary: "set unresolved (deferred) breakpoint") { i, inv throws(CommandError) in try i.setBreakpoint(inv, kind: .bu) },
+        CommandSpec(names: ["bm"], summary: "set breakpoints on symbols matching a pattern") { i, inv throws(CommandError) in try i.setPatternBreakpoints(inv) },
+        CommandSpec(names: ["bl"], summary: "list breakpoints") { i, _ throws(CommandError) in i.listBreakpoints() },
+        CommandSpec(names: ["bc"], summary: "clear breakpoints: ids, ranges, *") { i, inv throws(CommandError) in
+            for bp in try i.selectBreakpoints(inv) { try i.engine { () throws(EngineError) in try i.session.removeBreakpoint(bp) } }
+        },
+        CommandSpec(names: ["bd"], summary: "disable breakpoints") { i, inv throws(CommandError) in
+            for bp in try i.selectBreakpoints(inv) { try i.engine { () throws(EngineError) in try i.session.setEnabled(bp, false) } }
+        },
+        CommandSpec(names: ["be"], summary: "enable breakpoints") { i, inv throws(CommandError) in
+            for bp in try i.selectBreakpoints(inv) { try i.engine { () throws(EngineError) in try i.session.setEnabled(bp, true) } }
+        },
+        CommandSpec(names: ["br"], summary: "renumber a breakpoint: br old new") { i, inv throws(CommandError) in try i.renumberBreakpoint(inv) },
+    ]
+
+    private func setBreakpoint(_ invocation: Invocation, kind: Breakpoint.Kind) throws(CommandError) {
+        var scanner = invocation.scanner
+        var oneShot = false
+        while scanner.rest.first == "/" {
+            guard let option = scanner.word() else { break }
+            if option == "/1" { oneShot = true } else { throw CommandError("Unknown breakpoint option '\(option)'") }
+        }
+        var commands: String?
+        var expressionText = ""
+        var address: UInt64?
+        var passes: UInt64 = 1
+        if !scanner.isAtEnd && scanner.rest.first != "\"" {
+            let before = scanner.rest
+            if kind == .bu {
+                expressionText = String(scanner.word() ?? "")
+            } else {
+                do {
+                    let (value, rest) = try evaluator().evaluatePrefix(before)
+                    address = value
+                    scanner.rest = rest
+                    expressionText = String(before.dropLast(rest.count)).trimmingTrailingBlanks()
+                } catch {
+                    guard error.message == "Couldn't resolve error" else { throw CommandError(error.description) }
+                    expressionText = String(scanner.word() ?? "")
+                    output.line("Bp expression '\(expressionText)' could not be resolved, adding deferred bp")
+                }
+            }
+            if !scanner.isAtEnd && scanner.rest.first != "\"" { passes = try expression(&scanner) }
+        } else {
+            address = try currentRegisters().rip
+            expressionText = session.symbolize(address!) ?? formatAddress(address!)
+        }
+        if let text = scanner.quoted() { commands = text }
+        if !scanner.isAtEnd { throw CommandError("       ^ Syntax error in '\(invocation.name)\(invocation.arguments)'") }
+        if kind == .bu { address = try? evaluate(Substring(expressionText)) }
+        var request = BreakpointRequest(kind: kind, expression: expressionText, address: address)
+        request.passCount = Int(min(passes, 0xffff))
+        request.oneShot = oneShot
+        request.commands = commands
+        if invocation.threads != nil { request.thread = try selectedThreads(invocation.threads, defaultAll: false).first?.tid }
+        do { try session.addBreakpoint(request) } catch { throw CommandError(error.description) }
+    }
+
+    private func setPatternBreakpoints(_ invocation: Invocation) throws(CommandError) {
+        var scanner = invocation.scanner
+        guard let pattern = scanner.word() else { throw CommandError("Usage: bm module!pattern [\"cmds\"]") }
+        let commands = scanner.quoted()
+        let process = try requireProcess()
+        let (modulePattern, symbolPattern) = splitPattern(String(pattern))
+        var count = 0
+        for module in process.modules.modules where wildcardMatch(modulePattern, module.name) {
+            for symbol in module.symbols where symbol.isFunction && wildcardMatch(symbolPattern, symbol.name) {
+                let address = symbol.address &+ module.bias
+                if session.breakpoints.contains(where: { $0.address == address }) { continue }
+                var request = BreakpointRequest(kind: .bm, expression: "\(module.name)!\(symbol.name)", address: address)
+                request.commands = commands
+                do {
+                    let breakpoint = try session.addBreakpoint(request)
+                    output.line("\(String(breakpoint.id).leftPadded(to: 3)): \(formatAddress(address)) @!\"\(module.name)!\(symbol.name)\"")
+                    count += 1
+                } catch { output.line(error.description) }
+            }
+        }
+        if count == 0 { output.line("No matching code symbols found, no breakpoints set.") }
+    }
+
+    /// `libc!send*` → ("libc", "send*"); a bare pattern matches every module.
+    func splitPattern(_ text: String) -> (module: String, symbol: String) {
+        guard let bang = text.firstIndex(of: "!") else { return ("*", text) }
+        return (String(text[..<bang]), String(text[text.index(after: bang)...]))
+    }
+
+    private func listBreakpoints() {
+        for breakpoint in session.breakpoints {
+            var line = String(breakpoint.id).leftPadded(to: 6) + " "
+            let state = breakpoint.enabled ? "e" : "d"
+            if let address = breakpoint.address {
+                line += "\(state) \(breakpoint.enabled ? "Disable" : "Enable") Clear  \(formatAddress(address))     "
+            } else {
+                line += "\(state)u                     "
+            }
+            line += "\(zeroPaddedHex(UInt64(breakpoint.remaining), digits: 4)) (\(zeroPaddedHex(UInt64(breakpoint.passCount), digits: 4))) "
+            if let tid = breakpoint.thread, let thread = session.process?.thread(tid) {
+                line += "0:~\(zeroPaddedHex(UInt64(thread.index), digits: 3)) "
+            }
+            if let address = breakpoint.address {
+                line += session.symbolize(address) ?? breakpoint.expression
+            } else {
+                line += "(\(breakpoint.expression))"
+            }
+            if breakpoint.oneShot { line += " /1" }
+            if let commands = breakpoint.commands { line += " \"\(commands)\"" }
+            output.line(line)
+        }
+    }
+
+    /// `1 3`, `1-3`, `1,2`, `*`.
+    private func selectBreakpoints(_ invocation: Invocation) throws(CommandError) -> [Breakpoint] {
+        let text = invocation.arguments.trimmed()
+        if text == "*" { return session.breakpoints }
+        guard !text.isEmpty else { throw CommandError("       ^ Syntax error in '\(invocation.name)'") }
+        var ids = Set<Int>()
+        for part in text.split(whereSeparator: { $0 == " " || $0 == "," }) {
+            let bounds = part.split(separator: "-", maxSplits: 1)
+            guard let low = Int(bounds[0], radix: radix == 10 ? 10 : 16) else { throw CommandError("       ^ Syntax error in '\(invocation.name) \(text)'") }
+            let high = bounds.count > 1 ? Int(bounds[1], radix: radix == 10 ? 10 : 16) ?? low : low
+            guard low <= high else { continue }
+            for id in low...high { ids.insert(id) }
+        }
+        return session.breakpoints.filter { ids.contains($0.id) }
+    }
+
+    private func renumberBreakpoint(_ invocation: Invocation) throws(CommandError) {
+        var scanner = invocation.scanner
+        let old = Int(try expression(&scanner)), new = Int(try expression(&scanner))
+        guard let breakpoint = session.breakpoints.first(where: { $0.id == old }) else { throw CommandError("Breakpoint \(old) does not exist") }
+        var request = BreakpointRequest(kind: breakpoint.kind, expression: breakpoint.expression, address: breakpoint.address)
+        request.passCount = breakpoint.passCount
+        request.oneShot = breakpoint.oneShot
+        request.thread = breakpoint.thread
+        request.commands = breakpoint.commands
+        request.id = new
+        do {
+            try session.removeBreakpoint(breakpoint)
+            let renumbered = try session.addBreakpoint(request)
+            if !breakpoint.enabled { try session.setEnabled(renumbered, false) }
+        } catch { throw CommandError(error.description) }
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+
+    func trimmingTrailingBlanks() -> String {
+        var text = Substring(self)
+        while text.last == " " || text.last == "\t" { text.removeLast() }
+        return String(text)
+    }
+}

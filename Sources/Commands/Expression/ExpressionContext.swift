@@ -1,0 +1,67 @@
+/// What the evaluator needs from the debugger. Implemented by the command layer over the live session.
+public protocol ExpressionContext {
+    /// Value of a CPU register by lower-case name ("rax", "eax", "ax", "al", "ah", "r8d", "rip", "efl", "rsp"...), nil if no such register.
+    func registerValue(_ name: String) -> UInt64?
+    /// Value of a pseudo-register, name includes the '$' ("$ip", "$ra", "$t0", "$csp", "$retreg", "$exentry", "$tid", "$tpid"), nil if unknown.
+    func pseudoRegisterValue(_ name: String) -> UInt64?
+    /// Address of a symbol: "main", "libc!puts", "module!name"; nil if it does not resolve.
+    func symbolAddress(_ name: String) -> UInt64?
+    /// Reads `size` bytes (1,2,4,8); nil when the memory is unreadable.
+    func readMemory(_ address: UInt64, size: Int) -> [UInt8]?
+}
+
+/// An expression error in WinDbg's words, with the text remaining at the point where it was found.
+public struct ExpressionError: Error, Equatable, CustomStringConvertible {
+    /// WinDbg's message, e.g. "Couldn't resolve error", "Syntax error", "Numeric expression missing".
+    public let message: String
+    /// The remaining text at the error point, e.g. "foo)"; empty at the end of the text.
+    public let near: String
+
+    public init(message: String, near: String) {
+        self.message = message
+        self.near = near
+    }
+
+    /// WinDbg form: "Couldn't resolve error at 'foo'", "Numeric expression missing from '<EOL>'".
+    public var description: String {
+        let quoted = near.isEmpty ? "<EOL>" : near
+        let preposition = message == Message.numericExpressionMissing ? "from" : "at"
+        return "\(message) \(preposition) '\(quoted)'"
+    }
+}
+
+extension ExpressionError {
+    /// WinDbg's message texts.
+    enum Message {
+        static let couldNotResolve = "Couldn't resolve error"
+        static let badRegister = "Bad register error"
+        static let syntax = "Syntax error"
+        static let numericExpressionMissing = "Numeric expression missing"
+        static let memoryAccess = "Memory access error"
+        static let divideByZero = "Divide by zero error"
+    }
+
+    static func couldNotResolve(near: Substring) -> ExpressionError {
+        ExpressionError(message: Message.couldNotResolve, near: String(near))
+    }
+
+    static func badRegister(near: Substring) -> ExpressionError {
+        ExpressionError(message: Message.badRegister, near: String(near))
+    }
+
+    static func syntax(near: Substring) -> ExpressionError {
+        ExpressionError(message: Message.syntax, near: String(near))
+    }
+
+    static func numericExpressionMissing(near: Substring) -> ExpressionError {
+        ExpressionError(message: Message.numericExpressionMissing, near: String(near))
+    }
+
+    static func memoryAccess(near: Substring) -> ExpressionError {
+        ExpressionError(message: Message.memoryAccess, near: String(near))
+    }
+
+    static func divideByZero(near: Substring) -> ExpressionError {
+        ExpressionError(message: Message.divideByZero, near: String(near))
+    }
+}

@@ -1,0 +1,260 @@
+import Arch
+import Engine
+
+/// An error a command reports; printed as it is and the session goes on.
+public struct CommandError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// One command as dispatched: the name it was found under, its argument text, and the
+/// thread prefix it had (`~2 bp ...`, `~* k`).
+struct Invocation {
+    let name: String
+    let arguments: Substring
+    let threads: ThreadSelector?
+    var scanner: ArgumentScanner { ArgumentScanner(arguments) }
+}
+
+/// Which threads a `~` prefix names.
+enum ThreadSelector {
+    case current, all, lastEvent, index(Int), tid(Int32)
+}
+
+typealias CommandHandler = @Sendable (Interpreter, Invocation) throws(CommandError) -> Void
+
+/// A command family registers entries like this; the table, not a switch, dispatches.
+struct CommandSpec: Sendable {
+    let names: [String]
+    let summary: String
+    let handler: CommandHandler
+}
+
+/// The WinDbg command language over a session: splitting lines, aliases, dispatch through
+/// the command table, expression evaluation, and the loop that runs breakpoint commands.
+public final class Interpreter {
+    public let session: Session
+    var output: Output { session.output }
+    var radix = 16
+    var userRegisters = [UInt64](repeating: 0, count: 20)
+    var aliases: [(name: String, value: String)] = []
+    /// Set by an execution command inside breakpoint commands (`gc`): the loop resumes with it.
+    var deferredResume: ResumeRequest?
+    /// True while a breakpoint's or event filter's command string runs.
+    var runningEmbedded = false
+    public private(set) var quitRequested = false
+    var frameIndex = 0
+    var lastDisplay: (name: String, next: UInt64)?
+    var lastUnassemble: UInt64?
+    var lastEdit = "eb"
+    var commands: [String: CommandSpec] = [:]
+    var specs: [CommandSpec] = []
+    var scriptDepth = 0
+
+    public init(session: Session) {
+        self.session = session
+        for spec in Interpreter.allCommands { register(spec) }
+        session.resolveExpression = { [unowned self] text in try? self.evaluate(Substring(text)) }
+    }
+
+    private func register(_ spec: CommandSpec) {
+        specs.append(spec)
+        for name in spec.names { commands[name] = spec }
+    }
+
+    /// The prompt: `0:000>` (process:thread), or `0:000>` with no target as cdb shows.
+    public var prompt: String {
+        let index = session.process?.current?.index ?? 0
+        return "0:\(zeroPaddedHex(UInt64(index), digits: 3))> "
+    }
+
+    public func requestQuit() { quitRequested = true }
+
+    /// Executes one line as typed at the prompt.
+    public func execute(_ line: String) {
+        output.logOnly(prompt + line)
+        do { try executeLine(Substring(line)) } catch {
+            output.line(error.description)
+        }
+        output.flush()
+    }
+
+    /// Executes `;`-separated commands; `z(cond)` repeats the commands before it.
+    func executeLine(_ line: Substring) throws(CommandError) {
+        let expanded = expandAliases(line)
+        let pieces = CommandText.split(Substring(expanded))
+        var index = 0
+        var loopStart = 0
+        var iterations = 0
+        while index < pieces.count && !quitRequested {
+            if runningEmbedded && deferredResume != nil { return }
+            let piece = pieces[index]
+            if isRepeatCondition(piece) {
+                let condition = piece.dropFirst().trimmed()
+                if try evaluate(condition) != 0 && iterations < 100_000 {
+                    iterations += 1
+                    index = loopStart
+                    continue
+                }
+                loopStart = index + 1
+                index += 1
+                continue
+            }
+            try executeCommand(piece)
+            index += 1
+        }
+    }
+
+    private func isRepeatCondition(_ piece: Substring) -> Bool {
+        guard let first = piece.first, first == "z" || first == "Z" else { return false }
+        let rest = piece.dropFirst().trimmed()
+        return rest.first == "("
+    }
+
+    /// Finds one command in the table and runs it.
+    func executeCommand(_ text: Substring) throws(CommandError) {
+        var text = text.trimmed()
+        guard !text.isEmpty else { return }
+        if text.hasPrefix("$$") && !text.hasPrefix("$$<") && !text.hasPrefix("$$>") { return }
+        var selector: ThreadSelector?
+        if text.first == "~" {
+            let (parsed, rest) = try parseThreadPrefix(text)
+            if rest.isEmpty || rest.first?.isLetter != true && rest.first != "." {
+                try threadCommand(selector: parsed, rest: rest)
+                return
+            }
+            selector = parsed
+            text = rest
+            if text.first == "e" || text.first == "E", text.dropFirst().first == " " {
+                try runForThreads(parsed, command: text.dropFirst().trimmed())
+                return
+            }
+        }
+        let (spec, name, arguments) = try lookup(text)
+        lastCommandName = name
+        try spec.handler(self, Invocation(name: name, arguments: arguments, threads: selector))
+    }
+
+    /// Longest name in the table that prefixes the text: `lmvm libc` is `lm` with `vm libc`,
+    /// `bc*` is `bc` with `*`. Names are case-sensitive only where WinDbg's are (`dD`, `dW`).
+    private func lookup(_ text: Substring) throws(CommandError) -> (CommandSpec, String, Substring) {
+        let token = text.prefix { !($0 == " " || $0 == "\t") }
+        let candidates = [String(token), token.lowercased()]
+        for candidate in candidates {
+            if let spec = commands[candidate] { return (spec, candidate, text.dropFirst(token.count)) }
+        }
+        var length = min(token.count, 12)
+        while length > 0 {
+            let prefix = String(token.prefix(length))
+            for candidate in [prefix, prefix.lowercased()] {
+                if let spec = commands[candidate] { return (spec, candidate, text.dropFirst(length)) }
+            }
+            length -= 1
+        }
+        throw CommandError("       ^ Syntax error in '\(text)'")
+    }
+
+    // MARK: expressions
+
+    func evaluator() -> MasmEvaluator { MasmEvaluator(context: SessionContext(self), radix: radix) }
+
+    func evaluate(_ text: Substring) throws(CommandError) -> UInt64 {
+        do { return try evaluator().evaluate(text) } catch { throw CommandError(error.description) }
+    }
+
+    /// Evaluates an expression at the front of `scanner` and advances past it.
+    func expression(_ scanner: inout ArgumentScanner) throws(CommandError) -> UInt64 {
+        do {
+            let (value, rest) = try evaluator().evaluatePrefix(scanner.rest)
+            scanner.rest = rest
+            return value
+        } catch { throw CommandError(error.description) }
+    }
+
+    // MARK: aliases
+
+    /// Replaces `${name}` everywhere and alias names standing as whole words.
+    func expandAliases(_ line: Substring) -> String {
+        guard !aliases.isEmpty else { return String(line) }
+        var text = String(line)
+        if text.hasPrefix("as ") || text.hasPrefix("aS ") || text.hasPrefix("ad ") { return text }
+        for alias in aliases {
+            text = text.replacingAll("${\(alias.name)}", with: alias.value)
+            text = text.replacingWord(alias.name, with: alias.value)
+        }
+        return text
+    }
+
+    // MARK: targets
+
+    /// The session's process, or WinDbg's error when there is none.
+    func requireProcess() throws(CommandError) -> DebuggedProcess {
+        guard let process = session.process, !process.gone else {
+            throw CommandError("       ^ No runnable debuggees error in '\(lastCommandName)'")
+        }
+        return process
+    }
+
+    var lastCommandName = ""
+
+    /// Runs an engine call, turning its error into a command error (the text stays the same).
+    func engine<T>(_ body: () throws(EngineError) -> T) throws(CommandError) -> T {
+        do { return try body() } catch { throw CommandError(error.description) }
+    }
+
+    func currentRegisters() throws(CommandError) -> X86Registers {
+        _ = try requireProcess()
+        do { return try session.registers() } catch { throw CommandError(error.description) }
+    }
+}
+
+extension ThreadSelector {
+    var isMulti: Bool { if case .all = self { return true }; return false }
+}
+
+extension String {
+    func replacingAll(_ needle: String, with replacement: String) -> String {
+        guard !needle.isEmpty, contains(needle) else { return self }
+        var result = ""
+        var rest = Substring(self)
+        while let range = rest.range(of: needle) {
+            result += rest[..<range.lowerBound] + replacement
+            rest = rest[range.upperBound...]
+        }
+        return result + rest
+    }
+
+    /// Replaces `word` where it stands alone (not inside a longer identifier).
+    func replacingWord(_ word: String, with replacement: String) -> String {
+        guard !word.isEmpty, contains(word) else { return self }
+        let chars = Array(self)
+        let target = Array(word)
+        var result = ""
+        var index = 0
+        func isIdent(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" || c == "!" || c == "$" }
+        while index < chars.count {
+            if index + target.count <= chars.count, Array(chars[index..<index + target.count]) == target,
+               index == 0 || !isIdent(chars[index - 1]),
+               index + target.count == chars.count || !isIdent(chars[index + target.count]) {
+                result += replacement
+                index += target.count
+            } else {
+                result.append(chars[index])
+                index += 1
+            }
+        }
+        return result
+    }
+}
+
+extension Substring {
+    func range(of needle: String) -> Range<Index>? {
+        guard !needle.isEmpty else { return nil }
+        var start = startIndex
+        while start < endIndex {
+            if self[start...].hasPrefix(needle) { return start..<index(start, offsetBy: needle.count) }
+            start = index(after: start)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,94 @@
+import Arch
+import Engine
+
+/// `lm x ln .reload`: modules and their symbols.
+extension Interpreter {
+    static let moduleCommands: [CommandSpec] = [
+        CommandSpec(names: ["lm"], summary: "list modules: lm [v] [m pattern]") { i, inv throws(CommandError) in try i.listModules(inv) },
+        CommandSpec(names: ["x"], summary: "examine symbols: x module!pattern") { i, inv throws(CommandError) in try i.examineSymbols(inv) },
+        CommandSpec(names: ["ln"], summary: "list nearest symbols to an address") { i, inv throws(CommandError) in try i.nearestSymbols(inv) },
+        CommandSpec(names: [".reload"], summary: "re-read the module list") { i, _ throws(CommandError) in
+            _ = try i.requireProcess()
+            i.session.reloadModules()
+            i.output.line("Reloading current modules")
+        },
+        CommandSpec(names: [".sympath"], summary: "show or set the symbol path: .sympath [path;path], .sympath+ path") { i, inv throws(CommandError) in
+            let text = inv.arguments.trimmed()
+            if text.hasPrefix("+") {
+                i.session.symbolPath += text.dropFirst().split(separator: ";").map { String($0.trimmed()) }
+            } else if !text.isEmpty {
+                i.session.symbolPath = text.split(separator: ";").map { String($0.trimmed()) }
+            }
+            i.output.line("Symbol search path is: \(i.session.symbolPath.isEmpty ? "<empty>" : i.session.symbolPath.joined(separator: ";"))")
+        },
+    ]
+
+    /// `lm`, `lm v`, `lm m libc*`, and WinDbg's run-together forms (`lmvm libc`).
+    private func listModules(_ invocation: Invocation) throws(CommandError) {
+        let process = try requireProcess()
+        var verbose = false
+        var pattern = "*"
+        var scanner = invocation.scanner
+        while let word = scanner.word() {
+            var flags = Substring(word)
+            while let flag = flags.first {
+                flags = flags.dropFirst()
+                switch flag {
+                case "v": verbose = true
+                case "m":
+                    let rest = flags.isEmpty ? scanner.word().map(String.init) : String(flags)
+                    pattern = rest ?? "*"
+                    flags = ""
+                case "o", "l", "e", "f", "1": continue
+                default: throw CommandError("Unknown lm option '\(flag)'")
+                }
+            }
+        }
+        output.line("start             end                 module name")
+        for module in process.modules.modules where wildcardMatch(pattern, module.name) {
+            output.line("\(formatAddress(module.start)) \(formatAddress(module.end))   \(module.name.padding(to: 10)) \(module.symbolState.padding(to: 22)) \(verbose ? "" : module.path)".trimmingTrailingBlanks())
+            if verbose {
+                output.line("    Image path: \(module.path)")
+                output.line("    Image name: \(module.path.split(separator: "/").last.map(String.init) ?? module.path)")
+                output.line("    Load bias:  \(formatAddress(module.bias))")
+                if let image = module.image { output.line("    Symbols:    \(image.hasFullSymbolTable ? ".symtab" : ".dynsym") (\(image.symbols.count) symbols)") }
+            }
+        }
+    }
+
+    private func examineSymbols(_ invocation: Invocation) throws(CommandError) {
+        let process = try requireProcess()
+        var scanner = invocation.scanner
+        guard let text = scanner.word() else { throw CommandError("Usage: x module!pattern") }
+        let (modulePattern, symbolPattern) = splitPattern(String(text))
+        for module in process.modules.modules where wildcardMatch(modulePattern, module.name) {
+            for symbol in module.symbols where wildcardMatch(symbolPattern, symbol.name) {
+                let kind = symbol.isFunction ? "(<no parameter info>)" : "= <no type information>"
+                output.line("\(formatAddress(symbol.address &+ module.bias)) \(module.name)!\(symbol.name) \(kind)")
+            }
+        }
+    }
+
+    private func nearestSymbols(_ invocation: Invocation) throws(CommandError) {
+        let process = try requireProcess()
+        var scanner = invocation.scanner
+        let address = scanner.isAtEnd ? try currentRegisters().rip : try expression(&scanner)
+        guard let module = process.modules.module(containing: address) else { return }
+        let table = module.symbols
+        let link = address &- module.bias
+        guard let index = table.lastIndex(where: { $0.address <= link }) else { return }
+        let symbol = table[index]
+        let offset = link - symbol.address
+        var line = "(\(formatAddress(symbol.address &+ module.bias)))   \(module.name)!\(symbol.name)\(offset > 0 ? "+0x\(String(offset, radix: 16))" : "")"
+        if let next = table[(index + 1)...].first(where: { $0.address > symbol.address }) {
+            line += "   |  (\(formatAddress(next.address &+ module.bias)))   \(module.name)!\(next.name)"
+        }
+        output.line(line)
+        if offset == 0 {
+            output.line("Exact matches:")
+            for alias in table where alias.address == symbol.address {
+                output.line("    \(module.name)!\(alias.name) \(alias.isFunction ? "(<no parameter info>)" : "= <no type information>")")
+            }
+        }
+    }
+}

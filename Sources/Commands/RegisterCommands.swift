@@ -1,0 +1,92 @@
+import Arch
+import Engine
+
+/// `r`: the register block, single registers, assignments, xmm registers.
+extension Interpreter {
+    static let registerCommands: [CommandSpec] = [
+        CommandSpec(names: ["r"], summary: "registers: r, r rax, r rax=expr, r xmm0, r $t0=expr") { i, inv throws(CommandError) in try i.registersCommand(inv) },
+    ]
+
+    private func registersCommand(_ invocation: Invocation) throws(CommandError) {
+        let text = invocation.arguments.trimmed()
+        let threads = try selectedThreads(invocation.threads, defaultAll: false)
+        if text.isEmpty {
+            for thread in threads {
+                let saved = session.process?.current
+                if let saved, saved !== thread { session.setCurrentThread(thread) }
+                showCurrentState()
+                if let saved { session.setCurrentThread(saved) }
+            }
+            return
+        }
+        for item in text.split(separator: ",") {
+            let part = item.trimmed()
+            if let equals = part.firstIndex(of: "=") {
+                let name = part[..<equals].trimmed().lowercased().trimmingPrefix("@")
+                let value = try evaluate(part[part.index(after: equals)...])
+                try assign(String(name), value)
+            } else {
+                let name = String(part.lowercased().trimmingPrefix("@"))
+                output.line(try describeRegister(name))
+            }
+        }
+    }
+
+    private func assign(_ name: String, _ value: UInt64) throws(CommandError) {
+        if name.hasPrefix("$t"), let index = Int(name.dropFirst(2)), (0..<20).contains(index) {
+            userRegisters[index] = value
+            return
+        }
+        var registers = try currentRegisters()
+        guard registers.setValue(value, named: name) else { throw CommandError("Bad register error at '\(name)'") }
+        do { try session.setRegisters(registers) } catch { throw CommandError(error.description) }
+    }
+
+    private func describeRegister(_ name: String) throws(CommandError) -> String {
+        if name.hasPrefix("$") {
+            guard let value = SessionContext(self).pseudoRegisterValue(name) else { throw CommandError("Bad register error at '\(name)'") }
+            return "\(name)=\(zeroPaddedHex(value, digits: 16))"
+        }
+        if name.hasPrefix("xmm"), let index = Int(name.dropFirst(3)), (0..<16).contains(index) {
+            _ = try requireProcess()
+            let area: [UInt8]
+            do { area = try session.vectorState() } catch { throw CommandError(error.description) }
+            let base = 160 + index * 16
+            let floats = (0..<4).reversed().map { lane -> String in
+                var bits: UInt32 = 0
+                for k in 0..<4 { bits |= UInt32(area[base + lane * 4 + k]) << (8 * UInt32(k)) }
+                return formatShortFloat(Float(bitPattern: bits))
+            }
+            return "\(name)=\(floats.joined(separator: " "))"
+        }
+        if name == "mxcsr" {
+            _ = try requireProcess()
+            let area: [UInt8]
+            do { area = try session.vectorState() } catch { throw CommandError(error.description) }
+            let value = (0..<4).reduce(UInt64(0)) { $0 | UInt64(area[24 + $1]) << (8 * UInt64($1)) }
+            return "mxcsr=\(zeroPaddedHex(value, digits: 8))"
+        }
+        let registers = try currentRegisters()
+        guard let value = registers.value(named: name) else { throw CommandError("Bad register error at '\(name)'") }
+        let digits: Int
+        switch name {
+        case "efl": digits = 8
+        case "cs", "ss", "ds", "es", "fs", "gs": digits = 4
+        default: digits = max(1, (X86Registers.width(of: name) ?? 64) / 4)
+        }
+        return "\(name)=\(zeroPaddedHex(value, digits: digits))"
+    }
+}
+
+/// WinDbg's short float form in `r xmm0`: `%g`-like, e.g. `1.5 0 0 0`.
+func formatShortFloat(_ value: Float) -> String {
+    cFormat("%g", Double(value))
+}
+
+extension Substring {
+    func trimmingPrefix(_ prefix: Character) -> Substring { first == prefix ? dropFirst() : self }
+}
+
+extension String {
+    func trimmingPrefix(_ prefix: Character) -> Substring { Substring(self).trimmingPrefix(prefix) }
+}

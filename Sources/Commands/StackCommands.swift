@@ -1,0 +1,60 @@
+import Arch
+import Engine
+
+/// `k kb kn kv .frame`: call stacks in WinDbg's x64 layout.
+extension Interpreter {
+    static let stackCommands: [CommandSpec] = [
+        CommandSpec(names: ["k", "kb", "kn", "kv"], summary: "stack backtrace: k [count], kb with stack arguments, kn with frame numbers") { i, inv throws(CommandError) in
+            try i.stackCommand(inv)
+        },
+        CommandSpec(names: [".frame"], summary: "show or set the current frame: .frame [n]") { i, inv throws(CommandError) in try i.frameCommand(inv) },
+    ]
+
+    private func stackCommand(_ invocation: Invocation) throws(CommandError) {
+        _ = try requireProcess()
+        var scanner = invocation.scanner
+        let count = scanner.isAtEnd ? 256 : Int(min(try expression(&scanner), 0xffff))
+        for (position, thread) in try selectedThreads(invocation.threads, defaultAll: false).enumerated() {
+            if invocation.threads != nil && invocation.threads?.isMulti == true {
+                if position > 0 { output.line() }
+                output.line("\(thread === session.process?.current ? "." : " ")\(String(thread.index).leftPadded(to: 3))  Id: \(String(session.process!.pid, radix: 16)).\(String(thread.tid, radix: 16))")
+            }
+            printStack(thread, count: count, withArguments: invocation.name == "kb" || invocation.name == "kv", numbered: true)
+        }
+    }
+
+    func printStack(_ thread: ThreadInfo, count: Int, withArguments: Bool, numbered: Bool) {
+        let frames = session.unwind(thread, maxFrames: count)
+        var header = " # Child-SP          RetAddr           "
+        if withArguments { header += ": Args to Child                                                           : " }
+        output.line(header + "Call Site")
+        for frame in frames { output.line(frameLine(frame, withArguments: withArguments)) }
+    }
+
+    func frameLine(_ frame: StackFrame, withArguments: Bool) -> String {
+        var line = "\(zeroPaddedHex(UInt64(frame.number), digits: 2)) \(formatAddress(frame.sp)) \(formatAddress(frame.returnAddress)) "
+        if withArguments {
+            let words = session.readMemory(frame.sp &+ 8, count: 32)
+            let args = (0..<4).map { n -> String in
+                guard words.count >= (n + 1) * 8 else { return "????????`????????" }
+                return formatAddress(Array(words[(n * 8)..<(n * 8 + 8)]).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+            }
+            line += ": " + args.joined(separator: " ") + " : "
+        } else {
+            line += "   "
+        }
+        return line + (session.symbolize(frame.pc) ?? formatAddress(frame.pc))
+    }
+
+    private func frameCommand(_ invocation: Invocation) throws(CommandError) {
+        let process = try requireProcess()
+        var scanner = invocation.scanner
+        if !scanner.isAtEnd { frameIndex = Int(try expression(&scanner)) }
+        let frames = session.unwind(process.current, maxFrames: frameIndex + 1)
+        guard frameIndex < frames.count else {
+            frameIndex = 0
+            throw CommandError("Frame out of range: the stack has \(frames.count) frames")
+        }
+        output.line(frameLine(frames[frameIndex], withArguments: false))
+    }
+}

@@ -1,0 +1,68 @@
+import Arch
+import Engine
+import Glibc
+
+/// Printing a stop the way WinDbg does: the event line(s), the register block, and the
+/// current instruction under its `module!symbol+0xoff:` label.
+extension Interpreter {
+    public func reportStop(_ stop: StopEvent) {
+        frameIndex = 0
+        let prefix = "(\(String(session.process?.pid ?? 0, radix: 16)).\(String(stop.thread, radix: 16)))"
+        switch stop.kind {
+        case .initialBreakpoint, .programBreakpoint, .breakIn:
+            output.line("\(prefix): Break instruction exception - code 80000003 (first chance)")
+        case .breakpoint(let breakpoint):
+            output.line("Breakpoint \(breakpoint.id) hit")
+        case .step:
+            break
+        case .signal(let signal, let firstChance, let code, let fault):
+            output.line("\(prefix): \(session.signalEventName(signal)) (\(firstChance ? "first chance" : "!!! second chance !!!"))")
+            if firstChance {
+                output.line("First chance exceptions are reported before any exception handling.")
+                output.line("This exception may be expected and handled.")
+            }
+            if let fault {
+                output.line("Fault address: \(formatAddress(fault)) (\(faultCodeName(signal, code)))")
+            }
+        case .moduleLoad(let module):
+            output.line("\(prefix): Load module \(module.path) at \(formatAddress(module.start))")
+        case .moduleUnload(let path):
+            output.line("\(prefix): Unload module \(path)")
+        case .threadCreated, .threadExited, .processExit:
+            output.line("\(prefix): \(session.describe(stop.kind))")
+        case .processGone(let status):
+            output.line("Process \(String(session.process?.pid ?? 0, radix: 16)) exited, \(status)")
+            return
+        }
+        showCurrentState()
+    }
+
+    /// The register block and the current instruction (what `r` prints).
+    func showCurrentState() {
+        guard let registers = try? session.registers() else { return }
+        output.line(formatRegisterBlock(registers))
+        showInstruction(at: registers.rip)
+    }
+
+    /// `module!symbol+0xoff:` then the instruction line.
+    func showInstruction(at address: UInt64) {
+        if let name = session.symbolize(address) { output.line("\(name):") }
+        if let instruction = session.decode(at: address) {
+            output.line(session.formatInstruction(instruction))
+        } else {
+            output.line("\(formatAddress(address)) ??              ???")
+        }
+    }
+
+    private func faultCodeName(_ signal: Int32, _ code: Int32) -> String {
+        switch (signal, code) {
+        case (SIGSEGV, 1): return "SEGV_MAPERR: address not mapped"
+        case (SIGSEGV, 2): return "SEGV_ACCERR: invalid permissions"
+        case (SIGBUS, 1): return "BUS_ADRALN: invalid address alignment"
+        case (SIGBUS, 2): return "BUS_ADRERR: nonexistent physical address"
+        case (SIGFPE, 1): return "FPE_INTDIV: integer divide by zero"
+        case (SIGILL, 1): return "ILL_ILLOPC: illegal opcode"
+        default: return "si_code \(code)"
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import Arch
+import Glibc
+import Targets
+
+/// Interpreting one thread event: does it stop the session, and with what?
+extension Session {
+    /// Returns the stop to report, or nil to let the thread run on.
+    func handle(_ event: ThreadEvent, _ thread: ThreadInfo) throws(EngineError) -> StopEvent? {
+        guard let process else { return nil }
+        switch event {
+        case .breakpointTrap(let address):
+            return try breakpointHit(at: address, thread)
+        case .trap:
+            let details = process.target.signalDetails(thread.tid)
+            if details?.code == 0x80 {  // SI_KERNEL: an int3 the program executed itself
+                return filteredStop(filters.filter("bpe")!, .programBreakpoint, thread)
+            }
+            return try signalStop(SIGTRAP, thread)
+        case .signal(let signal):
+            return try signalStop(signal, thread)
+        case .created(let child):
+            let fresh = process.thread(child) ?? {
+                let info = process.addThread(child)
+                info.expectedStops = 1
+                info.running = true
+                return info
+            }()
+            return filteredStop(filters.filter("ct")!, .threadCreated(fresh.tid), thread)
+        case .exec:
+            process.sites.removeAll()
+            process.modules.removeAll()
+            for breakpoint in breakpoints where breakpoint.kind != .bp { breakpoint.address = nil }
+            scanModules()
+            return nil
+        case .exiting(let status):
+            thread.exiting = true
+            if thread.tid == process.pid {
+                process.exiting = true
+                lastExitStatus = status
+                return filteredStop(filters.filter("epr")!, .processExit(status: status), thread)
+            }
+            return filteredStop(filters.filter("et")!, .threadExited(thread.tid), thread)
+        case .gone(let code, let signal):
+            process.removeThread(thread.tid)
+            if thread.tid == process.pid || process.threads.isEmpty {
+                process.gone = true
+                if let code { lastExitStatus = code << 8 } else if let signal { lastExitStatus = signal }
+                process.current = nil
+            } else if process.current === thread {
+                process.current = process.threads.first
+            }
+            return nil
+        }
+    }
+
+    /// Applies a filter to a non-signal event: break, print a line, or neither.
+    private func filteredStop(_ filter: EventFilter, _ kind: StopKind, _ thread: ThreadInfo) -> StopEvent? {
+        switch filter.action {
+        case .breakFirst:
+            return StopEvent(kind: kind, thread: thread.tid)
+        case .output, .breakSecond:
+            output.line("(\(eventPrefix(thread))): \(describe(kind))")
+            return nil
+        case .ignore:
+            return nil
+        }
+    }
+
+    func eventPrefix(_ thread: ThreadInfo) -> String {
+        "\(String(process?.pid ?? 0, radix: 16)).\(String(thread.tid, radix: 16))"
+    }
+
+    private func breakpointHit(at address: UInt64, _ thread: ThreadInfo) throws(EngineError) -> StopEvent? {
+        guard let process else { return nil }
+        if address == process.loaderBreak {
+            if let stop = moduleListChanged(thread) { return stop }
+        }
+        var hit: Breakpoint?
+        for breakpoint in breakpoints where breakpoint.enabled && breakpoint.address == address {
+            if let only = breakpoint.thread, only != thread.tid { continue }
+            breakpoint.hitCount += 1
+            if breakpoint.remaining > 1 { breakpoint.remaining -= 1; continue }
+            if hit == nil { hit = breakpoint }
+        }
+        if let hit {
+            if hit.oneShot { try removeBreakpoint(hit) }
+            process.current = thread
+            return StopEvent(kind: .breakpoint(hit), thread: thread.tid)
+        }
+        if let plan, plan.sites.contains(address), plan.thread == nil || plan.thread == thread.tid {
+            let registers = try self.registers(thread)
+            if plan.minimumSP.map({ registers.rsp >= $0 }) ?? true {
+                process.current = thread
+                return StopEvent(kind: .step, thread: thread.tid)
+            }
+        }
+        return nil
+    }
+
+    /// A signal: break-in, swallowed SIGSTOPs, or an exception-like event under its filter.
+    private func signalStop(_ signal: Int32, _ thread: ThreadInfo) throws(EngineError) -> StopEvent? {
+        guard let process else { return nil }
+        if signal == SIGSTOP {
+            if thread.expectedStops > 0 { thread.expectedStops -= 1; return nil }
+            if process.strayBreakStop { process.strayBreakStop = false; return nil }
+        }
+        if (signal == SIGSTOP || signal == SIGINT) && BreakIn.takeRequest() {
+            process.strayBreakStop = signal == SIGINT
+            process.current = thread
+            return StopEvent(kind: .breakIn, thread: thread.tid)
+        }
+        thread.signalToDeliver = signal
+        guard let filter = filters.filter(forSignal: signal) else { return nil }
+        let details = process.target.signalDetails(thread.tid)
+        let first = StopEvent(kind: .signal(signal, firstChance: true, code: details?.code ?? 0, faultAddress: faultAddress(signal, details)), thread: thread.tid)
+        switch filter.action {
+        case .breakFirst:
+            process.current = thread
+            return first
+        case .breakSecond, .output:
+            output.line("(\(eventPrefix(thread))): \(describe(first.kind))")
+            if let second = secondChanceStop(thread) { process.current = thread; return second }
+            return nil
+        case .ignore:
+            return nil
+        }
+    }
+
+    /// The second-chance stop for `thread`'s pending signal, if delivering it would kill.
+    func secondChanceStop(_ thread: ThreadInfo) -> StopEvent? {
+        guard let process else { return nil }
+        let signal = thread.signalToDeliver
+        guard signal != 0, !thread.secondChanceReported, defaultActionKills(signal),
+              process.target.disposition(of: signal) == .byDefault,
+              let filter = filters.filter(forSignal: signal), filter.action != .ignore else { return nil }
+        thread.secondChanceReported = true
+        let details = process.target.signalDetails(thread.tid)
+        return StopEvent(kind: .signal(signal, firstChance: false, code: details?.code ?? 0, faultAddress: faultAddress(signal, details)), thread: thread.tid)
+    }
+
+    func faultAddress(_ signal: Int32, _ details: (code: Int32, address: UInt64)?) -> UInt64? {
+        guard [SIGSEGV, SIGBUS, SIGILL, SIGFPE].contains(signal), let details, details.code > 0 else { return nil }
+        return details.address
+    }
+}

@@ -1,0 +1,266 @@
+import Arch
+import Glibc
+import Targets
+
+/// The debug event loop: resume the threads that may run, wait for an event, interpret it,
+/// apply the event filters, and either continue silently or stop every thread and report.
+extension Session {
+    /// Resumes the target as `request` asks and returns the next stop worth reporting.
+    public func resume(_ request: ResumeRequest) throws(EngineError) -> StopEvent {
+        guard let process, !process.gone else { throw EngineError("No runnable debuggees") }
+        output.flush()
+        let thread = process.current!
+        applyHandling(request, to: thread)
+        if let second = secondChanceStop(thread) { record(second); return second }
+        let stop: StopEvent
+        switch request {
+        case .go(_, let until):
+            stop = try runWithPlan(until.isEmpty ? nil : RunPlan(sites: Set(until), thread: nil, minimumSP: nil))
+        case .stepInto:
+            stop = try stepInstruction(thread)
+        case .stepOver:
+            let registers = try self.registers(thread)
+            if let instruction = decode(at: registers.rip), instruction.flow == .call || instruction.hasRepPrefix {
+                let next = registers.rip &+ UInt64(instruction.length)
+                stop = try runWithPlan(RunPlan(sites: [next], thread: thread.tid, minimumSP: registers.rsp))
+            } else {
+                stop = try stepInstruction(thread)
+            }
+        case .stepOut:
+            let frames = unwind(thread, maxFrames: 2)
+            guard frames.count > 1 else { throw EngineError("Unable to determine the return address of the current frame") }
+            stop = try runWithPlan(RunPlan(sites: [frames[1].pc], thread: thread.tid, minimumSP: frames[1].sp))
+        }
+        record(stop)
+        return stop
+    }
+
+    /// `gh` swallows the signal the thread stopped with, `gn` passes it on, `g` passes it
+    /// unless it was a breakpoint-like stop (those never set a signal to deliver).
+    private func applyHandling(_ request: ResumeRequest, to thread: ThreadInfo) {
+        if case .go(let handled?, _) = request, handled {
+            thread.signalToDeliver = 0
+        }
+    }
+
+    private func runWithPlan(_ newPlan: RunPlan?) throws(EngineError) -> StopEvent {
+        var planted: [UInt64] = []
+        if let newPlan {
+            for address in newPlan.sites {
+                try insertSite(address, isInternal: true)
+                planted.append(address)
+            }
+        }
+        plan = newPlan
+        defer {
+            plan = nil
+            for address in planted { try? removeSite(address, isInternal: true) }
+        }
+        return try run()
+    }
+
+    /// Single-steps one thread while the others stay stopped.
+    private func stepInstruction(_ thread: ThreadInfo) throws(EngineError) -> StopEvent {
+        guard let process else { throw EngineError("No target") }
+        while true {
+            let event = try singleStep(thread)
+            switch event {
+            case .trap, .breakpointTrap:
+                return StopEvent(kind: .step, thread: thread.tid)
+            case .signal(let signal) where signal == SIGSTOP && thread.expectedStops > 0:
+                thread.expectedStops -= 1
+                continue
+            default:
+                if let stop = try handle(event, thread) {
+                    try stopAll()
+                    return stop
+                }
+                if process.gone { return StopEvent(kind: .processGone(status: "gone"), thread: thread.tid) }
+                return StopEvent(kind: .step, thread: thread.tid)
+            }
+        }
+    }
+
+    /// One PTRACE_SINGLESTEP of `thread` with any int3 at its pc lifted for the step.
+    func singleStep(_ thread: ThreadInfo) throws(EngineError) -> ThreadEvent {
+        guard let process else { throw EngineError("No target") }
+        let registers = try self.registers(thread)
+        let site = process.sites[registers.rip]
+        if let site { try? process.target.writeMemory(registers.rip, [site.originalByte]) }
+        defer { if site != nil, process.sites[registers.rip] != nil, !process.gone { try? process.target.writeMemory(registers.rip, [0xcc]) } }
+        let signal = thread.signalToDeliver
+        thread.signalToDeliver = 0
+        thread.secondChanceReported = false
+        thread.cachedRegisters = nil
+        thread.singleStepping = true
+        defer { thread.singleStepping = false }
+        do { try process.target.resume(thread.tid, singleStep: true, signal: signal) } catch { throw EngineError(error.description) }
+        thread.running = true
+        while true {
+            let (tid, event) = try nextEvent()
+            if tid == thread.tid { return event }
+            // Another thread (a new clone child) reported; keep its event for later.
+            if let other = process.thread(tid) { other.pending = event }
+        }
+    }
+
+    /// Waits for the next target event and interprets it for its thread.
+    private func nextEvent() throws(EngineError) -> (ThreadID, ThreadEvent) {
+        guard let process else { throw EngineError("No target") }
+        let raw: TargetEvent
+        do { raw = try process.target.waitForEvent() } catch { throw EngineError(error.description) }
+        switch raw {
+        case .threadGone(let tid, let code, let signal):
+            return (tid, .gone(exitCode: code, signal: signal))
+        case .stopped(let tid, let reason):
+            let thread = process.thread(tid) ?? {
+                // A new thread can report its first stop before its creator's clone event.
+                let fresh = process.addThread(tid)
+                fresh.expectedStops = 1
+                return fresh
+            }()
+            thread.running = false
+            thread.cachedRegisters = nil
+            switch reason {
+            case .threadCreated(let child): return (tid, .created(child))
+            case .exec: return (tid, .exec)
+            case .exiting(let status): return (tid, .exiting(status))
+            case .signal(let signal) where signal == SIGTRAP && !thread.singleStepping:
+                if let registers = try? self.registers(thread), process.sites[registers.rip &- 1] != nil {
+                    var rewound = registers
+                    rewound.rip &-= 1
+                    try setRegisters(rewound, thread)
+                    return (tid, .breakpointTrap(rewound.rip))
+                }
+                return (tid, .trap)
+            case .signal(let signal) where signal == SIGTRAP:
+                return (tid, .trap)
+            case .signal(let signal):
+                return (tid, .signal(signal))
+            }
+        }
+    }
+
+    /// The loop proper. Returns with every thread stopped.
+    func run() throws(EngineError) -> StopEvent {
+        guard let process else { throw EngineError("No target") }
+        BreakIn.setTarget(process.pid)
+        defer { BreakIn.setTarget(0) }
+        while true {
+            if let thread = process.threads.first(where: { $0.pending != nil }), let event = thread.pending {
+                thread.pending = nil
+                if let stop = try handle(event, thread) { try stopAll(); return stop }
+                if process.gone { return StopEvent(kind: .processGone(status: "gone"), thread: thread.tid) }
+                continue
+            }
+            try resumeStoppedThreads()
+            if process.threads.allSatisfy({ !$0.running }) {
+                throw EngineError("No thread can run: every thread is frozen or suspended")
+            }
+            let (tid, event) = try nextEvent()
+            guard let thread = process.thread(tid) else { continue }
+            if let stop = try handle(event, thread) {
+                try stopAll()
+                return stop
+            }
+            if process.gone { return StopEvent(kind: .processGone(status: goneStatus), thread: tid) }
+        }
+    }
+
+    private var goneStatus: String { lastExitStatus.map(exitDescription) ?? "gone" }
+
+    /// Resumes every stopped thread that may run. A thread sitting on one of our int3s first
+    /// steps over it alone, with every other thread stopped, so no thread can pass the
+    /// lifted breakpoint unseen.
+    private func resumeStoppedThreads() throws(EngineError) {
+        guard let process else { return }
+        let needsStep = process.threads.filter { thread in
+            guard thread.resumable, thread.pending == nil, let registers = try? self.registers(thread) else { return false }
+            return process.sites[registers.rip] != nil
+        }
+        if !needsStep.isEmpty && process.threads.contains(where: { $0.running }) {
+            try stopAll()
+        }
+        for thread in needsStep where thread.pending == nil && !thread.running {
+            var event = try singleStep(thread)
+            while case .signal(let signal) = event {
+                // A signal arrived instead of the step: keep it for delivery and step again.
+                if signal == SIGSTOP && thread.expectedStops > 0 { thread.expectedStops -= 1 }
+                else { thread.signalToDeliver = signal }
+                event = try singleStep(thread)
+            }
+            switch event {
+            case .trap: break
+            case .breakpointTrap: thread.pending = event
+            default: thread.pending = event
+            }
+        }
+        for thread in process.threads where thread.resumable && thread.pending == nil {
+            let signal = thread.signalToDeliver
+            thread.signalToDeliver = 0
+            thread.secondChanceReported = false
+            thread.cachedRegisters = nil
+            do { try process.target.resume(thread.tid, singleStep: false, signal: signal) } catch {
+                // The thread may have vanished between the event and the resume.
+                if process.target.listThreads().contains(thread.tid) { throw EngineError(error.description) }
+                process.removeThread(thread.tid)
+                continue
+            }
+            thread.running = true
+        }
+    }
+
+    /// Stops every running thread and waits until each has stopped; events that arrive
+    /// meanwhile are kept as pending and reported on a later resume.
+    func stopAll() throws(EngineError) {
+        guard let process else { return }
+        for thread in process.threads where thread.running {
+            do { try process.target.requestStop(thread.tid) } catch { continue }
+            thread.expectedStops += 1
+        }
+        while process.threads.contains(where: { $0.running }) {
+            let (tid, event) = try nextEvent()
+            guard let thread = process.thread(tid) else { continue }
+            switch event {
+            case .signal(let signal) where signal == SIGSTOP && thread.expectedStops > 0:
+                thread.expectedStops -= 1
+            case .gone:
+                _ = try handle(event, thread)
+            case .created(let child):
+                let fresh = process.addThread(child)
+                if process.thread(child) === fresh && !fresh.running && fresh.expectedStops == 0 {
+                    fresh.running = true
+                    fresh.expectedStops = 1
+                }
+                thread.pending = nil
+            default:
+                thread.pending = event
+            }
+        }
+    }
+
+    /// Lets every SIGSTOP the debugger sent arrive before detaching, so none stops the
+    /// process after the debugger is gone.
+    func drainExpectedStops() throws(EngineError) {
+        guard let process else { return }
+        for thread in process.threads where thread.expectedStops > 0 && !thread.running {
+            try? process.target.resume(thread.tid, singleStep: false, signal: 0)
+            thread.running = true
+        }
+        while process.threads.contains(where: { $0.running }) {
+            let (tid, event) = try nextEvent()
+            guard let thread = process.thread(tid) else { continue }
+            if case .signal(let signal) = event, signal == SIGSTOP, thread.expectedStops > 0 {
+                thread.expectedStops -= 1
+                if thread.expectedStops > 0 {
+                    try? process.target.resume(tid, singleStep: false, signal: 0)
+                    thread.running = true
+                }
+            } else if case .gone = event {
+                process.removeThread(tid)
+            } else if case .signal(let signal) = event {
+                thread.signalToDeliver = signal
+            }
+        }
+    }
+}

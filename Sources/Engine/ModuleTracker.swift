@@ -1,0 +1,169 @@
+import Arch
+import Symbols
+import Targets
+
+/// Follows the dynamic linker's module list: `_r_debug` (found through the executable's
+/// DT_DEBUG entry) and its `r_brk` hook, which ld.so calls around every dlopen/dlclose.
+extension Session {
+    /// Reads the module list from scratch (launch, attach, exec) and plants the r_brk hook.
+    func scanModules() {
+        guard let process else { return }
+        let auxv = process.target.auxiliaryVector()
+        let exePath = process.target.executablePath
+        let exeImage = try? ElfImage(path: exePath)
+        var exeBias: UInt64 = 0
+        if let exeImage, let entry = auxv[9] { exeBias = entry &- exeImage.entry }
+        if process.modules.modules.isEmpty {
+            addModule(path: exePath, bias: exeBias, image: exeImage, isMain: true)
+        }
+        if let exeImage, let dynamic = exeImage.dynamicAddress {
+            process.debugStateAddress = findDebugState(dynamicAddress: dynamic &+ exeBias)
+        }
+        if let rDebug = process.debugStateAddress {
+            let brk = readWord(rDebug + 16)
+            if let brk, brk != 0, process.loaderBreak != brk {
+                process.loaderBreak = brk
+                try? insertSite(brk, isInternal: true)
+            }
+        }
+        _ = syncModuleList()
+        resolveDeferredBreakpoints()
+    }
+
+    /// `.reload`: forgets every module and reads the list again (symbols reload lazily).
+    public func reloadModules() {
+        guard let process else { return }
+        process.modules.removeAll()
+        let quiet = filters.filter("ld")!.action
+        _ = filters.set("ld", action: .ignore, commands: nil, argument: filters.filter("ld")!.argument)
+        scanModules()
+        _ = filters.set("ld", action: quiet, commands: nil, argument: filters.filter("ld")!.argument)
+    }
+
+    /// r_brk was hit: when the list is consistent again, report what was added or removed.
+    func moduleListChanged(_ thread: ThreadInfo) -> StopEvent? {
+        guard let process, let rDebug = process.debugStateAddress else { return nil }
+        let state = process.target.readMemory(rDebug + 24, count: 4)
+        guard state.count == 4, state.allSatisfy({ $0 == 0 }) else { return nil }  // RT_CONSISTENT
+        let (added, removed) = syncModuleList()
+        if !added.isEmpty { resolveDeferredBreakpoints() }
+        for path in removed {
+            let filter = filters.filter("ud")!
+            if filter.action == .breakFirst && matches(filter, path) {
+                process.current = thread
+                return StopEvent(kind: .moduleUnload(path: path), thread: thread.tid)
+            }
+        }
+        for module in added {
+            let filter = filters.filter("ld")!
+            if filter.action == .breakFirst && matches(filter, module.path) {
+                process.current = thread
+                return StopEvent(kind: .moduleLoad(module), thread: thread.tid)
+            }
+        }
+        return nil
+    }
+
+    private func matches(_ filter: EventFilter, _ path: String) -> Bool {
+        guard let pattern = filter.argument, !pattern.isEmpty else { return true }
+        let file = String(path.split(separator: "/").last ?? "")
+        return wildcardMatch(pattern, file) || wildcardMatch(pattern, moduleName(forPath: path))
+            || wildcardMatch(pattern + "*", file)
+    }
+
+    /// Walks the link_map chain and updates the module list; prints ModLoad/Unload lines.
+    private func syncModuleList() -> (added: [Module], removed: [String]) {
+        guard let process else { return ([], []) }
+        var seen: [(path: String, bias: UInt64)] = []
+        if let rDebug = process.debugStateAddress, var node = readWord(rDebug + 8) {
+            var guardCount = 0
+            while node != 0 && guardCount < 4096 {
+                guardCount += 1
+                guard let bias = readWord(node), let namePointer = readWord(node + 8), let next = readWord(node + 24) else { break }
+                let name = readString(namePointer)
+                if !name.isEmpty && name.hasPrefix("/") { seen.append((name, bias)) }
+                node = next
+            }
+        }
+        var removed: [String] = []
+        for module in process.modules.modules where !module.isMainProgram {
+            if !seen.contains(where: { $0.path == module.path && $0.bias == module.bias }) {
+                process.modules.remove(module)
+                removed.append(module.path)
+                if filters.filter("ud")!.action != .ignore {
+                    output.line("Unload module \(module.path) at \(formatAddress(module.start))")
+                }
+            }
+        }
+        var added: [Module] = []
+        for entry in seen where !process.modules.modules.contains(where: { $0.path == entry.path && $0.bias == entry.bias }) {
+            if let module = addModule(path: entry.path, bias: entry.bias, image: try? ElfImage(path: entry.path), isMain: false) {
+                added.append(module)
+            }
+        }
+        return (added, removed)
+    }
+
+    @discardableResult
+    private func addModule(path: String, bias: UInt64, image: ElfImage?, isMain: Bool) -> Module? {
+        guard let process, image != nil else { return nil }
+        let module = Module(path: path, name: uniqueName(moduleName(forPath: path)), bias: bias, image: image, isMainProgram: isMain, fallbackRange: bias..<bias)
+        process.modules.add(module)
+        if filters.filter("ld")!.action != .ignore {
+            output.line("ModLoad: \(formatAddress(module.start)) \(formatAddress(module.end))   \(path)")
+        }
+        return module
+    }
+
+    /// WinDbg appends the base address when two modules would share a name.
+    private func uniqueName(_ name: String) -> String {
+        guard let process, process.modules.module(named: name) != nil else { return name }
+        var suffix = 2
+        while process.modules.module(named: "\(name)_\(suffix)") != nil { suffix += 1 }
+        return "\(name)_\(suffix)"
+    }
+
+    /// Finds `&_r_debug` in the DT_DEBUG entry of the executable's dynamic section in memory.
+    private func findDebugState(dynamicAddress: UInt64) -> UInt64? {
+        guard let process else { return nil }
+        let bytes = process.target.readMemory(dynamicAddress, count: 16 * 512)
+        var offset = 0
+        while offset + 16 <= bytes.count {
+            let tag = bytes.loadWord(at: offset), value = bytes.loadWord(at: offset + 8)
+            if tag == 0 { break }
+            if tag == 21 { return value == 0 ? nil : value }  // DT_DEBUG
+            offset += 16
+        }
+        return nil
+    }
+
+    func readWord(_ address: UInt64) -> UInt64? {
+        guard let process else { return nil }
+        let bytes = process.target.readMemory(address, count: 8)
+        return bytes.count == 8 ? bytes.loadWord(at: 0) : nil
+    }
+
+    /// A NUL-terminated string from target memory (at most 4 KiB).
+    public func readString(_ address: UInt64, limit: Int = 4096) -> String {
+        guard address != 0 else { return "" }
+        var result: [UInt8] = []
+        var cursor = address
+        while result.count < limit {
+            let chunk = readMemory(cursor, count: 256)
+            if chunk.isEmpty { break }
+            if let end = chunk.firstIndex(of: 0) { result += chunk[..<end]; break }
+            result += chunk
+            cursor += UInt64(chunk.count)
+        }
+        return String(decoding: result, as: UTF8.self)
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Little-endian 64-bit word at a byte offset.
+    func loadWord(at offset: Int) -> UInt64 {
+        var value: UInt64 = 0
+        for index in 0..<8 { value |= UInt64(self[offset + index]) << (8 * UInt64(index)) }
+        return value
+    }
+}

@@ -1,0 +1,146 @@
+import Arch
+import Symbols
+
+/// A module mapped into the target: where it is, its WinDbg name and its ELF image.
+public final class Module {
+    public let path: String
+    public let name: String
+    /// Load bias: runtime address minus link-time address.
+    public let bias: UInt64
+    public let start: UInt64
+    public let end: UInt64
+    public let image: ElfImage?
+    /// The executable the process runs (searched first for bare symbol names).
+    public let isMainProgram: Bool
+    /// Symbols by name, built on first lookup.
+    private var byName: [String: UInt64]?
+
+    init(path: String, name: String, bias: UInt64, image: ElfImage?, isMainProgram: Bool, fallbackRange: Range<UInt64>) {
+        self.isMainProgram = isMainProgram
+        self.path = path
+        self.name = name
+        self.bias = bias
+        self.image = image
+        if let range = image?.linkRange, !range.isEmpty {
+            start = range.lowerBound &+ bias
+            end = range.upperBound &+ bias
+        } else {
+            start = fallbackRange.lowerBound
+            end = fallbackRange.upperBound
+        }
+    }
+
+    public func contains(_ address: UInt64) -> Bool { address >= start && address < end }
+
+    /// `(deferred)` until symbols were read, then `(export symbols)` or `(elf symbols)`.
+    public var symbolState: String {
+        guard let image else { return "(no symbols)" }
+        guard symbolsLoaded else { return "(deferred)" }
+        return image.hasFullSymbolTable ? "(elf symbols)" : "(export symbols)"
+    }
+
+    public private(set) var symbolsLoaded = false
+
+    public var symbols: [ElfSymbol] {
+        symbolsLoaded = true
+        return image?.symbols ?? []
+    }
+
+    /// Runtime address of a symbol by exact name.
+    public func address(of symbol: String) -> UInt64? {
+        if byName == nil {
+            var table: [String: UInt64] = [:]
+            for entry in symbols where table[entry.name] == nil { table[entry.name] = entry.address }
+            byName = table
+        }
+        return byName?[symbol].map { $0 &+ bias }
+    }
+
+    /// The symbol covering a runtime address, with the offset into it.
+    public func symbol(at address: UInt64) -> (symbol: ElfSymbol, offset: UInt64)? {
+        let linkAddress = address &- bias
+        let table = symbols
+        var low = 0, high = table.count
+        while low < high {
+            let mid = (low + high) / 2
+            if table[mid].address <= linkAddress { low = mid + 1 } else { high = mid }
+        }
+        // Walk back over later aliases at the same address to the preferred (first) one.
+        var index = low - 1
+        guard index >= 0 else { return nil }
+        while index > 0 && table[index - 1].address == table[index].address { index -= 1 }
+        let candidate = table[index]
+        let offset = linkAddress - candidate.address
+        if candidate.size > 0 && offset >= candidate.size {
+            // Past the end of the nearest symbol: only an unsized neighbour can claim it.
+            return nil
+        }
+        return (candidate, offset)
+    }
+}
+
+/// The modules of one process, sorted by address.
+public final class ModuleList {
+    public private(set) var modules: [Module] = []
+
+    public init() {}
+
+    func add(_ module: Module) {
+        modules.append(module)
+        modules.sort { $0.start < $1.start }
+    }
+
+    func remove(_ module: Module) { modules.removeAll { $0 === module } }
+
+    func removeAll() { modules.removeAll() }
+
+    public func module(containing address: UInt64) -> Module? {
+        modules.first { $0.contains(address) }
+    }
+
+    public func module(named name: String) -> Module? {
+        modules.first { $0.name.lowercased() == name.lowercased() }
+    }
+
+    /// `module!symbol+0xoff`, `module+0xoff` when no symbol covers it, or nil outside every module.
+    public func describe(_ address: UInt64) -> String? {
+        guard let module = module(containing: address) else { return nil }
+        if let (symbol, offset) = module.symbol(at: address) {
+            return offset == 0 ? "\(module.name)!\(symbol.name)" : "\(module.name)!\(symbol.name)+0x\(String(offset, radix: 16))"
+        }
+        return "\(module.name)+0x\(String(address - module.start, radix: 16))"
+    }
+
+    /// Resolves `module!symbol` or a bare `symbol` (searched in load order, main program first).
+    public func resolve(_ name: String) -> UInt64? {
+        if let bang = name.firstIndex(of: "!") {
+            let moduleName = String(name[..<bang])
+            let symbol = String(name[name.index(after: bang)...])
+            guard let module = module(named: moduleName) else { return nil }
+            if symbol.isEmpty { return module.start }
+            return module.address(of: symbol)
+        }
+        for module in searchOrder { if let address = module.address(of: name) { return address } }
+        return module(named: name)?.start
+    }
+
+    /// Main program first, then the others in address order.
+    var searchOrder: [Module] {
+        let main = modules.filter { $0.isMainProgram }
+        return main + modules.filter { !$0.isMainProgram }
+    }
+}
+
+/// Shell-style wildcard match (`*`, `?`), case-insensitive as WinDbg's `x` and `bm` are.
+public func wildcardMatch(_ pattern: String, _ text: String) -> Bool {
+    let p = Array(pattern.lowercased().utf8), t = Array(text.lowercased().utf8)
+    var pi = 0, ti = 0, star = -1, mark = 0
+    while ti < t.count {
+        if pi < p.count && (p[pi] == UInt8(ascii: "?") || p[pi] == t[ti]) { pi += 1; ti += 1 }
+        else if pi < p.count && p[pi] == UInt8(ascii: "*") { star = pi; mark = ti; pi += 1 }
+        else if star >= 0 { pi = star + 1; mark += 1; ti = mark }
+        else { return false }
+    }
+    while pi < p.count && p[pi] == UInt8(ascii: "*") { pi += 1 }
+    return pi == p.count
+}

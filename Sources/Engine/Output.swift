@@ -1,0 +1,78 @@
+import Glibc
+
+/// Where everything the debugger says goes: standard output, and a log file while `.logopen`
+/// is active. A "pending header" (such as `Breakpoint 0 hit`) is printed only if something
+/// else is printed after it, so a breakpoint whose command quietly resumes stays silent.
+public final class Output {
+    private var buffer: [UInt8] = []
+    private var logFile: Int32 = -1
+    private var pendingHeader: String?
+    private let fd: Int32
+
+    public init(fd: Int32 = 1) { self.fd = fd }
+
+    /// Writes `text` followed by a newline.
+    public func line(_ text: String = "") {
+        write(text)
+        buffer.append(10)
+        if buffer.count > 1 << 16 { flush() }
+    }
+
+    /// Writes `text` as it is.
+    public func write(_ text: String) {
+        if let header = pendingHeader {
+            pendingHeader = nil
+            line(header)
+        }
+        buffer.append(contentsOf: text.utf8)
+    }
+
+    public func setPendingHeader(_ header: String) {
+        if let previous = pendingHeader { line(previous) }
+        pendingHeader = header
+    }
+
+    public func discardPendingHeader() { pendingHeader = nil }
+
+    public var hasPendingHeader: Bool { pendingHeader != nil }
+
+    /// Echoes input to the log only (the terminal already shows what the user typed).
+    public func logOnly(_ text: String) {
+        guard logFile >= 0 else { return }
+        let bytes = Array(text.utf8) + [10]
+        _ = bytes.withUnsafeBytes { Glibc.write(logFile, $0.baseAddress, $0.count) }
+    }
+
+    public func flush() {
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeBytes { raw in
+            writeAll(fd, raw)
+            if logFile >= 0 { writeAll(logFile, raw) }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Opens a log file (`.logopen`); `append` keeps what it had (`.logappend`).
+    public func openLog(_ path: String, append: Bool) -> Bool {
+        closeLog()
+        logFile = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0o644)
+        return logFile >= 0
+    }
+
+    public func closeLog() {
+        flush()
+        if logFile >= 0 { close(logFile) }
+        logFile = -1
+    }
+
+    public var isLogging: Bool { logFile >= 0 }
+}
+
+private func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer) {
+    var offset = 0
+    while offset < raw.count {
+        let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+        if n < 0 { if errno == EINTR { continue }; return }
+        offset += n
+    }
+}

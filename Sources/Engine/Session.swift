@@ -1,0 +1,407 @@
+import Arch
+import Glibc
+import Symbols
+import Targets
+
+/// Why the target stopped and the session wants the user's attention.
+public enum StopKind {
+    case initialBreakpoint
+    case breakpoint(Breakpoint)
+    /// A step or `g addr`/`gu` plan completed.
+    case step
+    case signal(Int32, firstChance: Bool, code: Int32, faultAddress: UInt64?)
+    /// An int3 the program itself executed (`bpe`).
+    case programBreakpoint
+    /// Ctrl-C.
+    case breakIn
+    case moduleLoad(Module)
+    case moduleUnload(path: String)
+    case threadCreated(ThreadID)
+    case threadExited(ThreadID)
+    /// The final breakpoint: the process is about to exit with this wait status.
+    case processExit(status: Int32)
+    /// The process is gone; nothing is left to inspect.
+    case processGone(status: String)
+}
+
+public struct StopEvent {
+    public let kind: StopKind
+    public let thread: ThreadID
+
+    public init(kind: StopKind, thread: ThreadID) {
+        self.kind = kind
+        self.thread = thread
+    }
+}
+
+/// How to resume: `g`/`gh`/`gn` (with optional end addresses), or one step of a kind.
+public enum ResumeRequest {
+    /// `handled`: nil for `g` (signals go to the program), true for `gh`, false for `gn`.
+    case go(handled: Bool?, until: [UInt64])
+    case stepInto
+    case stepOver
+    case stepOut
+}
+
+/// Errors shown to the user in WinDbg's words; the session goes on.
+public struct EngineError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A debugged process: its target, threads, modules and planted int3s.
+public final class DebuggedProcess {
+    public let target: any LiveTarget
+    public let launched: Bool
+    public private(set) var threads: [ThreadInfo] = []
+    public internal(set) var current: ThreadInfo!
+    public let modules = ModuleList()
+    var sites: [UInt64: SoftwareSite] = [:]
+    var nextThreadIndex = 0
+    var debugStateAddress: UInt64?
+    var loaderBreak: UInt64?
+    /// The leader reported its exit: only the final breakpoint's state remains.
+    public internal(set) var exiting = false
+    public internal(set) var gone = false
+    /// A SIGSTOP from the Ctrl-C handler still on its way after the SIGINT was taken as the break-in.
+    var strayBreakStop = false
+    public let entryPoint: UInt64
+
+    init(target: any LiveTarget, launched: Bool, entryPoint: UInt64) {
+        self.target = target
+        self.launched = launched
+        self.entryPoint = entryPoint
+    }
+
+    public var pid: Int32 { target.processID }
+
+    @discardableResult
+    func addThread(_ tid: ThreadID) -> ThreadInfo {
+        if let existing = thread(tid) { return existing }
+        let info = ThreadInfo(tid: tid, index: nextThreadIndex)
+        nextThreadIndex += 1
+        threads.append(info)
+        return info
+    }
+
+    func removeThread(_ tid: ThreadID) { threads.removeAll { $0.tid == tid } }
+
+    public func thread(_ tid: ThreadID) -> ThreadInfo? { threads.first { $0.tid == tid } }
+
+    public func thread(index: Int) -> ThreadInfo? { threads.first { $0.index == index } }
+}
+
+/// A debugging session: at most one process, the breakpoints and event filters that outlive
+/// it (`.restart` keeps them), and the debug event loop (wait → interpret → filter → continue).
+/// Everything here runs on one thread, the tracer thread that ptrace requires.
+public final class Session {
+    public let output: Output
+    public var filters = EventFilters()
+    public private(set) var breakpoints: [Breakpoint] = []
+    public var disableASLR = true
+    /// Where to look for symbol files (`-y`, `.sympath`).
+    public var symbolPath: [String] = []
+    public private(set) var process: DebuggedProcess?
+    /// Resolves a breakpoint expression once its module loads; set by the command layer,
+    /// which owns the expression evaluator.
+    public var resolveExpression: ((String) -> UInt64?)?
+    public private(set) var lastEvent: String?
+    public private(set) var launchSpec: (path: String, arguments: [String])?
+    let disassembler = Disassembler()
+    var plan: RunPlan?
+    /// The wait status the process reported on its way out.
+    var lastExitStatus: Int32?
+
+    public init(output: Output) { self.output = output }
+
+    // MARK: starting and ending
+
+    /// Launches a program and runs it to the initial breakpoint at its entry point, after
+    /// the dynamic loader mapped the startup libraries.
+    public func launch(path: String, arguments: [String]) throws(EngineError) -> StopEvent {
+        guard process == nil else { throw EngineError("A process is already being debugged") }
+        let resolved = try resolveProgram(path)
+        let target: PtraceProcess
+        do {
+            target = try PtraceProcess.launch(path: resolved, arguments: arguments, environment: currentEnvironment(), disableASLR: disableASLR)
+        } catch { throw EngineError(error.description) }
+        launchSpec = (resolved, arguments)
+        let auxv = target.auxiliaryVector()
+        let entry = auxv[9] ?? 0  // AT_ENTRY
+        let process = DebuggedProcess(target: target, launched: true, entryPoint: entry)
+        self.process = process
+        let main = process.addThread(target.processID)
+        process.current = main
+        output.line("CommandLine: \(([resolved] + arguments).joined(separator: " "))")
+        if entry != 0 {
+            try insertSite(entry, isInternal: true)
+            plan = RunPlan(sites: [entry], thread: nil, minimumSP: nil)
+            let stop = try run()
+            plan = nil
+            try removeSite(entry, isInternal: true)
+            guard case .step = stop.kind else { return stop }
+        }
+        scanModules()
+        let event = StopEvent(kind: .initialBreakpoint, thread: main.tid)
+        record(event)
+        return event
+    }
+
+    /// Attaches to a running process: every thread stops, the modules are read from the
+    /// dynamic linker's list, and the stop is reported like WinDbg's attach break-in.
+    public func attach(pid: Int32) throws(EngineError) -> StopEvent {
+        guard process == nil else { throw EngineError("A process is already being debugged") }
+        let target: PtraceProcess
+        do { target = try PtraceProcess.attach(pid: pid) } catch { throw EngineError(error.description) }
+        let process = DebuggedProcess(target: target, launched: false, entryPoint: target.auxiliaryVector()[9] ?? 0)
+        self.process = process
+        for tid in target.listThreads() { process.addThread(tid) }
+        process.current = process.thread(pid) ?? process.threads[0]
+        scanModules()
+        let event = StopEvent(kind: .breakIn, thread: process.current.tid)
+        record(event)
+        return event
+    }
+
+    /// Restores every byte the debugger changed and lets the process run on without it.
+    public func detach() throws(EngineError) {
+        guard let process else { throw EngineError("No target to detach from") }
+        if !process.gone {
+            for address in Array(process.sites.keys) {
+                if let site = process.sites[address] {
+                    try? process.target.writeMemory(address, [site.originalByte])
+                }
+            }
+            process.sites.removeAll()
+            try drainExpectedStops()
+            for thread in process.threads { try? process.target.detach(thread.tid) }
+        }
+        self.process = nil
+        for breakpoint in breakpoints where breakpoint.kind != .bu { breakpoint.address = nil }
+    }
+
+    /// Ends the process (`q`, `.kill`) and reaps it, so no zombie or stopped orphan is left.
+    public func kill() {
+        guard let process else { return }
+        if !process.gone {
+            process.target.terminate()
+            // Stopped threads (at an exit stop, say) only die once they run again.
+            for thread in process.threads where !thread.running {
+                try? process.target.resume(thread.tid, singleStep: false, signal: 0)
+            }
+            while let event = try? process.target.waitForEvent() {
+                if case .threadGone(let tid, _, _) = event, tid == process.pid { break }
+                if case .stopped(let tid, _) = event { try? process.target.resume(tid, singleStep: false, signal: 0) }
+            }
+        }
+        self.process = nil
+        plan = nil
+    }
+
+    /// `.restart`: kills the process and launches the same command line again.
+    public func restart() throws(EngineError) -> StopEvent {
+        guard let spec = launchSpec else { throw EngineError("The target was not started by the debugger") }
+        kill()
+        return try launch(path: spec.path, arguments: spec.arguments)
+    }
+
+    private func resolveProgram(_ path: String) throws(EngineError) -> String {
+        if path.contains("/") {
+            guard access(path, X_OK) == 0 else { throw EngineError("Cannot launch '\(path)': \(errnoText(errno))") }
+            return path
+        }
+        let search = (getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin").split(separator: ":")
+        for directory in search where access("\(directory)/\(path)", X_OK) == 0 {
+            return "\(directory)/\(path)"
+        }
+        throw EngineError("Cannot launch '\(path)': No such file or directory")
+    }
+
+    // MARK: breakpoints
+
+    /// Adds a breakpoint with the lowest free id (or the requested one) and plants it if resolved.
+    @discardableResult
+    public func addBreakpoint(_ request: BreakpointRequest) throws(EngineError) -> Breakpoint {
+        let id = request.id ?? (0...).first { id in !breakpoints.contains { $0.id == id } }!
+        if let existing = breakpoints.first(where: { $0.id == id }) { try removeBreakpoint(existing) }
+        if let address = request.address, let duplicate = breakpoints.first(where: { $0.address == address && $0.thread == request.thread && request.id == nil }) {
+            output.line("breakpoint \(duplicate.id) redefined")
+            try removeBreakpoint(duplicate)
+        }
+        let breakpoint = Breakpoint(id: id, kind: request.kind, expression: request.expression, address: request.address,
+                                    passCount: request.passCount, oneShot: request.oneShot, thread: request.thread, commands: request.commands)
+        breakpoints.append(breakpoint)
+        breakpoints.sort { $0.id < $1.id }
+        if let address = breakpoint.address, process != nil { try insertSite(address, isInternal: false) }
+        return breakpoint
+    }
+
+    public func removeBreakpoint(_ breakpoint: Breakpoint) throws(EngineError) {
+        if breakpoint.enabled, let address = breakpoint.address, process != nil { try removeSite(address, isInternal: false) }
+        breakpoints.removeAll { $0 === breakpoint }
+    }
+
+    public func setEnabled(_ breakpoint: Breakpoint, _ enabled: Bool) throws(EngineError) {
+        guard breakpoint.enabled != enabled else { return }
+        breakpoint.enabled = enabled
+        guard let address = breakpoint.address, process != nil else { return }
+        if enabled { try insertSite(address, isInternal: false) } else { try removeSite(address, isInternal: false) }
+    }
+
+    /// Re-resolves deferred breakpoints after modules changed.
+    func resolveDeferredBreakpoints() {
+        guard let resolveExpression else { return }
+        for breakpoint in breakpoints where breakpoint.address == nil {
+            guard let address = resolveExpression(breakpoint.expression) else { continue }
+            breakpoint.address = address
+            if breakpoint.enabled { try? insertSite(address, isInternal: false) }
+        }
+    }
+
+    func insertSite(_ address: UInt64, isInternal: Bool) throws(EngineError) {
+        guard let process else { return }
+        if var site = process.sites[address] {
+            if isInternal { site.internalUsers += 1 } else { site.users += 1 }
+            process.sites[address] = site
+            return
+        }
+        guard let original = process.target.readMemory(address, count: 1).first else {
+            throw EngineError("Unable to insert breakpoint at \(formatAddress(address)), Win32 error 0n998 \"Invalid access to memory location.\"")
+        }
+        do { try process.target.writeMemory(address, [0xcc]) } catch { throw EngineError(error.description) }
+        process.sites[address] = SoftwareSite(originalByte: original, users: isInternal ? 0 : 1, internalUsers: isInternal ? 1 : 0)
+    }
+
+    func removeSite(_ address: UInt64, isInternal: Bool) throws(EngineError) {
+        guard let process, var site = process.sites[address] else { return }
+        if isInternal { site.internalUsers -= 1 } else { site.users -= 1 }
+        if site.total > 0 { process.sites[address] = site; return }
+        process.sites[address] = nil
+        if !process.gone { try? process.target.writeMemory(address, [site.originalByte]) }
+    }
+
+    // MARK: inspection
+
+    /// Reads target memory as the program sees it (the debugger's int3 bytes are hidden).
+    public func readMemory(_ address: UInt64, count: Int) -> [UInt8] {
+        guard let process, !process.gone else { return [] }
+        var bytes = process.target.readMemory(address, count: count)
+        if !process.sites.isEmpty {
+            let end = address &+ UInt64(bytes.count)
+            for (siteAddress, site) in process.sites where siteAddress >= address && siteAddress < end {
+                bytes[Int(siteAddress - address)] = site.originalByte
+            }
+        }
+        return bytes
+    }
+
+    /// Writes target memory; a write over a planted int3 changes the byte restored later.
+    public func writeMemory(_ address: UInt64, _ bytes: [UInt8]) throws(EngineError) {
+        guard let process, !process.gone else { throw EngineError("No target") }
+        var data = bytes
+        for (siteAddress, var site) in process.sites where siteAddress >= address && siteAddress < address &+ UInt64(bytes.count) {
+            let offset = Int(siteAddress - address)
+            site.originalByte = data[offset]
+            process.sites[siteAddress] = site
+            data[offset] = 0xcc
+        }
+        do { try process.target.writeMemory(address, data) } catch { throw EngineError(error.description) }
+    }
+
+    public func registers(_ thread: ThreadInfo? = nil) throws(EngineError) -> X86Registers {
+        guard let process, !process.gone, let thread = thread ?? process.current else { throw EngineError("No target") }
+        if let cached = thread.cachedRegisters { return cached }
+        do {
+            let registers = try process.target.registers(thread.tid)
+            thread.cachedRegisters = registers
+            return registers
+        } catch { throw EngineError(error.description) }
+    }
+
+    public func setRegisters(_ registers: X86Registers, _ thread: ThreadInfo? = nil) throws(EngineError) {
+        guard let process, !process.gone, let thread = thread ?? process.current else { throw EngineError("No target") }
+        do { try process.target.setRegisters(registers, thread.tid) } catch { throw EngineError(error.description) }
+        thread.cachedRegisters = registers
+    }
+
+    /// The FXSAVE area of a thread (xmm registers live at offset 160, 16 bytes each).
+    public func vectorState(_ thread: ThreadInfo? = nil) throws(EngineError) -> [UInt8] {
+        guard let process, !process.gone, let thread = thread ?? process.current else { throw EngineError("No target") }
+        do { return try process.target.vectorState(thread.tid) } catch { throw EngineError(error.description) }
+    }
+
+    public func setCurrentThread(_ thread: ThreadInfo) { process?.current = thread }
+
+    /// `module!symbol+0x10`, or nil outside every module.
+    public func symbolize(_ address: UInt64) -> String? { process?.modules.describe(address) }
+
+    public func resolveSymbol(_ name: String) -> UInt64? { process?.modules.resolve(name) }
+
+    public func decode(at address: UInt64) -> Instruction? {
+        disassembler.decode(readMemory(address, count: 16), at: address)
+    }
+
+    public func disassembleBytes(_ bytes: [UInt8], at address: UInt64) -> Instruction? {
+        disassembler.decode(bytes, at: address)
+    }
+
+    /// The disassembly line of one instruction in WinDbg's layout, or `????` when unreadable.
+    public func formatInstruction(_ instruction: Instruction) -> String {
+        disassembler.format(instruction) { [weak self] target in self?.symbolize(target) }
+    }
+
+    func record(_ event: StopEvent) {
+        guard let process else { return }
+        lastEvent = "\(String(process.pid, radix: 16)).\(String(event.thread, radix: 16)): \(describe(event.kind))"
+    }
+
+    /// `.lastevent`'s wording of an event.
+    public func describe(_ kind: StopKind) -> String {
+        switch kind {
+        case .initialBreakpoint, .programBreakpoint, .breakIn: return "Break instruction exception - code 80000003 (first chance)"
+        case .breakpoint(let bp): return "Hit breakpoint \(bp.id)"
+        case .step: return "Single step exception - code 80000004 (first chance)"
+        case .signal(let signal, let first, _, _): return "\(signalEventName(signal)) (\(first ? "first chance" : "!!! second chance !!!"))"
+        case .moduleLoad(let module): return "Load module \(module.path) at \(formatAddress(module.start))"
+        case .moduleUnload(let path): return "Unload module \(path)"
+        case .threadCreated(let tid): return "Create thread \(process?.thread(tid)?.index ?? 0):\(String(tid, radix: 16))"
+        case .threadExited(let tid): return "Exit thread \(process?.thread(tid)?.index ?? 0):\(String(tid, radix: 16))"
+        case .processExit(let status): return "Exit process 0:\(String(process?.pid ?? 0, radix: 16)), \(exitDescription(status))"
+        case .processGone(let status): return "Process exited, \(status)"
+        }
+    }
+
+    /// `Access violation - code c0000005` for SIGSEGV, `Signal SIGUSR1 - code 0000000a` for others.
+    public func signalEventName(_ signal: Int32) -> String {
+        switch signal {
+        case SIGSEGV, SIGBUS: return "Access violation - code c0000005"
+        case SIGILL: return "Illegal instruction - code c000001d"
+        case SIGFPE: return "Integer divide-by-zero - code c0000094"
+        default: return "Signal \(signalName(signal)) - code \(zeroPaddedHex(UInt64(signal), digits: 8))"
+        }
+    }
+
+    func exitDescription(_ status: Int32) -> String {
+        if status & 0x7f == 0 { return "code \(String((status >> 8) & 0xff, radix: 16))" }
+        return "killed by \(signalName(status & 0x7f))"
+    }
+}
+
+/// Internal stops a run is waiting for: `g addr`, step over a call, `gu`, the entry point.
+struct RunPlan {
+    var sites: Set<UInt64>
+    /// Only this thread completes the plan.
+    var thread: ThreadID?
+    /// And only once the stack is back at or above this pointer (so recursion does not end a `p` early).
+    var minimumSP: UInt64?
+}
+
+private func currentEnvironment() -> [String] {
+    var result: [String] = []
+    var pointer = environ
+    while let entry = pointer.pointee {
+        result.append(String(cString: entry))
+        pointer += 1
+    }
+    return result
+}

@@ -1,0 +1,46 @@
+import Arch
+import Targets
+
+/// The debugger's record of one thread: WinDbg's thread number, whether it runs, and what
+/// the event loop still owes it (a SIGSTOP it sent, an event seen while stopping everyone).
+public final class ThreadInfo {
+    public let tid: ThreadID
+    /// WinDbg's thread number (`~2s`); never reused within a session.
+    public let index: Int
+    var running = false
+    /// SIGSTOPs the debugger sent that the thread has not reported yet; they are swallowed.
+    var expectedStops = 0
+    /// An event that arrived while all threads were being stopped; reported on the next resume.
+    var pending: ThreadEvent?
+    /// The signal the thread receives when it next runs (0: none).
+    var signalToDeliver: Int32 = 0
+    /// The current signal was already reported as a second chance.
+    var secondChanceReported = false
+    /// `~N f`: stays stopped while the others run.
+    public var frozen = false
+    /// `~N n` / `~N m`: a suspend count above zero keeps the thread stopped.
+    public var suspendCount = 0
+    var cachedRegisters: X86Registers?
+    var singleStepping = false
+    var exiting = false
+
+    init(tid: ThreadID, index: Int) {
+        self.tid = tid
+        self.index = index
+    }
+
+    /// Whether resuming the process resumes this thread.
+    var resumable: Bool { !frozen && suspendCount == 0 && !running }
+}
+
+/// What happened to a thread, after the event loop has interpreted the raw target event
+/// (a SIGTRAP on one of our int3s becomes `breakpointTrap` with rip already rewound).
+enum ThreadEvent {
+    case breakpointTrap(UInt64)
+    case trap
+    case signal(Int32)
+    case created(ThreadID)
+    case exec
+    case exiting(Int32)
+    case gone(exitCode: Int32?, signal: Int32?)
+}

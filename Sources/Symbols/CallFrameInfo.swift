@@ -1,0 +1,148 @@
+import CDwarf
+import Glibc
+
+/// A module's unwind tables (`.eh_frame`, else `.debug_frame`) read through libdw, and one
+/// unwind step over them. The CFI rules come from libdw; their DWARF expressions are
+/// evaluated here against the registers and memory of the frame being unwound.
+public final class CallFrameInfo {
+    private let tables: [OpaquePointer]
+    private var dwarf: OpaquePointer?
+
+    init?(image: ElfImage) {
+        var tables: [OpaquePointer] = []
+        if let ehFrame = dwarf_getcfi_elf(image.elf) { tables.append(ehFrame) }
+        if let dwarf = dwarf_begin_elf(image.elf, DWARF_C_READ, nil) {
+            self.dwarf = dwarf
+            if let debugFrame = dwarf_getcfi(dwarf) { tables.append(debugFrame) }
+        }
+        guard !tables.isEmpty else {
+            if let dwarf { dwarf_end(dwarf) }
+            return nil
+        }
+        self.tables = tables
+    }
+
+    deinit {
+        // .eh_frame tables from dwarf_getcfi_elf are owned by us; .debug_frame by the Dwarf handle.
+        if let first = tables.first { dwarf_cfi_end(first) }
+        if let dwarf { dwarf_end(dwarf) }
+    }
+
+    /// Computes the caller's registers (DWARF numbering; 16 is the return address) from the
+    /// registers of a frame stopped at link-time address `lookupAddress`. Returns nil when no
+    /// table covers the address or a rule cannot be evaluated.
+    public func unwind(lookupAddress: UInt64, registers: [Int: UInt64],
+                       readMemory: (UInt64) -> UInt64?) -> (caller: [Int: UInt64], isSignalFrame: Bool)? {
+        for table in tables {
+            var framePointer: OpaquePointer? = nil
+            guard dwarf_cfi_addrframe(table, lookupAddress, &framePointer) == 0, let frame = framePointer else { continue }
+            defer { free(UnsafeMutableRawPointer(frame)) }
+            var isSignal = false
+            var start: Dwarf_Addr = 0
+            var end: Dwarf_Addr = 0
+            let returnRegister = Int(dwarf_frame_info(frame, &start, &end, &isSignal))
+            var cfaOps: UnsafeMutablePointer<Dwarf_Op>? = nil
+            var cfaCount = 0
+            guard dwarf_frame_cfa(frame, &cfaOps, &cfaCount) == 0, let cfaOps,
+                  let cfa = DwarfExpression.evaluate(UnsafeBufferPointer(start: cfaOps, count: cfaCount),
+                                                     registers: registers, cfa: nil, readMemory: readMemory)?.value else { return nil }
+            var caller: [Int: UInt64] = [:]
+            let scratch = UnsafeMutablePointer<Dwarf_Op>.allocate(capacity: 3)
+            defer { scratch.deallocate() }
+            for number in 0...16 {
+                var ops: UnsafeMutablePointer<Dwarf_Op>? = nil
+                var count = 0
+                guard dwarf_frame_register(frame, Int32(number), scratch, &ops, &count) == 0 else { continue }
+                if count == 0 {
+                    // No ops and no buffer: "same value"; the scratch buffer: undefined.
+                    if ops == nil, let same = registers[number] { caller[number] = same }
+                    continue
+                }
+                guard let ops, let result = DwarfExpression.evaluate(UnsafeBufferPointer(start: ops, count: count),
+                                                                     registers: registers, cfa: cfa, readMemory: readMemory) else { continue }
+                if result.isValue {
+                    caller[number] = result.value
+                } else if let saved = readMemory(result.value) {
+                    caller[number] = saved
+                }
+            }
+            caller[7] = cfa
+            if returnRegister != 16, let ra = caller[returnRegister] { caller[16] = ra }
+            return (caller, isSignal)
+        }
+        return nil
+    }
+}
+
+/// The DWARF expression subset that CFI uses on x86-64 (register bases, constants, arithmetic,
+/// comparisons, dereference), e.g. the PLT's `DW_OP_breg7 8; DW_OP_breg16 0; DW_OP_lit15; DW_OP_and; ...`.
+enum DwarfExpression {
+    /// Returns the top of the stack and whether it is a value (`DW_OP_stack_value`, or a
+    /// register operation) rather than an address.
+    static func evaluate(_ ops: UnsafeBufferPointer<Dwarf_Op>, registers: [Int: UInt64], cfa: UInt64?,
+                         readMemory: (UInt64) -> UInt64?) -> (value: UInt64, isValue: Bool)? {
+        var stack: [UInt64] = []
+        var isValue = false
+        func pop() -> UInt64? { stack.popLast() }
+        for op in ops {
+            let atom = op.atom
+            switch atom {
+            case 0x30...0x4f: stack.append(UInt64(atom - 0x30))                     // DW_OP_lit0..31
+            case 0x50...0x6f:                                                           // DW_OP_reg0..31
+                guard let value = registers[Int(atom - 0x50)] else { return nil }
+                stack.append(value); isValue = true
+            case 0x70...0x8f:                                                           // DW_OP_breg0..31
+                guard let value = registers[Int(atom - 0x70)] else { return nil }
+                stack.append(value &+ op.number)
+            case 0x90:                                                                  // DW_OP_regx
+                guard let value = registers[Int(op.number)] else { return nil }
+                stack.append(value); isValue = true
+            case 0x92:                                                                  // DW_OP_bregx
+                guard let value = registers[Int(op.number)] else { return nil }
+                stack.append(value &+ op.number2)
+            case 0x08...0x11: stack.append(op.number)                                   // DW_OP_const*
+            case 0x9c:                                                                  // DW_OP_call_frame_cfa
+                guard let cfa else { return nil }
+                stack.append(cfa)
+            case 0x9f: isValue = true                                                   // DW_OP_stack_value
+            case 0x06:                                                                  // DW_OP_deref
+                guard let address = pop(), let value = readMemory(address) else { return nil }
+                stack.append(value)
+            case 0x12: guard let top = stack.last else { return nil }; stack.append(top)  // DW_OP_dup
+            case 0x13: guard pop() != nil else { return nil }                            // DW_OP_drop
+            case 0x14: guard stack.count >= 2 else { return nil }; stack.append(stack[stack.count - 2]) // DW_OP_over
+            case 0x16: guard stack.count >= 2 else { return nil }; stack.swapAt(stack.count - 1, stack.count - 2) // DW_OP_swap
+            case 0x23: guard let a = pop() else { return nil }; stack.append(a &+ op.number)   // DW_OP_plus_uconst
+            case 0x1f: guard let a = pop() else { return nil }; stack.append(0 &- a)           // DW_OP_neg
+            case 0x20: guard let a = pop() else { return nil }; stack.append(~a)               // DW_OP_not
+            default:
+                guard let b = pop(), let a = pop(), let result = binary(atom, a, b) else { return nil }
+                stack.append(result)
+            }
+        }
+        guard let top = stack.last else { return nil }
+        return (top, isValue)
+    }
+
+    private static func binary(_ atom: UInt8, _ a: UInt64, _ b: UInt64) -> UInt64? {
+        let sa = Int64(bitPattern: a), sb = Int64(bitPattern: b)
+        switch atom {
+        case 0x1a: return a & b                          // and
+        case 0x1c: return a &- b                         // minus
+        case 0x1e: return a &* b                         // mul
+        case 0x21: return a | b                          // or
+        case 0x22: return a &+ b                         // plus
+        case 0x24: return b >= 64 ? 0 : a << b           // shl
+        case 0x25: return b >= 64 ? 0 : a >> b           // shr
+        case 0x26: return UInt64(bitPattern: sa >> min(sb, 63)) // shra
+        case 0x27: return a ^ b                          // xor
+        case 0x29: return sa == sb ? 1 : 0               // eq
+        case 0x2a: return sa >= sb ? 1 : 0               // ge
+        case 0x2b: return sa > sb ? 1 : 0                // gt
+        case 0x2c: return sa <= sb ? 1 : 0               // le
+        case 0x2d: return sa < sb ? 1 : 0                // lt
+        case 0x2e: return sa != sb ? 1 : 0               // ne
+        default: return nil
+        }
+    }
+}

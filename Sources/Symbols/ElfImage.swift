@@ -1,0 +1,205 @@
+import CDwarf
+import Glibc
+
+/// One symbol from `.symtab`/`.dynsym`, at its link-time (file) address.
+public struct ElfSymbol: Sendable {
+    public let address: UInt64
+    public let size: UInt64
+    public let name: String
+    public let isFunction: Bool
+    let isGlobal: Bool
+}
+
+/// A loadable segment's link-time range (for a module's extent in memory).
+public struct LoadSegment: Sendable {
+    public let address: UInt64
+    public let memorySize: UInt64
+    public let fileOffset: UInt64
+}
+
+/// Errors while reading an ELF file; the session reports them and goes on.
+public struct SymbolError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+private let libelfReady: Bool = { elf_version(UInt32(EV_CURRENT)) != UInt32(EV_NONE) }()
+
+/// An ELF file opened with libelf: program headers, symbols (read on first use) and CFI.
+/// Owns the file descriptor and the `Elf` handle for its lifetime.
+public final class ElfImage {
+    public let path: String
+    public let entry: UInt64
+    public let isPositionIndependent: Bool
+    public let segments: [LoadSegment]
+    /// Link-time address of the dynamic section, if any (where ld.so puts DT_DEBUG).
+    public let dynamicAddress: UInt64?
+    let elf: OpaquePointer
+    private let fd: Int32
+    private var cachedSymbols: [ElfSymbol]?
+    private var cachedCFI: CallFrameInfo??
+    /// `true` when the file had a `.symtab` (full symbols) rather than only `.dynsym` exports.
+    public private(set) var hasFullSymbolTable = false
+
+    public init(path: String) throws(SymbolError) {
+        guard libelfReady else { throw SymbolError("libelf is not usable") }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SymbolError("\(path): \(String(cString: strerror(errno)))") }
+        guard let elf = elf_begin(fd, ELF_C_READ_MMAP, nil) else {
+            close(fd)
+            throw SymbolError("\(path): \(String(cString: elf_errmsg(-1)))")
+        }
+        var header = GElf_Ehdr()
+        guard elf_kind(elf) == ELF_K_ELF, gelf_getehdr(elf, &header) != nil, header.e_machine == UInt16(EM_X86_64) else {
+            elf_end(elf)
+            close(fd)
+            throw SymbolError("\(path): not an x86-64 ELF file")
+        }
+        var count = 0
+        elf_getphdrnum(elf, &count)
+        var segments: [LoadSegment] = []
+        var dynamic: UInt64?
+        for index in 0..<count {
+            var phdr = GElf_Phdr()
+            guard gelf_getphdr(elf, Int32(index), &phdr) != nil else { continue }
+            if phdr.p_type == UInt32(PT_LOAD) {
+                segments.append(LoadSegment(address: phdr.p_vaddr, memorySize: phdr.p_memsz, fileOffset: phdr.p_offset))
+            } else if phdr.p_type == UInt32(PT_DYNAMIC) {
+                dynamic = phdr.p_vaddr
+            }
+        }
+        self.path = path
+        self.fd = fd
+        self.elf = elf
+        self.entry = header.e_entry
+        self.isPositionIndependent = header.e_type == UInt16(ET_DYN)
+        self.segments = segments
+        self.dynamicAddress = dynamic
+    }
+
+    deinit {
+        elf_end(elf)
+        close(fd)
+    }
+
+    /// Lowest and highest link-time addresses covered by PT_LOAD segments, page aligned.
+    public var linkRange: Range<UInt64> {
+        guard let low = segments.map(\.address).min(),
+              let high = segments.map({ $0.address + $0.memorySize }).max() else { return 0..<0 }
+        return (low & ~0xfff)..<((high + 0xfff) & ~0xfff)
+    }
+
+    /// All named symbols sorted by address; read on first use.
+    public var symbols: [ElfSymbol] {
+        if let cachedSymbols { return cachedSymbols }
+        let loaded = readSymbols()
+        cachedSymbols = loaded
+        return loaded
+    }
+
+    /// `.eh_frame` / `.debug_frame` unwind tables, or nil when the file has none.
+    public var callFrameInfo: CallFrameInfo? {
+        if let cachedCFI { return cachedCFI }
+        let cfi = CallFrameInfo(image: self)
+        cachedCFI = .some(cfi)
+        return cfi
+    }
+
+    private func readSymbols() -> [ElfSymbol] {
+        var full: [ElfSymbol] = []
+        var exports: [ElfSymbol] = []
+        var pltStubs: [ElfSymbol] = []
+        var section: OpaquePointer? = nil
+        var sectionsByName: [String: GElf_Shdr] = [:]
+        var shstrndx = 0
+        elf_getshdrstrndx(elf, &shstrndx)
+        while let scn = elf_nextscn(elf, section) {
+            section = scn
+            var shdr = GElf_Shdr()
+            guard gelf_getshdr(scn, &shdr) != nil else { continue }
+            if let name = elf_strptr(elf, shstrndx, Int(shdr.sh_name)) {
+                sectionsByName[String(cString: name)] = shdr
+            }
+            if shdr.sh_type == UInt32(SHT_SYMTAB) {
+                full += symbols(in: scn, header: shdr)
+            } else if shdr.sh_type == UInt32(SHT_DYNSYM) {
+                exports += symbols(in: scn, header: shdr)
+            }
+        }
+        pltStubs = synthesizePLTSymbols(sections: sectionsByName)
+        hasFullSymbolTable = !full.isEmpty
+        let chosen = (full.isEmpty ? exports : full) + pltStubs
+        return chosen.sorted { a, b in
+            if a.address != b.address { return a.address < b.address }
+            return preference(a) > preference(b)
+        }
+    }
+
+    private func symbols(in scn: OpaquePointer, header: GElf_Shdr) -> [ElfSymbol] {
+        guard let data = elf_getdata(scn, nil), header.sh_entsize > 0 else { return [] }
+        let count = Int(header.sh_size / header.sh_entsize)
+        var result: [ElfSymbol] = []
+        result.reserveCapacity(count)
+        for index in 0..<count {
+            var sym = GElf_Sym()
+            guard gelf_getsym(data, Int32(index), &sym) != nil else { continue }
+            let type = Int32(sym.st_info & 0xf)
+            guard sym.st_value != 0, sym.st_shndx != UInt16(SHN_UNDEF),
+                  type == STT_FUNC || type == STT_OBJECT || type == STT_GNU_IFUNC || type == STT_NOTYPE,
+                  let cName = elf_strptr(elf, Int(header.sh_link), Int(sym.st_name)), cName.pointee != 0 else { continue }
+            let name = String(cString: cName)
+            if type == STT_NOTYPE && (name.hasPrefix("$") || name.hasPrefix(".L")) { continue }
+            let binding = Int32(sym.st_info >> 4)
+            result.append(ElfSymbol(address: sym.st_value, size: sym.st_size, name: name,
+                                    isFunction: type == STT_FUNC || type == STT_GNU_IFUNC,
+                                    isGlobal: binding == STB_GLOBAL))
+        }
+        return result
+    }
+
+    /// Names the PLT stubs `name@plt` from `.rela.plt`, as objdump does, so calls through
+    /// the PLT are shown with the function they reach.
+    private func synthesizePLTSymbols(sections: [String: GElf_Shdr]) -> [ElfSymbol] {
+        guard let rela = sections[".rela.plt"], rela.sh_entsize > 0 else { return [] }
+        let stubBase: UInt64
+        if let sec = sections[".plt.sec"] { stubBase = sec.sh_addr }
+        else if let plt = sections[".plt"] { stubBase = plt.sh_addr + 16 }
+        else { return [] }
+        guard let relaScn = elf_getscn(elf, Int(sectionIndex(of: rela))),
+              let relaData = elf_getdata(relaScn, nil),
+              let symtabScn = elf_getscn(elf, Int(rela.sh_link)),
+              let symData = elf_getdata(symtabScn, nil) else { return [] }
+        var symtabHeader = GElf_Shdr()
+        guard gelf_getshdr(symtabScn, &symtabHeader) != nil else { return [] }
+        var stubs: [ElfSymbol] = []
+        for index in 0..<Int(rela.sh_size / rela.sh_entsize) {
+            var entry = GElf_Rela()
+            guard gelf_getrela(relaData, Int32(index), &entry) != nil else { continue }
+            var sym = GElf_Sym()
+            guard gelf_getsym(symData, Int32(entry.r_info >> 32), &sym) != nil,
+                  let cName = elf_strptr(elf, Int(symtabHeader.sh_link), Int(sym.st_name)), cName.pointee != 0 else { continue }
+            stubs.append(ElfSymbol(address: stubBase + UInt64(index) * 16, size: 16,
+                                   name: String(cString: cName) + "@plt", isFunction: true, isGlobal: false))
+        }
+        return stubs
+    }
+
+    private func sectionIndex(of wanted: GElf_Shdr) -> Int {
+        var section: OpaquePointer? = nil
+        while let scn = elf_nextscn(elf, section) {
+            section = scn
+            var shdr = GElf_Shdr()
+            if gelf_getshdr(scn, &shdr) != nil, shdr.sh_offset == wanted.sh_offset, shdr.sh_type == wanted.sh_type {
+                return elf_ndxscn(scn)
+            }
+        }
+        return 0
+    }
+}
+
+/// Among symbols at one address, which name to show: global over local, functions over
+/// untyped labels, fewer leading underscores (`send` before `__send` and `__libc_send`).
+private func preference(_ symbol: ElfSymbol) -> Int {
+    let underscores = symbol.name.prefix { $0 == "_" }.count
+    return (symbol.isGlobal ? 100 : 0) + (symbol.isFunction ? 50 : 0) - underscores * 10 - min(symbol.name.count, 9)
+}

@@ -1,0 +1,319 @@
+import Arch
+import CSystem
+import Glibc
+
+/// A live Linux process driven with ptrace. Every call must come from the thread that
+/// created the object: Linux accepts ptrace requests only from the tracing thread.
+public final class PtraceProcess: LiveTarget {
+    public let processID: Int32
+    public let executablePath: String
+    private let tracerThread: pid_t
+    /// /proc/pid/mem opened read-write: writes there reach read-only text pages (FOLL_FORCE),
+    /// which process_vm_writev cannot.
+    private var memoryFile: Int32
+
+    private init(pid: Int32, executablePath: String) {
+        processID = pid
+        self.executablePath = executablePath
+        tracerThread = cs_gettid()
+        memoryFile = open("/proc/\(pid)/mem", O_RDWR | O_CLOEXEC)
+    }
+
+    deinit { if memoryFile >= 0 { close(memoryFile) } }
+
+    /// The options every traced thread gets: follow clones, report exec and exit, and let the
+    /// kernel kill the target if the debugger dies.
+    private static func traceOptions(exitKill: Bool) -> UInt64 {
+        var options = UInt64(PTRACE_O_TRACECLONE.rawValue | PTRACE_O_TRACEEXEC.rawValue | PTRACE_O_TRACEEXIT.rawValue)
+        if exitKill { options |= UInt64(PTRACE_O_EXITKILL.rawValue) }
+        return options
+    }
+
+    /// Starts `path` under ptrace and returns it stopped at the exec.
+    public static func launch(path: String, arguments: [String], environment: [String], disableASLR: Bool) throws(TargetError) -> PtraceProcess {
+        var error: Int32 = 0
+        let pid = withCStringArray([path] + arguments) { argv in
+            withCStringArray(environment) { envp in
+                cs_launch(path, argv, envp, disableASLR ? 1 : 0, &error)
+            }
+        }
+        guard pid > 0 else { throw TargetError("Cannot launch '\(path)': \(errnoText(error))") }
+        var status: Int32 = 0
+        guard cs_wait(pid, &status, 0) == pid, cs_wifstopped(status) != 0 else {
+            throw TargetError("Cannot launch '\(path)': the program did not stop at exec")
+        }
+        guard cs_ptrace(Int32(PTRACE_SETOPTIONS.rawValue), pid, 0, traceOptions(exitKill: true)) == 0 else {
+            let message = errnoText(errno)
+            kill(pid, SIGKILL)
+            throw TargetError("Cannot trace '\(path)': \(message)")
+        }
+        return PtraceProcess(pid: pid, executablePath: (try? readLink("/proc/\(pid)/exe")) ?? path)
+    }
+
+    /// Attaches to every thread of a running process and waits until each has stopped.
+    public static func attach(pid: Int32) throws(TargetError) -> PtraceProcess {
+        let exe = (try? readLink("/proc/\(pid)/exe")) ?? "/proc/\(pid)/exe"
+        var attached: Set<Int32> = []
+        // Threads may be created while we attach; repeat until the list is stable.
+        while true {
+            let tids = threadIDs(of: pid)
+            if tids.isEmpty { throw TargetError("Cannot attach to process \(pid): no such process") }
+            let fresh = tids.filter { !attached.contains($0) }
+            if fresh.isEmpty { break }
+            for tid in fresh {
+                if cs_ptrace(Int32(PTRACE_ATTACH.rawValue), tid, 0, 0) != 0 {
+                    let message = errnoText(errno)
+                    if tid == pid || attached.isEmpty {
+                        throw TargetError("Cannot attach to process \(pid): \(message)")
+                    }
+                    continue
+                }
+                var status: Int32 = 0
+                _ = cs_wait(tid, &status, 0)
+                _ = cs_ptrace(Int32(PTRACE_SETOPTIONS.rawValue), tid, 0, traceOptions(exitKill: false))
+                attached.insert(tid)
+            }
+        }
+        return PtraceProcess(pid: pid, executablePath: exe)
+    }
+
+    private func checkThread() {
+        assert(cs_gettid() == tracerThread, "ptrace called from a thread that is not the tracer")
+    }
+
+    public func readMemory(_ address: UInt64, count: Int) -> [UInt8] {
+        guard count > 0 else { return [] }
+        var buffer = [UInt8](repeating: 0, count: count)
+        let done = buffer.withUnsafeMutableBytes { raw in
+            cs_read_memory(processID, address, raw.baseAddress, UInt64(count))
+        }
+        if done == count { return buffer }
+        // process_vm_readv stops at the first unreadable page; /proc/pid/mem reads pages
+        // the target itself cannot (PROT_NONE, guard pages) and gives the exact readable prefix.
+        let start = max(0, done)
+        var total = start
+        while total < count {
+            let n = buffer.withUnsafeMutableBytes { raw in
+                pread(memoryFile, raw.baseAddress! + total, count - total, off_t(Int64(bitPattern: address &+ UInt64(total))))
+            }
+            if n <= 0 { break }
+            total += n
+        }
+        return Array(buffer[0..<total])
+    }
+
+    public func writeMemory(_ address: UInt64, _ bytes: [UInt8]) throws(TargetError) {
+        let written = bytes.withUnsafeBytes { raw in
+            pwrite(memoryFile, raw.baseAddress, bytes.count, off_t(Int64(bitPattern: address)))
+        }
+        if written != bytes.count {
+            throw TargetError("Memory access error at 0x\(zeroPaddedHex(address, digits: 16))")
+        }
+    }
+
+    public func registers(_ thread: ThreadID) throws(TargetError) -> X86Registers {
+        checkThread()
+        var raw = user_regs_struct()
+        let result = withUnsafeMutablePointer(to: &raw) { pointer in
+            cs_ptrace(Int32(PTRACE_GETREGS.rawValue), thread, 0, UInt64(UInt(bitPattern: pointer)))
+        }
+        if result != 0 { throw TargetError("Cannot read registers of thread \(thread): \(errnoText(errno))") }
+        return withUnsafeBytes(of: &raw) { bytes in
+            X86Registers(slots: Array(bytes.bindMemory(to: UInt64.self)))
+        }
+    }
+
+    public func setRegisters(_ registers: X86Registers, _ thread: ThreadID) throws(TargetError) {
+        checkThread()
+        var raw = user_regs_struct()
+        withUnsafeMutableBytes(of: &raw) { bytes in
+            let slots = bytes.bindMemory(to: UInt64.self)
+            for (index, value) in registers.slots.enumerated() { slots[index] = value }
+        }
+        let result = withUnsafeMutablePointer(to: &raw) { pointer in
+            cs_ptrace(Int32(PTRACE_SETREGS.rawValue), thread, 0, UInt64(UInt(bitPattern: pointer)))
+        }
+        if result != 0 { throw TargetError("Cannot write registers of thread \(thread): \(errnoText(errno))") }
+    }
+
+    public func vectorState(_ thread: ThreadID) throws(TargetError) -> [UInt8] {
+        checkThread()
+        var area = [UInt8](repeating: 0, count: 512)
+        let result = area.withUnsafeMutableBytes { raw in
+            cs_ptrace(Int32(PTRACE_GETFPREGS.rawValue), thread, 0, UInt64(UInt(bitPattern: raw.baseAddress)))
+        }
+        if result != 0 { throw TargetError("Cannot read vector registers of thread \(thread): \(errnoText(errno))") }
+        return area
+    }
+
+    public func auxiliaryVector() -> [UInt64: UInt64] {
+        guard let data = readFile("/proc/\(processID)/auxv") else { return [:] }
+        var vector: [UInt64: UInt64] = [:]
+        data.withUnsafeBytes { raw in
+            let words = raw.bindMemory(to: UInt64.self)
+            var index = 0
+            while index + 1 < words.count, words[index] != 0 {
+                vector[words[index]] = words[index + 1]
+                index += 2
+            }
+        }
+        return vector
+    }
+
+    public func resume(_ thread: ThreadID, singleStep: Bool, signal: Int32) throws(TargetError) {
+        checkThread()
+        let request = singleStep ? PTRACE_SINGLESTEP : PTRACE_CONT
+        if cs_ptrace(Int32(request.rawValue), thread, 0, UInt64(signal)) != 0 {
+            throw TargetError("Cannot resume thread \(thread): \(errnoText(errno))")
+        }
+    }
+
+    public func requestStop(_ thread: ThreadID) throws(TargetError) {
+        if cs_tgkill(processID, thread, SIGSTOP) != 0 {
+            throw TargetError("Cannot stop thread \(thread): \(errnoText(errno))")
+        }
+    }
+
+    public func waitForEvent() throws(TargetError) -> TargetEvent {
+        checkThread()
+        var status: Int32 = 0
+        var tid: pid_t
+        repeat {
+            tid = cs_wait(-1, &status, 0)
+        } while tid < 0 && errno == EINTR
+        if tid < 0 { throw TargetError("waitpid failed: \(errnoText(errno))") }
+        if cs_wifexited(status) != 0 {
+            return .threadGone(tid, exitCode: cs_wexitstatus(status), signal: nil)
+        }
+        if cs_wifsignaled(status) != 0 {
+            return .threadGone(tid, exitCode: nil, signal: cs_wtermsig(status))
+        }
+        let signal = cs_wstopsig(status)
+        switch cs_ptrace_event(status) {
+        case Int32(PTRACE_EVENT_CLONE.rawValue):
+            return .stopped(tid, .threadCreated(ThreadID(truncatingIfNeeded: eventMessage(tid))))
+        case Int32(PTRACE_EVENT_EXEC.rawValue):
+            return .stopped(tid, .exec)
+        case Int32(PTRACE_EVENT_EXIT.rawValue):
+            return .stopped(tid, .exiting(status: Int32(truncatingIfNeeded: eventMessage(tid))))
+        default:
+            return .stopped(tid, .signal(signal))
+        }
+    }
+
+    private func eventMessage(_ thread: ThreadID) -> UInt64 {
+        var message: UInt = 0
+        _ = withUnsafeMutablePointer(to: &message) { pointer in
+            cs_ptrace(Int32(PTRACE_GETEVENTMSG.rawValue), thread, 0, UInt64(UInt(bitPattern: pointer)))
+        }
+        return UInt64(message)
+    }
+
+    public func signalDetails(_ thread: ThreadID) -> (code: Int32, address: UInt64)? {
+        checkThread()
+        var info = siginfo_t()
+        let result = withUnsafeMutablePointer(to: &info) { pointer in
+            cs_ptrace(Int32(PTRACE_GETSIGINFO.rawValue), thread, 0, UInt64(UInt(bitPattern: pointer)))
+        }
+        guard result == 0 else { return nil }
+        // si_addr sits at offset 16 of siginfo_t for the fault signals on x86-64.
+        let address = withUnsafeBytes(of: &info) { $0.load(fromByteOffset: 16, as: UInt64.self) }
+        return (info.si_code, address)
+    }
+
+    /// Reads the handler state from /proc/pid/status (SigCgt, SigIgn masks).
+    public func disposition(of signal: Int32) -> SignalDisposition {
+        guard let data = readFile("/proc/\(processID)/status"), let text = String(validating: data, as: UTF8.self) else { return .byDefault }
+        func mask(_ key: String) -> UInt64 {
+            for line in text.split(separator: "\n") where line.hasPrefix(key) {
+                return UInt64(line.dropFirst(key.count).trimmingBlanks(), radix: 16) ?? 0
+            }
+            return 0
+        }
+        let bit = UInt64(1) << UInt64(signal - 1)
+        if mask("SigCgt:") & bit != 0 { return .caught }
+        if mask("SigIgn:") & bit != 0 { return .ignored }
+        return .byDefault
+    }
+
+    public func debugRegister(_ index: Int, _ thread: ThreadID) throws(TargetError) -> UInt64 {
+        checkThread()
+        let value = cs_ptrace(Int32(PTRACE_PEEKUSER.rawValue), thread, cs_debugreg_offset(Int32(index)), 0)
+        if value == -1 && errno != 0 { throw TargetError("Cannot read dr\(index): \(errnoText(errno))") }
+        return UInt64(bitPattern: Int64(value))
+    }
+
+    public func setDebugRegister(_ index: Int, _ value: UInt64, _ thread: ThreadID) throws(TargetError) {
+        checkThread()
+        if cs_ptrace(Int32(PTRACE_POKEUSER.rawValue), thread, cs_debugreg_offset(Int32(index)), value) != 0 {
+            throw TargetError("Cannot write dr\(index): \(errnoText(errno))")
+        }
+    }
+
+    public func detach(_ thread: ThreadID) throws(TargetError) {
+        checkThread()
+        if cs_ptrace(Int32(PTRACE_DETACH.rawValue), thread, 0, 0) != 0 {
+            throw TargetError("Cannot detach thread \(thread): \(errnoText(errno))")
+        }
+    }
+
+    public func terminate() {
+        kill(processID, SIGKILL)
+    }
+
+    public func listThreads() -> [ThreadID] { Self.threadIDs(of: processID) }
+
+    static func threadIDs(of pid: Int32) -> [ThreadID] {
+        guard let directory = opendir("/proc/\(pid)/task") else { return [] }
+        defer { closedir(directory) }
+        var tids: [ThreadID] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if let tid = Int32(name) { tids.append(tid) }
+        }
+        return tids.sorted()
+    }
+}
+
+/// strerror as a Swift string.
+public func errnoText(_ code: Int32) -> String { String(cString: strerror(code)) }
+
+/// Reads a whole (small) file such as /proc/pid/status; nil if it cannot be opened.
+public func readFile(_ path: String) -> [UInt8]? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var data: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 65536) }
+        if n <= 0 { break }
+        data.append(contentsOf: chunk[0..<n])
+    }
+    return data
+}
+
+func readLink(_ path: String) throws(TargetError) -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let n = readlink(path, &buffer, buffer.count - 1)
+    if n < 0 { throw TargetError("\(path): \(errnoText(errno))") }
+    return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// Runs `body` with a NULL-terminated C array of C strings.
+func withCStringArray<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+    let pointers = strings.map { strdup($0) } + [nil]
+    defer { pointers.forEach { free($0) } }
+    return body(pointers)
+}
+
+extension Substring {
+    func trimmingBlanks() -> Substring {
+        var text = self
+        while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
+        while let last = text.last, last == " " || last == "\t" { text.removeLast() }
+        return text
+    }
+}

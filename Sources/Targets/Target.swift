@@ -1,0 +1,86 @@
+import Arch
+import CSystem
+
+/// A kernel thread id (Linux tid), the unit every backend reports events for.
+public typealias ThreadID = Int32
+
+/// Why a thread stopped, in backend-neutral terms the engine maps onto WinDbg events.
+public enum StopReason: Sendable, Equatable {
+    /// The thread is about to receive `signal` (for ptrace: a signal-delivery-stop).
+    /// SIGTRAP covers int3 hits, finished single steps and hardware breakpoints.
+    case signal(Int32)
+    /// The thread created `newThread` (clone).
+    case threadCreated(ThreadID)
+    /// The process called execve; its address space is new.
+    case exec
+    /// The thread is about to exit; `status` is the raw wait status it will exit with.
+    case exiting(status: Int32)
+}
+
+/// One thing a target reports from `waitForEvent`.
+public enum TargetEvent: Sendable, Equatable {
+    case stopped(ThreadID, StopReason)
+    /// The thread is gone: `exitCode` when it exited, `signal` when a signal killed it.
+    case threadGone(ThreadID, exitCode: Int32?, signal: Int32?)
+}
+
+/// What a signal does to the process if the debugger lets it through.
+public enum SignalDisposition: Sendable, Equatable {
+    case caught, ignored, byDefault
+}
+
+/// Errors a backend reports; the messages are shown to the user as they are.
+public struct TargetError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The read side of a debug target: memory, registers, threads. A live process, a core file
+/// and a remote stub all provide it, so every inspection command works on each (as in DbgEng,
+/// where a dump is just another target).
+public protocol Target: AnyObject {
+    var processID: Int32 { get }
+    /// Path of the main executable.
+    var executablePath: String { get }
+    /// Reads up to `count` bytes; the result is shorter when the memory after it is unreadable.
+    func readMemory(_ address: UInt64, count: Int) -> [UInt8]
+    func writeMemory(_ address: UInt64, _ bytes: [UInt8]) throws(TargetError)
+    func registers(_ thread: ThreadID) throws(TargetError) -> X86Registers
+    func setRegisters(_ registers: X86Registers, _ thread: ThreadID) throws(TargetError)
+    /// The 512-byte FXSAVE area: x87, MXCSR and xmm0–xmm15.
+    func vectorState(_ thread: ThreadID) throws(TargetError) -> [UInt8]
+    /// The ELF auxiliary vector (AT_ENTRY, AT_BASE, ...).
+    func auxiliaryVector() -> [UInt64: UInt64]
+}
+
+/// Execution control on top of `Target`, for targets that run (a live process, a remote stub).
+public protocol LiveTarget: Target {
+    /// Resumes one thread, single-stepping if asked, delivering `signal` (0 for none).
+    func resume(_ thread: ThreadID, singleStep: Bool, signal: Int32) throws(TargetError)
+    /// Asks a running thread to stop; the stop is reported later by `waitForEvent`.
+    func requestStop(_ thread: ThreadID) throws(TargetError)
+    /// Blocks until some thread reports an event.
+    func waitForEvent() throws(TargetError) -> TargetEvent
+    /// The fault address of the signal a thread is stopped with (SIGSEGV's si_addr), and si_code.
+    func signalDetails(_ thread: ThreadID) -> (code: Int32, address: UInt64)?
+    func disposition(of signal: Int32) -> SignalDisposition
+    func debugRegister(_ index: Int, _ thread: ThreadID) throws(TargetError) -> UInt64
+    func setDebugRegister(_ index: Int, _ value: UInt64, _ thread: ThreadID) throws(TargetError)
+    /// Lets a stopped thread go without the debugger.
+    func detach(_ thread: ThreadID) throws(TargetError)
+    /// Ends the process.
+    func terminate()
+    /// Thread ids the system currently lists for the process.
+    func listThreads() -> [ThreadID]
+}
+
+/// Ctrl-C while the target runs: the handler stops the target with SIGSTOP and leaves a flag
+/// that the event loop takes, so the stop is reported as a break-in rather than a signal.
+public enum BreakIn {
+    /// Installs the SIGINT handler (once, from the CLI).
+    public static func installHandler() { cs_install_break_handler() }
+    /// The process Ctrl-C should stop while it runs (0 for none).
+    public static func setTarget(_ pid: Int32) { cs_set_break_target(pid) }
+    /// True once per Ctrl-C.
+    public static func takeRequest() -> Bool { cs_take_break_request() != 0 }
+}

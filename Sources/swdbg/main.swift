@@ -1,0 +1,166 @@
+import ArgumentParser
+import CLineEdit
+import Commands
+import Engine
+import Glibc
+import Targets
+
+/// cdb-compatible command line. Everything after the program name goes to the program.
+/// The whole session runs on the main thread, which is therefore the one tracer thread
+/// that ptrace requires; no other thread ever touches the target.
+struct SwdbgCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "swdbg",
+        abstract: "A WinDbg-style debugger for Linux x86-64.",
+        usage: "swdbg [options] program [args...]\n       swdbg [options] -p PID | -pn NAME"
+    )
+
+    @Option(name: .customShort("p"), help: "Attach to a running process.")
+    var pid: Int32?
+
+    @Option(name: .customLong("pn", withSingleDash: true), help: "Attach to the process with this name.")
+    var processName: String?
+
+    @Option(name: .customShort("c"), help: "Commands to run at the first prompt (separated by ';').")
+    var commands: String?
+
+    @Option(name: .customLong("cf", withSingleDash: true), help: "A file of commands to run at the first prompt.")
+    var commandFile: String?
+
+    @Flag(name: .customShort("g"), help: "Skip the initial breakpoint.")
+    var skipInitialBreakpoint = false
+
+    @Flag(name: .customShort("G"), help: "Skip the final breakpoint (process exit).")
+    var skipFinalBreakpoint = false
+
+    @Option(name: .customShort("y"), help: "Symbol search path.")
+    var symbolPath: String?
+
+    @Option(name: .customLong("logo", withSingleDash: true), help: "Write a log of the session to this file.")
+    var logFile: String?
+
+    @Flag(name: .customLong("aslr"), help: "Keep address space layout randomization (off by default, as in gdb).")
+    var keepASLR = false
+
+    @Argument(parsing: .captureForPassthrough, help: "The program to launch and its arguments.")
+    var program: [String] = []
+
+    func validate() throws {
+        let targets = (pid != nil ? 1 : 0) + (processName != nil ? 1 : 0) + (program.isEmpty ? 0 : 1)
+        guard targets == 1 else { throw ValidationError("Give exactly one of: a program, -p PID, -pn NAME") }
+    }
+
+    func run() throws {
+        let output = Output()
+        let session = Session(output: output)
+        session.disableASLR = !keepASLR
+        if let symbolPath { session.symbolPath = symbolPath.split(separator: ";").map(String.init) }
+        if skipFinalBreakpoint { _ = session.filters.set("epr", action: .ignore, commands: nil, argument: nil) }
+        let interpreter = Interpreter(session: session)
+        if let logFile, !output.openLog(logFile, append: false) {
+            output.line("Unable to open log file '\(logFile)'")
+        }
+        BreakIn.installHandler()
+        output.line("swdbg - WinDbg-style debugger for Linux x86-64")
+        output.line("")
+        let terminal = isatty(0) != 0
+        if startTarget(interpreter) {
+            var initial: [String] = []
+            if let commandFile {
+                guard let data = readFile(commandFile) else {
+                    output.line("Unable to open command file '\(commandFile)'")
+                    finish(interpreter)
+                    return
+                }
+                initial += String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+            }
+            if let commands { initial.append(commands) }
+            for line in initial where !interpreter.quitRequested {
+                output.line(interpreter.prompt + line)
+                interpreter.execute(line)
+            }
+            if !interpreter.quitRequested { readCommands(interpreter, terminal: terminal) }
+        }
+        finish(interpreter)
+    }
+
+    /// Launches or attaches and reports the first stop; false when there is no target.
+    private func startTarget(_ interpreter: Interpreter) -> Bool {
+        let session = interpreter.session
+        do {
+            let stop: StopEvent
+            if let pid {
+                stop = try session.attach(pid: pid)
+            } else if let processName {
+                stop = try session.attach(pid: try findProcess(named: processName))
+            } else {
+                stop = try session.launch(path: program[0], arguments: Array(program.dropFirst()))
+            }
+            interpreter.reportStop(stop)
+            session.output.flush()
+            if skipInitialBreakpoint { interpreter.execute("g") }
+            return true
+        } catch {
+            session.output.line(String(describing: error))
+            session.output.flush()
+            return false
+        }
+    }
+
+    /// Commands from the terminal (with line editing and history) or from standard input.
+    private func readCommands(_ interpreter: Interpreter, terminal: Bool) {
+        if terminal {
+            le_init("swdbg")
+            defer { le_end() }
+            while !interpreter.quitRequested {
+                le_set_prompt(interpreter.prompt)
+                var length: Int32 = 0
+                guard let raw = le_read_line(&length) else { break }
+                let line = String(cString: raw).trimmingCharacters("\n")
+                if !line.isEmpty { le_add_history(line) }
+                interpreter.execute(line)
+            }
+            return
+        }
+        while !interpreter.quitRequested, let line = readLine() {
+            interpreter.session.output.line(interpreter.prompt + line)
+            interpreter.execute(line)
+        }
+    }
+
+    /// End of the session: a launched program is ended, an attached one let go untouched.
+    private func finish(_ interpreter: Interpreter) {
+        let session = interpreter.session
+        if let process = session.process, !interpreter.quitRequested {
+            if process.launched { session.kill() } else { try? session.detach() }
+        }
+        session.output.line("quit:")
+        session.output.closeLog()
+        session.output.flush()
+    }
+}
+
+/// `-pn`: the one process whose name (comm) is `name`.
+func findProcess(named name: String) throws -> Int32 {
+    guard let directory = opendir("/proc") else { throw EngineError("Cannot read /proc") }
+    defer { closedir(directory) }
+    var matches: [Int32] = []
+    while let entry = readdir(directory) {
+        let entryName = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        guard let pid = Int32(entryName), pid != getpid(), let comm = readFile("/proc/\(pid)/comm") else { continue }
+        if String(decoding: comm, as: UTF8.self).trimmingCharacters("\n") == name { matches.append(pid) }
+    }
+    guard !matches.isEmpty else { throw EngineError("No process named '\(name)'") }
+    guard matches.count == 1 else { throw EngineError("More than one process named '\(name)': \(matches.map(String.init).joined(separator: ", ")); use -p") }
+    return matches[0]
+}
+
+extension String {
+    func trimmingCharacters(_ character: Character) -> String {
+        var text = Substring(self)
+        while text.last == character { text.removeLast() }
+        return String(text)
+    }
+}
+
+SwdbgCommand.main()
