@@ -15,8 +15,8 @@ extension Interpreter {
         var start: UInt64
         if let lastUnassemble { start = lastUnassemble } else { start = try currentRegisters().rip }
         var count = 8
-        if !scanner.isAtEnd && !(scanner.rest.first == "L" || scanner.rest.first == "l") { start = try expression(&scanner) }
-        if scanner.accept("L") { count = Int(min(try expression(&scanner), 0x10000)) }
+        if !scanner.isAtEnd && !scanner.atLength { start = try expression(&scanner) }
+        if scanner.atLength && scanner.accept("L") { count = Int(min(try expression(&scanner), 0x10000)) }
         else if !scanner.isAtEnd {
             let end = try expression(&scanner)
             lastUnassemble = printInstructions(from: start, count: Int.max, until: end)
@@ -53,7 +53,7 @@ extension Interpreter {
         var scanner = invocation.scanner
         let end = scanner.isAtEnd ? try currentRegisters().rip : try expression(&scanner)
         var count = 8
-        if scanner.accept("L") { count = Int(min(try expression(&scanner), 0x1000)) }
+        if scanner.atLength && scanner.accept("L") { count = Int(min(try expression(&scanner), 0x1000)) }
         var starts: [UInt64] = []
         if let module = session.process?.modules.module(containing: end), let (symbol, offset) = module.symbol(at: end), offset > 0, offset < 0x10000 {
             starts = instructionStarts(from: end - offset, to: end)

@@ -119,7 +119,7 @@ public final class Interpreter {
         var selector: ThreadSelector?
         if text.first == "~" {
             let (parsed, rest) = try parseThreadPrefix(text)
-            if rest.isEmpty || rest.first?.isLetter != true && rest.first != "." {
+            if rest.isEmpty || ["s", "f", "u", "n", "m"].contains(rest.lowercased()) {
                 try threadCommand(selector: parsed, rest: rest)
                 return
             }
@@ -146,13 +146,19 @@ public final class Interpreter {
         var length = min(token.count, 12)
         while length > 0 {
             let prefix = String(token.prefix(length))
-            for candidate in [prefix, prefix.lowercased()] {
+            let glued = token.dropFirst(length).first
+            // Arguments glued to a name (`bc*`, `g=1000`, `lmvm libc`) but not `xyzzy` as `x yzzy`.
+            let allowed = glued.map { !$0.isLetter } ?? true || Interpreter.gluedOptionCommands.contains(prefix.lowercased())
+            for candidate in [prefix, prefix.lowercased()] where allowed {
                 if let spec = commands[candidate] { return (spec, candidate, text.dropFirst(length)) }
             }
             length -= 1
         }
         throw CommandError("       ^ Syntax error in '\(text)'")
     }
+
+    /// Commands whose letter options may follow the name directly (`lmvm`, `lmm`).
+    static let gluedOptionCommands: Set<String> = ["lm"]
 
     // MARK: expressions
 

@@ -25,7 +25,7 @@ extension Interpreter {
     /// `addr`, `addr L count`, `addr end`; with no address, continues after the last display.
     func parseRange(_ scanner: inout ArgumentScanner, unit: Int, defaultCount: Int, continuing: UInt64?) throws(CommandError) -> (UInt64, Int) {
         let start: UInt64
-        if scanner.isAtEnd || scanner.rest.first == "L" || scanner.rest.first == "l" && scanner.rest.dropFirst().first?.isHexDigit == true {
+        if scanner.isAtEnd || scanner.atLength {
             guard let continuing else {
                 start = try currentRegisters().rip
                 return (start, try parseCount(&scanner, unit: unit, start: start, defaultCount: defaultCount))
@@ -39,7 +39,7 @@ extension Interpreter {
 
     private func parseCount(_ scanner: inout ArgumentScanner, unit: Int, start: UInt64, defaultCount: Int) throws(CommandError) -> Int {
         guard !scanner.isAtEnd else { return defaultCount }
-        if scanner.rest.first == "L" || scanner.rest.first == "l" {
+        if scanner.atLength {
             scanner.rest = scanner.rest.dropFirst()
             let unchecked = scanner.accept("?")
             let count = try expression(&scanner)

@@ -44,7 +44,7 @@ public struct EventFilters {
             EventFilter(code: "bpe", description: "Break instruction exception", action: .breakFirst, signal: SIGTRAP),
         ]
         let quiet: Set<Int32> = [SIGCHLD, SIGWINCH, SIGURG, SIGALRM, SIGVTALRM, SIGPROF, SIGIO, SIGCONT]
-        for signal in 1...Int32(31) where ![SIGSEGV, SIGILL, SIGFPE, SIGTRAP, SIGKILL, SIGSTOP].contains(signal) {
+        for signal in 1...Int32(31) where ![SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGKILL, SIGSTOP].contains(signal) {
             let name = signalName(signal)
             let action: FilterAction = quiet.contains(signal) ? .ignore : .breakSecond
             filters.append(EventFilter(code: name.lowercased(), description: "Signal \(name)", action: action, signal: signal))

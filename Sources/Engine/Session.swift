@@ -222,12 +222,15 @@ public final class Session {
     /// Adds a breakpoint with the lowest free id (or the requested one) and plants it if resolved.
     @discardableResult
     public func addBreakpoint(_ request: BreakpointRequest) throws(EngineError) -> Breakpoint {
-        let id = request.id ?? (0...).first { id in !breakpoints.contains { $0.id == id } }!
-        if let existing = breakpoints.first(where: { $0.id == id }) { try removeBreakpoint(existing) }
-        if let address = request.address, let duplicate = breakpoints.first(where: { $0.address == address && $0.thread == request.thread && request.id == nil }) {
+        var requested = request.id
+        if requested == nil, let address = request.address, let duplicate = breakpoints.first(where: { $0.address == address && $0.thread == request.thread }) {
+            // WinDbg redefines a breakpoint at the same place under its old number.
             output.line("breakpoint \(duplicate.id) redefined")
-            try removeBreakpoint(duplicate)
+            requested = duplicate.id
         }
+        let chosen = requested ?? (0...).first { id in !breakpoints.contains { $0.id == id } }!
+        if let existing = breakpoints.first(where: { $0.id == chosen }) { try removeBreakpoint(existing) }
+        let id = chosen
         let breakpoint = Breakpoint(id: id, kind: request.kind, expression: request.expression, address: request.address,
                                     passCount: request.passCount, oneShot: request.oneShot, thread: request.thread, commands: request.commands)
         breakpoints.append(breakpoint)

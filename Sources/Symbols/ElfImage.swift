@@ -152,7 +152,7 @@ public final class ElfImage {
             let binding = Int32(sym.st_info >> 4)
             result.append(ElfSymbol(address: sym.st_value, size: sym.st_size, name: name,
                                     isFunction: type == STT_FUNC || type == STT_GNU_IFUNC,
-                                    isGlobal: binding == STB_GLOBAL))
+                                    isGlobal: binding == STB_GLOBAL || binding == STB_WEAK))
         }
         return result
     }

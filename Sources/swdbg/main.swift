@@ -64,7 +64,8 @@ struct SwdbgCommand: ParsableCommand {
         output.line("swdbg - WinDbg-style debugger for Linux x86-64")
         output.line("")
         let terminal = isatty(0) != 0
-        if startTarget(interpreter) {
+        let started = startTarget(interpreter)
+        if started {
             var initial: [String] = []
             if let commandFile {
                 guard let data = readFile(commandFile) else {
@@ -82,6 +83,7 @@ struct SwdbgCommand: ParsableCommand {
             if !interpreter.quitRequested { readCommands(interpreter, terminal: terminal) }
         }
         finish(interpreter)
+        if !started { throw ExitCode(1) }
     }
 
     /// Launches or attaches and reports the first stop; false when there is no target.
@@ -96,9 +98,12 @@ struct SwdbgCommand: ParsableCommand {
             } else {
                 stop = try session.launch(path: program[0], arguments: Array(program.dropFirst()))
             }
-            interpreter.reportStop(stop)
-            session.output.flush()
-            if skipInitialBreakpoint { interpreter.execute("g") }
+            if skipInitialBreakpoint {
+                interpreter.execute("g")
+            } else {
+                interpreter.reportStop(stop)
+                session.output.flush()
+            }
             return true
         } catch {
             session.output.line(String(describing: error))

@@ -1,0 +1,89 @@
+import XCTest
+
+/// bp/bu/bm/bl/bc/bd/be/br on real processes, with the facts checked in the transcript.
+final class BreakpointTests: XCTestCase {
+    func testInitialBreakpointIsAtTheEntryPointAfterTheLoaderMappedLibraries() throws {
+        let out = try Harness.session("loop", ["q"])
+        XCTAssertTrue(out.contains("Break instruction exception - code 80000003 (first chance)"))
+        XCTAssertTrue(out.contains("loop!_start:"), out)
+        XCTAssertTrue(out.contains("ModLoad: "))
+        XCTAssertTrue(out.contains("/libc.so.6"), "libc is mapped before the entry point")
+        XCTAssertTrue(out.contains("xor     ebp,ebp"), "_start begins with xor ebp,ebp")
+    }
+
+    func testBreakpointHitShowsRegistersAndStack() throws {
+        let out = try Harness.session("loop", ["bp loop!work", "g", "k", "r rdi", "g", "r rdi"])
+        let hit = out.output(of: "g")
+        XCTAssertTrue(hit.hasPrefix("Breakpoint 0 hit"), hit)
+        XCTAssertTrue(hit.contains("loop!work:\n"))
+        XCTAssertTrue(hit.contains("push    rbp"))
+        let stack = out.output(of: "k")
+        XCTAssertTrue(stack.contains(" # Child-SP          RetAddr           Call Site"))
+        XCTAssertTrue(stack.contains("loop!work\n"), stack)
+        XCTAssertTrue(stack.contains("loop!main+0x"), stack)
+        XCTAssertTrue(stack.contains("libc!__libc_start_main+0x"), stack)
+        XCTAssertTrue(stack.contains("loop!_start+0x"), stack)
+        XCTAssertEqual(out.output(of: "r rdi"), "rdi=0000000000000000")
+        XCTAssertEqual(out.output(of: "r rdi", occurrence: 1), "rdi=0000000000000001")
+    }
+
+    func testPassCountStopsOnTheNthHit() throws {
+        let out = try Harness.session("loop", ["bp loop!work 5", "bl", "g", "r edi"])
+        XCTAssertTrue(out.output(of: "bl").contains("0005 (0005) loop!work"), out.output(of: "bl"))
+        XCTAssertEqual(out.output(of: "r edi"), "edi=00000004")
+    }
+
+    func testOneShotBreakpointIsRemovedAfterItsHit() throws {
+        let out = try Harness.session("loop", ["bp /1 loop!work", "g", "bl", "g"])
+        XCTAssertTrue(out.output(of: "g").hasPrefix("Breakpoint 0 hit"))
+        XCTAssertEqual(out.output(of: "bl"), "")
+        XCTAssertTrue(out.output(of: "g", occurrence: 1).contains("Exit process"), "no second hit")
+    }
+
+    func testConditionalBreakpointStopsOnlyWhenTheConditionHolds() throws {
+        let out = try Harness.session("loop", ["bp loop!work \".if (@rdi == 7) {} .else {gc}\"", "g", "r rdi", "g"])
+        XCTAssertEqual(out.count(of: "Breakpoint 0 hit"), 1, out)
+        XCTAssertEqual(out.output(of: "r rdi"), "rdi=0000000000000007")
+    }
+
+    /// The seed lesson's idiom: `bp libc!send ".if (@rdi == 5) {} .else {gc}"` stops only for fd 5.
+    func testSeedIdiomStopsOnlyForDescriptorFive() throws {
+        let out = try Harness.session("sockets", ["bp libc!send \".if (@rdi == 5) {} .else {gc}\"", "g", "r rdi", "k", "g", "r rdi", "g"])
+        XCTAssertEqual(out.count(of: "Breakpoint 0 hit"), 2, "fd 5 sends twice")
+        XCTAssertEqual(out.output(of: "r rdi"), "rdi=0000000000000005")
+        XCTAssertEqual(out.output(of: "r rdi", occurrence: 1), "rdi=0000000000000005")
+        XCTAssertTrue(out.output(of: "k").contains("sockets!main+0x"))
+        XCTAssertTrue(out.contains("fds 3 4 5 6 7 8"), "the program ran to the end with its output intact")
+    }
+
+    func testBreakpointCommandsCountEveryHit() throws {
+        let out = try Harness.session("loop", ["bp loop!work \"r $t0 = @$t0 + 1; gc\"", "g", "? @$t0"])
+        XCTAssertTrue(out.output(of: "? @$t0").hasPrefix("Evaluate expression: 10 = "), out.output(of: "? @$t0"))
+    }
+
+    func testDisableEnableClearAndRenumber() throws {
+        let out = try Harness.session("loop", ["bp loop!work", "bp loop!main", "bd 0", "bl", "br 1 5", "bl", "g", "be 0", "bc 5", "bl", "g"])
+        let listed = out.output(of: "bl")
+        XCTAssertTrue(listed.contains("     0 d Enable Clear  "), listed)
+        XCTAssertTrue(listed.contains("     1 e Disable Clear  "), listed)
+        XCTAssertTrue(out.output(of: "bl", occurrence: 1).contains("     5 e Disable Clear  "))
+        XCTAssertTrue(out.output(of: "g").hasPrefix("Breakpoint 5 hit"), out.output(of: "g"))
+        XCTAssertFalse(out.output(of: "bl", occurrence: 2).contains("loop!main"))
+        XCTAssertTrue(out.output(of: "g", occurrence: 1).hasPrefix("Breakpoint 0 hit"))
+    }
+
+    func testPatternBreakpointsAndDeferredBreakpoints() throws {
+        let out = try Harness.session("loop", ["bm loop!wor*", "bu nosuch!thing", "bl", "g"])
+        XCTAssertTrue(out.output(of: "bm loop!wor*").contains("@!\"loop!work\""))
+        XCTAssertTrue(out.output(of: "bl").contains("(nosuch!thing)"))
+        XCTAssertTrue(out.output(of: "g").hasPrefix("Breakpoint 0 hit"))
+    }
+
+    func testRangesOfBreakpointIdsAndWildcardClear() throws {
+        let out = try Harness.session("loop", ["bp loop!work", "bp loop!main", "bp libc!puts", "bc 0-1", "bl", "bc *", "bl"])
+        let listed = out.output(of: "bl")
+        XCTAssertFalse(listed.contains("loop!work"))
+        XCTAssertTrue(listed.contains("libc!puts"), listed)
+        XCTAssertEqual(out.output(of: "bl", occurrence: 1), "")
+    }
+}

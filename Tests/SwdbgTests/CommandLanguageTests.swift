@@ -1,0 +1,93 @@
+import Foundation
+import XCTest
+
+/// Expressions, .if/j/z, aliases, scripts, logs, and bad input that must not end the session.
+final class CommandLanguageTests: XCTestCase {
+    func testExpressionsAndFormats() throws {
+        let out = try Harness.session("loop", ["? 1+2*3", "? 0n10", "? 10", "n 10", "? 10", "n 16", ".formats 41", "? poi(@rsp) != 0", "? @$ip == @rip"])
+        XCTAssertEqual(out.output(of: "? 1+2*3"), "Evaluate expression: 7 = 00000000`00000007")
+        XCTAssertEqual(out.output(of: "? 0n10"), "Evaluate expression: 10 = 00000000`0000000a")
+        XCTAssertEqual(out.output(of: "? 10"), "Evaluate expression: 16 = 00000000`00000010")
+        XCTAssertEqual(out.output(of: "? 10", occurrence: 1), "Evaluate expression: 10 = 00000000`0000000a")
+        XCTAssertTrue(out.output(of: ".formats 41").contains("Chars:   .......A"))
+        XCTAssertTrue(out.output(of: ".formats 41").contains("Binary:  00000000"))
+        XCTAssertEqual(out.output(of: "? @$ip == @rip"), "Evaluate expression: 1 = 00000000`00000001")
+    }
+
+    func testBadInputGivesClearErrorsAndTheSessionGoesOn() throws {
+        let out = try Harness.session("loop", ["xyzzy", "dd nosuchsymbol", "? 1+", "? (1", "r nosuchreg", "~9s", "bc", ".frame 99", "? 2"])
+        XCTAssertEqual(out.output(of: "xyzzy"), "       ^ Syntax error in 'xyzzy'")
+        XCTAssertEqual(out.output(of: "dd nosuchsymbol"), "Couldn't resolve error at 'nosuchsymbol'")
+        XCTAssertEqual(out.output(of: "? 1+"), "Numeric expression missing from '<EOL>'")
+        XCTAssertTrue(out.output(of: "? (1").contains("error"))
+        XCTAssertEqual(out.output(of: "r nosuchreg"), "Bad register error at 'nosuchreg'")
+        XCTAssertTrue(out.output(of: "~9s").contains("Illegal thread error"))
+        XCTAssertTrue(out.output(of: "bc").contains("Syntax error"))
+        XCTAssertTrue(out.output(of: ".frame 99").contains("Frame out of range"))
+        XCTAssertEqual(out.output(of: "? 2"), "Evaluate expression: 2 = 00000000`00000002")
+    }
+
+    func testConditionalsJumpAndRepeat() throws {
+        let out = try Harness.session("loop", [
+            ".if (1 == 2) { .echo no } .elsif (3 > 2) { .echo yes } .else { .echo never }",
+            "j (5 > 1) '.echo big' ; '.echo small'",
+            "j 0 .echo big ; .echo small",
+            "r $t0 = 0",
+            "r $t0 = @$t0 + 1; z(@$t0 < 5)",
+            "? @$t0",
+            "$$ a comment ends at the semicolon; .echo after-comment",
+        ])
+        XCTAssertEqual(out.output(of: ".if (1 == 2) { .echo no } .elsif (3 > 2) { .echo yes } .else { .echo never }"), "yes")
+        XCTAssertEqual(out.output(of: "j (5 > 1) '.echo big' ; '.echo small'"), "big")
+        XCTAssertEqual(out.output(of: "j 0 .echo big ; .echo small"), "small")
+        XCTAssertEqual(out.output(of: "? @$t0"), "Evaluate expression: 5 = 00000000`00000005")
+        XCTAssertEqual(out.output(of: "$$ a comment ends at the semicolon; .echo after-comment"), "after-comment")
+    }
+
+    func testAliases() throws {
+        let out = try Harness.session("loop", ["as target loop!work", "aS msg \"hello alias\"", "al", "? target == loop!work", ".echo ${msg}", "ad target", "al"])
+        XCTAssertTrue(out.output(of: "al").contains(" target           loop!work"))
+        XCTAssertEqual(out.output(of: "? target == loop!work"), "Evaluate expression: 1 = 00000000`00000001")
+        XCTAssertEqual(out.output(of: ".echo ${msg}"), "hello alias")
+        XCTAssertFalse(out.output(of: "al", occurrence: 1).contains("target"))
+    }
+
+    func testScriptsAndLogs() throws {
+        let directory = Harness.fixtureDirectory
+        let script = directory + "/script.txt"
+        let log = directory + "/session.log"
+        try "bp loop!work\ng\nr rdi\n".write(toFile: script, atomically: true, encoding: .utf8)
+        let out = try Harness.session("loop", [".logopen \(log)", "$$< \(script)", ".logclose", "$$>< \(script)"])
+        XCTAssertTrue(out.contains("0:000> r rdi\nrdi=0000000000000000"), out)
+        XCTAssertTrue(out.output(of: "$$>< \(script)").contains("Breakpoint 0 hit"))
+        let logged = try String(contentsOfFile: log, encoding: .utf8)
+        XCTAssertTrue(logged.contains("Breakpoint 0 hit"))
+        XCTAssertTrue(logged.contains("rdi=0000000000000000"))
+    }
+
+    func testCommandFileAndInitialCommandsFromTheCommandLine() throws {
+        let script = Harness.fixtureDirectory + "/initial.txt"
+        try "bp loop!work\n".write(toFile: script, atomically: true, encoding: .utf8)
+        let program = try Harness.fixture("loop")
+        let out = try Harness.run(Harness.swdbg, ["-cf", script, "-c", "g; r rdi; q", program], input: "").output
+        XCTAssertTrue(out.contains("Breakpoint 0 hit"))
+        XCTAssertTrue(out.contains("rdi=0000000000000000"))
+        XCTAssertTrue(out.hasSuffix("quit:\n"))
+    }
+
+    func testHelpListsTheCommandTable() throws {
+        let out = try Harness.session("loop", [".help"])
+        for name in ["bp", "bl", "sxe", "dd", "u", "kb", "lm", ".if", ".logopen"] {
+            XCTAssertTrue(out.output(of: ".help").contains(name), name)
+        }
+    }
+
+    func testNonexistentProgramAndUnattachablePid() throws {
+        let missing = try Harness.run(Harness.swdbg, ["/nonexistent/program"], input: "")
+        XCTAssertTrue(missing.output.contains("Cannot launch '/nonexistent/program': No such file or directory"))
+        XCTAssertNotEqual(missing.status, 0)
+        let badPid = try Harness.run(Harness.swdbg, ["-p", "999999999"], input: "")
+        XCTAssertTrue(badPid.output.contains("Cannot attach to process 999999999"), badPid.output)
+        XCTAssertNotEqual(badPid.status, 0)
+    }
+}

@@ -1,0 +1,54 @@
+import XCTest
+
+/// Stepping and resuming: t, p, gu, pc, pt, pa, g with end addresses.
+final class ExecutionTests: XCTestCase {
+    func testStepIntoACallAndBackOut() throws {
+        // main+0x65 is the call to work in the -O0 fixture; find it with pc rather than hard-coding.
+        let out = try Harness.session("loop", ["bp loop!main", "g", "pc", "t", "gu"])
+        XCTAssertTrue(out.output(of: "pc").contains("call    loop!work ("), out.output(of: "pc"))
+        XCTAssertTrue(out.output(of: "t").contains("loop!work:\n"), out.output(of: "t"))
+        let back = out.output(of: "gu")
+        XCTAssertTrue(back.contains("loop!main+0x"), back)
+        XCTAssertFalse(back.contains("loop!work"), back)
+    }
+
+    func testStepOverACallStaysInTheCaller() throws {
+        let out = try Harness.session("loop", ["bp loop!main", "g", "pc", "p", "r $ip"])
+        XCTAssertTrue(out.output(of: "p").contains("loop!main+0x"), out.output(of: "p"))
+        XCTAssertFalse(out.output(of: "p").contains("loop!work"))
+    }
+
+    func testStepCountAndStepToAddress() throws {
+        let out = try Harness.session("loop", ["bp loop!work", "g", "t 3", "pa loop!work+0xd", "r $ip"])
+        XCTAssertEqual(out.output(of: "t 3").count(of: "rip="), 3, "three steps, three register blocks")
+        XCTAssertTrue(out.output(of: "pa loop!work+0xd").contains("loop!work+0xd:"))
+    }
+
+    func testStepToReturn() throws {
+        let out = try Harness.session("loop", ["bp loop!work", "g", "pt"])
+        XCTAssertTrue(out.output(of: "pt").contains("ret"), out.output(of: "pt"))
+    }
+
+    func testGoToAnAddressAndFromAStartAddress() throws {
+        let out = try Harness.session("loop", ["g loop!work", "r rdi", "g loop!work", "r rdi"])
+        XCTAssertTrue(out.output(of: "g loop!work").contains("loop!work:"))
+        XCTAssertEqual(out.output(of: "r rdi"), "rdi=0000000000000000")
+        XCTAssertEqual(out.output(of: "r rdi", occurrence: 1), "rdi=0000000000000001")
+    }
+
+    func testFinalBreakpointAndExitCode() throws {
+        let out = try Harness.session("loop", ["g", ".lastevent", "g", "g"], arguments: ["3"])
+        // work(0..2) returns 0, 2, 6: total = 8, and main returns total & 0x7f.
+        XCTAssertTrue(out.output(of: "g").contains("Exit process 0:"), out)
+        XCTAssertTrue(out.output(of: "g").contains("code 8"), out.output(of: "g"))
+        XCTAssertTrue(out.output(of: ".lastevent").contains("Exit process"))
+        XCTAssertTrue(out.output(of: "g", occurrence: 2).contains("No runnable debuggees"))
+    }
+
+    func testSkipInitialAndFinalBreakpoints() throws {
+        let out = try Harness.session("loop", [], options: ["-g", "-G"])
+        XCTAssertFalse(out.contains("Break instruction exception"))
+        XCTAssertFalse(out.contains("Exit process 0:"))
+        XCTAssertTrue(out.contains("total=330 counter=45"))
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import XCTest
+
+/// Builds the C fixtures with gcc (once per test process) and runs real swdbg sessions on them.
+enum Harness {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The swdbg executable SwiftPM built next to the test bundle.
+    static let swdbg: String = {
+        var directory = Bundle.main.bundleURL
+        for _ in 0..<3 {
+            let candidate = directory.appendingPathComponent("swdbg").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return packageRoot.appendingPathComponent(".build/debug/swdbg").path
+    }()
+
+    static let fixtureDirectory: String = {
+        let path = NSTemporaryDirectory() + "swdbg-fixtures-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var built: [String: String] = [:]
+
+    /// Compiles Tests/Fixtures/NAME.c with `gcc -g -O0` (plus `flags`) and returns the binary's path.
+    static func fixture(_ name: String, flags: [String] = []) throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        let key = ([name] + flags).joined(separator: " ")
+        if let path = built[key] { return path }
+        // Same file name whatever the flags, so the module name (and `name!symbol`) stays the same.
+        let directory = fixtureDirectory + (flags.isEmpty ? "" : "/" + flags.joined().filter { $0.isLetter || $0.isNumber })
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let output = directory + "/" + name
+        let source = packageRoot.appendingPathComponent("Tests/Fixtures/\(name).c").path
+        let result = try run("/usr/bin/gcc", ["-g", "-O0"] + flags + ["-o", output, source], input: "")
+        guard result.status == 0 else { throw XCTSkip("gcc failed for \(name): \(result.output)") }
+        built[key] = output
+        return output
+    }
+
+    struct Result {
+        let output: String
+        let status: Int32
+    }
+
+    /// Runs a program to completion with `input` on stdin; stdout and stderr together.
+    @discardableResult
+    static func run(_ path: String, _ arguments: [String], input: String, timeout: TimeInterval = 60) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: fixtureDirectory)
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stdout
+        try process.run()
+        stdin.fileHandleForWriting.write(input.data(using: .utf8)!)
+        try stdin.fileHandleForWriting.close()
+        let deadline = Date().addingTimeInterval(timeout)
+        var data = Data()
+        let reader = stdout.fileHandleForReading
+        while true {
+            let chunk = reader.availableData
+            if chunk.isEmpty { break }
+            data.append(chunk)
+            if Date() > deadline { process.terminate(); break }
+        }
+        process.waitUntilExit()
+        return Result(output: String(decoding: data, as: UTF8.self), status: process.terminationStatus)
+    }
+
+    /// A swdbg session on a fixture: `commands` are typed at the prompt, one per line.
+    static func session(_ fixture: String, _ commands: [String], arguments: [String] = [], options: [String] = []) throws -> String {
+        let program = try Self.fixture(fixture, flags: fixture == "threads" ? ["-pthread"] : [])
+        return try run(swdbg, options + [program] + arguments, input: commands.joined(separator: "\n") + "\n").output
+    }
+}
+
+extension String {
+    /// The lines of the transcript that follow the prompt echo of `command`, up to the next prompt.
+    func output(of command: String, occurrence: Int = 0) -> String {
+        let lines = components(separatedBy: "\n")
+        var seen = 0
+        for (index, line) in lines.enumerated() where line.hasSuffix("> " + command) && line.hasPrefix("0:") {
+            if seen == occurrence {
+                let rest = lines[(index + 1)...].prefix { !($0.hasPrefix("0:") && $0.contains("> ")) && $0 != "quit:" }
+                return rest.joined(separator: "\n")
+            }
+            seen += 1
+        }
+        return ""
+    }
+
+    func count(of needle: String) -> Int { components(separatedBy: needle).count - 1 }
+}

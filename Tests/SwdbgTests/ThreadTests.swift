@@ -1,0 +1,40 @@
+import XCTest
+
+/// Four threads: following clones, all-stop, ~ commands, and no missed breakpoint hits.
+final class ThreadTests: XCTestCase {
+    /// 4 threads × 50 calls: every hit is counted, though the breakpoint is lifted and
+    /// re-planted around each step-over while other threads run.
+    func testNoHitIsMissedAcrossThreads() throws {
+        let out = try Harness.session("threads", ["bp threads!tick \"r $t0 = @$t0 + 1; gc\"", "g", "? @$t0"])
+        XCTAssertTrue(out.output(of: "? @$t0").hasPrefix("Evaluate expression: 200 = "), out.output(of: "? @$t0"))
+        XCTAssertTrue(out.contains("hits=50,50,50,50"))
+    }
+
+    func testThreadListSwitchAndStacks() throws {
+        let out = try Harness.session("threads", ["bp threads!tick", "g", "~", "~0s", "~*k", "~1 r rip"])
+        let list = out.output(of: "~")
+        XCTAssertGreaterThanOrEqual(list.count(of: "  Id: "), 2, list)
+        XCTAssertEqual(list.components(separatedBy: "\n").filter { $0.hasPrefix(".") }.count, 1, "one current thread")
+        XCTAssertTrue(out.contains("0:000> ~*k"), "~0s made thread 0 current")
+        let stacks = out.output(of: "~*k")
+        XCTAssertTrue(stacks.contains("threads!tick"), stacks)
+        XCTAssertTrue(stacks.contains("threads!worker+0x"), stacks)
+    }
+
+    func testThreadSpecificBreakpoint() throws {
+        let out = try Harness.session("threads", ["bp threads!tick", "g", "~", "bc *", "~. bp threads!tick \"r $t1 = @$t1 + 1; gc\"", "g", "? @$t1"])
+        XCTAssertTrue(out.output(of: "? @$t1").hasPrefix("Evaluate expression: 49 = "), "the current thread's remaining 49 calls only: \(out.output(of: "? @$t1"))")
+    }
+
+    func testFreezeKeepsAThreadStopped() throws {
+        let out = try Harness.session("threads", ["bp threads!tick", "g", "~. f", "~", "~. u", "~"])
+        XCTAssertTrue(out.output(of: "~").contains("Frozen"))
+        XCTAssertFalse(out.output(of: "~", occurrence: 1).contains(" Frozen"))
+    }
+
+    func testEveryThreadRunsACommand() throws {
+        let out = try Harness.session("threads", ["bp threads!tick", "g", "~*e .echo each"])
+        let count = out.output(of: "~*e .echo each").count(of: "each")
+        XCTAssertGreaterThanOrEqual(count, 2)
+    }
+}
