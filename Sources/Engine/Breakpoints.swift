@@ -60,5 +60,7 @@ struct SoftwareSite {
     var originalByte: UInt8
     var users = 0
     var internalUsers = 0
+    /// How to execute the displaced instruction without single-stepping, when it is simple enough.
+    var emulation: SiteEmulation?
     var total: Int { users + internalUsers }
 }

@@ -91,10 +91,9 @@ extension Session {
         let signal = thread.signalToDeliver
         thread.signalToDeliver = 0
         thread.secondChanceReported = false
-        thread.cachedRegisters = nil
         thread.singleStepping = true
         defer { thread.singleStepping = false }
-        do { try process.target.resume(thread.tid, singleStep: true, signal: signal) } catch { throw EngineError(error.description) }
+        try resumeThread(thread, singleStep: true, signal: signal)
         thread.running = true
         while true {
             let (tid, event) = try nextEvent()
@@ -129,7 +128,9 @@ extension Session {
                 if let registers = try? self.registers(thread), process.sites[registers.rip &- 1] != nil {
                     var rewound = registers
                     rewound.rip &-= 1
-                    try setRegisters(rewound, thread)
+                    // Written back lazily: an emulated step-over replaces this write.
+                    thread.cachedRegisters = rewound
+                    thread.registersDirty = true
                     return (tid, .breakpointTrap(rewound.rip))
                 }
                 return (tid, .trap)
@@ -175,8 +176,9 @@ extension Session {
     private func resumeStoppedThreads() throws(EngineError) {
         guard let process else { return }
         let needsStep = process.threads.filter { thread in
-            guard thread.resumable, thread.pending == nil, let registers = try? self.registers(thread) else { return false }
-            return process.sites[registers.rip] != nil
+            guard thread.resumable, thread.pending == nil, let registers = try? self.registers(thread),
+                  let site = process.sites[registers.rip] else { return false }
+            return !emulate(site, thread)
         }
         if !needsStep.isEmpty && process.threads.contains(where: { $0.running }) {
             try stopAll()
@@ -189,18 +191,14 @@ extension Session {
                 else { thread.signalToDeliver = signal }
                 event = try singleStep(thread)
             }
-            switch event {
-            case .trap: break
-            case .breakpointTrap: thread.pending = event
-            default: thread.pending = event
-            }
+            if case .trap = event { continue }
+            thread.pending = event
         }
         for thread in process.threads where thread.resumable && thread.pending == nil {
             let signal = thread.signalToDeliver
             thread.signalToDeliver = 0
             thread.secondChanceReported = false
-            thread.cachedRegisters = nil
-            do { try process.target.resume(thread.tid, singleStep: false, signal: signal) } catch {
+            do { try resumeThread(thread, singleStep: false, signal: signal) } catch {
                 // The thread may have vanished between the event and the resume.
                 if process.target.listThreads().contains(thread.tid) { throw EngineError(error.description) }
                 process.removeThread(thread.tid)
@@ -208,6 +206,20 @@ extension Session {
             }
             thread.running = true
         }
+    }
+
+    /// Writes back staged registers, then lets the thread run or step.
+    func resumeThread(_ thread: ThreadInfo, singleStep: Bool, signal: Int32) throws(EngineError) {
+        guard let process else { return }
+        try flushRegisters(thread)
+        thread.cachedRegisters = nil
+        do { try process.target.resume(thread.tid, singleStep: singleStep, signal: signal) } catch { throw EngineError(error.description) }
+    }
+
+    func flushRegisters(_ thread: ThreadInfo) throws(EngineError) {
+        guard thread.registersDirty, let registers = thread.cachedRegisters, let process else { return }
+        do { try process.target.setRegisters(registers, thread.tid) } catch { throw EngineError(error.description) }
+        thread.registersDirty = false
     }
 
     /// Stops every running thread and waits until each has stopped; events that arrive
@@ -244,7 +256,7 @@ extension Session {
     func drainExpectedStops() throws(EngineError) {
         guard let process else { return }
         for thread in process.threads where thread.expectedStops > 0 && !thread.running {
-            try? process.target.resume(thread.tid, singleStep: false, signal: 0)
+            try? resumeThread(thread, singleStep: false, signal: 0)
             thread.running = true
         }
         while process.threads.contains(where: { $0.running }) {
@@ -253,7 +265,7 @@ extension Session {
             if case .signal(let signal) = event, signal == SIGSTOP, thread.expectedStops > 0 {
                 thread.expectedStops -= 1
                 if thread.expectedStops > 0 {
-                    try? process.target.resume(tid, singleStep: false, signal: 0)
+                    try? resumeThread(thread, singleStep: false, signal: 0)
                     thread.running = true
                 }
             } else if case .gone = event {

@@ -174,7 +174,10 @@ public final class Session {
             }
             process.sites.removeAll()
             try drainExpectedStops()
-            for thread in process.threads { try? process.target.detach(thread.tid) }
+            for thread in process.threads {
+                try? flushRegisters(thread)
+                try? process.target.detach(thread.tid)
+            }
         }
         self.process = nil
         for breakpoint in breakpoints where breakpoint.kind != .bu { breakpoint.address = nil }
@@ -268,11 +271,13 @@ public final class Session {
             process.sites[address] = site
             return
         }
-        guard let original = process.target.readMemory(address, count: 1).first else {
+        let code = process.target.readMemory(address, count: 4)
+        guard let original = code.first else {
             throw EngineError("Unable to insert breakpoint at \(formatAddress(address)), Win32 error 0n998 \"Invalid access to memory location.\"")
         }
         do { try process.target.writeMemory(address, [0xcc]) } catch { throw EngineError(error.description) }
-        process.sites[address] = SoftwareSite(originalByte: original, users: isInternal ? 0 : 1, internalUsers: isInternal ? 1 : 0)
+        process.sites[address] = SoftwareSite(originalByte: original, users: isInternal ? 0 : 1, internalUsers: isInternal ? 1 : 0,
+                                              emulation: SiteEmulation(code))
     }
 
     func removeSite(_ address: UInt64, isInternal: Bool) throws(EngineError) {
@@ -325,6 +330,7 @@ public final class Session {
         guard let process, !process.gone, let thread = thread ?? process.current else { throw EngineError("No target") }
         do { try process.target.setRegisters(registers, thread.tid) } catch { throw EngineError(error.description) }
         thread.cachedRegisters = registers
+        thread.registersDirty = false
     }
 
     /// The FXSAVE area of a thread (xmm registers live at offset 160, 16 bytes each).

@@ -21,6 +21,8 @@ public final class ThreadInfo {
     /// `~N n` / `~N m`: a suspend count above zero keeps the thread stopped.
     public var suspendCount = 0
     var cachedRegisters: X86Registers?
+    /// `cachedRegisters` holds changes not yet written to the thread (written before it runs).
+    var registersDirty = false
     var singleStepping = false
     var exiting = false
 

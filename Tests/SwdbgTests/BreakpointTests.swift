@@ -59,6 +59,7 @@ final class BreakpointTests: XCTestCase {
     func testBreakpointCommandsCountEveryHit() throws {
         let out = try Harness.session("loop", ["bp loop!work \"r $t0 = @$t0 + 1; gc\"", "g", "? @$t0"])
         XCTAssertTrue(out.output(of: "? @$t0").hasPrefix("Evaluate expression: 10 = "), out.output(of: "? @$t0"))
+        XCTAssertTrue(out.contains("total=330 counter=45"), "stepping over the breakpoint (push rbp, emulated) left the program's result intact")
     }
 
     func testDisableEnableClearAndRenumber() throws {
