@@ -27,10 +27,19 @@ extension Session {
             }()
             return filteredStop(filters.filter("ct")!, .threadCreated(fresh.tid), thread)
         case .exec:
+            // A new address space: every int3 and module is gone; breakpoints resolve again by name.
             process.sites.removeAll()
             process.modules.removeAll()
-            for breakpoint in breakpoints where breakpoint.kind != .bp { breakpoint.address = nil }
-            scanModules()
+            process.loaderBreak = nil
+            process.debugStateAddress = nil
+            for breakpoint in breakpoints { breakpoint.address = nil }
+            for other in process.threads where other !== thread { process.removeThread(other.tid) }
+            output.line("(\(eventPrefix(thread))): Exec \(process.target.executablePath)")
+            if let entry = process.target.auxiliaryVector()[9] {
+                process.entryPoint = entry
+                process.execEntryBreak = entry
+                try insertSite(entry, isInternal: true)
+            }
             return nil
         case .exiting(let status):
             thread.exiting = true
@@ -57,6 +66,7 @@ extension Session {
     private func filteredStop(_ filter: EventFilter, _ kind: StopKind, _ thread: ThreadInfo) -> StopEvent? {
         switch filter.action {
         case .breakFirst:
+            process?.current = thread
             return StopEvent(kind: kind, thread: thread.tid)
         case .output, .breakSecond:
             output.line("(\(eventPrefix(thread))): \(describe(kind))")
@@ -72,6 +82,12 @@ extension Session {
 
     private func breakpointHit(at address: UInt64, _ thread: ThreadInfo) throws(EngineError) -> StopEvent? {
         guard let process else { return nil }
+        if address == process.execEntryBreak {
+            process.execEntryBreak = nil
+            try removeSite(address, isInternal: true)
+            scanModules()
+            return nil
+        }
         if address == process.loaderBreak {
             if let stop = moduleListChanged(thread) { return stop }
         }

@@ -9,13 +9,20 @@ public final class Output {
     private var pendingHeader: String?
     private let fd: Int32
 
-    public init(fd: Int32 = 1) { self.fd = fd }
+    /// On a terminal every line goes out at once (ModLoad lines while the target runs);
+    /// into a pipe, output is batched and flushed at each prompt and before each resume.
+    private let immediate: Bool
+
+    public init(fd: Int32 = 1) {
+        self.fd = fd
+        immediate = isatty(fd) != 0
+    }
 
     /// Writes `text` followed by a newline.
     public func line(_ text: String = "") {
         write(text)
         buffer.append(10)
-        if buffer.count > 1 << 16 { flush() }
+        if immediate || buffer.count > 1 << 16 { flush() }
     }
 
     /// Writes `text` as it is.

@@ -65,7 +65,10 @@ public final class DebuggedProcess {
     public internal(set) var gone = false
     /// A SIGSTOP from the Ctrl-C handler still on its way after the SIGINT was taken as the break-in.
     var strayBreakStop = false
-    public let entryPoint: UInt64
+    public internal(set) var entryPoint: UInt64
+    /// An internal stop at the entry point of a program the process exec'd, where its
+    /// loader has mapped the startup libraries and the module list can be read again.
+    var execEntryBreak: UInt64?
 
     init(target: any LiveTarget, launched: Bool, entryPoint: UInt64) {
         self.target = target
@@ -179,8 +182,7 @@ public final class Session {
                 try? process.target.detach(thread.tid)
             }
         }
-        self.process = nil
-        for breakpoint in breakpoints where breakpoint.kind != .bu { breakpoint.address = nil }
+        forgetProcess()
     }
 
     /// Ends the process (`q`, `.kill`) and reaps it, so no zombie or stopped orphan is left.
@@ -197,8 +199,14 @@ public final class Session {
                 if case .stopped(let tid, _) = event { try? process.target.resume(tid, singleStep: false, signal: 0) }
             }
         }
-        self.process = nil
+        forgetProcess()
+    }
+
+    /// Breakpoints outlive the process: they resolve again by expression in the next one.
+    private func forgetProcess() {
+        process = nil
         plan = nil
+        for breakpoint in breakpoints { breakpoint.address = nil }
     }
 
     /// `.restart`: kills the process and launches the same command line again.

@@ -6,7 +6,9 @@ import Glibc
 /// created the object: Linux accepts ptrace requests only from the tracing thread.
 public final class PtraceProcess: LiveTarget {
     public let processID: Int32
-    public let executablePath: String
+    /// The executable the process runs now (it changes on execve).
+    public var executablePath: String { (try? readLink("/proc/\(processID)/exe")) ?? launchPath }
+    private let launchPath: String
     private let tracerThread: pid_t
     /// /proc/pid/mem opened read-write: writes there reach read-only text pages (FOLL_FORCE),
     /// which process_vm_writev cannot.
@@ -14,7 +16,7 @@ public final class PtraceProcess: LiveTarget {
 
     private init(pid: Int32, executablePath: String) {
         processID = pid
-        self.executablePath = executablePath
+        launchPath = executablePath
         tracerThread = cs_gettid()
         memoryFile = open("/proc/\(pid)/mem", O_RDWR | O_CLOEXEC)
     }
@@ -47,12 +49,11 @@ public final class PtraceProcess: LiveTarget {
             kill(pid, SIGKILL)
             throw TargetError("Cannot trace '\(path)': \(message)")
         }
-        return PtraceProcess(pid: pid, executablePath: (try? readLink("/proc/\(pid)/exe")) ?? path)
+        return PtraceProcess(pid: pid, executablePath: path)
     }
 
     /// Attaches to every thread of a running process and waits until each has stopped.
     public static func attach(pid: Int32) throws(TargetError) -> PtraceProcess {
-        let exe = (try? readLink("/proc/\(pid)/exe")) ?? "/proc/\(pid)/exe"
         var attached: Set<Int32> = []
         // Threads may be created while we attach; repeat until the list is stable.
         while true {
@@ -74,7 +75,7 @@ public final class PtraceProcess: LiveTarget {
                 attached.insert(tid)
             }
         }
-        return PtraceProcess(pid: pid, executablePath: exe)
+        return PtraceProcess(pid: pid, executablePath: "/proc/\(pid)/exe")
     }
 
     private func checkThread() {
@@ -193,6 +194,9 @@ public final class PtraceProcess: LiveTarget {
         case Int32(PTRACE_EVENT_CLONE.rawValue):
             return .stopped(tid, .threadCreated(ThreadID(truncatingIfNeeded: eventMessage(tid))))
         case Int32(PTRACE_EVENT_EXEC.rawValue):
+            // An open /proc/pid/mem stays bound to the address space it was opened on.
+            if memoryFile >= 0 { close(memoryFile) }
+            memoryFile = open("/proc/\(processID)/mem", O_RDWR | O_CLOEXEC)
             return .stopped(tid, .exec)
         case Int32(PTRACE_EVENT_EXIT.rawValue):
             return .stopped(tid, .exiting(status: Int32(truncatingIfNeeded: eventMessage(tid))))

@@ -74,9 +74,12 @@ enum Harness {
         return Result(output: String(decoding: data, as: UTF8.self), status: process.terminationStatus)
     }
 
+    /// Fixtures that need more than `gcc -g -O0`.
+    static let flags = ["threads": ["-pthread"], "recurse": ["-O2", "-fomit-frame-pointer"], "dlopen": ["-ldl"]]
+
     /// A swdbg session on a fixture: `commands` are typed at the prompt, one per line.
     static func session(_ fixture: String, _ commands: [String], arguments: [String] = [], options: [String] = []) throws -> String {
-        let program = try Self.fixture(fixture, flags: fixture == "threads" ? ["-pthread"] : [])
+        let program = try Self.fixture(fixture, flags: Self.flags[fixture] ?? [])
         return try run(swdbg, options + [program] + arguments, input: commands.joined(separator: "\n") + "\n").output
     }
 }

@@ -15,6 +15,33 @@ final class MemoryTests: XCTestCase {
         XCTAssertTrue(out.output(of: "dc loop!counter L1").hasSuffix("ABC."))
     }
 
+    func testStringsFloatsAndSymbolDisplays() throws {
+        let out = try Harness.session("loop", [
+            "bp loop!work", "g",
+            "eza loop!counter \"hi\"", "da loop!counter", "ea loop!counter \"yo\"", "da loop!counter",
+            "ew loop!counter 41 42 0", "du loop!counter",
+            "eq loop!counter 3ff8000000000000", "dD loop!counter L1", "ed loop!counter 40490fdb", "df loop!counter L1",
+            "dqs @rsp L1", "dps @rsp L1", "dds @rsp L1", "dW loop!counter L2", "s -a loop!counter L4 \"I\"",
+        ])
+        XCTAssertTrue(out.output(of: "da loop!counter").hasSuffix("\"hi\""))
+        XCTAssertTrue(out.output(of: "da loop!counter", occurrence: 1).hasSuffix("\"yo\""))
+        XCTAssertTrue(out.output(of: "du loop!counter").hasSuffix("\"AB\""), out.output(of: "du loop!counter"))
+        XCTAssertTrue(out.output(of: "dD loop!counter L1").hasSuffix("  1.5000000000000000e+000"), out.output(of: "dD loop!counter L1"))
+        XCTAssertTrue(out.output(of: "df loop!counter L1").hasSuffix("  3.141593e+000"), out.output(of: "df loop!counter L1"))
+        XCTAssertTrue(out.output(of: "dqs @rsp L1").hasSuffix(" loop!main+0x6a"), out.output(of: "dqs @rsp L1"))
+        XCTAssertTrue(out.output(of: "dps @rsp L1").hasSuffix(" loop!main+0x6a"))
+        XCTAssertTrue(out.output(of: "dds @rsp L1").hasSuffix("  555551d5"), "the low half of loop!main+0x6a, a dword")
+        XCTAssertTrue(out.output(of: "dW loop!counter L2").contains("0fdb 4049"))
+        XCTAssertTrue(out.output(of: "s -a loop!counter L4 \"I\"").contains("  49 40 00 00"), "found at the 'I' (0x49) of 40490fdb")
+    }
+
+    func testPseudoRegisters() throws {
+        let out = try Harness.session("loop", ["? @$exentry == loop!_start", "? @$tpid == @$tid", "? @$csp == @rsp", "? @$retreg == @rax", "bp loop!work", "g", "? @$ra == poi(@rsp)"])
+        for command in ["? @$exentry == loop!_start", "? @$tpid == @$tid", "? @$csp == @rsp", "? @$retreg == @rax", "? @$ra == poi(@rsp)"] {
+            XCTAssertEqual(out.output(of: command), "Evaluate expression: 1 = 00000000`00000001", command)
+        }
+    }
+
     func testFillSearchCompareMove() throws {
         let out = try Harness.session("loop", [
             "f loop!counter L4 aa", "dd loop!counter L1", "ed loop!counter 0xcafe", "s -d loop!counter L8 0xcafe",

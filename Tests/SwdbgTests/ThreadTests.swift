@@ -10,6 +10,22 @@ final class ThreadTests: XCTestCase {
         XCTAssertTrue(out.contains("hits=50,50,50,50"))
     }
 
+    /// Same count with the breakpoint on an instruction that is single-stepped, not emulated:
+    /// the int3 is lifted for the step while the other threads are held.
+    func testNoHitIsMissedWhenSteppingOverInsideAFunction() throws {
+        let out = try Harness.session("threads", ["u threads!tick L3", "bp threads!tick+4 \"r $t0 = @$t0 + 1; gc\"", "g", "? @$t0"])
+        XCTAssertTrue(out.output(of: "u threads!tick L3").contains("mov     dword ptr [rbp-4],edi"), "tick+4 is a store, stepped")
+        XCTAssertTrue(out.output(of: "? @$t0").hasPrefix("Evaluate expression: 200 = "), out.output(of: "? @$t0"))
+        XCTAssertTrue(out.contains("hits=50,50,50,50"))
+    }
+
+    func testSuspendCounts() throws {
+        let out = try Harness.session("threads", ["bp threads!tick", "g", "~. n", "~.", "~. m", "~.", "~. m"])
+        XCTAssertTrue(out.output(of: "~.").contains("Suspend: 1"))
+        XCTAssertTrue(out.output(of: "~.", occurrence: 1).contains("Suspend: 0"))
+        XCTAssertTrue(out.output(of: "~. m", occurrence: 1).contains("not suspended"))
+    }
+
     func testThreadListSwitchAndStacks() throws {
         let out = try Harness.session("threads", ["bp threads!tick", "g", "~", "~0s", "~*k", "~1 r rip"])
         let list = out.output(of: "~")

@@ -1,0 +1,78 @@
+import Foundation
+import XCTest
+
+/// Module, thread and exec events; Ctrl-C break-in; restart, kill, attach.
+final class EventTests: XCTestCase {
+    func testModuleLoadEventAndDeferredBreakpointInADlopenedLibrary() throws {
+        let program = try Harness.fixture("dlopen", flags: ["-ldl"])
+        let out = try Harness.run(Harness.swdbg, [program], input: "bu libz!zlibVersion\nsxe ld:libz\ng\nlm m libz\nbl\ng\nk\nsxe ud\ng\ng\n").output
+        let load = out.output(of: "g")
+        XCTAssertTrue(load.contains("ModLoad: "), load)
+        XCTAssertTrue(load.contains("Load module /lib/x86_64-linux-gnu/libz.so.1 at "), load)
+        XCTAssertTrue(out.output(of: "lm m libz").contains(" libz "))
+        XCTAssertTrue(out.output(of: "bl").contains("libz!zlibVersion"), "the deferred breakpoint resolved on load")
+        XCTAssertTrue(out.output(of: "g", occurrence: 1).hasPrefix("Breakpoint 0 hit"))
+        XCTAssertTrue(out.output(of: "k").contains("dlopen!main+0x"))
+        XCTAssertTrue(out.output(of: "g", occurrence: 2).contains("Unload module /lib/x86_64-linux-gnu/libz.so.1"), out.output(of: "g", occurrence: 2))
+        XCTAssertTrue(out.contains("zlib 1."))
+    }
+
+    func testThreadCreateAndExitEvents() throws {
+        let out = try Harness.session("threads", ["sxe ct", "g", "sxi ct", "sxe et", "g"])
+        XCTAssertTrue(out.output(of: "g").contains("Create thread 1:"), out.output(of: "g"))
+        XCTAssertTrue(out.output(of: "g", occurrence: 1).contains("Exit thread "), out.output(of: "g", occurrence: 1))
+    }
+
+    func testExecReadsTheNewProgramsModules() throws {
+        let program = try Harness.fixture("loop")
+        let out = try Harness.run(Harness.swdbg, ["/bin/sh", "-c", "exec \(program) 2"], input: "bp loop!work\ng\nk\ng\ng\n").output
+        XCTAssertTrue(out.contains("Exec \(program)"), out)
+        XCTAssertTrue(out.output(of: "g").contains("Breakpoint 0 hit"), out.output(of: "g"))
+        XCTAssertTrue(out.output(of: "k").contains("loop!main+0x"))
+    }
+
+    func testControlCBreaksIntoARunningTarget() throws {
+        let program = try Harness.fixture("detach")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Harness.swdbg)
+        process.arguments = [program, "500"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write("g\n".data(using: .utf8)!)
+        usleep(700_000)
+        kill(process.processIdentifier, SIGINT)
+        usleep(200_000)
+        input.fileHandleForWriting.write("k\nq\n".data(using: .utf8)!)
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(out.output(of: "g").count(of: "Break instruction exception - code 80000003 (first chance)"), 1, out)
+        XCTAssertTrue(out.output(of: "k").contains("detach!main+0x"), out.output(of: "k"))
+        XCTAssertFalse(out.contains("total="), "q ended the program before it finished")
+    }
+
+    func testRestartKillAndAttachCommands() throws {
+        let out = try Harness.session("loop", ["bp loop!work", "g", ".restart", "g", "r rdi", ".kill", "g"])
+        XCTAssertTrue(out.output(of: ".restart").contains("Break instruction exception"))
+        XCTAssertTrue(out.output(of: "g", occurrence: 1).hasPrefix("Breakpoint 0 hit"), "breakpoints survive .restart")
+        XCTAssertEqual(out.output(of: "r rdi"), "rdi=0000000000000000")
+        XCTAssertTrue(out.output(of: ".kill").contains("killed"))
+        XCTAssertTrue(out.output(of: "g", occurrence: 2).contains("No runnable debuggees"))
+    }
+
+    func testAttachByName() throws {
+        let program = try Harness.fixture("detach")
+        let target = Process()
+        target.executableURL = URL(fileURLWithPath: program)
+        target.arguments = ["100"]
+        target.standardOutput = Pipe()
+        try target.run()
+        usleep(50_000)
+        let out = try Harness.run(Harness.swdbg, ["-pn", "detach"], input: "? @$tpid\nqd\n").output
+        XCTAssertTrue(out.output(of: "? @$tpid").hasPrefix("Evaluate expression: \(target.processIdentifier) = "), out)
+        target.waitUntilExit()
+        XCTAssertEqual(target.terminationStatus, 0)
+    }
+}

@@ -1,0 +1,40 @@
+import XCTest
+
+/// Unwinding with CFI through optimized code and glibc, checked against gdb.
+final class StackTests: XCTestCase {
+    /// -O2 -fomit-frame-pointer: no rbp chain; gdb's `bt` is the oracle for the frames and return addresses.
+    func testOptimizedRecursionMatchesGdb() throws {
+        let program = try Harness.fixture("recurse", flags: ["-O2", "-fomit-frame-pointer"])
+        let gdb = try Harness.run("/usr/bin/gdb", ["-batch", "-nx", "-ex", "break leaf", "-ex", "run", "-ex", "bt", program], input: "").output
+        let gdbFrames = gdb.split(separator: "\n").filter { $0.hasPrefix("#") }
+        XCTAssertEqual(gdbFrames.count, 8, gdb)
+        let gdbFunctions = gdbFrames.map { line -> String in
+            let words = line.split(separator: " ")
+            return String(words.contains("in") ? words[words.firstIndex(of: "in")! + 1] : words[1])
+        }
+        let gdbReturns = gdbFrames.dropFirst().map { line in String(line.split(separator: " ")[1].dropFirst(2)) }
+
+        let out = try Harness.session("recurse", ["bp recurse!leaf", "g", "k"], options: [])
+        let frames = out.output(of: "k").split(separator: "\n").dropFirst().map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+        let ours = frames.prefix(gdbFunctions.count).map { fields -> String in
+            let site = fields[3]
+            let name = site.split(separator: "!")[1]
+            return String(name.split(separator: "+")[0])
+        }
+        XCTAssertEqual(ours, gdbFunctions)
+        let ourReturns = frames.prefix(gdbFunctions.count - 1).map { $0[2].replacingOccurrences(of: "`", with: "") }
+        XCTAssertEqual(ourReturns.map { UInt64($0, radix: 16) }, gdbReturns.map { UInt64($0, radix: 16) })
+        XCTAssertTrue(out.output(of: "k").contains("libc!__libc_start_main+0x"), "unwinds on through glibc")
+    }
+
+    func testFrameSelectionAndStackArguments() throws {
+        let out = try Harness.session("loop", ["bp loop!work", "g", ".frame 1", "kb 2", "kn 1", "? @$ra"])
+        XCTAssertTrue(out.output(of: ".frame 1").hasPrefix("01 "))
+        XCTAssertTrue(out.output(of: ".frame 1").contains("loop!main+0x"))
+        let kb = out.output(of: "kb 2")
+        XCTAssertTrue(kb.contains(": Args to Child"), kb)
+        XCTAssertEqual(kb.split(separator: "\n").count, 3)
+        XCTAssertEqual(out.output(of: "kn 1").split(separator: "\n").count, 2)
+        XCTAssertTrue(out.output(of: "? @$ra").hasPrefix("Evaluate expression: "))
+    }
+}
