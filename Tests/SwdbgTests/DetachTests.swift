@@ -4,25 +4,15 @@ import XCTest
 /// Attach, break, detach: the program runs on with its code bytes and its result unchanged.
 final class DetachTests: XCTestCase {
     func testDetachRestoresCodeAndResult() throws {
-        let program = try Harness.fixture("detach")
-        let undisturbed = try Harness.run(program, ["40"], input: "").output
-
-        let target = Process()
-        target.executableURL = URL(fileURLWithPath: program)
-        target.arguments = ["300"]
-        let pipe = Pipe()
-        target.standardOutput = pipe
-        try target.run()
-        usleep(100_000)
-        let session = try Harness.run(Harness.swdbg, ["-p", "\(target.processIdentifier)"],
-                                      input: "bp detach!work\ng\nk\n.detach\nq\n").output
+        let undisturbed = try Harness.run(try Harness.fixture("detach"), ["40"], input: "").output
+        let target = try Harness.start("detach", ["300"])
+        let session = try Harness.run(Harness.swdbg, ["-p", "\(target.pid)"], input: "bp detach!work\ng\nk\n.detach\nq\n").output
         XCTAssertTrue(session.contains("Breakpoint 0 hit"), session)
         XCTAssertTrue(session.contains("detach!main+0x"), session)
-        XCTAssertTrue(session.contains("Detached from process \(target.processIdentifier)"))
-        target.waitUntilExit()
-        let result = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertEqual(target.terminationStatus, 0)
-        XCTAssertEqual(target.terminationReason, .exit)
+        XCTAssertTrue(session.contains("Detached from process \(target.pid)"))
+        let result = target.finish()
+        XCTAssertEqual(target.process.terminationStatus, 0)
+        XCTAssertEqual(target.process.terminationReason, .exit)
         // 300 rounds: total = sum(3i + 1) = 3 * 44850 + 300.
         XCTAssertTrue(result.hasPrefix("total=134850 "), result)
         let checksum = { (text: String) in text.components(separatedBy: "checksum=").last ?? "" }
@@ -30,19 +20,11 @@ final class DetachTests: XCTestCase {
     }
 
     func testQuitDetachLeavesTheProgramRunning() throws {
-        let program = try Harness.fixture("detach")
-        let target = Process()
-        target.executableURL = URL(fileURLWithPath: program)
-        target.arguments = ["100"]
-        let pipe = Pipe()
-        target.standardOutput = pipe
-        try target.run()
-        usleep(50_000)
-        let session = try Harness.run(Harness.swdbg, ["-p", "\(target.processIdentifier)"], input: "bp detach!work\ng\nqd\n").output
+        let target = try Harness.start("detach", ["100"], settle: 0.05)
+        let session = try Harness.run(Harness.swdbg, ["-p", "\(target.pid)"], input: "bp detach!work\ng\nqd\n").output
         XCTAssertTrue(session.contains("Breakpoint 0 hit"))
-        target.waitUntilExit()
-        XCTAssertEqual(target.terminationStatus, 0)
-        let result = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let result = target.finish()
+        XCTAssertEqual(target.process.terminationStatus, 0)
         XCTAssertTrue(result.hasPrefix("total=14950 "), result)
     }
 }

@@ -63,16 +63,10 @@ final class EventTests: XCTestCase {
     }
 
     func testAttachByName() throws {
-        let program = try Harness.fixture("detach")
-        let target = Process()
-        target.executableURL = URL(fileURLWithPath: program)
-        target.arguments = ["100"]
-        target.standardOutput = Pipe()
-        try target.run()
-        usleep(50_000)
+        let target = try Harness.start("detach", ["100"], settle: 0.05)
         let out = try Harness.run(Harness.swdbg, ["-pn", "detach"], input: "? @$tpid\nqd\n").output
-        XCTAssertTrue(out.output(of: "? @$tpid").hasPrefix("Evaluate expression: \(target.processIdentifier) = "), out)
-        target.waitUntilExit()
-        XCTAssertEqual(target.terminationStatus, 0)
+        XCTAssertTrue(out.output(of: "? @$tpid").hasPrefix("Evaluate expression: \(target.pid) = "), out)
+        _ = target.finish()
+        XCTAssertEqual(target.process.terminationStatus, 0)
     }
 }

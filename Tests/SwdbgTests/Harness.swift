@@ -74,6 +74,32 @@ enum Harness {
         return Result(output: String(decoding: data, as: UTF8.self), status: process.terminationStatus)
     }
 
+    /// A fixture started by the test itself (for `-p`/`-pn`), its output collected at the end.
+    struct RunningProgram {
+        let process: Process
+        let output: Pipe
+
+        var pid: Int32 { process.processIdentifier }
+
+        /// Waits for the program to end and returns what it printed.
+        func finish() -> String {
+            process.waitUntilExit()
+            return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        }
+    }
+
+    /// Starts a fixture and gives it `settle` seconds to get going.
+    static func start(_ fixture: String, _ arguments: [String], settle: TimeInterval = 0.1) throws -> RunningProgram {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.fixture(fixture, flags: flags[fixture] ?? []))
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        usleep(UInt32(settle * 1_000_000))
+        return RunningProgram(process: process, output: output)
+    }
+
     /// Fixtures that need more than `gcc -g -O0`.
     static let flags = ["threads": ["-pthread"], "recurse": ["-O2", "-fomit-frame-pointer"], "dlopen": ["-ldl"]]
 
