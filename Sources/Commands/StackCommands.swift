@@ -19,16 +19,20 @@ extension Interpreter {
                 if position > 0 { output.line() }
                 output.line("\(thread === session.process?.current ? "." : " ")\(String(thread.index).leftPadded(to: 3))  Id: \(String(session.process!.pid, radix: 16)).\(String(thread.tid, radix: 16))")
             }
-            printStack(thread, count: count, withArguments: invocation.name == "kb" || invocation.name == "kv", numbered: true)
+            printStack(thread, count: count, withArguments: invocation.name == "kb" || invocation.name == "kv", showMethod: invocation.name == "kv")
         }
     }
 
-    func printStack(_ thread: ThreadInfo, count: Int, withArguments: Bool, numbered: Bool) {
+    /// `kv` adds how each frame was found (WinDbg shows FPO data there).
+    func printStack(_ thread: ThreadInfo, count: Int, withArguments: Bool, showMethod: Bool) {
         let frames = session.unwind(thread, maxFrames: count)
         var header = " # Child-SP          RetAddr           "
         if withArguments { header += ": Args to Child                                                           : " }
         output.line(header + "Call Site")
-        for frame in frames { output.line(frameLine(frame, withArguments: withArguments)) }
+        for frame in frames {
+            let line = frameLine(frame, withArguments: withArguments)
+            output.line(showMethod ? "\(line) (\(frame.method.text))" : line)
+        }
     }
 
     func frameLine(_ frame: StackFrame, withArguments: Bool) -> String {
@@ -56,5 +60,15 @@ extension Interpreter {
             throw CommandError("Frame out of range: the stack has \(frames.count) frames")
         }
         output.line(frameLine(frames[frameIndex], withArguments: false))
+    }
+}
+
+extension StackFrame.Method {
+    var text: String {
+        switch self {
+        case .context: "registers"
+        case .cfi: "CFI"
+        case .framePointer: "frame pointer"
+        }
     }
 }

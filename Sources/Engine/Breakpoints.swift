@@ -18,8 +18,6 @@ public final class Breakpoint {
     public let thread: Int32?
     /// Commands run when the breakpoint stops (`bp f "kb; gc"`).
     public let commands: String?
-    /// Total times the location was reached by a matching thread.
-    public internal(set) var hitCount = 0
 
     init(id: Int, kind: Kind, expression: String, address: UInt64?, passCount: Int, oneShot: Bool, thread: Int32?, commands: String?) {
         self.id = id
@@ -32,8 +30,6 @@ public final class Breakpoint {
         self.thread = thread
         self.commands = commands
     }
-
-    public var isDeferred: Bool { address == nil }
 }
 
 /// How a new breakpoint is specified (the command layer fills it from `bp`/`bu`/`bm`).

@@ -42,9 +42,7 @@ extension Session {
             }
             return nil
         case .exiting(let status):
-            thread.exiting = true
             if thread.tid == process.pid {
-                process.exiting = true
                 lastExitStatus = status
                 return filteredStop(filters.filter("epr")!, .processExit(status: status), thread)
             }
@@ -94,7 +92,6 @@ extension Session {
         var hit: Breakpoint?
         for breakpoint in breakpoints where breakpoint.enabled && breakpoint.address == address {
             if let only = breakpoint.thread, only != thread.tid { continue }
-            breakpoint.hitCount += 1
             if breakpoint.remaining > 1 { breakpoint.remaining -= 1; continue }
             if hit == nil { hit = breakpoint }
         }

@@ -60,8 +60,6 @@ public final class DebuggedProcess {
     var nextThreadIndex = 0
     var debugStateAddress: UInt64?
     var loaderBreak: UInt64?
-    /// The leader reported its exit: only the final breakpoint's state remains.
-    public internal(set) var exiting = false
     public internal(set) var gone = false
     /// A SIGSTOP from the Ctrl-C handler still on its way after the SIGINT was taken as the break-in.
     var strayBreakStop = false

@@ -24,7 +24,6 @@ public final class ThreadInfo {
     /// `cachedRegisters` holds changes not yet written to the thread (written before it runs).
     var registersDirty = false
     var singleStepping = false
-    var exiting = false
 
     init(tid: ThreadID, index: Int) {
         self.tid = tid

@@ -28,7 +28,7 @@ final class StackTests: XCTestCase {
     }
 
     func testFrameSelectionAndStackArguments() throws {
-        let out = try Harness.session("loop", ["bp loop!work", "g", ".frame 1", "kb 2", "kn 1", "? @$ra"])
+        let out = try Harness.session("loop", ["bp loop!work", "g", ".frame 1", "kb 2", "kn 1", "? @$ra", "kv 2"])
         XCTAssertTrue(out.output(of: ".frame 1").hasPrefix("01 "))
         XCTAssertTrue(out.output(of: ".frame 1").contains("loop!main+0x"))
         let kb = out.output(of: "kb 2")
@@ -36,5 +36,8 @@ final class StackTests: XCTestCase {
         XCTAssertEqual(kb.split(separator: "\n").count, 3)
         XCTAssertEqual(out.output(of: "kn 1").split(separator: "\n").count, 2)
         XCTAssertTrue(out.output(of: "? @$ra").hasPrefix("Evaluate expression: "))
+        let kv = out.output(of: "kv 2").split(separator: "\n")
+        XCTAssertTrue(kv[1].hasSuffix("loop!work (registers)"), String(kv[1]))
+        XCTAssertTrue(kv[2].hasSuffix(" (CFI)"), "frame 1 was found through .eh_frame")
     }
 }
