@@ -10,7 +10,7 @@ extension Session {
         guard let process else { return }
         let auxv = process.target.auxiliaryVector()
         let exePath = process.target.executablePath
-        let exeImage = try? ElfImage(path: exePath)
+        let exeImage = (try? ElfImage(path: exePath)) ?? (try? ElfImage(path: process.target.executableImagePath))
         var exeBias: UInt64 = 0
         if let exeImage, let entry = auxv[9] { exeBias = entry &- exeImage.entry }
         if process.modules.modules.isEmpty {
@@ -104,10 +104,18 @@ extension Session {
         return (added, removed)
     }
 
+    /// Adds a module; one whose file cannot be read (deleted, replaced, corrupt) is still listed,
+    /// at the range the target has it mapped, without symbols.
     @discardableResult
     private func addModule(path: String, bias: UInt64, image: ElfImage?, isMain: Bool) -> Module? {
-        guard let process, image != nil else { return nil }
-        let module = Module(path: path, name: uniqueName(moduleName(forPath: path)), bias: bias, image: image, isMainProgram: isMain, fallbackRange: bias..<bias)
+        guard let process else { return nil }
+        var fallback = bias..<bias
+        if image == nil {
+            guard let mapped = process.target.mappedRange(of: path) else { return nil }
+            fallback = mapped
+            output.line("WARNING: Unable to read the ELF image of \(path); no symbols for it")
+        }
+        let module = Module(path: path, name: uniqueName(moduleName(forPath: path)), bias: bias, image: image, isMainProgram: isMain, fallbackRange: fallback)
         process.modules.add(module)
         if filters.filter("ld")!.action != .ignore {
             output.line("ModLoad: \(formatAddress(module.start)) \(formatAddress(module.end))   \(path)")

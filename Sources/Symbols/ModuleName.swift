@@ -3,6 +3,7 @@
 /// `python3.11` → `python3_11`), so `module!symbol` stays a valid expression token.
 public func moduleName(forPath path: String) -> String {
     var file = Substring(path.split(separator: "/").last ?? Substring(path))
+    if file.hasSuffix(" (deleted)") { file = file.dropLast(10) }
     // Cut at a ".so" that ends the name or is followed by a version (".so.6").
     var index = file.startIndex
     while let range = file[index...].range(of: ".so") {

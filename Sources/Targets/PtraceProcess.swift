@@ -9,6 +9,7 @@ public final class PtraceProcess: LiveTarget {
     /// The executable the process runs now (it changes on execve).
     public var executablePath: String { (try? readLink("/proc/\(processID)/exe")) ?? launchPath }
     private let launchPath: String
+    public var executableImagePath: String { "/proc/\(processID)/exe" }
     private let tracerThread: pid_t
     /// /proc/pid/mem opened read-write: writes there reach read-only text pages (FOLL_FORCE),
     /// which process_vm_writev cannot.
@@ -43,6 +44,15 @@ public final class PtraceProcess: LiveTarget {
         var status: Int32 = 0
         guard cs_wait(pid, &status, 0) == pid, cs_wifstopped(status) != 0 else {
             throw TargetError("Cannot launch '\(path)': the program did not stop at exec")
+        }
+        // A file the kernel rejects after the point of no return (a truncated ELF, say)
+        // arrives here with a fatal signal instead of the exec trap.
+        guard cs_wstopsig(status) == SIGTRAP else {
+            let signal = cs_wstopsig(status)
+            kill(pid, SIGKILL)
+            _ = cs_ptrace(Int32(PTRACE_CONT.rawValue), pid, 0, 0)
+            _ = cs_wait(pid, &status, 0)
+            throw TargetError("Cannot launch '\(path)': the kernel could not start it (signal \(signal) during exec)")
         }
         guard cs_ptrace(Int32(PTRACE_SETOPTIONS.rawValue), pid, 0, traceOptions(exitKill: true)) == 0 else {
             let message = errnoText(errno)
@@ -159,6 +169,18 @@ public final class PtraceProcess: LiveTarget {
             }
         }
         return vector
+    }
+
+    public func mappedRange(of path: String) -> Range<UInt64>? {
+        guard let data = readFile("/proc/\(processID)/maps") else { return nil }
+        var low = UInt64.max, high: UInt64 = 0
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasSuffix(" " + path) {
+            let bounds = line.prefix { $0 != " " }.split(separator: "-")
+            guard bounds.count == 2, let start = UInt64(bounds[0], radix: 16), let end = UInt64(bounds[1], radix: 16) else { continue }
+            low = min(low, start)
+            high = max(high, end)
+        }
+        return low < high ? low..<high : nil
     }
 
     public func resume(_ thread: ThreadID, singleStep: Bool, signal: Int32) throws(TargetError) {

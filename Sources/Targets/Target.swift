@@ -42,6 +42,8 @@ public protocol Target: AnyObject {
     var processID: Int32 { get }
     /// Path of the main executable.
     var executablePath: String { get }
+    /// A path that opens the running executable's file even when it was deleted or replaced.
+    var executableImagePath: String { get }
     /// Reads up to `count` bytes; the result is shorter when the memory after it is unreadable.
     func readMemory(_ address: UInt64, count: Int) -> [UInt8]
     func writeMemory(_ address: UInt64, _ bytes: [UInt8]) throws(TargetError)
@@ -51,6 +53,8 @@ public protocol Target: AnyObject {
     func vectorState(_ thread: ThreadID) throws(TargetError) -> [UInt8]
     /// The ELF auxiliary vector (AT_ENTRY, AT_BASE, ...).
     func auxiliaryVector() -> [UInt64: UInt64]
+    /// The address range a file is mapped at, for a module whose ELF file cannot be read.
+    func mappedRange(of path: String) -> Range<UInt64>?
 }
 
 /// Execution control on top of `Target`, for targets that run (a live process, a remote stub).
