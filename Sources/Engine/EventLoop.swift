@@ -9,6 +9,8 @@ extension Session {
     public func resume(_ request: ResumeRequest) throws(EngineError) -> StopEvent {
         guard let process, !process.gone else { throw EngineError("No runnable debuggees") }
         output.flush()
+        BreakIn.setTarget(process.pid)
+        defer { BreakIn.setTarget(0) }
         let thread = process.current!
         applyHandling(request, to: thread)
         if let second = secondChanceStop(thread) { record(second); return second }
@@ -16,11 +18,14 @@ extension Session {
         switch request {
         case .go(_, let until):
             stop = try runWithPlan(until.isEmpty ? nil : RunPlan(sites: Set(until), thread: nil, minimumSP: nil))
-        case .stepInto:
-            stop = try stepInstruction(thread)
-        case .stepOver:
+        case .stepInto, .stepOver:
             let registers = try self.registers(thread)
-            if let instruction = decode(at: registers.rip), instruction.flow == .call || instruction.hasRepPrefix {
+            let instruction = decode(at: registers.rip)
+            let overCall = request.isStepOver && (instruction?.flow == .call || instruction?.hasRepPrefix == true)
+            // A system call may block on another thread (a futex, a pipe): let them all run
+            // while it completes rather than single-stepping it with the others held.
+            let overSyscall = instruction?.flow == .syscall && process.threads.count > 1
+            if let instruction, overCall || overSyscall {
                 let next = registers.rip &+ UInt64(instruction.length)
                 stop = try runWithPlan(RunPlan(sites: [next], thread: thread.tid, minimumSP: registers.rsp))
             } else {
@@ -145,8 +150,6 @@ extension Session {
     /// The loop proper. Returns with every thread stopped.
     func run() throws(EngineError) -> StopEvent {
         guard let process else { throw EngineError("No target") }
-        BreakIn.setTarget(process.pid)
-        defer { BreakIn.setTarget(0) }
         while true {
             if let thread = process.threads.first(where: { $0.pending != nil }), let event = thread.pending {
                 thread.pending = nil

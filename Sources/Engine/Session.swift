@@ -41,6 +41,8 @@ public enum ResumeRequest {
     case stepInto
     case stepOver
     case stepOut
+
+    var isStepOver: Bool { if case .stepOver = self { return true }; return false }
 }
 
 /// Errors shown to the user in WinDbg's words; the session goes on.
