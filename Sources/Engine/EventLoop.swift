@@ -9,6 +9,7 @@ extension Session {
     public func resume(_ request: ResumeRequest) throws(EngineError) -> StopEvent {
         guard let process, !process.gone else { throw EngineError("No runnable debuggees") }
         output.flush()
+        _ = BreakIn.takeRequest()  // a Ctrl-C typed at the prompt is not a break-in
         BreakIn.setTarget(process.pid)
         defer { BreakIn.setTarget(0) }
         let thread = process.current!
