@@ -79,15 +79,17 @@ static volatile pid_t break_target = 0;
 
 static void on_sigint(int sig) {
     (void)sig;
-    break_requested = 1;
     pid_t target = break_target;
-    if (target > 0) kill(target, SIGSTOP);
+    if (target <= 0) return;  /* at the prompt Ctrl-C only cancels the line */
+    break_requested = 1;
+    kill(target, SIGSTOP);
 }
 
 void cs_install_break_handler(void) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_sigint;
+    action.sa_flags = SA_RESTART;
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, NULL);
 }

@@ -19,13 +19,8 @@ extension Session {
         case .signal(let signal):
             return try signalStop(signal, thread)
         case .created(let child):
-            let fresh = process.thread(child) ?? {
-                let info = process.addThread(child)
-                info.expectedStops = 1
-                info.running = true
-                return info
-            }()
-            return filteredStop(filters.filter("ct")!, .threadCreated(fresh.tid), thread)
+            guard process.adoptThread(child, running: true) != nil else { return nil }
+            return filteredStop(filters.filter("ct")!, .threadCreated(child), thread)
         case .exec:
             // A new address space: every int3 and module is gone; breakpoints resolve again by name.
             process.sites.removeAll()
@@ -42,7 +37,10 @@ extension Session {
             }
             return nil
         case .exiting(let status):
-            if thread.tid == process.pid {
+            thread.exiting = true
+            // The process ends with its last thread, whichever that is (the main thread may
+            // have left early with pthread_exit).
+            if process.threads.allSatisfy({ $0.exiting }) {
                 lastExitStatus = status
                 return filteredStop(filters.filter("epr")!, .processExit(status: status), thread)
             }

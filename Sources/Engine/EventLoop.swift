@@ -51,17 +51,15 @@ extension Session {
 
     private func runWithPlan(_ newPlan: RunPlan?) throws(EngineError) -> StopEvent {
         var planted: [UInt64] = []
-        if let newPlan {
-            for address in newPlan.sites {
-                try insertSite(address, isInternal: true)
-                planted.append(address)
-            }
-        }
-        plan = newPlan
         defer {
             plan = nil
             for address in planted { try? removeSite(address, isInternal: true) }
         }
+        for address in newPlan?.sites ?? [] {
+            try insertSite(address, isInternal: true)
+            planted.append(address)
+        }
+        plan = newPlan
         return try run()
     }
 
@@ -73,16 +71,14 @@ extension Session {
             switch event {
             case .trap, .breakpointTrap:
                 return StopEvent(kind: .step, thread: thread.tid)
-            case .signal(let signal) where signal == SIGSTOP && thread.expectedStops > 0:
-                thread.expectedStops -= 1
-                continue
             default:
+                if consumeExpectedStop(event, thread) { continue }
                 if let stop = try handle(event, thread) {
                     try stopAll()
                     return stop
                 }
-                if process.gone { return StopEvent(kind: .processGone(status: "gone"), thread: thread.tid) }
-                return StopEvent(kind: .step, thread: thread.tid)
+                if process.gone { return StopEvent(kind: .processGone(status: goneStatus), thread: thread.tid) }
+                // A signal the filters let through: step again, delivering it.
             }
         }
     }
@@ -118,12 +114,10 @@ extension Session {
         case .threadGone(let tid, let code, let signal):
             return (tid, .gone(exitCode: code, signal: signal))
         case .stopped(let tid, let reason):
-            let thread = process.thread(tid) ?? {
-                // A new thread can report its first stop before its creator's clone event.
-                let fresh = process.addThread(tid)
-                fresh.expectedStops = 1
-                return fresh
-            }()
+            // A new thread can report its first stop (a SIGSTOP) before its creator's clone event.
+            guard let thread = process.thread(tid) ?? process.adoptThread(tid, running: false) else {
+                throw EngineError("Lost track of thread \(tid)")
+            }
             thread.running = false
             thread.cachedRegisters = nil
             switch reason {
@@ -155,10 +149,12 @@ extension Session {
             if let thread = process.threads.first(where: { $0.pending != nil }), let event = thread.pending {
                 thread.pending = nil
                 if let stop = try handle(event, thread) { try stopAll(); return stop }
-                if process.gone { return StopEvent(kind: .processGone(status: "gone"), thread: thread.tid) }
+                if process.gone { return StopEvent(kind: .processGone(status: goneStatus), thread: thread.tid) }
                 continue
             }
             try resumeStoppedThreads()
+            // A step over a breakpoint can itself end in an event: report it before waiting.
+            if process.threads.contains(where: { $0.pending != nil }) { continue }
             if process.threads.allSatisfy({ !$0.running }) {
                 throw EngineError("No thread can run: every thread is frozen or suspended")
             }
@@ -172,7 +168,7 @@ extension Session {
         }
     }
 
-    private var goneStatus: String { lastExitStatus.map(exitDescription) ?? "gone" }
+    var goneStatus: String { lastExitStatus.map(exitDescription) ?? "gone" }
 
     /// Resumes every stopped thread that may run. A thread sitting on one of our int3s first
     /// steps over it alone, with every other thread stopped, so no thread can pass the
@@ -189,12 +185,9 @@ extension Session {
         }
         for thread in needsStep where thread.pending == nil && !thread.running {
             var event = try singleStep(thread)
-            while case .signal(let signal) = event {
-                // A signal arrived instead of the step: keep it for delivery and step again.
-                if signal == SIGSTOP && thread.expectedStops > 0 { thread.expectedStops -= 1 }
-                else { thread.signalToDeliver = signal }
-                event = try singleStep(thread)
-            }
+            while consumeExpectedStop(event, thread) { event = try singleStep(thread) }
+            // Anything but the step's trap (a fault of the stepped instruction, an exit)
+            // goes through the filters like any other event.
             if case .trap = event { continue }
             thread.pending = event
         }
@@ -210,6 +203,13 @@ extension Session {
             }
             thread.running = true
         }
+    }
+
+    /// Swallows a SIGSTOP the debugger sent itself (to stop a thread); true when it was one.
+    func consumeExpectedStop(_ event: ThreadEvent, _ thread: ThreadInfo) -> Bool {
+        guard case .signal(let signal) = event, signal == SIGSTOP, thread.expectedStops > 0 else { return false }
+        thread.expectedStops -= 1
+        return true
     }
 
     /// Writes back staged registers, then lets the thread run or step.
@@ -230,25 +230,23 @@ extension Session {
     /// meanwhile are kept as pending and reported on a later resume.
     func stopAll() throws(EngineError) {
         guard let process else { return }
-        for thread in process.threads where thread.running {
-            do { try process.target.requestStop(thread.tid) } catch { continue }
+        for thread in process.threads where thread.running && !thread.exiting {
+            do { try process.target.requestStop(thread.tid) } catch {
+                // Already gone: its exit is reported by wait, not by a stop.
+                thread.running = false
+                continue
+            }
             thread.expectedStops += 1
         }
-        while process.threads.contains(where: { $0.running }) {
+        while process.threads.contains(where: { $0.running && !$0.exiting }) {
             let (tid, event) = try nextEvent()
             guard let thread = process.thread(tid) else { continue }
+            if consumeExpectedStop(event, thread) { continue }
             switch event {
-            case .signal(let signal) where signal == SIGSTOP && thread.expectedStops > 0:
-                thread.expectedStops -= 1
             case .gone:
                 _ = try handle(event, thread)
             case .created(let child):
-                let fresh = process.addThread(child)
-                if process.thread(child) === fresh && !fresh.running && fresh.expectedStops == 0 {
-                    fresh.running = true
-                    fresh.expectedStops = 1
-                }
-                thread.pending = nil
+                process.adoptThread(child, running: true)
             default:
                 thread.pending = event
             }
@@ -263,19 +261,20 @@ extension Session {
             try? resumeThread(thread, singleStep: false, signal: 0)
             thread.running = true
         }
-        while process.threads.contains(where: { $0.running }) {
+        while process.threads.contains(where: { $0.running && !$0.exiting }) {
             let (tid, event) = try nextEvent()
             guard let thread = process.thread(tid) else { continue }
-            if case .signal(let signal) = event, signal == SIGSTOP, thread.expectedStops > 0 {
-                thread.expectedStops -= 1
-                if thread.expectedStops > 0 {
-                    try? resumeThread(thread, singleStep: false, signal: 0)
-                    thread.running = true
-                }
-            } else if case .gone = event {
+            if case .gone = event {
                 process.removeThread(tid)
-            } else if case .signal(let signal) = event {
-                thread.signalToDeliver = signal
+                continue
+            }
+            if !consumeExpectedStop(event, thread), case .signal(let signal) = event, thread.signalToDeliver == 0 {
+                thread.signalToDeliver = signal  // passed on at the detach
+            }
+            // Keep going until the debugger's own SIGSTOP has been taken.
+            if thread.expectedStops > 0 {
+                try? resumeThread(thread, singleStep: false, signal: 0)
+                thread.running = true
             }
         }
     }

@@ -87,7 +87,29 @@ public final class DebuggedProcess {
         return info
     }
 
-    func removeThread(_ tid: ThreadID) { threads.removeAll { $0.tid == tid } }
+    /// A thread learned of from a clone event (`running`: it is on its way to its first stop)
+    /// or from that first stop itself, whichever the kernel reported first. The kernel starts
+    /// it with a SIGSTOP, which the debugger swallows. A thread already known, or already
+    /// gone, is left as it is.
+    @discardableResult
+    func adoptThread(_ tid: ThreadID, running: Bool) -> ThreadInfo? {
+        if let known = thread(tid) { return known }
+        // A clone event for a thread that already came and went; a stop, though, is proof of
+        // a live thread (the kernel may reuse an old tid).
+        if exitedThreads.remove(tid) != nil && running { return nil }
+        let info = addThread(tid)
+        info.expectedStops = 1
+        info.running = running
+        return info
+    }
+
+    func removeThread(_ tid: ThreadID) {
+        threads.removeAll { $0.tid == tid }
+        exitedThreads.insert(tid)
+    }
+
+    /// Threads that have exited, so a late clone event does not bring one back.
+    private var exitedThreads: Set<ThreadID> = []
 
     public func thread(_ tid: ThreadID) -> ThreadInfo? { threads.first { $0.tid == tid } }
 
@@ -179,7 +201,8 @@ public final class Session {
             try drainExpectedStops()
             for thread in process.threads {
                 try? flushRegisters(thread)
-                try? process.target.detach(thread.tid)
+                // A signal the program has yet to receive goes with it.
+                try? process.target.detach(thread.tid, signal: thread.signalToDeliver)
             }
         }
         forgetProcess()

@@ -24,6 +24,9 @@ public final class ThreadInfo {
     /// `cachedRegisters` holds changes not yet written to the thread (written before it runs).
     var registersDirty = false
     var singleStepping = false
+    /// Reported PTRACE_EVENT_EXIT: once resumed it only ever reports its end (a zombie leader
+    /// may wait for the other threads), so it is never asked to stop.
+    var exiting = false
 
     init(tid: ThreadID, index: Int) {
         self.tid = tid

@@ -290,9 +290,9 @@ public final class PtraceProcess: LiveTarget {
         }
     }
 
-    public func detach(_ thread: ThreadID) throws(TargetError) {
+    public func detach(_ thread: ThreadID, signal: Int32) throws(TargetError) {
         checkThread()
-        if cs_ptrace(Int32(PTRACE_DETACH.rawValue), thread, 0, 0) != 0 {
+        if cs_ptrace(Int32(PTRACE_DETACH.rawValue), thread, 0, UInt64(signal)) != 0 {
             throw TargetError("Cannot detach thread \(thread): \(errnoText(errno))")
         }
     }

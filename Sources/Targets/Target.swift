@@ -70,8 +70,8 @@ public protocol LiveTarget: Target {
     func disposition(of signal: Int32) -> SignalDisposition
     func debugRegister(_ index: Int, _ thread: ThreadID) throws(TargetError) -> UInt64
     func setDebugRegister(_ index: Int, _ value: UInt64, _ thread: ThreadID) throws(TargetError)
-    /// Lets a stopped thread go without the debugger.
-    func detach(_ thread: ThreadID) throws(TargetError)
+    /// Lets a stopped thread go without the debugger, delivering `signal` (0 for none).
+    func detach(_ thread: ThreadID, signal: Int32) throws(TargetError)
     /// Ends the process.
     func terminate()
     /// Thread ids the system currently lists for the process.

@@ -120,7 +120,10 @@ struct SwdbgCommand: ParsableCommand {
             while !interpreter.quitRequested {
                 le_set_prompt(interpreter.prompt)
                 var length: Int32 = 0
-                guard let raw = le_read_line(&length) else { break }
+                guard let raw = le_read_line(&length) else {
+                    if length < 0 { interpreter.session.output.line(); continue }  // Ctrl-C at the prompt
+                    break
+                }
                 let line = String(cString: raw).trimmingCharacters("\n")
                 if !line.isEmpty { le_add_history(line) }
                 interpreter.execute(line)
