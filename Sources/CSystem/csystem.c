@@ -14,7 +14,7 @@ long cs_ptrace(int request, pid_t pid, uint64_t addr, uint64_t data) {
     return ptrace((enum __ptrace_request)request, pid, (void *)addr, (void *)data);
 }
 
-pid_t cs_launch(const char *path, char *const argv[], char *const envp[], int disable_aslr, int *error_out) {
+pid_t cs_launch(const char *path, char *const argv[], char *const envp[], int disable_aslr, int new_group, int *error_out) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) { *error_out = errno; return -1; }
     pid_t pid = fork();
@@ -22,6 +22,7 @@ pid_t cs_launch(const char *path, char *const argv[], char *const envp[], int di
     if (pid == 0) {
         close(fds[0]);
         int err = 0;
+        if (new_group) setpgid(0, 0);
         if (disable_aslr) {
             int persona = personality(0xffffffff);
             if (persona != -1) personality(persona | ADDR_NO_RANDOMIZE);
@@ -37,6 +38,7 @@ pid_t cs_launch(const char *path, char *const argv[], char *const envp[], int di
         _exit(127);
     }
     close(fds[1]);
+    if (new_group) setpgid(pid, pid);
     int child_error = 0;
     ssize_t n;
     do { n = read(fds[0], &child_error, sizeof child_error); } while (n < 0 && errno == EINTR);
@@ -103,3 +105,14 @@ int cs_take_break_request(void) {
 }
 
 pid_t cs_gettid(void) { return (pid_t)syscall(SYS_gettid); }
+
+int cs_set_foreground(pid_t group) {
+    if (!isatty(0)) return -1;
+    sigset_t block, saved;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTTOU);
+    sigprocmask(SIG_BLOCK, &block, &saved);
+    int result = tcsetpgrp(0, group);
+    sigprocmask(SIG_SETMASK, &saved, NULL);
+    return result;
+}

@@ -115,8 +115,13 @@ extension Session {
             if thread.expectedStops > 0 { thread.expectedStops -= 1; return nil }
             if process.strayBreakStop { process.strayBreakStop = false; return nil }
         }
-        if (signal == SIGSTOP || signal == SIGINT) && BreakIn.takeRequest() {
-            process.strayBreakStop = signal == SIGINT
+        // Ctrl-C reaches a program that holds the terminal as SIGINT; otherwise the
+        // debugger's handler saw it and sent SIGSTOP.
+        let typedInterrupt = signal == SIGINT && shareTerminal && process.launched
+        let requested = (signal == SIGSTOP || signal == SIGINT) && BreakIn.takeRequest()
+        if typedInterrupt || requested {
+            // The handler's SIGSTOP is still on its way when its SIGINT came first.
+            process.strayBreakStop = requested && signal == SIGINT
             process.current = thread
             return StopEvent(kind: .breakIn, thread: thread.tid)
         }

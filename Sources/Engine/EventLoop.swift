@@ -11,7 +11,11 @@ extension Session {
         output.flush()
         _ = BreakIn.takeRequest()  // a Ctrl-C typed at the prompt is not a break-in
         BreakIn.setTarget(process.pid)
-        defer { BreakIn.setTarget(0) }
+        process.target.handTerminal(toTarget: true)
+        defer {
+            BreakIn.setTarget(0)
+            process.target.handTerminal(toTarget: false)
+        }
         let thread = process.current!
         applyHandling(request, to: thread)
         if let second = secondChanceStop(thread) { record(second); return second }

@@ -124,6 +124,9 @@ public final class Session {
     public var filters = EventFilters()
     public private(set) var breakpoints: [Breakpoint] = []
     public var disableASLR = true
+    /// The debugger runs on a terminal: a launched program gets it while it runs, and its
+    /// SIGINT (Ctrl-C typed while it runs) is a break-in, as in gdb.
+    public var shareTerminal = false
     /// Where to look for symbol files (`-y`, `.sympath`).
     public var symbolPath: [String] = []
     public private(set) var process: DebuggedProcess?
@@ -148,7 +151,8 @@ public final class Session {
         let resolved = try resolveProgram(path)
         let target: PtraceProcess
         do {
-            target = try PtraceProcess.launch(path: resolved, arguments: arguments, environment: currentEnvironment(), disableASLR: disableASLR)
+            target = try PtraceProcess.launch(path: resolved, arguments: arguments, environment: currentEnvironment(),
+                                              disableASLR: disableASLR, ownTerminal: shareTerminal)
         } catch { throw EngineError(error.description) }
         launchSpec = (resolved, arguments)
         let auxv = target.auxiliaryVector()

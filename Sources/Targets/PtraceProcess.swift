@@ -24,6 +24,13 @@ public final class PtraceProcess: LiveTarget {
 
     deinit { if memoryFile >= 0 { close(memoryFile) } }
 
+    private var ownsTerminalGroup = false
+
+    public func handTerminal(toTarget: Bool) {
+        guard ownsTerminalGroup else { return }
+        _ = cs_set_foreground(toTarget ? processID : getpgrp())
+    }
+
     /// The options every traced thread gets: follow clones, report exec and exit, and let the
     /// kernel kill the target if the debugger dies.
     private static func traceOptions(exitKill: Bool) -> UInt64 {
@@ -33,11 +40,15 @@ public final class PtraceProcess: LiveTarget {
     }
 
     /// Starts `path` under ptrace and returns it stopped at the exec.
-    public static func launch(path: String, arguments: [String], environment: [String], disableASLR: Bool) throws(TargetError) -> PtraceProcess {
+    /// Starts `path` under ptrace and returns it stopped at the exec. With `ownTerminal`, the
+    /// program gets a process group of its own, to which `handTerminal` gives the terminal
+    /// while it runs (so it reads the terminal and Ctrl-C reaches it, not the debugger).
+    public static func launch(path: String, arguments: [String], environment: [String], disableASLR: Bool,
+                              ownTerminal: Bool) throws(TargetError) -> PtraceProcess {
         var error: Int32 = 0
         let pid = withCStringArray([path] + arguments) { argv in
             withCStringArray(environment) { envp in
-                cs_launch(path, argv, envp, disableASLR ? 1 : 0, &error)
+                cs_launch(path, argv, envp, disableASLR ? 1 : 0, ownTerminal ? 1 : 0, &error)
             }
         }
         guard pid > 0 else { throw TargetError("Cannot launch '\(path)': \(errnoText(error))") }
@@ -59,7 +70,9 @@ public final class PtraceProcess: LiveTarget {
             kill(pid, SIGKILL)
             throw TargetError("Cannot trace '\(path)': \(message)")
         }
-        return PtraceProcess(pid: pid, executablePath: path)
+        let process = PtraceProcess(pid: pid, executablePath: path)
+        process.ownsTerminalGroup = ownTerminal
+        return process
     }
 
     /// Attaches to every thread of a running process and waits until each has stopped.

@@ -74,6 +74,9 @@ public protocol LiveTarget: Target {
     func detach(_ thread: ThreadID, signal: Int32) throws(TargetError)
     /// Ends the process.
     func terminate()
+    /// Gives the terminal to the program while it runs, and takes it back (a no-op for
+    /// targets that do not share the debugger's terminal).
+    func handTerminal(toTarget: Bool)
     /// Thread ids the system currently lists for the process.
     func listThreads() -> [ThreadID]
 }

@@ -13,10 +13,15 @@
 /// ptrace(2) without the variadic signature; returns -1 and sets errno on error.
 long cs_ptrace(int request, pid_t pid, uint64_t addr, uint64_t data);
 
-/// Forks a child that asks to be traced, optionally disables ASLR, and execs `path`.
+/// Forks a child that asks to be traced, optionally disables ASLR and puts itself in a
+/// process group of its own (so the terminal can be handed to it), and execs `path`.
 /// Returns the child's pid, or -1 with `*error_out` set to the errno of the failed step
 /// (exec failures are reported back through a close-on-exec pipe).
-pid_t cs_launch(const char *path, char *const argv[], char *const envp[], int disable_aslr, int *error_out);
+pid_t cs_launch(const char *path, char *const argv[], char *const envp[], int disable_aslr, int new_group, int *error_out);
+
+/// Makes `group` the terminal's foreground process group (SIGTTOU blocked meanwhile, as a
+/// background caller would otherwise be stopped). Returns -1 when stdin is not a terminal.
+int cs_set_foreground(pid_t group);
 
 /// waitpid(2) with __WALL so clone children are reported too.
 pid_t cs_wait(pid_t pid, int *status, int nohang);
