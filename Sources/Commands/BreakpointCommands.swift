@@ -121,33 +121,41 @@ extension Interpreter {
         let text = invocation.arguments.trimmed()
         if text == "*" { return session.breakpoints }
         guard !text.isEmpty else { throw CommandError("       ^ Syntax error in '\(invocation.name)'") }
-        var ids = Set<Int>()
+        var ranges: [ClosedRange<Int>] = []
+        let syntaxError = CommandError("       ^ Syntax error in '\(invocation.name) \(text)'")
         for part in text.split(whereSeparator: { $0 == " " || $0 == "," }) {
-            let bounds = part.split(separator: "-", maxSplits: 1)
-            guard let low = Int(bounds[0], radix: radix == 10 ? 10 : 16) else { throw CommandError("       ^ Syntax error in '\(invocation.name) \(text)'") }
-            let high = bounds.count > 1 ? Int(bounds[1], radix: radix == 10 ? 10 : 16) ?? low : low
-            guard low <= high else { continue }
-            for id in low...high { ids.insert(id) }
+            let bounds = part.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+            let base = radix == 10 ? 10 : 16
+            guard let low = Int(bounds[0], radix: base) else { throw syntaxError }
+            let high = bounds.count > 1 ? Int(bounds[1], radix: base) : low
+            guard let high, low <= high else { throw syntaxError }
+            ranges.append(low...high)
         }
-        return session.breakpoints.filter { ids.contains($0.id) }
+        return session.breakpoints.filter { breakpoint in ranges.contains { $0.contains(breakpoint.id) } }
     }
 
     private func renumberBreakpoint(_ invocation: Invocation) throws(CommandError) {
         var scanner = invocation.scanner
-        let old = Int(try expression(&scanner)), new = Int(try expression(&scanner))
-        guard let breakpoint = session.breakpoints.first(where: { $0.id == old }) else { throw CommandError("Breakpoint \(old) does not exist") }
+        let old = try expression(&scanner), new = try expression(&scanner)
+        guard new <= Interpreter.maximumBreakpointID else { throw CommandError("Breakpoint id \(new) is too large (at most \(Interpreter.maximumBreakpointID))") }
+        guard let breakpoint = session.breakpoints.first(where: { UInt64($0.id) == old }) else { throw CommandError("Breakpoint \(old) does not exist") }
         var request = BreakpointRequest(kind: breakpoint.kind, expression: breakpoint.expression, address: breakpoint.address)
         request.passCount = breakpoint.passCount
         request.oneShot = breakpoint.oneShot
         request.thread = breakpoint.thread
         request.commands = breakpoint.commands
-        request.id = new
+        request.id = Int(new)
         do {
             try session.removeBreakpoint(breakpoint)
             let renumbered = try session.addBreakpoint(request)
             if !breakpoint.enabled { try session.setEnabled(renumbered, false) }
         } catch { throw CommandError(error.description) }
     }
+}
+
+extension Interpreter {
+    /// WinDbg numbers breakpoints in a small range; ids above this are refused.
+    static let maximumBreakpointID: UInt64 = 0xffff
 }
 
 extension String {

@@ -59,8 +59,8 @@ extension Interpreter {
             starts = instructionStarts(from: end - offset, to: end)
         }
         if starts.isEmpty {
-            for distance in stride(from: UInt64(count * 15), through: 1, by: -1) {
-                let candidate = instructionStarts(from: end &- distance, to: end)
+            for distance in stride(from: min(UInt64(count * 15), end), through: 1, by: -1) {
+                let candidate = instructionStarts(from: end - distance, to: end)
                 if candidate.count >= count { starts = candidate; break }
             }
         }

@@ -30,9 +30,9 @@ extension Interpreter {
             commands = text
         }
         guard let event = scanner.word() else { throw CommandError("       ^ Syntax error in '\(invocation.name)\(invocation.arguments)'") }
-        let parts = event.split(separator: ":", maxSplits: 1)
+        let parts = event.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
         let code = String(parts[0])
-        let argument = parts.count > 1 ? String(parts[1]) : nil
+        let argument = parts.count > 1 && !parts[1].isEmpty ? String(parts[1]) : nil
         guard session.filters.set(code, action: action, commands: commands, argument: argument) else {
             throw CommandError("Unknown event filter '\(code)'")
         }

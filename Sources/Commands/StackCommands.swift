@@ -53,12 +53,16 @@ extension Interpreter {
     private func frameCommand(_ invocation: Invocation) throws(CommandError) {
         let process = try requireProcess()
         var scanner = invocation.scanner
-        if !scanner.isAtEnd { frameIndex = Int(try expression(&scanner)) }
-        let frames = session.unwind(process.current, maxFrames: frameIndex + 1)
-        guard frameIndex < frames.count else {
-            frameIndex = 0
-            throw CommandError("Frame out of range: the stack has \(frames.count) frames")
+        if !scanner.isAtEnd {
+            let requested = try expression(&scanner)
+            let frames = session.unwind(process.current, maxFrames: 256)
+            guard requested < UInt64(frames.count) else {
+                throw CommandError("Frame out of range: the stack has \(frames.count) frames")
+            }
+            frameIndex = Int(requested)
         }
+        let frames = session.unwind(process.current, maxFrames: frameIndex + 1)
+        guard frameIndex < frames.count else { throw CommandError("Frame out of range: the stack has \(frames.count) frames") }
         output.line(frameLine(frames[frameIndex], withArguments: false))
     }
 }

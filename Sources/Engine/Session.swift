@@ -185,7 +185,11 @@ public final class Session {
         let process = DebuggedProcess(target: target, launched: false, entryPoint: target.auxiliaryVector()[9] ?? 0)
         self.process = process
         for tid in target.listThreads() { process.addThread(tid) }
-        process.current = process.thread(pid) ?? process.threads[0]
+        guard let first = process.thread(pid) ?? process.threads.first else {
+            self.process = nil
+            throw EngineError("Cannot attach to process \(pid): it exited while attaching")
+        }
+        process.current = first
         scanModules()
         let event = StopEvent(kind: .breakIn, thread: process.current.tid)
         record(event)

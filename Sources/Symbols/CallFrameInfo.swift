@@ -95,10 +95,10 @@ enum DwarfExpression {
                 guard let value = registers[Int(atom - 0x70)] else { return nil }
                 stack.append(value &+ op.number)
             case 0x90:                                                                  // DW_OP_regx
-                guard let value = registers[Int(op.number)] else { return nil }
+                guard let number = Int(exactly: op.number), let value = registers[number] else { return nil }
                 stack.append(value); isValue = true
             case 0x92:                                                                  // DW_OP_bregx
-                guard let value = registers[Int(op.number)] else { return nil }
+                guard let number = Int(exactly: op.number), let value = registers[number] else { return nil }
                 stack.append(value &+ op.number2)
             case 0x08...0x11: stack.append(op.number)                                   // DW_OP_const*
             case 0x9c:                                                                  // DW_OP_call_frame_cfa

@@ -85,8 +85,10 @@ public final class ElfImage {
     /// Lowest and highest link-time addresses covered by PT_LOAD segments, page aligned.
     public var linkRange: Range<UInt64> {
         guard let low = segments.map(\.address).min(),
-              let high = segments.map({ $0.address + $0.memorySize }).max() else { return 0..<0 }
-        return (low & ~0xfff)..<((high + 0xfff) & ~0xfff)
+              let high = segments.map({ $0.address &+ $0.memorySize }).max() else { return 0..<0 }
+        let end = (high &+ 0xfff) & ~0xfff
+        let start = low & ~0xfff
+        return start < end ? start..<end : start..<start
     }
 
     /// All named symbols sorted by address; read on first use.
@@ -137,7 +139,8 @@ public final class ElfImage {
 
     private func symbols(in scn: OpaquePointer, header: GElf_Shdr) -> [ElfSymbol] {
         guard let data = elf_getdata(scn, nil), header.sh_entsize > 0 else { return [] }
-        let count = Int(header.sh_size / header.sh_entsize)
+        // A malformed header can claim any size; libelf bounds the reads, the index must fit in Int32.
+        let count = Int(min(header.sh_size / header.sh_entsize, UInt64(Int32.max)))
         var result: [ElfSymbol] = []
         result.reserveCapacity(count)
         for index in 0..<count {
@@ -172,13 +175,13 @@ public final class ElfImage {
         var symtabHeader = GElf_Shdr()
         guard gelf_getshdr(symtabScn, &symtabHeader) != nil else { return [] }
         var stubs: [ElfSymbol] = []
-        for index in 0..<Int(rela.sh_size / rela.sh_entsize) {
+        for index in 0..<Int(min(rela.sh_size / rela.sh_entsize, UInt64(Int32.max))) {
             var entry = GElf_Rela()
             guard gelf_getrela(relaData, Int32(index), &entry) != nil else { continue }
             var sym = GElf_Sym()
-            guard gelf_getsym(symData, Int32(entry.r_info >> 32), &sym) != nil,
+            guard let symbolIndex = Int32(exactly: entry.r_info >> 32), gelf_getsym(symData, symbolIndex, &sym) != nil,
                   let cName = elf_strptr(elf, Int(symtabHeader.sh_link), Int(sym.st_name)), cName.pointee != 0 else { continue }
-            stubs.append(ElfSymbol(address: stubBase + UInt64(index) * 16, size: 16,
+            stubs.append(ElfSymbol(address: stubBase &+ UInt64(index) &* 16, size: 16,
                                    name: String(cString: cName) + "@plt", isFunction: true, isGlobal: false))
         }
         return stubs

@@ -27,6 +27,20 @@ final class CommandLanguageTests: XCTestCase {
         XCTAssertEqual(out.output(of: "? 2"), "Evaluate expression: 2 = 00000000`00000002")
     }
 
+    /// Inputs that once crashed the debugger (found in review): each gets an error and the session goes on.
+    func testOutOfRangeNumbersAndEmptyPieces() throws {
+        let commands = ["bc -", "bc 1-0", "bc 0-7fffffffffffffff", "sxe :", ".frame -1", ".frame 7fffffffffffffff", "ub 10", "br 0 10000", "? 3"]
+        let out = try Harness.session("loop", commands)
+        XCTAssertTrue(out.output(of: "bc -").contains("Syntax error"))
+        XCTAssertTrue(out.output(of: "bc 1-0").contains("Syntax error"))
+        XCTAssertTrue(out.output(of: "sxe :").contains("Unknown event filter"))
+        XCTAssertTrue(out.output(of: ".frame -1").contains("Frame out of range"))
+        XCTAssertTrue(out.output(of: ".frame 7fffffffffffffff").contains("Frame out of range"))
+        XCTAssertTrue(out.output(of: "ub 10").contains("No prior disassembly possible"))
+        XCTAssertTrue(out.output(of: "br 0 10000").contains("too large"))
+        XCTAssertEqual(out.output(of: "? 3"), "Evaluate expression: 3 = 00000000`00000003")
+    }
+
     func testConditionalsJumpAndRepeat() throws {
         let out = try Harness.session("loop", [
             ".if (1 == 2) { .echo no } .elsif (3 > 2) { .echo yes } .else { .echo never }",
