@@ -78,8 +78,8 @@ public struct Disassembler: Sendable {
         let hex = instruction.bytes.map(hexByte).joined()
         let operands = instruction.operandPieces.map { $0.render(symbolize: symbolize) }.joined()
         let line = formatAddress(instruction.address) + " "
-            + padded(hex, to: 15) + " "
-            + padded(instruction.mnemonic, to: 7) + " "
+            + hex.padding(to: 15) + " "
+            + instruction.mnemonic.padding(to: 7) + " "
             + operands
         return String(line.reversed().drop(while: { $0 == " " }).reversed())
     }
@@ -87,7 +87,7 @@ public struct Disassembler: Sendable {
 
 /// "00007fff`f7e50e50": a 64-bit address as WinDbg prints it.
 public func formatAddress(_ value: UInt64) -> String {
-    hex(value >> 32, digits: 8) + "`" + hex(value & 0xffff_ffff, digits: 8)
+    zeroPaddedHex(value >> 32, digits: 8) + "`" + zeroPaddedHex(value & 0xffff_ffff, digits: 8)
 }
 
 /// A number as the MASM syntax of WinDbg prints it: "8", "28h", "0FFFFFFF0h".
@@ -97,17 +97,8 @@ private func masmHex(_ value: UInt64) -> String {
     return (digits.first!.isLetter ? "0" : "") + digits + "h"
 }
 
-private func hex(_ value: UInt64, digits: Int) -> String {
-    let text = String(value, radix: 16)
-    return String(repeating: "0", count: max(0, digits - text.count)) + text
-}
-
 private func hexByte(_ byte: UInt8) -> String {
-    hex(UInt64(byte), digits: 2)
-}
-
-private func padded(_ text: String, to width: Int) -> String {
-    text + String(repeating: " ", count: max(0, width - text.count))
+    zeroPaddedHex(UInt64(byte), digits: 2)
 }
 
 private func cString(_ pointer: UnsafePointer<CChar>?) -> String {

@@ -47,11 +47,6 @@ public struct X86Registers: Sendable, Equatable {
         guard let name = DwarfRegister.name(number) else { return nil }
         return value(named: name)
     }
-
-    public mutating func setValue(_ value: UInt64, dwarf number: Int) {
-        guard let name = DwarfRegister.name(number) else { return }
-        setValue(value, named: name)
-    }
 }
 
 /// DWARF register numbering for x86-64 (System V psABI, figure 3.36).
@@ -161,15 +156,3 @@ public func formatRegisterBlock(_ r: X86Registers) -> String {
     return lines.joined(separator: "\n")
 }
 
-/// Zero-padded lower-case hex, the way WinDbg prints register and memory values.
-public func zeroPaddedHex(_ value: UInt64, digits: Int) -> String {
-    let text = String(value, radix: 16)
-    return text.count >= digits ? text : String(repeating: "0", count: digits - text.count) + text
-}
-
-extension String {
-    /// Left-justified in a field of `width` characters (never truncated).
-    public func padding(to width: Int) -> String {
-        count >= width ? self : self + String(repeating: " ", count: width - count)
-    }
-}

@@ -2,7 +2,6 @@
 #include "csystem.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <stddef.h>
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/syscall.h>
@@ -70,10 +69,6 @@ long cs_read_memory(pid_t pid, uint64_t address, void *buffer, uint64_t length) 
     struct iovec local = { buffer, length };
     struct iovec remote = { (void *)address, length };
     return process_vm_readv(pid, &local, 1, &remote, 1, 0);
-}
-
-uint64_t cs_debugreg_offset(int index) {
-    return offsetof(struct user, u_debugreg) + (uint64_t)index * sizeof(unsigned long);
 }
 
 static volatile sig_atomic_t break_requested = 0;

@@ -40,7 +40,7 @@ extension Interpreter {
                     let (value, rest) = try evaluator().evaluatePrefix(before)
                     address = value
                     scanner.rest = rest
-                    expressionText = String(before.dropLast(rest.count)).trimmingTrailingBlanks()
+                    expressionText = String(before.dropLast(rest.count).trimmed())
                 } catch {
                     guard error.message == "Couldn't resolve error" else { throw CommandError(error.description) }
                     expressionText = String(scanner.word() ?? "")
@@ -101,9 +101,11 @@ extension Interpreter {
             } else {
                 line += "\(state)u                     "
             }
-            line += "\(zeroPaddedHex(UInt64(breakpoint.remaining), digits: 4)) (\(zeroPaddedHex(UInt64(breakpoint.passCount), digits: 4))) "
+            line += "\(zeroPaddedHex(UInt64(breakpoint.remaining), digits: 4)) (\(zeroPaddedHex(UInt64(breakpoint.passCount), digits: 4)))  "
             if let tid = breakpoint.thread, let thread = session.process?.thread(tid) {
-                line += "0:~\(zeroPaddedHex(UInt64(thread.index), digits: 3)) "
+                line += "0:~\(String(thread.index).leftPadded(to: 3, with: "0")) "
+            } else {
+                line += "0:**** "
             }
             if let address = breakpoint.address {
                 line += session.symbolize(address) ?? breakpoint.expression
@@ -156,16 +158,4 @@ extension Interpreter {
 extension Interpreter {
     /// WinDbg numbers breakpoints in a small range; ids above this are refused.
     static let maximumBreakpointID: UInt64 = 0xffff
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: " ", count: width - count) + self
-    }
-
-    func trimmingTrailingBlanks() -> String {
-        var text = Substring(self)
-        while text.last == " " || text.last == "\t" { text.removeLast() }
-        return String(text)
-    }
 }

@@ -1,3 +1,5 @@
+import Arch
+
 /// Splitting a command line into commands and scanning a command's arguments, with WinDbg's
 /// quoting: `;` separates commands except inside "double quotes", 'single quotes' and `{ }`.
 enum CommandText {
@@ -99,14 +101,5 @@ struct ArgumentScanner {
         rest = index < rest.endIndex ? rest[rest.index(after: index)...] : rest[rest.endIndex...]
         skipBlanks()
         return result
-    }
-}
-
-extension Substring {
-    func trimmed() -> Substring {
-        var text = self
-        while let first = text.first, first == " " || first == "\t" || first == "\r" || first == "\n" { text.removeFirst() }
-        while let last = text.last, last == " " || last == "\t" || last == "\r" || last == "\n" { text.removeLast() }
-        return text
     }
 }

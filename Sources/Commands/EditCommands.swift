@@ -33,7 +33,7 @@ extension Interpreter {
         var scanner = invocation.scanner
         let address = try expression(&scanner)
         var bytes: [UInt8] = []
-        while !scanner.isAtEnd { bytes += littleEndian(try expression(&scanner), size: size) }
+        while !scanner.isAtEnd { bytes += [UInt8](littleEndian: try expression(&scanner), size: size) }
         guard !bytes.isEmpty else { throw CommandError("       ^ Values missing in '\(invocation.name)\(invocation.arguments)'") }
         try write(address, bytes)
     }
@@ -58,9 +58,9 @@ extension Interpreter {
         var pattern: [UInt8] = []
         if kind == "a" || kind == "u" {
             guard let text = scanner.quoted() else { throw CommandError("       ^ Syntax error: search string must be quoted") }
-            pattern = kind == "a" ? Array(text.utf8) : text.utf16.flatMap { littleEndian(UInt64($0), size: 2) }
+            pattern = kind == "a" ? Array(text.utf8) : text.utf16.flatMap { [UInt8](littleEndian: UInt64($0), size: 2) }
         } else {
-            while !scanner.isAtEnd { pattern += littleEndian(try expression(&scanner), size: unit) }
+            while !scanner.isAtEnd { pattern += [UInt8](littleEndian: try expression(&scanner), size: unit) }
         }
         guard !pattern.isEmpty, count > 0 else { throw CommandError("       ^ Syntax error in 's\(invocation.arguments)'") }
         let memory = session.readMemory(start, count: count)
@@ -72,7 +72,7 @@ extension Interpreter {
                 let line = session.readMemory(address, count: 16)
                 let hexBytes = line.enumerated().map { n, b in zeroPaddedHex(UInt64(b), digits: 2) + (n == 7 ? "-" : " ") }.joined()
                 let text = line.map { $0 >= 0x20 && $0 < 0x7f ? Character(UnicodeScalar($0)) : "." }
-                output.line("\(formatAddress(address))  \(hexBytes.trimmingTrailingBlanks().padding(to: 47))  \(String(text))")
+                output.line("\(formatAddress(address))  \(String(hexBytes.trimmed()).padding(to: 47))  \(String(text))")
             }
             offset += unit == 1 || kind == "a" ? 1 : unit
         }
@@ -99,8 +99,4 @@ extension Interpreter {
         guard bytes.count == count else { throw CommandError("Memory access error at '\(formatAddress(start &+ UInt64(bytes.count)))'") }
         try write(destination, bytes)
     }
-}
-
-func littleEndian(_ value: UInt64, size: Int) -> [UInt8] {
-    (0..<size).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) }
 }

@@ -65,7 +65,7 @@ public final class Interpreter {
     /// The prompt: `0:000>` (process:thread), or `0:000>` with no target as cdb shows.
     public var prompt: String {
         let index = session.process?.current?.index ?? 0
-        return "0:\(zeroPaddedHex(UInt64(index), digits: 3))> "
+        return "0:\(String(index).leftPadded(to: 3, with: "0"))> "
     }
 
     public func requestQuit() { quitRequested = true }
@@ -223,7 +223,7 @@ extension String {
         guard !needle.isEmpty, contains(needle) else { return self }
         var result = ""
         var rest = Substring(self)
-        while let range = rest.range(of: needle) {
+        while let range = rest.firstRange(of: needle) {
             result += rest[..<range.lowerBound] + replacement
             rest = rest[range.upperBound...]
         }
@@ -250,17 +250,5 @@ extension String {
             }
         }
         return result
-    }
-}
-
-extension Substring {
-    func range(of needle: String) -> Range<Index>? {
-        guard !needle.isEmpty else { return nil }
-        var start = startIndex
-        while start < endIndex {
-            if self[start...].hasPrefix(needle) { return start..<index(start, offsetBy: needle.count) }
-            start = index(after: start)
-        }
-        return nil
     }
 }

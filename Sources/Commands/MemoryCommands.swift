@@ -74,10 +74,7 @@ extension Interpreter {
     private func formatLine(_ format: String, _ size: Int, _ address: UInt64, _ elements: Int, _ offset: Int, _ bytes: [UInt8]) -> String {
         func element(_ n: Int) -> UInt64? {
             let at = offset + n * size
-            guard at + size <= bytes.count else { return nil }
-            var value: UInt64 = 0
-            for k in 0..<size { value |= UInt64(bytes[at + k]) << (8 * UInt64(k)) }
-            return value
+            return at + size <= bytes.count ? bytes.littleEndian(at: at, size: size) : nil
         }
         var text = formatAddress(address) + "  "
         switch format {

@@ -46,7 +46,8 @@ extension Interpreter {
         }
         output.line("start             end                 module name")
         for module in process.modules.modules where wildcardMatch(pattern, module.name) {
-            output.line("\(formatAddress(module.start)) \(formatAddress(module.end))   \(module.name.padding(to: 10)) \(module.symbolState.padding(to: 22)) \(verbose ? "" : module.path)".trimmingTrailingBlanks())
+            let line = "\(formatAddress(module.start)) \(formatAddress(module.end))   \(module.name.padding(to: 10)) \(module.symbolState.padding(to: 22)) \(verbose ? "" : module.path)"
+            output.line(String(line.trimmed()))
             if verbose {
                 output.line("    Image path: \(module.path)")
                 output.line("    Image name: \(module.path.split(separator: "/").last.map(String.init) ?? module.path)")

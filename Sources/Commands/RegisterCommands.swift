@@ -53,9 +53,7 @@ extension Interpreter {
             do { area = try session.vectorState() } catch { throw CommandError(error.description) }
             let base = 160 + index * 16
             let floats = (0..<4).reversed().map { lane -> String in
-                var bits: UInt32 = 0
-                for k in 0..<4 { bits |= UInt32(area[base + lane * 4 + k]) << (8 * UInt32(k)) }
-                return formatShortFloat(Float(bitPattern: bits))
+                formatShortFloat(Float(bitPattern: UInt32(area.littleEndian(at: base + lane * 4, size: 4))))
             }
             return "\(name)=\(floats.joined(separator: " "))"
         }
@@ -63,8 +61,7 @@ extension Interpreter {
             _ = try requireProcess()
             let area: [UInt8]
             do { area = try session.vectorState() } catch { throw CommandError(error.description) }
-            let value = (0..<4).reduce(UInt64(0)) { $0 | UInt64(area[24 + $1]) << (8 * UInt64($1)) }
-            return "mxcsr=\(zeroPaddedHex(value, digits: 8))"
+            return "mxcsr=\(zeroPaddedHex(area.littleEndian(at: 24, size: 4), digits: 8))"
         }
         let registers = try currentRegisters()
         guard let value = registers.value(named: name) else { throw CommandError("Bad register error at '\(name)'") }

@@ -17,7 +17,7 @@ extension Interpreter {
         for (position, thread) in try selectedThreads(invocation.threads, defaultAll: false).enumerated() {
             if invocation.threads != nil && invocation.threads?.isMulti == true {
                 if position > 0 { output.line() }
-                output.line("\(thread === session.process?.current ? "." : " ")\(String(thread.index).leftPadded(to: 3))  Id: \(String(session.process!.pid, radix: 16)).\(String(thread.tid, radix: 16))")
+                output.line("\(thread === session.process?.current ? "." : " ")\(String(thread.index).leftPadded(to: 3))  Id: \(session.eventPrefix(thread.tid))")
             }
             printStack(thread, count: count, withArguments: invocation.name == "kb" || invocation.name == "kv", showMethod: invocation.name == "kv")
         }
@@ -41,7 +41,7 @@ extension Interpreter {
             let words = session.readMemory(frame.sp &+ 8, count: 32)
             let args = (0..<4).map { n -> String in
                 guard words.count >= (n + 1) * 8 else { return "????????`????????" }
-                return formatAddress(Array(words[(n * 8)..<(n * 8 + 8)]).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+                return formatAddress(words.littleEndian(at: n * 8))
             }
             line += ": " + args.joined(separator: " ") + " : "
         } else {

@@ -7,7 +7,7 @@ import Glibc
 extension Interpreter {
     public func reportStop(_ stop: StopEvent) {
         frameIndex = 0
-        let prefix = "(\(String(session.process?.pid ?? 0, radix: 16)).\(String(stop.thread, radix: 16)))"
+        let prefix = "(\(session.eventPrefix(stop.thread)))"
         switch stop.kind {
         case .initialBreakpoint, .programBreakpoint, .breakIn:
             output.line("\(prefix): Break instruction exception - code 80000003 (first chance)")
@@ -16,7 +16,7 @@ extension Interpreter {
         case .step:
             break
         case .signal(let signal, let firstChance, let code, let fault):
-            output.line("\(prefix): \(session.signalEventName(signal)) (\(firstChance ? "first chance" : "!!! second chance !!!"))")
+            output.line("\(prefix): \(session.describe(stop.kind))")
             if firstChance {
                 output.line("First chance exceptions are reported before any exception handling.")
                 output.line("This exception may be expected and handled.")
@@ -28,7 +28,7 @@ extension Interpreter {
             output.line("\(prefix): Load module \(module.path) at \(formatAddress(module.start))")
         case .moduleUnload(let path):
             output.line("\(prefix): Unload module \(path)")
-        case .threadCreated, .threadExited, .processExit:
+        case .threadCreated, .threadExited, .processExit, .processCreated:
             output.line("\(prefix): \(session.describe(stop.kind))")
         case .processGone(let status):
             output.line("Process \(String(session.process?.pid ?? 0, radix: 16)) exited, \(status)")

@@ -41,7 +41,7 @@ extension Interpreter {
         switch selector {
         case .all: return process.threads
         case .current: return [process.current].compactMap { $0 }
-        case .lastEvent: return [process.current].compactMap { $0 }
+        case .lastEvent: return [session.lastEventThread.flatMap(process.thread) ?? process.current].compactMap { $0 }
         case .index(let index):
             guard let thread = process.thread(index: index) else { throw CommandError("Illegal thread error in '~\(index)'") }
             return [thread]
@@ -81,10 +81,10 @@ extension Interpreter {
     private func listThreads(_ threads: [ThreadInfo]) {
         guard let process = session.process else { return }
         for thread in threads {
-            let marker = thread === process.current ? "." : " "
+            let marker = thread === process.current ? "." : (thread.tid == session.lastEventThread ? "#" : " ")
             let tcb = (try? session.registers(thread))?.value(named: "fs_base") ?? 0
-            let name = readFile("/proc/\(process.pid)/task/\(thread.tid)/comm").map { String(decoding: $0, as: UTF8.self).trimmingTrailingNewline() } ?? ""
-            output.line("\(marker)\(String(thread.index).leftPadded(to: 3))  Id: \(String(process.pid, radix: 16)).\(String(thread.tid, radix: 16)) Suspend: \(thread.suspendCount) Tcb: \(formatAddress(tcb)) \(thread.frozen ? "Frozen" : "Unfrozen") \"\(name)\"")
+            let name = process.target.threadName(thread.tid) ?? ""
+            output.line("\(marker)\(String(thread.index).leftPadded(to: 3))  Id: \(session.eventPrefix(thread.tid)) Suspend: \(thread.suspendCount) Tcb: \(formatAddress(tcb)) \(thread.frozen ? "Frozen" : "Unfrozen") \"\(name)\"")
         }
     }
 
@@ -97,13 +97,5 @@ extension Interpreter {
             session.setCurrentThread(thread)
             try executeLine(command)
         }
-    }
-}
-
-extension String {
-    func trimmingTrailingNewline() -> String {
-        var text = Substring(self)
-        while text.last == "\n" { text.removeLast() }
-        return String(text)
     }
 }

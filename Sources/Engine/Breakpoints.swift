@@ -2,6 +2,7 @@
 /// breakpoints (and `bp` on names not yet loaded) are deferred: their expression is
 /// re-resolved on every module load, as WinDbg and LLDB do.
 public final class Breakpoint {
+    /// The command that made it: `bp` (address resolved now), `bu` (kept as a name), `bm` (one of a pattern's matches).
     public enum Kind: Sendable { case bp, bu, bm }
 
     public let id: Int

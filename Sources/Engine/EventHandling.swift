@@ -29,10 +29,10 @@ extension Session {
             process.debugStateAddress = nil
             for breakpoint in breakpoints { breakpoint.address = nil }
             for other in process.threads where other !== thread { process.removeThread(other.tid) }
-            output.line("(\(eventPrefix(thread))): Exec \(process.target.executablePath)")
-            if let entry = process.target.auxiliaryVector()[9] {
+            output.line("(\(eventPrefix(thread.tid))): Exec \(process.target.executablePath)")
+            if let entry = process.target.auxiliaryVector()[AuxiliaryVectorKey.entry] {
                 process.entryPoint = entry
-                process.execEntryBreak = entry
+                process.entryBreak = EntryBreak(address: entry, isInitialBreakpoint: false)
                 try insertSite(entry, isInternal: true)
             }
             return nil
@@ -65,24 +65,27 @@ extension Session {
             process?.current = thread
             return StopEvent(kind: kind, thread: thread.tid)
         case .output, .breakSecond:
-            output.line("(\(eventPrefix(thread))): \(describe(kind))")
+            output.line("(\(eventPrefix(thread.tid))): \(describe(kind))")
             return nil
         case .ignore:
             return nil
         }
     }
 
-    func eventPrefix(_ thread: ThreadInfo) -> String {
-        "\(String(process?.pid ?? 0, radix: 16)).\(String(thread.tid, radix: 16))"
+    /// `pid.tid` in hex, as WinDbg names a thread in event lines (`(1a2c.1f34): ...`).
+    public func eventPrefix(_ thread: ThreadID) -> String {
+        "\(String(process?.pid ?? 0, radix: 16)).\(String(thread, radix: 16))"
     }
 
     private func breakpointHit(at address: UInt64, _ thread: ThreadInfo) throws(EngineError) -> StopEvent? {
         guard let process else { return nil }
-        if address == process.execEntryBreak {
-            process.execEntryBreak = nil
+        if let entry = process.entryBreak, entry.address == address {
+            process.entryBreak = nil
             try removeSite(address, isInternal: true)
             scanModules()
-            return nil
+            guard entry.isInitialBreakpoint else { return nil }
+            process.current = thread
+            return StopEvent(kind: .initialBreakpoint, thread: thread.tid)
         }
         if address == process.loaderBreak {
             if let stop = moduleListChanged(thread) { return stop }
@@ -134,7 +137,7 @@ extension Session {
             process.current = thread
             return first
         case .breakSecond, .output:
-            output.line("(\(eventPrefix(thread))): \(describe(first.kind))")
+            output.line("(\(eventPrefix(thread.tid))): \(describe(first.kind))")
             if let second = secondChanceStop(thread) { process.current = thread; return second }
             return nil
         case .ignore:

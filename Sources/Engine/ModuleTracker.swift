@@ -12,7 +12,7 @@ extension Session {
         let exePath = process.target.executablePath
         let exeImage = (try? ElfImage(path: exePath)) ?? (try? ElfImage(path: process.target.executableImagePath))
         var exeBias: UInt64 = 0
-        if let exeImage, let entry = auxv[9] { exeBias = entry &- exeImage.entry }
+        if let exeImage, let entry = auxv[AuxiliaryVectorKey.entry] { exeBias = entry &- exeImage.entry }
         if process.modules.modules.isEmpty {
             addModule(path: exePath, bias: exeBias, image: exeImage, isMain: true)
         }
@@ -137,7 +137,7 @@ extension Session {
         let bytes = process.target.readMemory(dynamicAddress, count: 16 * 512)
         var offset = 0
         while offset + 16 <= bytes.count {
-            let tag = bytes.loadWord(at: offset), value = bytes.loadWord(at: offset + 8)
+            let tag = bytes.littleEndian(at: offset), value = bytes.littleEndian(at: offset + 8)
             if tag == 0 { break }
             if tag == 21 { return value == 0 ? nil : value }  // DT_DEBUG
             offset += 16
@@ -148,7 +148,7 @@ extension Session {
     func readWord(_ address: UInt64) -> UInt64? {
         guard let process else { return nil }
         let bytes = process.target.readMemory(address, count: 8)
-        return bytes.count == 8 ? bytes.loadWord(at: 0) : nil
+        return bytes.count == 8 ? bytes.littleEndian(at: 0) : nil
     }
 
     /// A NUL-terminated string from target memory (at most 4 KiB).
@@ -164,14 +164,5 @@ extension Session {
             cursor += UInt64(chunk.count)
         }
         return String(decoding: result, as: UTF8.self)
-    }
-}
-
-extension Array where Element == UInt8 {
-    /// Little-endian 64-bit word at a byte offset.
-    func loadWord(at offset: Int) -> UInt64 {
-        var value: UInt64 = 0
-        for index in 0..<8 { value |= UInt64(self[offset + index]) << (8 * UInt64(index)) }
-        return value
     }
 }

@@ -6,6 +6,8 @@ import Targets
 /// Why the target stopped and the session wants the user's attention.
 public enum StopKind {
     case initialBreakpoint
+    /// The process exists, stopped at its exec, before the dynamic loader ran (`sxe cpr`).
+    case processCreated
     case breakpoint(Breakpoint)
     /// A step or `g addr`/`gu` plan completed.
     case step
@@ -24,6 +26,7 @@ public enum StopKind {
     case processGone(status: String)
 }
 
+/// A reported stop: what happened and on which thread.
 public struct StopEvent {
     public let kind: StopKind
     public let thread: ThreadID
@@ -66,9 +69,9 @@ public final class DebuggedProcess {
     /// A SIGSTOP from the Ctrl-C handler still on its way after the SIGINT was taken as the break-in.
     var strayBreakStop = false
     public internal(set) var entryPoint: UInt64
-    /// An internal stop at the entry point of a program the process exec'd, where its
-    /// loader has mapped the startup libraries and the module list can be read again.
-    var execEntryBreak: UInt64?
+    /// An internal stop at the program's entry point, where the dynamic loader has mapped
+    /// the startup libraries and the module list can be read.
+    var entryBreak: EntryBreak?
 
     init(target: any LiveTarget, launched: Bool, entryPoint: UInt64) {
         self.target = target
@@ -134,6 +137,8 @@ public final class Session {
     /// which owns the expression evaluator.
     public var resolveExpression: ((String) -> UInt64?)?
     public private(set) var lastEvent: String?
+    /// The thread the last event happened on (`~#`).
+    public private(set) var lastEventThread: ThreadID?
     public private(set) var launchSpec: (path: String, arguments: [String])?
     let disassembler = Disassembler()
     var plan: RunPlan?
@@ -148,30 +153,35 @@ public final class Session {
     /// the dynamic loader mapped the startup libraries.
     public func launch(path: String, arguments: [String]) throws(EngineError) -> StopEvent {
         guard process == nil else { throw EngineError("A process is already being debugged") }
-        let resolved = try resolveProgram(path)
         let target: PtraceProcess
         do {
-            target = try PtraceProcess.launch(path: resolved, arguments: arguments, environment: currentEnvironment(),
-                                              disableASLR: disableASLR, ownTerminal: shareTerminal)
+            target = try PtraceProcess.launch(program: path, arguments: arguments, disableASLR: disableASLR, ownTerminal: shareTerminal)
         } catch { throw EngineError(error.description) }
+        let resolved = target.launchPath
         launchSpec = (resolved, arguments)
         let auxv = target.auxiliaryVector()
-        let entry = auxv[9] ?? 0  // AT_ENTRY
+        let entry = auxv[AuxiliaryVectorKey.entry] ?? 0
         let process = DebuggedProcess(target: target, launched: true, entryPoint: entry)
         self.process = process
         let main = process.addThread(target.processID)
         process.current = main
         output.line("CommandLine: \(([resolved] + arguments).joined(separator: " "))")
-        if entry != 0 {
-            try insertSite(entry, isInternal: true)
-            plan = RunPlan(sites: [entry], thread: nil, minimumSP: nil)
-            let stop = try run()
-            plan = nil
-            try removeSite(entry, isInternal: true)
-            guard case .step = stop.kind else { return stop }
+        guard entry != 0 else {
+            scanModules()
+            return recorded(StopEvent(kind: .initialBreakpoint, thread: main.tid))
         }
-        scanModules()
-        let event = StopEvent(kind: .initialBreakpoint, thread: main.tid)
+        process.entryBreak = EntryBreak(address: entry, isInitialBreakpoint: true)
+        try insertSite(entry, isInternal: true)
+        let created = StopEvent(kind: .processCreated, thread: main.tid)
+        switch filters.filter("cpr")!.action {
+        case .breakFirst: return recorded(created)
+        case .output, .breakSecond: output.line("(\(eventPrefix(main.tid))): \(describe(created.kind))")
+        case .ignore: break
+        }
+        return recorded(try run())
+    }
+
+    private func recorded(_ event: StopEvent) -> StopEvent {
         record(event)
         return event
     }
@@ -182,7 +192,7 @@ public final class Session {
         guard process == nil else { throw EngineError("A process is already being debugged") }
         let target: PtraceProcess
         do { target = try PtraceProcess.attach(pid: pid) } catch { throw EngineError(error.description) }
-        let process = DebuggedProcess(target: target, launched: false, entryPoint: target.auxiliaryVector()[9] ?? 0)
+        let process = DebuggedProcess(target: target, launched: false, entryPoint: target.auxiliaryVector()[AuxiliaryVectorKey.entry] ?? 0)
         self.process = process
         for tid in target.listThreads() { process.addThread(tid) }
         guard let first = process.thread(pid) ?? process.threads.first else {
@@ -245,18 +255,6 @@ public final class Session {
         guard let spec = launchSpec else { throw EngineError("The target was not started by the debugger") }
         kill()
         return try launch(path: spec.path, arguments: spec.arguments)
-    }
-
-    private func resolveProgram(_ path: String) throws(EngineError) -> String {
-        if path.contains("/") {
-            guard access(path, X_OK) == 0 else { throw EngineError("Cannot launch '\(path)': \(errnoText(errno))") }
-            return path
-        }
-        let search = (getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin").split(separator: ":")
-        for directory in search where access("\(directory)/\(path)", X_OK) == 0 {
-            return "\(directory)/\(path)"
-        }
-        throw EngineError("Cannot launch '\(path)': No such file or directory")
     }
 
     // MARK: breakpoints
@@ -399,17 +397,19 @@ public final class Session {
     }
 
     func record(_ event: StopEvent) {
-        guard let process else { return }
-        lastEvent = "\(String(process.pid, radix: 16)).\(String(event.thread, radix: 16)): \(describe(event.kind))"
+        guard process != nil else { return }
+        lastEventThread = event.thread
+        lastEvent = "\(eventPrefix(event.thread)): \(describe(event.kind))"
     }
 
     /// `.lastevent`'s wording of an event.
     public func describe(_ kind: StopKind) -> String {
         switch kind {
         case .initialBreakpoint, .programBreakpoint, .breakIn: return "Break instruction exception - code 80000003 (first chance)"
+        case .processCreated: return "Create process 0:\(String(process?.pid ?? 0, radix: 16))"
         case .breakpoint(let bp): return "Hit breakpoint \(bp.id)"
         case .step: return "Single step exception - code 80000004 (first chance)"
-        case .signal(let signal, let first, _, _): return "\(signalEventName(signal)) (\(first ? "first chance" : "!!! second chance !!!"))"
+        case .signal(let signal, let first, let code, _): return "\(signalEventName(signal, code: code)) (\(first ? "first chance" : "!!! second chance !!!"))"
         case .moduleLoad(let module): return "Load module \(module.path) at \(formatAddress(module.start))"
         case .moduleUnload(let path): return "Unload module \(path)"
         case .threadCreated(let tid): return "Create thread \(process?.thread(tid)?.index ?? 0):\(String(tid, radix: 16))"
@@ -420,11 +420,15 @@ public final class Session {
     }
 
     /// `Access violation - code c0000005` for SIGSEGV, `Signal SIGUSR1 - code 0000000a` for others.
-    public func signalEventName(_ signal: Int32) -> String {
-        switch signal {
-        case SIGSEGV, SIGBUS: return "Access violation - code c0000005"
-        case SIGILL: return "Illegal instruction - code c000001d"
-        case SIGFPE: return "Integer divide-by-zero - code c0000094"
+    /// WinDbg's exception name and NTSTATUS code for a signal (SIGFPE by its si_code).
+    func signalEventName(_ signal: Int32, code: Int32) -> String {
+        switch (signal, code) {
+        case (SIGSEGV, _), (SIGBUS, _): return "Access violation - code c0000005"
+        case (SIGILL, _): return "Illegal instruction - code c000001d"
+        case (SIGFPE, 1): return "Integer divide-by-zero - code c0000094"       // FPE_INTDIV
+        case (SIGFPE, 2): return "Integer overflow - code c0000095"             // FPE_INTOVF
+        case (SIGFPE, 3): return "Floating-point division by zero - code c000008e"  // FPE_FLTDIV
+        case (SIGFPE, _): return "Floating-point exception - code c00002b5"
         default: return "Signal \(signalName(signal)) - code \(zeroPaddedHex(UInt64(signal), digits: 8))"
         }
     }
@@ -435,6 +439,13 @@ public final class Session {
     }
 }
 
+/// The entry-point stop: after launch it is the initial breakpoint; after an exec the
+/// modules are read again and the program runs on.
+struct EntryBreak {
+    let address: UInt64
+    let isInitialBreakpoint: Bool
+}
+
 /// Internal stops a run is waiting for: `g addr`, step over a call, `gu`, the entry point.
 struct RunPlan {
     var sites: Set<UInt64>
@@ -442,14 +453,4 @@ struct RunPlan {
     var thread: ThreadID?
     /// And only once the stack is back at or above this pointer (so recursion does not end a `p` early).
     var minimumSP: UInt64?
-}
-
-private func currentEnvironment() -> [String] {
-    var result: [String] = []
-    var pointer = environ
-    while let entry = pointer.pointee {
-        result.append(String(cString: entry))
-        pointer += 1
-    }
-    return result
 }

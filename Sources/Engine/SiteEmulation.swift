@@ -41,8 +41,7 @@ extension Session {
         case .push(let register, let length):
             guard let value = registers.value(named: register) else { return false }
             let top = registers.rsp &- 8
-            let bytes = (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) }
-            guard (try? process.target.writeMemory(top, bytes)) != nil else { return false }
+            guard (try? process.target.writeMemory(top, [UInt8](littleEndian: value, size: 8))) != nil else { return false }
             registers.rsp = top
             registers.rip &+= length
         case .movRbpRsp:

@@ -11,6 +11,8 @@ public struct StackFrame {
     /// How this frame was found: CFI, frame-pointer chain, or the registers (frame 0).
     public let method: Method
 
+    /// `context`: frame 0, from the registers; `cfi`: unwound with `.eh_frame`/`.debug_frame`;
+    /// `framePointer`: found by following the rbp chain where no CFI covered the callee.
     public enum Method: Sendable { case context, cfi, framePointer }
 }
 
@@ -25,7 +27,7 @@ extension Session {
         var frames: [StackFrame] = []
         var method = StackFrame.Method.context
         var isSignalFrame = false
-        while frames.count < maxFrames, let pc = registers[16], let sp = registers[7], pc != 0 {
+        while frames.count < maxFrames, let pc = registers[DwarfRegister.returnAddress], let sp = registers[DwarfRegister.stackPointer], pc != 0 {
             frames.append(StackFrame(number: frames.count, pc: pc, sp: sp, method: method))
             // A return address points after the call; look the caller up inside the call.
             let lookup = frames.count == 1 || isSignalFrame ? pc : pc &- 1
@@ -35,15 +37,15 @@ extension Session {
                 next = step.caller
                 isSignalFrame = step.isSignalFrame
                 method = .cfi
-            } else if let rbp = registers[6], rbp > sp, let savedRbp = readWord(rbp), let ret = readWord(rbp &+ 8) {
+            } else if let rbp = registers[DwarfRegister.framePointer], rbp > sp, let savedRbp = readWord(rbp), let ret = readWord(rbp &+ 8) {
                 next = registers
-                next?[6] = savedRbp
-                next?[7] = rbp &+ 16
-                next?[16] = ret
+                next?[DwarfRegister.framePointer] = savedRbp
+                next?[DwarfRegister.stackPointer] = rbp &+ 16
+                next?[DwarfRegister.returnAddress] = ret
                 isSignalFrame = false
                 method = .framePointer
             }
-            guard let caller = next, let callerPC = caller[16], let callerSP = caller[7] else { break }
+            guard let caller = next, let callerPC = caller[DwarfRegister.returnAddress], let callerSP = caller[DwarfRegister.stackPointer] else { break }
             // The stack grows down: a caller's frame is above its callee's (signal frames aside).
             if callerSP < sp || (callerSP == sp && callerPC == pc) { break }
             frames[frames.count - 1].returnAddress = callerPC

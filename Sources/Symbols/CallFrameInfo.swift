@@ -1,3 +1,4 @@
+import Arch
 import CDwarf
 import Glibc
 
@@ -66,8 +67,8 @@ public final class CallFrameInfo {
                     caller[number] = saved
                 }
             }
-            caller[7] = cfa
-            if returnRegister != 16, let ra = caller[returnRegister] { caller[16] = ra }
+            caller[DwarfRegister.stackPointer] = cfa
+            if returnRegister != DwarfRegister.returnAddress, let ra = caller[returnRegister] { caller[DwarfRegister.returnAddress] = ra }
             return (caller, isSignal)
         }
         return nil

@@ -14,7 +14,6 @@ public struct ElfSymbol: Sendable {
 public struct LoadSegment: Sendable {
     public let address: UInt64
     public let memorySize: UInt64
-    public let fileOffset: UInt64
 }
 
 /// Errors while reading an ELF file; the session reports them and goes on.
@@ -30,7 +29,6 @@ private let libelfReady: Bool = { elf_version(UInt32(EV_CURRENT)) != UInt32(EV_N
 public final class ElfImage {
     public let path: String
     public let entry: UInt64
-    public let isPositionIndependent: Bool
     public let segments: [LoadSegment]
     /// Link-time address of the dynamic section, if any (where ld.so puts DT_DEBUG).
     public let dynamicAddress: UInt64?
@@ -63,7 +61,7 @@ public final class ElfImage {
             var phdr = GElf_Phdr()
             guard gelf_getphdr(elf, Int32(index), &phdr) != nil else { continue }
             if phdr.p_type == UInt32(PT_LOAD) {
-                segments.append(LoadSegment(address: phdr.p_vaddr, memorySize: phdr.p_memsz, fileOffset: phdr.p_offset))
+                segments.append(LoadSegment(address: phdr.p_vaddr, memorySize: phdr.p_memsz))
             } else if phdr.p_type == UInt32(PT_DYNAMIC) {
                 dynamic = phdr.p_vaddr
             }
@@ -72,7 +70,6 @@ public final class ElfImage {
         self.fd = fd
         self.elf = elf
         self.entry = header.e_entry
-        self.isPositionIndependent = header.e_type == UInt16(ET_DYN)
         self.segments = segments
         self.dynamicAddress = dynamic
     }

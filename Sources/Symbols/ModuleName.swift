@@ -1,3 +1,5 @@
+import Arch
+
 /// WinDbg-style module names for ELF files: the file name cut at `.so`, every character outside
 /// `[A-Za-z0-9_]` turned into `_` (`libc.so.6` → `libc`, `ld-linux-x86-64.so.2` → `ld_linux_x86_64`,
 /// `python3.11` → `python3_11`), so `module!symbol` stays a valid expression token.
@@ -6,7 +8,7 @@ public func moduleName(forPath path: String) -> String {
     if file.hasSuffix(" (deleted)") { file = file.dropLast(10) }
     // Cut at a ".so" that ends the name or is followed by a version (".so.6").
     var index = file.startIndex
-    while let range = file[index...].range(of: ".so") {
+    while let range = file[index...].firstRange(of: ".so") {
         if range.upperBound == file.endIndex || file[range.upperBound] == "." {
             file = file[..<range.lowerBound]
             break
@@ -20,18 +22,4 @@ public func moduleName(forPath path: String) -> String {
     }
     let name = String(mapped)
     return name.isEmpty ? "module" : name
-}
-
-extension Substring {
-    func range(of needle: String) -> Range<Index>? {
-        guard !needle.isEmpty, count >= needle.count else { return nil }
-        var start = startIndex
-        while start < endIndex {
-            if self[start...].hasPrefix(needle) {
-                return start..<index(start, offsetBy: needle.count)
-            }
-            start = index(after: start)
-        }
-        return nil
-    }
 }

@@ -8,7 +8,8 @@ public final class PtraceProcess: LiveTarget {
     public let processID: Int32
     /// The executable the process runs now (it changes on execve).
     public var executablePath: String { (try? readLink("/proc/\(processID)/exe")) ?? launchPath }
-    private let launchPath: String
+    /// The program as it was started (resolved on PATH).
+    public let launchPath: String
     public var executableImagePath: String { "/proc/\(processID)/exe" }
     private let tracerThread: pid_t
     /// /proc/pid/mem opened read-write: writes there reach read-only text pages (FOLL_FORCE),
@@ -43,11 +44,12 @@ public final class PtraceProcess: LiveTarget {
     /// Starts `path` under ptrace and returns it stopped at the exec. With `ownTerminal`, the
     /// program gets a process group of its own, to which `handTerminal` gives the terminal
     /// while it runs (so it reads the terminal and Ctrl-C reaches it, not the debugger).
-    public static func launch(path: String, arguments: [String], environment: [String], disableASLR: Bool,
+    public static func launch(program: String, arguments: [String], disableASLR: Bool,
                               ownTerminal: Bool) throws(TargetError) -> PtraceProcess {
+        let path = try resolveProgram(program)
         var error: Int32 = 0
         let pid = withCStringArray([path] + arguments) { argv in
-            withCStringArray(environment) { envp in
+            withCStringArray(currentEnvironment()) { envp in
                 cs_launch(path, argv, envp, disableASLR ? 1 : 0, ownTerminal ? 1 : 0, &error)
             }
         }
@@ -73,6 +75,46 @@ public final class PtraceProcess: LiveTarget {
         let process = PtraceProcess(pid: pid, executablePath: path)
         process.ownsTerminalGroup = ownTerminal
         return process
+    }
+
+    /// A program name as a shell finds it: a path as it is, a bare name on PATH.
+    private static func resolveProgram(_ program: String) throws(TargetError) -> String {
+        if program.contains("/") {
+            guard access(program, X_OK) == 0 else { throw TargetError("Cannot launch '\(program)': \(errnoText(errno))") }
+            return program
+        }
+        let search = (getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin").split(separator: ":")
+        for directory in search where access("\(directory)/\(program)", X_OK) == 0 {
+            return "\(directory)/\(program)"
+        }
+        throw TargetError("Cannot launch '\(program)': No such file or directory")
+    }
+
+    private static func currentEnvironment() -> [String] {
+        var result: [String] = []
+        var pointer = environ
+        while let entry = pointer.pointee {
+            result.append(String(cString: entry))
+            pointer += 1
+        }
+        return result
+    }
+
+    /// Processes whose name (comm) is `name`, for `-pn`.
+    public static func processIDs(named name: String) -> [Int32] {
+        guard let directory = opendir("/proc") else { return [] }
+        defer { closedir(directory) }
+        var matches: [Int32] = []
+        while let entry = readdir(directory) {
+            let entryName = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard let pid = Int32(entryName), pid != getpid(), let comm = readFile("/proc/\(pid)/comm") else { continue }
+            if String(decoding: comm, as: UTF8.self).trimmed() == name { matches.append(pid) }
+        }
+        return matches.sorted()
+    }
+
+    public func threadName(_ thread: ThreadID) -> String? {
+        readFile("/proc/\(processID)/task/\(thread)/comm").map { String(String(decoding: $0, as: UTF8.self).trimmed()) }
     }
 
     /// Attaches to every thread of a running process and waits until each has stopped.
@@ -279,7 +321,7 @@ public final class PtraceProcess: LiveTarget {
         guard let data = readFile("/proc/\(processID)/status"), let text = String(validating: data, as: UTF8.self) else { return .byDefault }
         func mask(_ key: String) -> UInt64 {
             for line in text.split(separator: "\n") where line.hasPrefix(key) {
-                return UInt64(line.dropFirst(key.count).trimmingBlanks(), radix: 16) ?? 0
+                return UInt64(line.dropFirst(key.count).trimmed(), radix: 16) ?? 0
             }
             return 0
         }
@@ -287,20 +329,6 @@ public final class PtraceProcess: LiveTarget {
         if mask("SigCgt:") & bit != 0 { return .caught }
         if mask("SigIgn:") & bit != 0 { return .ignored }
         return .byDefault
-    }
-
-    public func debugRegister(_ index: Int, _ thread: ThreadID) throws(TargetError) -> UInt64 {
-        checkThread()
-        let value = cs_ptrace(Int32(PTRACE_PEEKUSER.rawValue), thread, cs_debugreg_offset(Int32(index)), 0)
-        if value == -1 && errno != 0 { throw TargetError("Cannot read dr\(index): \(errnoText(errno))") }
-        return UInt64(bitPattern: Int64(value))
-    }
-
-    public func setDebugRegister(_ index: Int, _ value: UInt64, _ thread: ThreadID) throws(TargetError) {
-        checkThread()
-        if cs_ptrace(Int32(PTRACE_POKEUSER.rawValue), thread, cs_debugreg_offset(Int32(index)), value) != 0 {
-            throw TargetError("Cannot write dr\(index): \(errnoText(errno))")
-        }
     }
 
     public func detach(_ thread: ThreadID, signal: Int32) throws(TargetError) {
@@ -366,13 +394,4 @@ func withCStringArray<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CCh
     let pointers = strings.map { strdup($0) } + [nil]
     defer { pointers.forEach { free($0) } }
     return body(pointers)
-}
-
-extension Substring {
-    func trimmingBlanks() -> Substring {
-        var text = self
-        while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
-        while let last = text.last, last == " " || last == "\t" { text.removeLast() }
-        return text
-    }
 }

@@ -1,6 +1,12 @@
 import Arch
 import CSystem
 
+/// Keys of the ELF auxiliary vector that the debugger reads.
+public enum AuxiliaryVectorKey {
+    /// AT_ENTRY: the program's entry point.
+    public static let entry: UInt64 = 9
+}
+
 /// A kernel thread id (Linux tid), the unit every backend reports events for.
 public typealias ThreadID = Int32
 
@@ -51,6 +57,8 @@ public protocol Target: AnyObject {
     func setRegisters(_ registers: X86Registers, _ thread: ThreadID) throws(TargetError)
     /// The 512-byte FXSAVE area: x87, MXCSR and xmm0–xmm15.
     func vectorState(_ thread: ThreadID) throws(TargetError) -> [UInt8]
+    /// The thread's name (`pthread_setname_np`, or the program's name).
+    func threadName(_ thread: ThreadID) -> String?
     /// The ELF auxiliary vector (AT_ENTRY, AT_BASE, ...).
     func auxiliaryVector() -> [UInt64: UInt64]
     /// The address range a file is mapped at, for a module whose ELF file cannot be read.
@@ -68,8 +76,6 @@ public protocol LiveTarget: Target {
     /// The fault address of the signal a thread is stopped with (SIGSEGV's si_addr), and si_code.
     func signalDetails(_ thread: ThreadID) -> (code: Int32, address: UInt64)?
     func disposition(of signal: Int32) -> SignalDisposition
-    func debugRegister(_ index: Int, _ thread: ThreadID) throws(TargetError) -> UInt64
-    func setDebugRegister(_ index: Int, _ value: UInt64, _ thread: ThreadID) throws(TargetError)
     /// Lets a stopped thread go without the debugger, delivering `signal` (0 for none).
     func detach(_ thread: ThreadID, signal: Int32) throws(TargetError)
     /// Ends the process.

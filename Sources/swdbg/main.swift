@@ -1,4 +1,5 @@
 import ArgumentParser
+import Arch
 import CLineEdit
 import Commands
 import Engine
@@ -125,7 +126,7 @@ struct SwdbgCommand: ParsableCommand {
                     if length < 0 { interpreter.session.output.line(); continue }  // Ctrl-C at the prompt
                     break
                 }
-                let line = String(cString: raw).trimmingCharacters("\n")
+                let line = String(String(cString: raw).trimmed())
                 if !line.isEmpty { le_add_history(line) }
                 interpreter.execute(line)
             }
@@ -151,25 +152,11 @@ struct SwdbgCommand: ParsableCommand {
 
 /// `-pn`: the one process whose name (comm) is `name`.
 func findProcess(named name: String) throws -> Int32 {
-    guard let directory = opendir("/proc") else { throw EngineError("Cannot read /proc") }
-    defer { closedir(directory) }
-    var matches: [Int32] = []
-    while let entry = readdir(directory) {
-        let entryName = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        guard let pid = Int32(entryName), pid != getpid(), let comm = readFile("/proc/\(pid)/comm") else { continue }
-        if String(decoding: comm, as: UTF8.self).trimmingCharacters("\n") == name { matches.append(pid) }
-    }
+    let matches = PtraceProcess.processIDs(named: name)
     guard !matches.isEmpty else { throw EngineError("No process named '\(name)'") }
     guard matches.count == 1 else { throw EngineError("More than one process named '\(name)': \(matches.map(String.init).joined(separator: ", ")); use -p") }
     return matches[0]
 }
 
-extension String {
-    func trimmingCharacters(_ character: Character) -> String {
-        var text = Substring(self)
-        while text.last == character { text.removeLast() }
-        return String(text)
-    }
-}
 
 SwdbgCommand.main()

@@ -29,7 +29,7 @@ final class BreakpointTests: XCTestCase {
 
     func testPassCountStopsOnTheNthHit() throws {
         let out = try Harness.session("loop", ["bp loop!work 5", "bl", "g", "r edi"])
-        XCTAssertTrue(out.output(of: "bl").contains("0005 (0005) loop!work"), out.output(of: "bl"))
+        XCTAssertTrue(out.output(of: "bl").contains("0005 (0005)  0:**** loop!work"), out.output(of: "bl"))
         XCTAssertEqual(out.output(of: "r edi"), "edi=00000004")
     }
 

@@ -62,6 +62,14 @@ final class EventTests: XCTestCase {
         XCTAssertTrue(out.output(of: "g", occurrence: 2).contains("No runnable debuggees"))
     }
 
+    func testCreateProcessEventStopsBeforeTheLoader() throws {
+        let out = try Harness.session("loop", ["sxe cpr", ".restart", "lm", "g", "lm m libc"])
+        XCTAssertTrue(out.output(of: ".restart").contains("Create process 0:"), out.output(of: ".restart"))
+        XCTAssertEqual(out.output(of: "lm"), "start             end                 module name", "nothing is mapped by the loader yet")
+        XCTAssertTrue(out.output(of: "g").contains("Break instruction exception"), "then the initial breakpoint")
+        XCTAssertTrue(out.output(of: "lm m libc").contains(" libc "))
+    }
+
     func testAttachByName() throws {
         let target = try Harness.start("detach", ["100"], settle: 0.05)
         let out = try Harness.run(Harness.swdbg, ["-pn", "detach"], input: "? @$tpid\nqd\n").output

@@ -27,11 +27,14 @@ final class ThreadTests: XCTestCase {
     }
 
     func testThreadListSwitchAndStacks() throws {
-        let out = try Harness.session("threads", ["bp threads!tick", "g", "~", "~0s", "~*k", "~1 r rip"])
+        let out = try Harness.session("threads", ["bp threads!tick", "g", "~", "~0s", "~", "~#", "~*k", "~1 r rip"])
         let list = out.output(of: "~")
         XCTAssertGreaterThanOrEqual(list.count(of: "  Id: "), 2, list)
         XCTAssertEqual(list.components(separatedBy: "\n").filter { $0.hasPrefix(".") }.count, 1, "one current thread")
         XCTAssertTrue(out.contains("0:000> ~*k"), "~0s made thread 0 current")
+        let after = out.output(of: "~", occurrence: 1)
+        XCTAssertEqual(after.components(separatedBy: "\n").filter { $0.hasPrefix("#") }.count, 1, "# marks the breakpoint's thread: \(after)")
+        XCTAssertFalse(out.output(of: "~#").hasPrefix("."), "~# is the event thread, not the current one")
         let stacks = out.output(of: "~*k")
         XCTAssertTrue(stacks.contains("threads!tick"), stacks)
         XCTAssertTrue(stacks.contains("threads!worker+0x"), stacks)

@@ -41,9 +41,6 @@ int cs_tgkill(pid_t pid, pid_t tid, int sig);
 /// Reads target memory with process_vm_readv; returns bytes read or -1.
 long cs_read_memory(pid_t pid, uint64_t address, void *buffer, uint64_t length);
 
-/// Byte offset of debug register `index` inside struct user, for PTRACE_PEEKUSER/POKEUSER.
-uint64_t cs_debugreg_offset(int index);
-
 /// Installs a SIGINT handler that records a break-in request and stops `target_pid`
 /// (set with cs_set_break_target) with SIGSTOP, so Ctrl-C breaks into a running target.
 void cs_install_break_handler(void);
