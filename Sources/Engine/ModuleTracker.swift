@@ -20,7 +20,7 @@ extension Session {
             process.debugStateAddress = findDebugState(dynamicAddress: dynamic &+ exeBias)
         }
         if let rDebug = process.debugStateAddress {
-            let brk = readWord(rDebug + 16)
+            let brk = readWord(rDebug &+ 16)
             if let brk, brk != 0, process.loaderBreak != brk {
                 process.loaderBreak = brk
                 try? insertSite(brk, isInternal: true)
@@ -43,7 +43,7 @@ extension Session {
     /// r_brk was hit: when the list is consistent again, report what was added or removed.
     func moduleListChanged(_ thread: ThreadInfo) -> StopEvent? {
         guard let process, let rDebug = process.debugStateAddress else { return nil }
-        let state = process.target.readMemory(rDebug + 24, count: 4)
+        let state = process.target.readMemory(rDebug &+ 24, count: 4)
         guard state.count == 4, state.allSatisfy({ $0 == 0 }) else { return nil }  // RT_CONSISTENT
         let (added, removed) = syncModuleList()
         if !added.isEmpty { resolveDeferredBreakpoints() }
@@ -75,11 +75,11 @@ extension Session {
     private func syncModuleList() -> (added: [Module], removed: [String]) {
         guard let process else { return ([], []) }
         var seen: [(path: String, bias: UInt64)] = []
-        if let rDebug = process.debugStateAddress, var node = readWord(rDebug + 8) {
+        if let rDebug = process.debugStateAddress, var node = readWord(rDebug &+ 8) {
             var guardCount = 0
             while node != 0 && guardCount < 4096 {
                 guardCount += 1
-                guard let bias = readWord(node), let namePointer = readWord(node + 8), let next = readWord(node + 24) else { break }
+                guard let bias = readWord(node), let namePointer = readWord(node &+ 8), let next = readWord(node &+ 24) else { break }
                 let name = readString(namePointer)
                 if !name.isEmpty && name.hasPrefix("/") { seen.append((name, bias)) }
                 node = next
@@ -90,6 +90,10 @@ extension Session {
             if !seen.contains(where: { $0.path == module.path && $0.bias == module.bias }) {
                 process.modules.remove(module)
                 removed.append(module.path)
+                // Its code is unmapped: its int3s are gone with it, and its breakpoints wait
+                // for it to be loaded again.
+                for address in process.sites.keys where module.contains(address) { process.sites[address] = nil }
+                for breakpoint in breakpoints where breakpoint.address.map(module.contains) == true { breakpoint.address = nil }
                 if filters.filter("ud")!.action != .ignore {
                     output.line("Unload module \(module.path) at \(formatAddress(module.start))")
                 }

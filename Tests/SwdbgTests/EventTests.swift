@@ -5,7 +5,7 @@ import XCTest
 final class EventTests: XCTestCase {
     func testModuleLoadEventAndDeferredBreakpointInADlopenedLibrary() throws {
         let program = try Harness.fixture("dlopen", flags: ["-ldl"])
-        let out = try Harness.run(Harness.swdbg, [program], input: "bu libz!zlibVersion\nsxe ld:libz\ng\nlm m libz\nbl\ng\nk\nsxe ud\ng\ng\n").output
+        let out = try Harness.run(Harness.swdbg, [program], input: "bu libz!zlibVersion\nsxe ld:libz\ng\nlm m libz\nbl\ng\nk\nsxe ud\ng\nbl\ng\n").output
         let load = out.output(of: "g")
         XCTAssertTrue(load.contains("ModLoad: "), load)
         XCTAssertTrue(load.contains("Load module /lib/x86_64-linux-gnu/libz.so.1 at "), load)
@@ -15,6 +15,7 @@ final class EventTests: XCTestCase {
         XCTAssertTrue(out.output(of: "k").contains("dlopen!main+0x"))
         XCTAssertTrue(out.output(of: "g", occurrence: 2).contains("Unload module /lib/x86_64-linux-gnu/libz.so.1"), out.output(of: "g", occurrence: 2))
         XCTAssertTrue(out.contains("zlib 1."))
+        XCTAssertTrue(out.output(of: "bl", occurrence: 1).contains("(libz!zlibVersion)"), "deferred again once libz is unloaded")
     }
 
     func testThreadCreateAndExitEvents() throws {
