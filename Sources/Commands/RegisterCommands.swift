@@ -47,20 +47,18 @@ extension Interpreter {
             guard let value = SessionContext(self).pseudoRegisterValue(name) else { throw CommandError("Bad register error at '\(name)'") }
             return "\(name)=\(zeroPaddedHex(value, digits: 16))"
         }
-        if name.hasPrefix("xmm"), let index = Int(name.dropFirst(3)), (0..<16).contains(index) {
+        if let (index, wide) = vectorRegister(name) {
             _ = try requireProcess()
-            let area: [UInt8]
-            do { area = try session.vectorState() } catch { throw CommandError(error.description) }
-            let base = 160 + index * 16
-            let floats = (0..<4).reversed().map { lane -> String in
-                formatShortFloat(Float(bitPattern: UInt32(area.littleEndian(at: base + lane * 4, size: 4))))
-            }
-            return "\(name)=\(floats.joined(separator: " "))"
+            let area = try engine { () throws(EngineError) in try session.vectorState() }
+            // The upper halves count only when the XSAVE header says the AVX state is in use.
+            let avxInUse = area.count >= 576 + 256 && area.littleEndian(at: 512) & 0b100 != 0
+            var lanes = (0..<4).map { UInt32(area.littleEndian(at: 160 + index * 16 + $0 * 4, size: 4)) }
+            if wide { lanes += (0..<4).map { avxInUse ? UInt32(area.littleEndian(at: 576 + index * 16 + $0 * 4, size: 4)) : 0 } }
+            return "\(name)=\(lanes.reversed().map { formatShortFloat(Float(bitPattern: $0)) }.joined(separator: " "))"
         }
         if name == "mxcsr" {
             _ = try requireProcess()
-            let area: [UInt8]
-            do { area = try session.vectorState() } catch { throw CommandError(error.description) }
+            let area = try engine { () throws(EngineError) in try session.vectorState() }
             return "mxcsr=\(zeroPaddedHex(area.littleEndian(at: 24, size: 4), digits: 8))"
         }
         let registers = try currentRegisters()
@@ -73,6 +71,12 @@ extension Interpreter {
         }
         return "\(name)=\(zeroPaddedHex(value, digits: digits))"
     }
+}
+
+/// `xmm3` → (3, false), `ymm15` → (15, true): WinDbg shows their lanes as floats.
+private func vectorRegister(_ name: String) -> (index: Int, wide: Bool)? {
+    guard name.hasPrefix("xmm") || name.hasPrefix("ymm"), let index = Int(name.dropFirst(3)), (0..<16).contains(index) else { return nil }
+    return (index, name.hasPrefix("y"))
 }
 
 /// WinDbg's short float form in `r xmm0`: `%g`-like, e.g. `1.5 0 0 0`.

@@ -202,14 +202,24 @@ public final class PtraceProcess: LiveTarget {
         if result != 0 { throw TargetError("Cannot write registers of thread \(thread): \(errnoText(errno))") }
     }
 
+    /// The XSAVE area (NT_X86_XSTATE), which holds the upper halves of the ymm registers too;
+    /// the 512-byte FXSAVE area where the kernel does not offer it.
     public func vectorState(_ thread: ThreadID) throws(TargetError) -> [UInt8] {
         checkThread()
-        var area = [UInt8](repeating: 0, count: 512)
+        var area = [UInt8](repeating: 0, count: 4096)
+        let length = area.withUnsafeMutableBytes { raw -> Int in
+            var vector = iovec(iov_base: raw.baseAddress, iov_len: raw.count)
+            let result = withUnsafeMutablePointer(to: &vector) { pointer in
+                cs_ptrace(Int32(PTRACE_GETREGSET.rawValue), thread, 0x202, UInt64(UInt(bitPattern: pointer)))  // NT_X86_XSTATE
+            }
+            return result == 0 ? vector.iov_len : 0
+        }
+        if length >= 512 { return Array(area.prefix(length)) }
         let result = area.withUnsafeMutableBytes { raw in
             cs_ptrace(Int32(PTRACE_GETFPREGS.rawValue), thread, 0, UInt64(UInt(bitPattern: raw.baseAddress)))
         }
         if result != 0 { throw TargetError("Cannot read vector registers of thread \(thread): \(errnoText(errno))") }
-        return area
+        return Array(area.prefix(512))
     }
 
     public func auxiliaryVector() -> [UInt64: UInt64] {

@@ -55,7 +55,8 @@ public protocol Target: AnyObject {
     func writeMemory(_ address: UInt64, _ bytes: [UInt8]) throws(TargetError)
     func registers(_ thread: ThreadID) throws(TargetError) -> X86Registers
     func setRegisters(_ registers: X86Registers, _ thread: ThreadID) throws(TargetError)
-    /// The 512-byte FXSAVE area: x87, MXCSR and xmm0–xmm15.
+    /// The XSAVE area in its standard layout: the FXSAVE part first (x87, MXCSR, xmm0–15 at
+    /// byte 160), the XSAVE header at 512, the ymm upper halves at 576 when present.
     func vectorState(_ thread: ThreadID) throws(TargetError) -> [UInt8]
     /// The thread's name (`pthread_setname_np`, or the program's name).
     func threadName(_ thread: ThreadID) -> String?

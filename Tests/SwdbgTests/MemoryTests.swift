@@ -35,6 +35,14 @@ final class MemoryTests: XCTestCase {
         XCTAssertTrue(out.output(of: "s -a loop!counter L4 \"I\"").contains("  49 40 00 00"), "found at the 'I' (0x49) of 40490fdb")
     }
 
+    /// ymm upper halves come from the XSAVE area (NT_X86_XSTATE), the lower from FXSAVE.
+    func testVectorRegistersByName() throws {
+        let out = try Harness.session("vector", ["g", "r ymm5", "r xmm5", "r mxcsr"])
+        XCTAssertEqual(out.output(of: "r ymm5"), "ymm5=8 7 6 5 4 3 2 1.5")
+        XCTAssertEqual(out.output(of: "r xmm5"), "xmm5=4 3 2 1.5")
+        XCTAssertEqual(out.output(of: "r mxcsr"), "mxcsr=00001f80", "the default MXCSR")
+    }
+
     func testPseudoRegisters() throws {
         let out = try Harness.session("loop", ["? @$exentry == loop!_start", "? @$tpid == @$tid", "? @$csp == @rsp", "? @$retreg == @rax", "bp loop!work", "g", "? @$ra == poi(@rsp)"])
         for command in ["? @$exentry == loop!_start", "? @$tpid == @$tid", "? @$csp == @rsp", "? @$retreg == @rax", "? @$ra == poi(@rsp)"] {
