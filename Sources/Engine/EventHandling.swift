@@ -21,6 +21,12 @@ extension Session {
         case .created(let child):
             guard process.adoptThread(child, running: true) != nil else { return nil }
             return filteredStop(filters.filter("ct")!, .threadCreated(child), thread)
+        case .forked(let child, let sharesMemory):
+            // Child processes are not debugged; a forked copy must not inherit the int3s.
+            // A vfork child borrows the parent's memory until it execs, so nothing is written.
+            let restore = sharesMemory ? [] : process.sites.map { (address: $0.key, byte: $0.value.originalByte) }
+            process.target.releaseForkChild(child, restore: restore)
+            return nil
         case .exec:
             // A new address space: every int3 and module is gone; breakpoints resolve again by name.
             process.sites.removeAll()

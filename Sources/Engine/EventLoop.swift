@@ -126,6 +126,7 @@ extension Session {
             thread.cachedRegisters = nil
             switch reason {
             case .threadCreated(let child): return (tid, .created(child))
+            case .forked(let child, let sharesMemory): return (tid, .forked(child: child, sharesMemory: sharesMemory))
             case .exec: return (tid, .exec)
             case .exiting(let status): return (tid, .exiting(status))
             case .signal(let signal) where signal == SIGTRAP && !thread.singleStepping:

@@ -44,6 +44,7 @@ enum ThreadEvent {
     case trap
     case signal(Int32)
     case created(ThreadID)
+    case forked(child: Int32, sharesMemory: Bool)
     case exec
     case exiting(Int32)
     case gone(exitCode: Int32?, signal: Int32?)

@@ -35,7 +35,9 @@ public final class PtraceProcess: LiveTarget {
     /// The options every traced thread gets: follow clones, report exec and exit, and let the
     /// kernel kill the target if the debugger dies.
     private static func traceOptions(exitKill: Bool) -> UInt64 {
-        var options = UInt64(PTRACE_O_TRACECLONE.rawValue | PTRACE_O_TRACEEXEC.rawValue | PTRACE_O_TRACEEXIT.rawValue)
+        // Forks are traced only to be let go clean: a child inherits the parent's int3s.
+        var options = UInt64(PTRACE_O_TRACECLONE.rawValue | PTRACE_O_TRACEEXEC.rawValue | PTRACE_O_TRACEEXIT.rawValue
+                             | PTRACE_O_TRACEFORK.rawValue | PTRACE_O_TRACEVFORK.rawValue)
         if exitKill { options |= UInt64(PTRACE_O_EXITKILL.rawValue) }
         return options
     }
@@ -111,6 +113,32 @@ public final class PtraceProcess: LiveTarget {
             if String(decoding: comm, as: UTF8.self).trimmed() == name { matches.append(pid) }
         }
         return matches.sorted()
+    }
+
+    /// The process a task belongs to (Tgid in /proc/TID/status).
+    private func threadGroup(of tid: pid_t) -> pid_t? {
+        guard let data = readFile("/proc/\(tid)/status") else { return nil }
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix("Tgid:") {
+            return pid_t(line.dropFirst(5).trimmed())
+        }
+        return nil
+    }
+
+    /// Lets a fork child go, first writing `restore` (the original bytes under the parent's
+    /// int3s) into its copy of memory, unless it shares the parent's (vfork).
+    public func releaseForkChild(_ child: Int32, restore: [(address: UInt64, byte: UInt8)]) {
+        checkThread()
+        if !restore.isEmpty {
+            let memory = open("/proc/\(child)/mem", O_RDWR | O_CLOEXEC)
+            if memory >= 0 {
+                for (address, byte) in restore {
+                    var value = byte
+                    _ = pwrite(memory, &value, 1, off_t(Int64(bitPattern: address)))
+                }
+                close(memory)
+            }
+        }
+        _ = cs_ptrace(Int32(PTRACE_DETACH.rawValue), child, 0, 0)
     }
 
     public func threadName(_ thread: ThreadID) -> String? {
@@ -264,12 +292,37 @@ public final class PtraceProcess: LiveTarget {
 
     public func waitForEvent() throws(TargetError) -> TargetEvent {
         checkThread()
+        while true {
+            let (tid, status) = try nextStatus()
+            if let event = interpret(tid, status) { return event }
+        }
+    }
+
+    private func nextStatus() throws(TargetError) -> (pid_t, Int32) {
         var status: Int32 = 0
         var tid = spinWait(&status)
         while tid == 0 || (tid < 0 && errno == EINTR) {
             tid = cs_wait(-1, &status, 0)
         }
         if tid < 0 { throw TargetError("waitpid failed: \(errnoText(errno))") }
+        return (tid, status)
+    }
+
+    /// Threads of this process seen so far; anything else reporting is a fork child.
+    private var knownThreads: Set<pid_t> = []
+    /// Fork children whose first stop came before their parent's fork event.
+    private var stoppedForkChildren: Set<pid_t> = []
+
+    /// Turns a wait status into an event, or nil for what the backend handles itself
+    /// (the first stop of a fork child, before its parent's fork event).
+    private func interpret(_ tid: pid_t, _ status: Int32) -> TargetEvent? {
+        if !knownThreads.contains(tid) {
+            if cs_wifstopped(status) != 0 && threadGroup(of: tid) != processID {
+                stoppedForkChildren.insert(tid)
+                return nil
+            }
+            knownThreads.insert(tid)
+        }
         if cs_wifexited(status) != 0 {
             return .threadGone(tid, exitCode: cs_wexitstatus(status), signal: nil)
         }
@@ -278,6 +331,14 @@ public final class PtraceProcess: LiveTarget {
         }
         let signal = cs_wstopsig(status)
         switch cs_ptrace_event(status) {
+        case Int32(PTRACE_EVENT_FORK.rawValue), Int32(PTRACE_EVENT_VFORK.rawValue):
+            let child = pid_t(truncatingIfNeeded: eventMessage(tid))
+            if stoppedForkChildren.remove(child) == nil {
+                var childStatus: Int32 = 0
+                _ = cs_wait(child, &childStatus, 0)
+            }
+            let sharesMemory = cs_ptrace_event(status) == Int32(PTRACE_EVENT_VFORK.rawValue)
+            return .stopped(tid, .forked(child: child, sharesMemory: sharesMemory))
         case Int32(PTRACE_EVENT_CLONE.rawValue):
             return .stopped(tid, .threadCreated(ThreadID(truncatingIfNeeded: eventMessage(tid))))
         case Int32(PTRACE_EVENT_EXEC.rawValue):

@@ -19,6 +19,8 @@ public enum StopReason: Sendable, Equatable {
     case threadCreated(ThreadID)
     /// The process called execve; its address space is new.
     case exec
+    /// The thread forked `child`, which is stopped and must be let go (`sharesMemory`: vfork).
+    case forked(child: Int32, sharesMemory: Bool)
     /// The thread is about to exit; `status` is the raw wait status it will exit with.
     case exiting(status: Int32)
 }
@@ -86,6 +88,8 @@ public protocol LiveTarget: Target {
     func handTerminal(toTarget: Bool)
     /// Thread ids the system currently lists for the process.
     func listThreads() -> [ThreadID]
+    /// Lets a stopped fork child run free, with `restore` written into its memory first.
+    func releaseForkChild(_ child: Int32, restore: [(address: UInt64, byte: UInt8)])
 }
 
 /// Ctrl-C while the target runs: the handler stops the target with SIGSTOP and leaves a flag

@@ -63,6 +63,14 @@ final class EventTests: XCTestCase {
         XCTAssertTrue(out.output(of: "g", occurrence: 2).contains("No runnable debuggees"))
     }
 
+    /// A forked child inherits the parent's memory, int3s included: it is let go with the
+    /// original bytes back, so it runs work() five times and exits with 25.
+    func testForkedChildRunsFreeOfBreakpoints() throws {
+        let out = try Harness.session("fork", ["bp fork!work \"r $t0 = @$t0 + 1; gc\"", "g", "? @$t0"])
+        XCTAssertTrue(out.contains("child exited=1 code=25 parent=21 spawn=0"), out)
+        XCTAssertTrue(out.output(of: "? @$t0").hasPrefix("Evaluate expression: 1 = "), "only the parent's call is counted")
+    }
+
     func testCreateProcessEventStopsBeforeTheLoader() throws {
         let out = try Harness.session("loop", ["sxe cpr", ".restart", "lm", "g", "lm m libc"])
         XCTAssertTrue(out.output(of: ".restart").contains("Create process 0:"), out.output(of: ".restart"))
