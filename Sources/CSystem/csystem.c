@@ -71,6 +71,12 @@ long cs_read_memory(pid_t pid, uint64_t address, void *buffer, uint64_t length) 
     return process_vm_readv(pid, &local, 1, &remote, 1, 0);
 }
 
+long cs_write_memory_as_program(pid_t pid, uint64_t address, const void *buffer, uint64_t length) {
+    struct iovec local = { (void *)buffer, length };
+    struct iovec remote = { (void *)address, length };
+    return process_vm_writev(pid, &local, 1, &remote, 1, 0);
+}
+
 static volatile sig_atomic_t break_requested = 0;
 static volatile pid_t break_target = 0;
 

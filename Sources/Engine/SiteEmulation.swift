@@ -41,7 +41,8 @@ extension Session {
         case .push(let register, let length):
             guard let value = registers.value(named: register) else { return false }
             let top = registers.rsp &- 8
-            guard (try? process.target.writeMemory(top, [UInt8](littleEndian: value, size: 8))) != nil else { return false }
+            // Where the push would fault (a stack guard page), single-step it and let it fault.
+            guard process.target.writeMemoryAsProgram(top, [UInt8](littleEndian: value, size: 8)) else { return false }
             registers.rsp = top
             registers.rip &+= length
         case .movRbpRsp:

@@ -205,6 +205,10 @@ public final class PtraceProcess: LiveTarget {
         }
     }
 
+    public func writeMemoryAsProgram(_ address: UInt64, _ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { raw in cs_write_memory_as_program(processID, address, raw.baseAddress, UInt64(raw.count)) } == bytes.count
+    }
+
     public func registers(_ thread: ThreadID) throws(TargetError) -> X86Registers {
         checkThread()
         var raw = user_regs_struct()

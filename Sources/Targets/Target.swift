@@ -70,6 +70,9 @@ public protocol Target: AnyObject {
 
 /// Execution control on top of `Target`, for targets that run (a live process, a remote stub).
 public protocol LiveTarget: Target {
+    /// Writes memory only where the program itself could (no write to read-only or guard
+    /// pages); false when it could not. For executing an instruction on the program's behalf.
+    func writeMemoryAsProgram(_ address: UInt64, _ bytes: [UInt8]) -> Bool
     /// Resumes one thread, single-stepping if asked, delivering `signal` (0 for none).
     func resume(_ thread: ThreadID, singleStep: Bool, signal: Int32) throws(TargetError)
     /// Asks a running thread to stop; the stop is reported later by `waitForEvent`.

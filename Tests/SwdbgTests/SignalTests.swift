@@ -38,6 +38,18 @@ final class SignalTests: XCTestCase {
         XCTAssertFalse(out.contains("recovered"))
     }
 
+    /// The push under the breakpoint is executed by the debugger (SiteEmulation) only where
+    /// the program itself could write: into a guard page it faults as it would without swdbg.
+    func testEmulatedPushIntoAGuardPageStillFaults() throws {
+        let out = try Harness.session("guard", ["bp guard!pushes", "g", "g", "g"])
+        XCTAssertTrue(out.output(of: "g").hasPrefix("Breakpoint 0 hit"))
+        let fault = out.output(of: "g", occurrence: 1)
+        XCTAssertTrue(fault.contains("Access violation - code c0000005 (first chance)"), fault)
+        XCTAssertTrue(fault.contains("guard!pushes:"), "the fault is at the push itself")
+        XCTAssertTrue(out.contains("guard fault"))
+        XCTAssertFalse(out.contains("no fault"))
+    }
+
     func testProgramsOwnInt3IsABreakInstructionException() throws {
         let out = try Harness.session("int3", ["g", "g"])
         let stop = out.output(of: "g")

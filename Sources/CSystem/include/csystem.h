@@ -41,6 +41,10 @@ int cs_tgkill(pid_t pid, pid_t tid, int sig);
 /// Reads target memory with process_vm_readv; returns bytes read or -1.
 long cs_read_memory(pid_t pid, uint64_t address, void *buffer, uint64_t length);
 
+/// Writes target memory with process_vm_writev, which honours page protections (unlike
+/// /proc/pid/mem): a write the program itself could not make fails. Returns bytes written or -1.
+long cs_write_memory_as_program(pid_t pid, uint64_t address, const void *buffer, uint64_t length);
+
 /// Installs a SIGINT handler that records a break-in request and stops `target_pid`
 /// (set with cs_set_break_target) with SIGSTOP, so Ctrl-C breaks into a running target.
 void cs_install_break_handler(void);
