@@ -39,8 +39,9 @@ final class SignalTests: XCTestCase {
     }
 
     /// The push under the breakpoint is executed by the debugger (SiteEmulation) only where
-    /// the program itself could write: into a guard page it faults as it would without swdbg.
-    func testEmulatedPushIntoAGuardPageStillFaults() throws {
+    /// the program itself could write: /proc/pid/mem would write a read-only page, the CPU
+    /// faults, and so must the program under swdbg.
+    func testEmulatedPushIntoAReadOnlyPageStillFaults() throws {
         let out = try Harness.session("guard", ["bp guard!pushes", "g", "g", "g"])
         XCTAssertTrue(out.output(of: "g").hasPrefix("Breakpoint 0 hit"))
         let fault = out.output(of: "g", occurrence: 1)
