@@ -114,6 +114,9 @@ extension Interpreter {
         case .signal(let signal, true, _, _): return session.filters.filter(forSignal: signal)?.commands
         case .programBreakpoint: return session.filters.filter("bpe")?.commands
         case .moduleLoad: return session.filters.filter("ld")?.commands
+        case .moduleUnload: return session.filters.filter("ud")?.commands
+        case .threadCreated: return session.filters.filter("ct")?.commands
+        case .threadExited: return session.filters.filter("et")?.commands
         case .processExit: return session.filters.filter("epr")?.commands
         default: return nil
         }

@@ -59,5 +59,7 @@ struct SoftwareSite {
     var internalUsers = 0
     /// How to execute the displaced instruction without single-stepping, when it is simple enough.
     var emulation: SiteEmulation?
+    /// The displaced instruction is `syscall` (0f 05), which may block on another thread.
+    var isSystemCall = false
     var total: Int { users + internalUsers }
 }

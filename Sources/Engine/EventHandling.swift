@@ -23,9 +23,23 @@ extension Session {
             return filteredStop(filters.filter("ct")!, .threadCreated(child), thread)
         case .forked(let child, let sharesMemory):
             // Child processes are not debugged; a forked copy must not inherit the int3s.
-            // A vfork child borrows the parent's memory until it execs, so nothing is written.
-            let restore = sharesMemory ? [] : process.sites.map { (address: $0.key, byte: $0.value.originalByte) }
-            process.target.releaseForkChild(child, restore: restore)
+            let original = process.sites.map { (address: $0.key, byte: $0.value.originalByte) }
+            if sharesMemory {
+                // A vfork child runs in the parent's memory until it execs or exits: the int3s
+                // are lifted until then (other threads of the parent go unwatched meanwhile).
+                for (address, byte) in original { try? process.target.writeMemory(address, [byte]) }
+                process.target.releaseForkChild(child, restore: [])
+                return nil
+            }
+            process.target.releaseForkChild(child, restore: original)
+            // clone(CLONE_VM) without CLONE_VFORK is reported as a fork yet shares memory:
+            // if the parent lost its int3s, put them back (the child keeps them then).
+            if let (address, _) = original.first, process.target.readMemory(address, count: 1).first != 0xcc {
+                for (address, _) in original { try? process.target.writeMemory(address, [0xcc]) }
+            }
+            return nil
+        case .vforkDone:
+            for address in process.sites.keys { try? process.target.writeMemory(address, [0xcc]) }
             return nil
         case .exec:
             // A new address space: every int3 and module is gone; breakpoints resolve again by name.
@@ -35,6 +49,11 @@ extension Session {
             process.debugStateAddress = nil
             for breakpoint in breakpoints { breakpoint.address = nil }
             for other in process.threads where other !== thread { process.removeThread(other.tid) }
+            // The survivor may be a former leader that had called pthread_exit.
+            thread.exiting = false
+            thread.stopPending = false
+            thread.pending = nil
+            thread.resumedOnSite = nil
             output.line("(\(eventPrefix(thread.tid))): Exec \(process.target.executablePath)")
             if let entry = process.target.auxiliaryVector()[AuxiliaryVectorKey.entry] {
                 process.entryPoint = entry
@@ -96,8 +115,14 @@ extension Session {
         if address == process.loaderBreak {
             if let stop = moduleListChanged(thread) { return stop }
         }
+        // The handler of a signal delivered on this breakpoint returned onto it: same hit.
+        var sameHit = false
+        if let resumed = thread.resumedOnSite, resumed.address == address {
+            thread.resumedOnSite = nil
+            sameHit = try self.registers(thread).rsp == resumed.stackPointer
+        }
         var hit: Breakpoint?
-        for breakpoint in breakpoints where breakpoint.enabled && breakpoint.address == address {
+        for breakpoint in breakpoints where !sameHit && breakpoint.enabled && breakpoint.address == address {
             if let only = breakpoint.thread, only != thread.tid { continue }
             if breakpoint.remaining > 1 { breakpoint.remaining -= 1; continue }
             if hit == nil { hit = breakpoint }
@@ -121,7 +146,7 @@ extension Session {
     private func signalStop(_ signal: Int32, _ thread: ThreadInfo) throws(EngineError) -> StopEvent? {
         guard let process else { return nil }
         if signal == SIGSTOP {
-            if thread.expectedStops > 0 { thread.expectedStops -= 1; return nil }
+            if thread.stopPending { thread.stopPending = false; return nil }
             if process.strayBreakStop { process.strayBreakStop = false; return nil }
         }
         // Ctrl-C reaches a program that holds the terminal as SIGINT; otherwise the
@@ -133,6 +158,12 @@ extension Session {
             process.strayBreakStop = requested && signal == SIGINT
             process.current = thread
             return StopEvent(kind: .breakIn, thread: thread.tid)
+        }
+        if signal == SIGSTOP {
+            // Someone else stopped the program (kill -STOP): under ptrace it would only be
+            // resumed again unseen, so report it; it is not delivered.
+            process.current = thread
+            return StopEvent(kind: .signal(SIGSTOP, firstChance: true, code: 0, faultAddress: nil), thread: thread.tid)
         }
         thread.signalToDeliver = signal
         guard let filter = filters.filter(forSignal: signal) else { return nil }

@@ -82,7 +82,13 @@ extension Session {
                     return stop
                 }
                 if process.gone { return StopEvent(kind: .processGone(status: goneStatus), thread: thread.tid) }
-                // A signal the filters let through: step again, delivering it.
+                if thread.signalToDeliver != 0 {
+                    // A signal the filters let through: its handler runs to completion back
+                    // to this instruction, then the step is made again.
+                    let registers = try self.registers(thread)
+                    let back = try runWithPlan(RunPlan(sites: [registers.rip], thread: thread.tid, minimumSP: registers.rsp))
+                    guard case .step = back.kind else { return back }
+                }
             }
         }
     }
@@ -127,6 +133,7 @@ extension Session {
             switch reason {
             case .threadCreated(let child): return (tid, .created(child))
             case .forked(let child, let sharesMemory): return (tid, .forked(child: child, sharesMemory: sharesMemory))
+            case .vforkDone: return (tid, .vforkDone)
             case .exec: return (tid, .exec)
             case .exiting(let status): return (tid, .exiting(status))
             case .signal(let signal) where signal == SIGTRAP && !thread.singleStepping:
@@ -180,23 +187,27 @@ extension Session {
     /// lifted breakpoint unseen.
     private func resumeStoppedThreads() throws(EngineError) {
         guard let process else { return }
-        let needsStep = process.threads.filter { thread in
+        var needsStep: [ThreadInfo] = []
+        var syscallSteps: [ThreadInfo] = []
+        for thread in process.threads {
             guard thread.resumable, thread.pending == nil, let registers = try? self.registers(thread),
-                  let site = process.sites[registers.rip] else { return false }
-            return !emulate(site, thread)
+                  let site = process.sites[registers.rip], !emulate(site, thread) else { continue }
+            if thread.signalToDeliver != 0 {
+                // Deliver the signal with the int3 in place; the handler returns onto it.
+                thread.resumedOnSite = (registers.rip, registers.rsp)
+            } else if site.isSystemCall && process.threads.count > 1 {
+                syscallSteps.append(thread)
+            } else {
+                needsStep.append(thread)
+            }
         }
         if !needsStep.isEmpty && process.threads.contains(where: { $0.running }) {
             try stopAll()
         }
         for thread in needsStep where thread.pending == nil && !thread.running {
-            var event = try singleStep(thread)
-            while consumeExpectedStop(event, thread) { event = try singleStep(thread) }
-            // Anything but the step's trap (a fault of the stepped instruction, an exit)
-            // goes through the filters like any other event.
-            if case .trap = event { continue }
-            thread.pending = event
+            try stepOverSite(thread)
         }
-        for thread in process.threads where thread.resumable && thread.pending == nil {
+        for thread in process.threads where thread.resumable && thread.pending == nil && !syscallSteps.contains(where: { $0 === thread }) {
             let signal = thread.signalToDeliver
             thread.signalToDeliver = 0
             thread.secondChanceReported = false
@@ -208,12 +219,31 @@ extension Session {
             }
             thread.running = true
         }
+        // A system call may wait for another thread (a futex, a pipe): it is stepped with the
+        // others running. The price: another thread passing this very instruction meanwhile
+        // is not seen (stepping it out of line would close that gap).
+        for thread in syscallSteps where thread.pending == nil {
+            try stepOverSite(thread)
+            if thread.pending == nil, thread.resumable {
+                try resumeThread(thread, singleStep: false, signal: 0)
+                thread.running = true
+            }
+        }
+    }
+
+    /// Single-steps a thread off the int3 it sits on; anything but the step's trap (a fault
+    /// of the stepped instruction, an exit) is kept to go through the filters.
+    private func stepOverSite(_ thread: ThreadInfo) throws(EngineError) {
+        var event = try singleStep(thread)
+        while consumeExpectedStop(event, thread) { event = try singleStep(thread) }
+        if case .trap = event { return }
+        thread.pending = event
     }
 
     /// Swallows a SIGSTOP the debugger sent itself (to stop a thread); true when it was one.
     func consumeExpectedStop(_ event: ThreadEvent, _ thread: ThreadInfo) -> Bool {
-        guard case .signal(let signal) = event, signal == SIGSTOP, thread.expectedStops > 0 else { return false }
-        thread.expectedStops -= 1
+        guard case .signal(let signal) = event, signal == SIGSTOP, thread.stopPending else { return false }
+        thread.stopPending = false
         return true
     }
 
@@ -235,13 +265,13 @@ extension Session {
     /// meanwhile are kept as pending and reported on a later resume.
     func stopAll() throws(EngineError) {
         guard let process else { return }
-        for thread in process.threads where thread.running && !thread.exiting {
+        for thread in process.threads where thread.running && !thread.exiting && !thread.stopPending {
             do { try process.target.requestStop(thread.tid) } catch {
                 // Already gone: its exit is reported by wait, not by a stop.
                 thread.running = false
                 continue
             }
-            thread.expectedStops += 1
+            thread.stopPending = true
         }
         while process.threads.contains(where: { $0.running && !$0.exiting }) {
             let (tid, event) = try nextEvent()
@@ -251,7 +281,9 @@ extension Session {
             case .gone:
                 _ = try handle(event, thread)
             case .created(let child):
+                // Known at once (so it is waited for), reported later with the parent's event.
                 process.adoptThread(child, running: true)
+                thread.pending = event
             default:
                 thread.pending = event
             }
@@ -262,7 +294,7 @@ extension Session {
     /// process after the debugger is gone.
     func drainExpectedStops() throws(EngineError) {
         guard let process else { return }
-        for thread in process.threads where thread.expectedStops > 0 && !thread.running {
+        for thread in process.threads where thread.stopPending && !thread.running {
             try? resumeThread(thread, singleStep: false, signal: 0)
             thread.running = true
         }
@@ -273,11 +305,18 @@ extension Session {
                 process.removeThread(tid)
                 continue
             }
-            if !consumeExpectedStop(event, thread), case .signal(let signal) = event, thread.signalToDeliver == 0 {
+            switch event {
+            case .created(let child):
+                process.adoptThread(child, running: true)
+            case .forked:
+                _ = try handle(event, thread)  // the child is let go as on any fork
+            case .signal(let signal) where !consumeExpectedStop(event, thread) && thread.signalToDeliver == 0:
                 thread.signalToDeliver = signal  // passed on at the detach
+            default:
+                break
             }
             // Keep going until the debugger's own SIGSTOP has been taken.
-            if thread.expectedStops > 0 {
+            if thread.stopPending {
                 try? resumeThread(thread, singleStep: false, signal: 0)
                 thread.running = true
             }

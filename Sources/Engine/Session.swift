@@ -101,7 +101,7 @@ public final class DebuggedProcess {
         // a live thread (the kernel may reuse an old tid).
         if exitedThreads.remove(tid) != nil && running { return nil }
         let info = addThread(tid)
-        info.expectedStops = 1
+        info.stopPending = true
         info.running = running
         return info
     }
@@ -216,6 +216,10 @@ public final class Session {
                 }
             }
             process.sites.removeAll()
+            // A fork child held for an event not yet reported must be let go too.
+            for thread in process.threads {
+                if case .forked = thread.pending { _ = try handle(thread.pending!, thread); thread.pending = nil }
+            }
             try drainExpectedStops()
             for thread in process.threads {
                 try? flushRegisters(thread)
@@ -314,7 +318,7 @@ public final class Session {
         }
         do { try process.target.writeMemory(address, [0xcc]) } catch { throw EngineError(error.description) }
         process.sites[address] = SoftwareSite(originalByte: original, users: isInternal ? 0 : 1, internalUsers: isInternal ? 1 : 0,
-                                              emulation: SiteEmulation(code))
+                                              emulation: SiteEmulation(code), isSystemCall: code.starts(with: [0x0f, 0x05]))
     }
 
     func removeSite(_ address: UInt64, isInternal: Bool) throws(EngineError) {

@@ -8,8 +8,14 @@ public final class ThreadInfo {
     /// WinDbg's thread number (`~2s`); never reused within a session.
     public let index: Int
     var running = false
-    /// SIGSTOPs the debugger sent that the thread has not reported yet; they are swallowed.
-    var expectedStops = 0
+    /// A SIGSTOP the debugger sent (or the kernel's first one for a new thread) that the
+    /// thread has not reported yet; it is swallowed. A flag, not a count: pending SIGSTOPs
+    /// merge into one, so a second request while one is pending must not be sent.
+    var stopPending = false
+    /// Where the thread sat on a breakpoint it already reported when it was resumed with a
+    /// signal to deliver (the int3 left in place): the handler returns there, and that trap
+    /// is the same hit, not a new one.
+    var resumedOnSite: (address: UInt64, stackPointer: UInt64)?
     /// An event that arrived while all threads were being stopped; reported on the next resume.
     var pending: ThreadEvent?
     /// The signal the thread receives when it next runs (0: none).
@@ -45,6 +51,7 @@ enum ThreadEvent {
     case signal(Int32)
     case created(ThreadID)
     case forked(child: Int32, sharesMemory: Bool)
+    case vforkDone
     case exec
     case exiting(Int32)
     case gone(exitCode: Int32?, signal: Int32?)

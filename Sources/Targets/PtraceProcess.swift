@@ -37,7 +37,7 @@ public final class PtraceProcess: LiveTarget {
     private static func traceOptions(exitKill: Bool) -> UInt64 {
         // Forks are traced only to be let go clean: a child inherits the parent's int3s.
         var options = UInt64(PTRACE_O_TRACECLONE.rawValue | PTRACE_O_TRACEEXEC.rawValue | PTRACE_O_TRACEEXIT.rawValue
-                             | PTRACE_O_TRACEFORK.rawValue | PTRACE_O_TRACEVFORK.rawValue)
+                             | PTRACE_O_TRACEFORK.rawValue | PTRACE_O_TRACEVFORK.rawValue | PTRACE_O_TRACEVFORKDONE.rawValue)
         if exitKill { options |= UInt64(PTRACE_O_EXITKILL.rawValue) }
         return options
     }
@@ -296,11 +296,15 @@ public final class PtraceProcess: LiveTarget {
 
     public func waitForEvent() throws(TargetError) -> TargetEvent {
         checkThread()
+        if !queuedEvents.isEmpty { return queuedEvents.removeFirst() }
         while true {
             let (tid, status) = try nextStatus()
             if let event = interpret(tid, status) { return event }
         }
     }
+
+    /// Events already taken from the kernel and owed to the engine.
+    private var queuedEvents: [TargetEvent] = []
 
     private func nextStatus() throws(TargetError) -> (pid_t, Int32) {
         var status: Int32 = 0
@@ -343,8 +347,17 @@ public final class PtraceProcess: LiveTarget {
             }
             let sharesMemory = cs_ptrace_event(status) == Int32(PTRACE_EVENT_VFORK.rawValue)
             return .stopped(tid, .forked(child: child, sharesMemory: sharesMemory))
+        case Int32(PTRACE_EVENT_VFORK_DONE.rawValue):
+            return .stopped(tid, .vforkDone)
         case Int32(PTRACE_EVENT_CLONE.rawValue):
-            return .stopped(tid, .threadCreated(ThreadID(truncatingIfNeeded: eventMessage(tid))))
+            // A clone outside the thread group (no CLONE_THREAD, exit signal 0) whose first
+            // stop was held back as a fork child's: it is reported as a thread, stop included.
+            let child = pid_t(truncatingIfNeeded: eventMessage(tid))
+            if stoppedForkChildren.remove(child) != nil {
+                knownThreads.insert(child)
+                queuedEvents.append(.stopped(child, .signal(SIGSTOP)))
+            }
+            return .stopped(tid, .threadCreated(child))
         case Int32(PTRACE_EVENT_EXEC.rawValue):
             // An open /proc/pid/mem stays bound to the address space it was opened on.
             if memoryFile >= 0 { close(memoryFile) }

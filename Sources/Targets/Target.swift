@@ -21,6 +21,8 @@ public enum StopReason: Sendable, Equatable {
     case exec
     /// The thread forked `child`, which is stopped and must be let go (`sharesMemory`: vfork).
     case forked(child: Int32, sharesMemory: Bool)
+    /// A vfork child has exec'd or exited: the parent has its memory to itself again.
+    case vforkDone
     /// The thread is about to exit; `status` is the raw wait status it will exit with.
     case exiting(status: Int32)
 }
