@@ -132,7 +132,17 @@ public final class Interpreter {
         }
         let (spec, name, arguments) = try lookup(text)
         lastCommandName = name
-        try spec.handler(self, Invocation(name: name, arguments: arguments, threads: selector))
+        let invocation = Invocation(name: name, arguments: arguments, threads: selector)
+        // `~1 r rip`: a command under a one-thread prefix runs in that thread's context
+        // (breakpoint commands read the prefix themselves: `~1 bp` is thread-specific).
+        if let selector, !selector.isMulti, !Interpreter.threadSpecificCommands.contains(name),
+           let thread = try selectedThreads(selector, defaultAll: false).first, let saved = session.process?.current, thread !== saved {
+            session.setCurrentThread(thread)
+            defer { session.setCurrentThread(saved) }
+            try spec.handler(self, invocation)
+            return
+        }
+        try spec.handler(self, invocation)
     }
 
     /// Longest name in the table that prefixes the text: `lmvm libc` is `lm` with `vm libc`,
@@ -156,6 +166,9 @@ public final class Interpreter {
         }
         throw CommandError("       ^ Syntax error in '\(text)'")
     }
+
+    /// Commands for which a `~N` prefix means "only this thread" rather than "in this thread".
+    static let threadSpecificCommands: Set<String> = ["bp", "bu", "bm"]
 
     /// Commands whose letter options may follow the name directly (`lmvm`, `lmm`).
     static let gluedOptionCommands: Set<String> = ["lm"]

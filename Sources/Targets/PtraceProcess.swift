@@ -353,8 +353,8 @@ public final class PtraceProcess: LiveTarget {
             // A clone outside the thread group (no CLONE_THREAD, exit signal 0) whose first
             // stop was held back as a fork child's: it is reported as a thread, stop included.
             let child = pid_t(truncatingIfNeeded: eventMessage(tid))
+            knownThreads.insert(child)
             if stoppedForkChildren.remove(child) != nil {
-                knownThreads.insert(child)
                 queuedEvents.append(.stopped(child, .signal(SIGSTOP)))
             }
             return .stopped(tid, .threadCreated(child))

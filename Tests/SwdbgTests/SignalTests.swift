@@ -51,6 +51,16 @@ final class SignalTests: XCTestCase {
         XCTAssertFalse(out.contains("no fault"))
     }
 
+    /// Signals arriving on a breakpoint: the handler runs with the int3 in place and returns
+    /// onto it, which is the same hit; a step steps over the handler, not into it.
+    func testTimerSignalsDoNotDoubleCountOrDeflectSteps() throws {
+        let out = try Harness.session("timer", ["sxi sigalrm", "bp timer!work+4 \"r $t0 = @$t0 + 1; gc\"", "g", "? @$t0"])
+        XCTAssertTrue(out.output(of: "? @$t0").hasPrefix("Evaluate expression: 20000 = "), out.output(of: "? @$t0"))
+        XCTAssertTrue(out.contains("calls=20000 "))
+        let steps = try Harness.session("timer", ["sxi sigalrm", "bp timer!work", "g", "p 30"])
+        XCTAssertFalse(steps.contains("timer!onalrm"), "p never stops in the signal handler")
+    }
+
     func testProgramsOwnInt3IsABreakInstructionException() throws {
         let out = try Harness.session("int3", ["g", "g"])
         let stop = out.output(of: "g")

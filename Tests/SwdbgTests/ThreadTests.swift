@@ -19,6 +19,34 @@ final class ThreadTests: XCTestCase {
         XCTAssertTrue(out.contains("hits=50,50,50,50"))
     }
 
+    /// Many conditional stops, then .detach: every SIGSTOP the debugger sent is accounted for,
+    /// and the program finishes on its own with all its calls made.
+    func testDetachAfterManyConditionalStops() throws {
+        let out = try Harness.session("threads", ["bp threads!tick \".if (@$t0 == 0n100) {} .else {r $t0 = @$t0 + 1; gc}\"", "g", ".detach"])
+        XCTAssertTrue(out.output(of: "g").hasPrefix("Breakpoint 0 hit"))
+        XCTAssertTrue(out.output(of: ".detach").contains("Detached from process"))
+        XCTAssertTrue(out.contains("hits=50,50,50,50"), out)
+    }
+
+    /// Stepping over a blocking read must let the thread that unblocks it run.
+    func testSteppingOverABlockingSystemCall() throws {
+        let out = try Harness.session("pipe", ["g libc!read", "p 25", "g"])
+        XCTAssertTrue(out.contains("got x"), out)
+        XCTAssertTrue(out.output(of: "p 25").contains("libc!read+0x"), "the steps went through read")
+    }
+
+    /// A breakpoint on the `syscall` instruction itself: the step over it must not hold the
+    /// writer thread (it used to deadlock).
+    func testBreakpointOnABlockingSyscallInstruction() throws {
+        let listing = try Harness.session("pipe", ["u libc!read L30"]).output(of: "u libc!read L30")
+        let syscalls = listing.split(separator: "\n").filter { $0.contains(" syscall") }.map { String($0.split(separator: " ")[0]) }
+        XCTAssertFalse(syscalls.isEmpty, listing)
+        let commands = syscalls.map { "bp \($0) \"r $t0 = @$t0 + 1; gc\"" } + ["g", "? @$t0 > 0"]
+        let out = try Harness.session("pipe", commands)
+        XCTAssertTrue(out.contains("got x"), out)
+        XCTAssertEqual(out.output(of: "? @$t0 > 0"), "Evaluate expression: 1 = 00000000`00000001")
+    }
+
     func testSuspendCounts() throws {
         let out = try Harness.session("threads", ["bp threads!tick", "g", "~. n", "~.", "~. m", "~.", "~. m"])
         XCTAssertTrue(out.output(of: "~.").contains("Suspend: 1"))
