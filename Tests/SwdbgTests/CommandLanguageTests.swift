@@ -89,6 +89,17 @@ final class CommandLanguageTests: XCTestCase {
         XCTAssertTrue(out.hasSuffix("quit:\n"))
     }
 
+    func testLogOptionAndAslrSwitch() throws {
+        let log = Harness.fixtureDirectory + "/logo.log"
+        try? FileManager.default.removeItem(atPath: log)
+        let program = try Harness.fixture("loop")
+        let quiet = try Harness.run(Harness.swdbg, ["-logo", log, program], input: "? loop\n").output
+        XCTAssertTrue(quiet.contains("= 00005555`55554000"), "ASLR off by default: gdb's base for a PIE")
+        XCTAssertTrue(try String(contentsOfFile: log, encoding: .utf8).contains("0:000> ? loop"), "-logo logs the session")
+        let randomized = try Harness.run(Harness.swdbg, ["--aslr", program], input: "? loop\n").output
+        XCTAssertFalse(randomized.contains("= 00005555`55554000"), randomized)
+    }
+
     func testHelpListsTheCommandTable() throws {
         let out = try Harness.session("loop", [".help"])
         for name in ["bp", "bl", "sxe", "dd", "u", "kb", "lm", ".if", ".logopen"] {
