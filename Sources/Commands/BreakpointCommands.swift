@@ -97,7 +97,7 @@ extension Interpreter {
             var line = String(breakpoint.id).leftPadded(to: 6) + " "
             let state = breakpoint.enabled ? "e" : "d"
             if let address = breakpoint.address {
-                line += "\(state) \(breakpoint.enabled ? "Disable" : "Enable") Clear  \(formatAddress(address))     "
+                line += "\(state) \(breakpoint.enabled ? "Disable" : "Enable") Clear  \(formatAddress(address)) \(sourceText(address).trimmed())    "
             } else {
                 line += "\(state)u                     "
             }

@@ -32,7 +32,7 @@ extension Interpreter {
         var printed = 0
         while printed < count {
             if let end, address > end { break }
-            if let name = session.symbolize(address), printed == 0 || !name.contains("+") { output.line("\(name):") }
+            if let name = session.symbolize(address), printed == 0 || !name.contains("+") { output.line("\(name)\(sourceText(address)):") }
             guard let instruction = session.decode(at: address) else {
                 output.line("\(formatAddress(address)) ??              ???")
                 address &+= 1
@@ -91,7 +91,7 @@ extension Interpreter {
         }
         let start = address - offset
         var cursor = start
-        output.line("\(module.name)!\(symbol.name):")
+        output.line("\(module.name)!\(symbol.name)\(sourceText(start)):")
         while cursor < start + symbol.size {
             guard let instruction = session.decode(at: cursor) else { break }
             output.line(session.formatInstruction(instruction))

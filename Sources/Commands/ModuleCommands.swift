@@ -12,6 +12,15 @@ extension Interpreter {
             i.session.reloadModules()
             i.output.line("Reloading current modules")
         },
+        CommandSpec(names: [".lines"], summary: "source line information: .lines [-e|-d|-t]") { i, inv throws(CommandError) in
+            switch inv.arguments.trimmed() {
+            case "-e": i.session.lineNumbers = true
+            case "-d": i.session.lineNumbers = false
+            case "", "-t": i.session.lineNumbers.toggle()
+            default: throw CommandError("Usage: .lines [-e|-d|-t]")
+            }
+            i.output.line("Line number information will \(i.session.lineNumbers ? "" : "not ")be loaded")
+        },
         CommandSpec(names: [".sympath"], summary: "show or set the symbol path: .sympath [path;path], .sympath+ path") { i, inv throws(CommandError) in
             let text = inv.arguments.trimmed()
             if text.hasPrefix("+") {
@@ -52,7 +61,10 @@ extension Interpreter {
                 output.line("    Image path: \(module.path)")
                 output.line("    Image name: \(module.path.split(separator: "/").last.map(String.init) ?? module.path)")
                 output.line("    Load bias:  \(formatAddress(module.bias))")
-                if let image = module.image { output.line("    Symbols:    \(image.hasFullSymbolTable ? ".symtab" : ".dynsym") (\(image.symbols.count) symbols)") }
+                if let files = module.symbolFiles {
+                    output.line("    Symbols:    \(files.symbols.count) \(files.state)")
+                    if let debug = files.debugImage { output.line("    Debug file: \(debug.path)") }
+                }
             }
         }
     }
@@ -80,7 +92,8 @@ extension Interpreter {
         guard let index = table.lastIndex(where: { $0.address <= link }) else { return }
         let symbol = table[index]
         let offset = link - symbol.address
-        var line = "(\(formatAddress(symbol.address &+ module.bias)))   \(module.name)!\(symbol.name)\(offset > 0 ? "+0x\(String(offset, radix: 16))" : "")"
+        let source = sourceText(address).trimmed()
+        var line = "\(source.isEmpty ? "" : source + " ")(\(formatAddress(symbol.address &+ module.bias)))   \(module.name)!\(symbol.name)\(offset > 0 ? "+0x\(String(offset, radix: 16))" : "")"
         if let next = table[(index + 1)...].first(where: { $0.address > symbol.address }) {
             line += "   |  (\(formatAddress(next.address &+ module.bias)))   \(module.name)!\(next.name)"
         }

@@ -40,6 +40,8 @@ struct SessionContext: ExpressionContext {
 
     func symbolAddress(_ name: String) -> UInt64? { session.resolveSymbol(name) }
 
+    func sourceLineAddress(_ spec: String) -> UInt64? { session.resolveSourceLine(spec) }
+
     func readMemory(_ address: UInt64, size: Int) -> [UInt8]? {
         let bytes = session.readMemory(address, count: size)
         return bytes.count == size ? bytes : nil

@@ -47,7 +47,7 @@ extension Interpreter {
         } else {
             line += "   "
         }
-        return line + (session.symbolize(frame.pc) ?? formatAddress(frame.pc))
+        return line + (session.symbolize(frame.pc) ?? formatAddress(frame.pc)) + sourceText(frame.pc, callSite: frame.number > 0)
     }
 
     private func frameCommand(_ invocation: Invocation) throws(CommandError) {

@@ -44,9 +44,9 @@ extension Interpreter {
         showInstruction(at: registers.rip)
     }
 
-    /// `module!symbol+0xoff:` then the instruction line.
+    /// `module!symbol+0xoff [file @ line]:` then the instruction line.
     func showInstruction(at address: UInt64) {
-        if let name = session.symbolize(address) { output.line("\(name):") }
+        if let name = session.symbolize(address) { output.line("\(name)\(sourceText(address)):") }
         if let instruction = session.decode(at: address) {
             output.line(session.formatInstruction(instruction))
         } else {
@@ -64,5 +64,14 @@ extension Interpreter {
         case (SIGILL, 1): return "ILL_ILLOPC: illegal opcode"
         default: return "si_code \(code)"
         }
+    }
+}
+
+extension Interpreter {
+    /// ` [file @ line]` for an address with line information, as WinDbg appends it; for a
+    /// return address (`callSite`) the line of the call, which ends just before it.
+    func sourceText(_ address: UInt64, callSite: Bool = false) -> String {
+        guard let source = session.sourceLine(at: callSite ? address &- 1 : address) else { return "" }
+        return " [\(source.file) @ \(source.line)]"
     }
 }

@@ -9,18 +9,19 @@ public final class Module {
     public let bias: UInt64
     public let start: UInt64
     public let end: UInt64
-    public let image: ElfImage?
+    /// The module's ELF file and its debug file; nil when the file could not be read.
+    public let symbolFiles: ModuleSymbols?
     /// The executable the process runs (searched first for bare symbol names).
     public let isMainProgram: Bool
     /// Symbols by name, built on first lookup.
     private var byName: [String: UInt64]?
 
-    init(path: String, name: String, bias: UInt64, image: ElfImage?, isMainProgram: Bool, fallbackRange: Range<UInt64>) {
+    init(path: String, name: String, bias: UInt64, image: ElfImage?, symbolPath: [String], isMainProgram: Bool, fallbackRange: Range<UInt64>) {
         self.isMainProgram = isMainProgram
         self.path = path
         self.name = name
         self.bias = bias
-        self.image = image
+        symbolFiles = image.map { ModuleSymbols(image: $0, searchPath: symbolPath) }
         if let range = image?.linkRange, !range.isEmpty {
             start = range.lowerBound &+ bias
             end = range.upperBound &+ bias
@@ -32,18 +33,19 @@ public final class Module {
 
     public func contains(_ address: UInt64) -> Bool { address >= start && address < end }
 
-    /// `(deferred)` until symbols were read, then `(export symbols)` or `(elf symbols)`.
-    public var symbolState: String {
-        guard let image else { return "(no symbols)" }
-        guard symbolsLoaded else { return "(deferred)" }
-        return image.hasFullSymbolTable ? "(elf symbols)" : "(export symbols)"
+    /// `(deferred)` until symbols were read, then `(dwarf)`, `(elf symbols)` or `(export symbols)`.
+    public var symbolState: String { symbolFiles?.state ?? "(no symbols)" }
+
+    public var symbols: [ElfSymbol] { symbolFiles?.symbols ?? [] }
+
+    /// The source line of a runtime address.
+    public func sourceLine(at address: UInt64) -> SourceLine? {
+        symbolFiles?.sourceLine(at: address &- bias)
     }
 
-    public private(set) var symbolsLoaded = false
-
-    public var symbols: [ElfSymbol] {
-        symbolsLoaded = true
-        return image?.symbols ?? []
+    /// Runtime addresses where `file:line` begins.
+    public func addresses(file: String, line: Int) -> [UInt64] {
+        (symbolFiles?.addresses(file: file, line: line) ?? []).map { $0 &+ bias }
     }
 
     /// Runtime address of a symbol by exact name.
@@ -125,7 +127,7 @@ public final class ModuleList {
     }
 
     /// Main program first, then the others in address order.
-    var searchOrder: [Module] {
+    public var searchOrder: [Module] {
         let main = modules.filter { $0.isMainProgram }
         return main + modules.filter { !$0.isMainProgram }
     }

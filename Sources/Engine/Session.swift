@@ -387,6 +387,32 @@ public final class Session {
 
     public func resolveSymbol(_ name: String) -> UInt64? { process?.modules.resolve(name) }
 
+    /// Source line information in output and expressions (`.lines` turns it off and on).
+    public var lineNumbers = true
+
+    /// The source line of an address, when line numbers are on and DWARF covers it.
+    public func sourceLine(at address: UInt64) -> SourceLine? {
+        guard lineNumbers, let module = process?.modules.module(containing: address) else { return nil }
+        return module.sourceLine(at: address)
+    }
+
+    /// `file.c:12` or `module!file.c:12`: the lowest address where that line's code begins,
+    /// searching the main program first.
+    public func resolveSourceLine(_ spec: String) -> UInt64? {
+        guard let process, let colon = spec.lastIndex(of: ":"), let line = Int(spec[spec.index(after: colon)...]) else { return nil }
+        var file = String(spec[..<colon])
+        var modules = process.modules.searchOrder
+        if let bang = file.firstIndex(of: "!") {
+            guard let module = process.modules.module(named: String(file[..<bang])) else { return nil }
+            modules = [module]
+            file = String(file[file.index(after: bang)...])
+        }
+        for module in modules {
+            if let first = module.addresses(file: file, line: line).first { return first }
+        }
+        return nil
+    }
+
     public func decode(at address: UInt64) -> Instruction? {
         disassembler.decode(readMemory(address, count: 16), at: address)
     }

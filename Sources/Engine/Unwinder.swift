@@ -32,7 +32,7 @@ extension Session {
             // A return address points after the call; look the caller up inside the call.
             let lookup = frames.count == 1 || isSignalFrame ? pc : pc &- 1
             var next: [Int: UInt64]?
-            if let module = process.modules.module(containing: lookup), let cfi = module.image?.callFrameInfo,
+            if let module = process.modules.module(containing: lookup), let cfi = module.symbolFiles?.callFrameInfo,
                let step = cfi.unwind(lookupAddress: lookup &- module.bias, registers: registers, readMemory: readWord) {
                 next = step.caller
                 isSignalFrame = step.isSignalFrame

@@ -7,26 +7,23 @@ import Glibc
 /// evaluated here against the registers and memory of the frame being unwound.
 public final class CallFrameInfo {
     private let tables: [OpaquePointer]
-    private var dwarf: OpaquePointer?
+    /// The .eh_frame table, which this object owns; a .debug_frame table belongs to the
+    /// image's Dwarf handle.
+    private let ehFrame: OpaquePointer?
 
-    init?(image: ElfImage) {
+    init?(image: ElfImage, debugImage: ElfImage?) {
         var tables: [OpaquePointer] = []
-        if let ehFrame = dwarf_getcfi_elf(image.elf) { tables.append(ehFrame) }
-        if let dwarf = dwarf_begin_elf(image.elf, DWARF_C_READ, nil) {
-            self.dwarf = dwarf
-            if let debugFrame = dwarf_getcfi(dwarf) { tables.append(debugFrame) }
+        ehFrame = dwarf_getcfi_elf(image.elf)
+        if let ehFrame { tables.append(ehFrame) }
+        for source in [image, debugImage].compactMap({ $0 }) {
+            if let dwarf = source.dwarf, let debugFrame = dwarf_getcfi(dwarf) { tables.append(debugFrame) }
         }
-        guard !tables.isEmpty else {
-            if let dwarf { dwarf_end(dwarf) }
-            return nil
-        }
+        guard !tables.isEmpty else { return nil }
         self.tables = tables
     }
 
     deinit {
-        // .eh_frame tables from dwarf_getcfi_elf are owned by us; .debug_frame by the Dwarf handle.
-        if let first = tables.first { dwarf_cfi_end(first) }
-        if let dwarf { dwarf_end(dwarf) }
+        if let ehFrame { dwarf_cfi_end(ehFrame) }
     }
 
     /// Computes the caller's registers (DWARF numbering; 16 is the return address) from the

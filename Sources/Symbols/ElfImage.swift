@@ -35,7 +35,7 @@ public final class ElfImage {
     let elf: OpaquePointer
     private let fd: Int32
     private var cachedSymbols: [ElfSymbol]?
-    private var cachedCFI: CallFrameInfo??
+    private var cachedDwarf: OpaquePointer??
     /// `true` when the file had a `.symtab` (full symbols) rather than only `.dynsym` exports.
     public private(set) var hasFullSymbolTable = false
 
@@ -75,8 +75,56 @@ public final class ElfImage {
     }
 
     deinit {
+        if let handle = cachedDwarf, let handle { dwarf_end(handle) }
         elf_end(elf)
         close(fd)
+    }
+
+    /// The file's DWARF through libdw, opened on first use; nil when it has none (or it is corrupt).
+    public var dwarf: OpaquePointer? {
+        if let cachedDwarf { return cachedDwarf }
+        let handle = dwarf_begin_elf(elf, DWARF_C_READ, nil)
+        cachedDwarf = .some(handle)
+        return handle
+    }
+
+    /// The GNU build ID (`.note.gnu.build-id`), which names a separate debug file.
+    public var buildID: [UInt8]? {
+        guard let (_, data) = section(named: ".note.gnu.build-id") else { return nil }
+        var header = GElf_Nhdr()
+        var nameOffset = 0, descriptorOffset = 0
+        var offset = 0
+        while true {
+            let next = gelf_getnote(data, offset, &header, &nameOffset, &descriptorOffset)
+            guard next > 0 else { return nil }
+            if header.n_type == UInt32(NT_GNU_BUILD_ID), let base = data.pointee.d_buf {
+                let bytes = base.advanced(by: descriptorOffset).assumingMemoryBound(to: UInt8.self)
+                return Array(UnsafeBufferPointer(start: bytes, count: Int(header.n_descsz)))
+            }
+            offset = next
+        }
+    }
+
+    /// The file name in `.gnu_debuglink`, the other way to name a separate debug file.
+    public var debugLink: String? {
+        guard let (_, data) = section(named: ".gnu_debuglink"), let base = data.pointee.d_buf, data.pointee.d_size > 0 else { return nil }
+        let bytes = UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: Int(data.pointee.d_size))
+        let name = bytes.prefix { $0 != 0 }
+        return name.isEmpty ? nil : String(decoding: name, as: UTF8.self)
+    }
+
+    private func section(named wanted: String) -> (GElf_Shdr, UnsafeMutablePointer<Elf_Data>)? {
+        var shstrndx = 0
+        guard elf_getshdrstrndx(elf, &shstrndx) == 0 else { return nil }
+        var section: OpaquePointer? = nil
+        while let scn = elf_nextscn(elf, section) {
+            section = scn
+            var shdr = GElf_Shdr()
+            guard gelf_getshdr(scn, &shdr) != nil, let name = elf_strptr(elf, shstrndx, Int(shdr.sh_name)),
+                  String(cString: name) == wanted, let data = elf_getdata(scn, nil) else { continue }
+            return (shdr, data)
+        }
+        return nil
     }
 
     /// Lowest and highest link-time addresses covered by PT_LOAD segments, page aligned.
@@ -96,13 +144,6 @@ public final class ElfImage {
         return loaded
     }
 
-    /// `.eh_frame` / `.debug_frame` unwind tables, or nil when the file has none.
-    public var callFrameInfo: CallFrameInfo? {
-        if let cachedCFI { return cachedCFI }
-        let cfi = CallFrameInfo(image: self)
-        cachedCFI = .some(cfi)
-        return cfi
-    }
 
     private func readSymbols() -> [ElfSymbol] {
         var full: [ElfSymbol] = []
@@ -128,10 +169,13 @@ public final class ElfImage {
         pltStubs = synthesizePLTSymbols(sections: sectionsByName)
         hasFullSymbolTable = !full.isEmpty
         let chosen = (full.isEmpty ? exports : full) + pltStubs
-        return chosen.sorted { a, b in
-            if a.address != b.address { return a.address < b.address }
-            return preference(a) > preference(b)
-        }
+        return chosen.sorted(by: ElfImage.symbolOrder)
+    }
+
+    /// By address; among symbols at one address the name to show comes first.
+    static func symbolOrder(_ a: ElfSymbol, _ b: ElfSymbol) -> Bool {
+        if a.address != b.address { return a.address < b.address }
+        return preference(a) > preference(b)
     }
 
     private func symbols(in scn: OpaquePointer, header: GElf_Shdr) -> [ElfSymbol] {
@@ -147,7 +191,9 @@ public final class ElfImage {
             guard sym.st_value != 0, sym.st_shndx != UInt16(SHN_UNDEF),
                   type == STT_FUNC || type == STT_OBJECT || type == STT_GNU_IFUNC || type == STT_NOTYPE,
                   let cName = elf_strptr(elf, Int(header.sh_link), Int(sym.st_name)), cName.pointee != 0 else { continue }
-            let name = String(cString: cName)
+            var name = String(cString: cName)
+            // `.symtab` keeps symbol versions in the name (`__libc_start_main@@GLIBC_2.34`).
+            if let at = name.firstIndex(of: "@") { name = String(name[..<at]) }
             if type == STT_NOTYPE && (name.hasPrefix("$") || name.hasPrefix(".L")) { continue }
             let binding = Int32(sym.st_info >> 4)
             result.append(ElfSymbol(address: sym.st_value, size: sym.st_size, name: name,

@@ -6,7 +6,7 @@ final class ExecutionTests: XCTestCase {
         // main+0x65 is the call to work in the -O0 fixture; find it with pc rather than hard-coding.
         let out = try Harness.session("loop", ["bp loop!main", "g", "pc", "t", "gu"])
         XCTAssertTrue(out.output(of: "pc").contains("call    loop!work ("), out.output(of: "pc"))
-        XCTAssertTrue(out.output(of: "t").contains("loop!work:\n"), out.output(of: "t"))
+        XCTAssertTrue(out.output(of: "t").contains("loop!work [\(Harness.source("loop")) @ 6]:\n"), out.output(of: "t"))
         let back = out.output(of: "gu")
         XCTAssertTrue(back.contains("loop!main+0x"), back)
         XCTAssertFalse(back.contains("loop!work"), back)
@@ -21,7 +21,7 @@ final class ExecutionTests: XCTestCase {
     func testStepCountAndStepToAddress() throws {
         let out = try Harness.session("loop", ["bp loop!work", "g", "t 3", "pa loop!work+0xd", "r $ip"])
         XCTAssertEqual(out.output(of: "t 3").count(of: "rip="), 3, "three steps, three register blocks")
-        XCTAssertTrue(out.output(of: "pa loop!work+0xd").contains("loop!work+0xd:"))
+        XCTAssertTrue(out.output(of: "pa loop!work+0xd").contains("loop!work+0xd [\(Harness.source("loop")) @ 7]:"), out.output(of: "pa loop!work+0xd"))
     }
 
     func testStepToReturn() throws {
@@ -31,7 +31,7 @@ final class ExecutionTests: XCTestCase {
 
     func testGoToAnAddressAndFromAStartAddress() throws {
         let out = try Harness.session("loop", ["g loop!work", "r rdi", "g loop!work", "r rdi"])
-        XCTAssertTrue(out.output(of: "g loop!work").contains("loop!work:"))
+        XCTAssertTrue(out.output(of: "g loop!work").contains("loop!work [\(Harness.source("loop")) @ 6]:"))
         XCTAssertEqual(out.output(of: "r rdi"), "rdi=0000000000000000")
         XCTAssertEqual(out.output(of: "r rdi", occurrence: 1), "rdi=0000000000000001")
     }

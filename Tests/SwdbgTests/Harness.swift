@@ -100,6 +100,11 @@ enum Harness {
         return RunningProgram(process: process, output: output)
     }
 
+    /// The absolute path of a fixture's source, as its DWARF names it (gcc is given that path).
+    static func source(_ fixture: String) -> String {
+        packageRoot.appendingPathComponent("Tests/Fixtures/\(fixture).c").path
+    }
+
     /// Fixtures that need more than `gcc -g -O0`.
     static let flags = ["threads": ["-pthread"], "recurse": ["-O2", "-fomit-frame-pointer"], "dlopen": ["-ldl"], "vector": ["-mavx"], "pipe": ["-pthread"]]
 

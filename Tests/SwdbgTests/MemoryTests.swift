@@ -107,6 +107,6 @@ final class MemoryTests: XCTestCase {
             String(line.split(separator: " ", omittingEmptySubsequences: true)[2])
         }
         XCTAssertEqual(ours, mnemonics)
-        XCTAssertTrue(out.output(of: "u loop!work L4").hasPrefix("loop!work:\n"))
+        XCTAssertTrue(out.output(of: "u loop!work L4").hasPrefix("loop!work [\(Harness.source("loop")) @ 6]:\n"))
     }
 }

@@ -46,7 +46,7 @@ final class SignalTests: XCTestCase {
         XCTAssertTrue(out.output(of: "g").hasPrefix("Breakpoint 0 hit"))
         let fault = out.output(of: "g", occurrence: 1)
         XCTAssertTrue(fault.contains("Access violation - code c0000005 (first chance)"), fault)
-        XCTAssertTrue(fault.contains("guard!pushes:"), "the fault is at the push itself")
+        XCTAssertTrue(fault.contains("guard!pushes ["), "the fault is at the push itself: \(fault)")
         XCTAssertTrue(out.contains("guard fault"))
         XCTAssertFalse(out.contains("no fault"))
     }

@@ -37,7 +37,7 @@ final class StackTests: XCTestCase {
         XCTAssertEqual(out.output(of: "kn 1").split(separator: "\n").count, 2)
         XCTAssertTrue(out.output(of: "? @$ra").hasPrefix("Evaluate expression: "))
         let kv = out.output(of: "kv 2").split(separator: "\n")
-        XCTAssertTrue(kv[1].hasSuffix("loop!work (registers)"), String(kv[1]))
+        XCTAssertTrue(kv[1].hasSuffix("loop!work [\(Harness.source("loop")) @ 6] (registers)"), String(kv[1]))
         XCTAssertTrue(kv[2].hasSuffix(" (CFI)"), "frame 1 was found through .eh_frame")
     }
 }

@@ -8,6 +8,13 @@ public protocol ExpressionContext {
     func symbolAddress(_ name: String) -> UInt64?
     /// Reads `size` bytes (1,2,4,8); nil when the memory is unreadable.
     func readMemory(_ address: UInt64, size: Int) -> [UInt8]?
+    /// The first address of a source line, `file.c:12` or `module!file.c:12`; nil if none.
+    func sourceLineAddress(_ spec: String) -> UInt64?
+}
+
+extension ExpressionContext {
+    /// Contexts without line information resolve no source lines.
+    public func sourceLineAddress(_ spec: String) -> UInt64? { nil }
 }
 
 /// An expression error in WinDbg's words, with the text remaining at the point where it was found.

@@ -95,6 +95,13 @@ struct MasmParser {
         case .pseudoRegister:
             advance()
             return try resolvePseudoRegister(current)
+        case .sourceLine:
+            advance()
+            let quoted = name(of: current)
+            guard let address = context.sourceLineAddress(String(quoted.dropFirst().dropLast())) else {
+                throw .couldNotResolve(near: text[current.start...])
+            }
+            return address
         case .plus:
             advance()
             return try parseOperand()

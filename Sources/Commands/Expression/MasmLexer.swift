@@ -41,6 +41,9 @@ struct MasmToken {
         case register
         /// `$name` or `@$name`.
         case pseudoRegister
+        /// `` `file.c:12` `` or `` `module!file.c:12` ``: the address of a source line; the token
+        /// text includes the backticks.
+        case sourceLine
         case plus, minus
         case binary(MasmBinaryOperator)
         case unary(MasmUnaryOperator)
@@ -85,6 +88,15 @@ struct MasmLexer {
             kind = registerToken(after: start)
         case UInt8(ascii: "$"):
             kind = pseudoRegisterToken(at: start)
+        case UInt8(ascii: "`"):
+            position = utf8.index(after: start)
+            while let current = byte(at: position), current != UInt8(ascii: "`") { position = utf8.index(after: position) }
+            if byte(at: position) == nil {
+                kind = .invalid
+            } else {
+                position = utf8.index(after: position)
+                kind = .sourceLine
+            }
         case _ where first.isIdentifierByte:
             position = wordEnd(from: start)
             kind = classifyWord(utf8[start..<position])

@@ -1,0 +1,133 @@
+import Arch
+import CDwarf
+import Glibc
+
+/// A source position: the file as the compiler recorded it and a 1-based line.
+public struct SourceLine: Sendable, Equatable {
+    public let file: String
+    public let line: Int
+}
+
+/// What is known about one module's symbols: its ELF file and, found on first use, a separate
+/// debug file (by build ID or `.gnu_debuglink`, in /usr/lib/debug or the symbol path), which
+/// brings full symbols, DWARF line tables and `.debug_frame`.
+public final class ModuleSymbols {
+    public let image: ElfImage
+    private let searchPath: [String]
+    private var located: ElfImage??
+    private var cachedSymbols: [ElfSymbol]?
+    private var cachedCFI: CallFrameInfo??
+
+    public init(image: ElfImage, searchPath: [String]) {
+        self.image = image
+        self.searchPath = searchPath
+    }
+
+    /// The separate debug file, if one is installed.
+    public var debugImage: ElfImage? {
+        if let located { return located }
+        let found = locateDebugFile()
+        located = .some(found)
+        return found
+    }
+
+    /// Whether symbols were read yet (`lm` shows `(deferred)` until then).
+    public var isLoaded: Bool { cachedSymbols != nil }
+
+    /// `.symtab` of the file or of its debug file (plus the file's `name@plt` stubs), else `.dynsym`.
+    public var symbols: [ElfSymbol] {
+        if let cachedSymbols { return cachedSymbols }
+        var table = image.symbols
+        if !image.hasFullSymbolTable, let debug = debugImage, !debug.symbols.isEmpty, debug.hasFullSymbolTable {
+            table = (debug.symbols + image.symbols.filter { $0.name.hasSuffix("@plt") }).sorted(by: ElfImage.symbolOrder)
+        }
+        cachedSymbols = table
+        return table
+    }
+
+    /// WinDbg's symbol state column: `(dwarf)`, `(elf symbols)` for a full symbol table,
+    /// `(export symbols)` for `.dynsym` only.
+    public var state: String {
+        guard isLoaded else { return "(deferred)" }
+        if dwarf != nil { return "(dwarf)" }
+        return image.hasFullSymbolTable || debugImage?.hasFullSymbolTable == true ? "(elf symbols)" : "(export symbols)"
+    }
+
+    public var callFrameInfo: CallFrameInfo? {
+        if let cachedCFI { return cachedCFI }
+        let cfi = CallFrameInfo(image: image, debugImage: debugImage)
+        cachedCFI = .some(cfi)
+        return cfi
+    }
+
+    /// The DWARF that describes the module: its debug file's, else its own.
+    public var dwarf: OpaquePointer? { debugImage?.dwarf ?? image.dwarf }
+
+    /// The source line of a link-time address, from the line table of the unit covering it.
+    public func sourceLine(at address: UInt64) -> SourceLine? {
+        guard let dwarf else { return nil }
+        var unit = Dwarf_Die()
+        guard dwarf_addrdie(dwarf, address, &unit) != nil, let line = dwarf_getsrc_die(&unit, address),
+              let file = dwarf_linesrc(line, nil, nil) else { return nil }
+        var number: Int32 = 0
+        guard dwarf_lineno(line, &number) == 0, number > 0 else { return nil }
+        return SourceLine(file: absolutePath(String(cString: file), unit: &unit), line: Int(number))
+    }
+
+    /// A line table's file name joined to the unit's compilation directory, `..` folded away,
+    /// so sources show with full paths as in WinDbg.
+    private func absolutePath(_ file: String, unit: inout Dwarf_Die) -> String {
+        guard !file.hasPrefix("/") else { return file }
+        var attribute = Dwarf_Attribute()
+        guard dwarf_attr(&unit, UInt32(DW_AT_comp_dir), &attribute) != nil, let directory = dwarf_formstring(&attribute) else { return file }
+        let base = String(cString: directory)
+        // libdw already joins names in the compilation directory's own entry (DWARF 5 dir 0).
+        let joined = file.hasPrefix(base) ? file : base + "/" + file
+        var parts: [Substring] = []
+        for part in joined.split(separator: "/") {
+            if part == "." { continue }
+            if part == "..", let last = parts.last, last != ".." { parts.removeLast(); continue }
+            parts.append(part)
+        }
+        // A relative compilation directory (a reproducible build's) stays relative.
+        return (base.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
+    }
+
+    /// Link-time addresses where code for `file:line` begins (one per inlined or duplicated
+    /// copy). A bare file name matches any directory, as libdw compares base names then.
+    public func addresses(file: String, line: Int) -> [UInt64] {
+        guard let dwarf, line > 0, line <= Int(Int32.max) else { return [] }
+        var rows: UnsafeMutablePointer<OpaquePointer?>? = nil
+        var count = 0
+        guard dwarf_getsrc_file(dwarf, file, Int32(line), 0, &rows, &count) == 0, let rows else { return [] }
+        defer { free(rows) }
+        var result: [UInt64] = []
+        for index in 0..<count {
+            guard let row = rows[index] else { continue }
+            var address: Dwarf_Addr = 0
+            var number: Int32 = 0
+            guard dwarf_lineaddr(row, &address) == 0, dwarf_lineno(row, &number) == 0, Int(number) == line else { continue }
+            result.append(address)
+        }
+        return Array(Set(result)).sorted()
+    }
+
+    private func locateDebugFile() -> ElfImage? {
+        let directories = ["/usr/lib/debug"] + searchPath
+        if let id = image.buildID, id.count > 1 {
+            let hex = id.map { zeroPaddedHex(UInt64($0), digits: 2) }.joined()
+            for directory in directories {
+                let path = "\(directory)/.build-id/\(hex.prefix(2))/\(hex.dropFirst(2)).debug"
+                if let candidate = try? ElfImage(path: path), candidate.buildID == id { return candidate }
+            }
+        }
+        if let link = image.debugLink {
+            let folder = String(image.path[..<(image.path.lastIndex(of: "/") ?? image.path.startIndex)])
+            for path in ["\(folder)/\(link)", "\(folder)/.debug/\(link)"] + directories.map({ "\($0)\(folder)/\(link)" })
+            where path != image.path {
+                if let candidate = try? ElfImage(path: path) { return candidate }
+            }
+        }
+        return nil
+    }
+}
