@@ -22,6 +22,14 @@ extension Interpreter {
 
     private func setBreakpoint(_ invocation: Invocation, kind: Breakpoint.Kind) throws(CommandError) {
         var scanner = invocation.scanner
+        // `bp5 addr`: digits glued to the name choose the id.
+        var requestedID: Int?
+        let glued = invocation.arguments.prefix { $0.isNumber }
+        if !glued.isEmpty {
+            guard let id = Int(glued), UInt64(id) <= Interpreter.maximumBreakpointID else { throw CommandError("       ^ Syntax error in '\(invocation.name)\(invocation.arguments)'") }
+            requestedID = id
+            scanner = ArgumentScanner(invocation.arguments.dropFirst(glued.count))
+        }
         var oneShot = false
         while scanner.rest.first == "/" {
             guard let option = scanner.word() else { break }
@@ -59,7 +67,8 @@ extension Interpreter {
         request.passCount = Int(min(passes, 0xffff))
         request.oneShot = oneShot
         request.commands = commands
-        if invocation.threads != nil { request.thread = try selectedThreads(invocation.threads, defaultAll: false).first?.tid }
+        request.id = requestedID
+        if let selector = invocation.threads, !selector.isMulti { request.thread = try selectedThreads(selector, defaultAll: false).first?.tid }
         do { try session.addBreakpoint(request) } catch { throw CommandError(error.description) }
     }
 
@@ -73,7 +82,6 @@ extension Interpreter {
         for module in process.modules.modules where wildcardMatch(modulePattern, module.name) {
             for symbol in module.symbols where symbol.isFunction && wildcardMatch(symbolPattern, symbol.name) {
                 let address = symbol.address &+ module.bias
-                if session.breakpoints.contains(where: { $0.address == address }) { continue }
                 var request = BreakpointRequest(kind: .bm, expression: "\(module.name)!\(symbol.name)", address: address)
                 request.commands = commands
                 do {
@@ -127,9 +135,9 @@ extension Interpreter {
         let syntaxError = CommandError("       ^ Syntax error in '\(invocation.name) \(text)'")
         for part in text.split(whereSeparator: { $0 == " " || $0 == "," }) {
             let bounds = part.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-            let base = radix == 10 ? 10 : 16
-            guard let low = Int(bounds[0], radix: base) else { throw syntaxError }
-            let high = bounds.count > 1 ? Int(bounds[1], radix: base) : low
+            // Breakpoint ids are decimal, as bl prints them, whatever the radix.
+            guard let low = Int(bounds[0]) else { throw syntaxError }
+            let high = bounds.count > 1 ? Int(bounds[1]) : low
             guard let high, low <= high else { throw syntaxError }
             ranges.append(low...high)
         }
@@ -137,8 +145,10 @@ extension Interpreter {
     }
 
     private func renumberBreakpoint(_ invocation: Invocation) throws(CommandError) {
-        var scanner = invocation.scanner
-        let old = try expression(&scanner), new = try expression(&scanner)
+        let ids = invocation.arguments.split(separator: " ", omittingEmptySubsequences: true)
+        guard ids.count == 2, let old = UInt64(ids[0]), let new = UInt64(ids[1]) else {
+            throw CommandError("       ^ Syntax error in 'br\(invocation.arguments)'")
+        }
         guard new <= Interpreter.maximumBreakpointID else { throw CommandError("Breakpoint id \(new) is too large (at most \(Interpreter.maximumBreakpointID))") }
         guard let breakpoint = session.breakpoints.first(where: { UInt64($0.id) == old }) else { throw CommandError("Breakpoint \(old) does not exist") }
         var request = BreakpointRequest(kind: breakpoint.kind, expression: breakpoint.expression, address: breakpoint.address)

@@ -28,14 +28,16 @@ enum CommandText {
             index = line.index(after: index)
         }
         pieces.append(line[start...])
-        // Re-join `j cond 'a' ; 'b'`.
+        // `j cond 'a' ; 'b'` and `j cond a ; b`: the piece after a `j` is its else branch.
         var merged: [Substring] = []
+        var previousWasJump = false
         for piece in pieces {
-            let trimmed = piece.trimmed()
-            if let last = merged.last, trimmed.first == "'", isJump(last) {
+            if let last = merged.last, previousWasJump {
                 merged[merged.count - 1] = line[last.startIndex..<piece.endIndex]
+                previousWasJump = false
             } else {
                 merged.append(piece)
+                previousWasJump = isJump(piece)
             }
         }
         return merged.map { $0.trimmed() }.filter { !$0.isEmpty }

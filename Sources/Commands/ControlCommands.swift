@@ -129,8 +129,9 @@ extension Interpreter {
         guard let name = scanner.word() else { throw CommandError("Usage: as name text") }
         let value: String
         if invocation.name == "aS" {
-            guard let quoted = scanner.quoted() else { throw CommandError("       ^ Syntax error: aS needs a quoted value") }
-            value = quoted
+            // The quotes are optional: unquoted, the value is one word.
+            guard let text = scanner.quoted() ?? scanner.word().map(String.init) else { throw CommandError("       ^ Syntax error in 'aS\(invocation.arguments)'") }
+            value = text
         } else {
             value = String(scanner.rest)
         }

@@ -19,6 +19,9 @@ extension Interpreter {
         if scanner.atLength && scanner.accept("L") { count = Int(min(try expression(&scanner), 0x10000)) }
         else if !scanner.isAtEnd {
             let end = try expression(&scanner)
+            guard end >= start, end - start < Interpreter.largestCheckedRange else {
+                throw CommandError("       ^ Range error in 'u\(invocation.arguments)'")
+            }
             lastUnassemble = printInstructions(from: start, count: Int.max, until: end)
             return
         }

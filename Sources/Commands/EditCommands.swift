@@ -63,8 +63,30 @@ extension Interpreter {
             while !scanner.isAtEnd { pattern += [UInt8](littleEndian: try expression(&scanner), size: unit) }
         }
         guard !pattern.isEmpty, count > 0 else { throw CommandError("       ^ Syntax error in 's\(invocation.arguments)'") }
-        let memory = session.readMemory(start, count: count)
-        guard memory.count >= pattern.count else { return }
+        let step = unit == 1 || kind == "a" ? 1 : unit
+        // Page by page: unreadable pages are skipped, readable neighbours searched as one run.
+        let end = start &+ UInt64(count)
+        var run: [UInt8] = []
+        var runStart = start
+        var cursor = start
+        while cursor < end {
+            let pageEnd = min((cursor | 0xfff) &+ 1, end)
+            let bytes = session.readMemory(cursor, count: Int(pageEnd - cursor))
+            if bytes.count == Int(pageEnd - cursor) {
+                if run.isEmpty { runStart = cursor }
+                run += bytes
+            } else {
+                reportMatches(of: pattern, in: run, at: runStart, step: step)
+                run = []
+            }
+            if pageEnd <= cursor { break }
+            cursor = pageEnd
+        }
+        reportMatches(of: pattern, in: run, at: runStart, step: step)
+    }
+
+    /// `s` output: a `db`-style line at each match.
+    private func reportMatches(of pattern: [UInt8], in memory: [UInt8], at start: UInt64, step: Int) {
         var offset = 0
         while offset + pattern.count <= memory.count {
             if memory[offset] == pattern[0] && Array(memory[offset..<offset + pattern.count]) == pattern {
@@ -74,7 +96,7 @@ extension Interpreter {
                 let text = line.map { $0 >= 0x20 && $0 < 0x7f ? Character(UnicodeScalar($0)) : "." }
                 output.line("\(formatAddress(address))  \(String(hexBytes.trimmed()).padding(to: 47))  \(String(text))")
             }
-            offset += unit == 1 || kind == "a" ? 1 : unit
+            offset += step
         }
     }
 

@@ -26,7 +26,7 @@ extension Interpreter {
         output.line("Evaluate expression:")
         output.line("  Hex:     \(formatAddress(value))")
         output.line("  Decimal: \(Int64(bitPattern: value))")
-        output.line("  Octal:   \(String(value, radix: 8).leftPadded(to: 22).replacingAll(" ", with: "0"))")
+        output.line("  Octal:   \(String(value, radix: 8).leftPadded(to: 22, with: "0"))")
         let binary = zeroPaddedBinary(value)
         output.line("  Binary:  \(stride(from: 0, to: 64, by: 8).map { String(binary.dropFirst($0).prefix(8)) }.joined(separator: " "))")
         let chars = (0..<8).reversed().map { shift -> Character in

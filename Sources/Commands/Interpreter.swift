@@ -81,6 +81,13 @@ public final class Interpreter {
 
     /// Executes `;`-separated commands; `z(cond)` repeats the commands before it.
     func executeLine(_ line: Substring) throws(CommandError) {
+        let trimmed = line.trimmed()
+        // `* comment` runs to the end of the line, semicolons included; `as name text` too.
+        if trimmed.first == "*" { return }
+        if trimmed.hasPrefix("as ") || trimmed.hasPrefix("aS ") || trimmed.hasPrefix("ad ") {
+            try executeCommand(trimmed)
+            return
+        }
         let expanded = expandAliases(line)
         let pieces = CommandText.split(Substring(expanded))
         var index = 0
@@ -91,7 +98,10 @@ public final class Interpreter {
             let piece = pieces[index]
             if isRepeatCondition(piece) {
                 let condition = piece.dropFirst().trimmed()
-                if try evaluate(condition) != 0 && iterations < 100_000 {
+                if try evaluate(condition) != 0 {
+                    guard iterations < Interpreter.repeatLimit else {
+                        throw CommandError("z: stopped after \(Interpreter.repeatLimit) repetitions")
+                    }
                     iterations += 1
                     index = loopStart
                     continue
@@ -132,6 +142,7 @@ public final class Interpreter {
         }
         let (spec, name, arguments) = try lookup(text)
         lastCommandName = name
+        commandText = String(text)
         let invocation = Invocation(name: name, arguments: arguments, threads: selector)
         // `~1 r rip`: a command under a one-thread prefix runs in that thread's context
         // (breakpoint commands read the prefix themselves: `~1 bp` is thread-specific).
@@ -170,8 +181,12 @@ public final class Interpreter {
     /// Commands for which a `~N` prefix means "only this thread" rather than "in this thread".
     static let threadSpecificCommands: Set<String> = ["bp", "bu", "bm"]
 
-    /// Commands whose letter options may follow the name directly (`lmvm`, `lmm`).
-    static let gluedOptionCommands: Set<String> = ["lm"]
+    /// Commands whose letter options may follow the name directly (`lmvm`, `lmm`), and `?`,
+    /// which takes a glued expression (`?rax`).
+    static let gluedOptionCommands: Set<String> = ["lm", "?"]
+
+    /// Most repetitions of a `z(cond)` loop before it is stopped with a message.
+    static let repeatLimit = 100_000
 
     // MARK: expressions
 
@@ -192,16 +207,35 @@ public final class Interpreter {
 
     // MARK: aliases
 
-    /// Replaces `${name}` everywhere and alias names standing as whole words.
+    /// Replaces `${name}` and alias names standing as whole words, in one pass over the
+    /// line (a replacement is not expanded again).
     func expandAliases(_ line: Substring) -> String {
         guard !aliases.isEmpty else { return String(line) }
-        var text = String(line)
-        if text.hasPrefix("as ") || text.hasPrefix("aS ") || text.hasPrefix("ad ") { return text }
-        for alias in aliases {
-            text = text.replacingAll("${\(alias.name)}", with: alias.value)
-            text = text.replacingWord(alias.name, with: alias.value)
+        let chars = Array(line)
+        var result = ""
+        var index = 0
+        func isIdent(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" || c == "!" || c == "$" }
+        scan: while index < chars.count {
+            for alias in aliases {
+                let braced = Array("${\(alias.name)}")
+                if chars[index] == "$", index + braced.count <= chars.count, Array(chars[index..<index + braced.count]) == braced {
+                    result += alias.value
+                    index += braced.count
+                    continue scan
+                }
+                let word = Array(alias.name)
+                if index + word.count <= chars.count, Array(chars[index..<index + word.count]) == word,
+                   index == 0 || !isIdent(chars[index - 1]),
+                   index + word.count == chars.count || !isIdent(chars[index + word.count]) {
+                    result += alias.value
+                    index += word.count
+                    continue scan
+                }
+            }
+            result.append(chars[index])
+            index += 1
         }
-        return text
+        return result
     }
 
     // MARK: targets
@@ -215,6 +249,8 @@ public final class Interpreter {
     }
 
     var lastCommandName = ""
+    /// The command being executed, as typed, for WinDbg's `^ Range error in '...'`.
+    var commandText = ""
 
     /// Runs an engine call, turning its error into a command error (the text stays the same).
     func engine<T>(_ body: () throws(EngineError) -> T) throws(CommandError) -> T {
@@ -231,37 +267,3 @@ extension ThreadSelector {
     var isMulti: Bool { if case .all = self { return true }; return false }
 }
 
-extension String {
-    func replacingAll(_ needle: String, with replacement: String) -> String {
-        guard !needle.isEmpty, contains(needle) else { return self }
-        var result = ""
-        var rest = Substring(self)
-        while let range = rest.firstRange(of: needle) {
-            result += rest[..<range.lowerBound] + replacement
-            rest = rest[range.upperBound...]
-        }
-        return result + rest
-    }
-
-    /// Replaces `word` where it stands alone (not inside a longer identifier).
-    func replacingWord(_ word: String, with replacement: String) -> String {
-        guard !word.isEmpty, contains(word) else { return self }
-        let chars = Array(self)
-        let target = Array(word)
-        var result = ""
-        var index = 0
-        func isIdent(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" || c == "!" || c == "$" }
-        while index < chars.count {
-            if index + target.count <= chars.count, Array(chars[index..<index + target.count]) == target,
-               index == 0 || !isIdent(chars[index - 1]),
-               index + target.count == chars.count || !isIdent(chars[index + target.count]) {
-                result += replacement
-                index += target.count
-            } else {
-                result.append(chars[index])
-                index += 1
-            }
-        }
-        return result
-    }
-}

@@ -37,21 +37,25 @@ extension Interpreter {
         return (start, try parseCount(&scanner, unit: unit, start: start, defaultCount: defaultCount))
     }
 
+    /// `L count`, `L? count` (no size check) or an end address. Ranges above 0x100000
+    /// elements need `L?`, as in WinDbg; even then at most 0x1000000 are taken.
     private func parseCount(_ scanner: inout ArgumentScanner, unit: Int, start: UInt64, defaultCount: Int) throws(CommandError) -> Int {
         guard !scanner.isAtEnd else { return defaultCount }
+        let rangeError = CommandError("       ^ Range error in '\(commandText)'")
         if scanner.atLength {
             scanner.rest = scanner.rest.dropFirst()
             let unchecked = scanner.accept("?")
             let count = try expression(&scanner)
-            if !unchecked && count > 0x100000 {
-                throw CommandError("Range error in '\(count)': ranges over 0x100000 elements need L?")
-            }
-            return Int(min(count, 0x10000000))
+            if count > (unchecked ? Interpreter.largestRange : Interpreter.largestCheckedRange) { throw rangeError }
+            return Int(count)
         }
         let end = try expression(&scanner)
-        guard end >= start else { throw CommandError("Range error: end address below start") }
-        return Int(min((end - start) / UInt64(unit) + 1, 0x100000))
+        guard end >= start, (end - start) / UInt64(unit) < Interpreter.largestCheckedRange else { throw rangeError }
+        return Int((end - start) / UInt64(unit) + 1)
     }
+
+    static let largestCheckedRange: UInt64 = 0x100000
+    static let largestRange: UInt64 = 0x1000000
 
     private func display(_ invocation: Invocation, format: String) throws(CommandError) {
         _ = try requireProcess()
@@ -59,12 +63,14 @@ extension Interpreter {
         var scanner = invocation.scanner
         let continuing = lastDisplay?.next
         let (start, count) = try parseRange(&scanner, unit: layout.size, defaultCount: layout.count, continuing: continuing)
-        let bytes = session.readMemory(start, count: count * layout.size)
         var index = 0
+        // Line by line: a long range never sits in memory whole, and a hole in the middle
+        // does not hide what follows it.
         while index < count {
             let lineStart = start &+ UInt64(index * layout.size)
             let elements = min(layout.perLine, count - index)
-            output.line(formatLine(format, layout.size, lineStart, elements, index * layout.size, bytes))
+            let bytes = session.readMemory(lineStart, count: elements * layout.size)
+            output.line(formatLine(format, layout.size, lineStart, elements, 0, bytes))
             index += elements
         }
         lastDisplay = (format, start &+ UInt64(count * layout.size))
@@ -170,7 +176,7 @@ private func scientific(_ value: Double, digits: Int) -> String {
     guard let e = text.lastIndex(of: "e") else { return text }
     let sign = text[text.index(after: e)]
     let exponent = text[text.index(e, offsetBy: 2)...]
-    return String(text[..<e]) + "e" + String(sign) + String(exponent).leftPadded(to: 3).replacingAll(" ", with: "0")
+    return String(text[..<e]) + "e" + String(sign) + String(exponent).leftPadded(to: 3, with: "0")
 }
 
 /// snprintf for one double.

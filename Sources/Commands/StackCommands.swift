@@ -17,7 +17,7 @@ extension Interpreter {
         for (position, thread) in try selectedThreads(invocation.threads, defaultAll: false).enumerated() {
             if invocation.threads != nil && invocation.threads?.isMulti == true {
                 if position > 0 { output.line() }
-                output.line("\(thread === session.process?.current ? "." : " ")\(String(thread.index).leftPadded(to: 3))  Id: \(session.eventPrefix(thread.tid))")
+                output.line(threadLine(thread))
             }
             printStack(thread, count: count, withArguments: invocation.name == "kb" || invocation.name == "kv", showMethod: invocation.name == "kv")
         }

@@ -7,6 +7,7 @@ import Glibc
 extension Interpreter {
     public func reportStop(_ stop: StopEvent) {
         frameIndex = 0
+        lastUnassemble = nil  // `u` starts again at the new instruction
         let prefix = "(\(session.eventPrefix(stop.thread)))"
         switch stop.kind {
         case .initialBreakpoint, .programBreakpoint, .breakIn:

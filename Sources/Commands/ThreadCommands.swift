@@ -64,6 +64,7 @@ extension Interpreter {
             guard threads.count == 1 else { throw CommandError("       ^ Syntax error: ~s needs one thread") }
             session.setCurrentThread(threads[0])
             frameIndex = 0
+            lastUnassemble = nil
             showCurrentState()
         case "f": threads.forEach { $0.frozen = true }
         case "u": threads.forEach { $0.frozen = false }
@@ -79,13 +80,16 @@ extension Interpreter {
     }
 
     private func listThreads(_ threads: [ThreadInfo]) {
-        guard let process = session.process else { return }
-        for thread in threads {
-            let marker = thread === process.current ? "." : (thread.tid == session.lastEventThread ? "#" : " ")
-            let tcb = (try? session.registers(thread))?.value(named: "fs_base") ?? 0
-            let name = process.target.threadName(thread.tid) ?? ""
-            output.line("\(marker)\(String(thread.index).leftPadded(to: 3))  Id: \(session.eventPrefix(thread.tid)) Suspend: \(thread.suspendCount) Tcb: \(formatAddress(tcb)) \(thread.frozen ? "Frozen" : "Unfrozen") \"\(name)\"")
-        }
+        for thread in threads { output.line(threadLine(thread)) }
+    }
+
+    /// One `~` line: `.  0  Id: 4d2.4d2 Suspend: 0 Tcb: 00007fff`f7dd2740 Unfrozen "name"`.
+    func threadLine(_ thread: ThreadInfo) -> String {
+        guard let process = session.process else { return "" }
+        let marker = thread === process.current ? "." : (thread.tid == session.lastEventThread ? "#" : " ")
+        let tcb = (try? session.registers(thread))?.value(named: "fs_base") ?? 0
+        let name = process.target.threadName(thread.tid) ?? ""
+        return "\(marker)\(String(thread.index).leftPadded(to: 3))  Id: \(session.eventPrefix(thread.tid)) Suspend: \(thread.suspendCount) Tcb: \(formatAddress(tcb)) \(thread.frozen ? "Frozen" : "Unfrozen") \"\(name)\""
     }
 
     /// `~*e cmd`: runs a command with each thread current in turn.

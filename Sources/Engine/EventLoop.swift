@@ -17,12 +17,16 @@ extension Session {
             process.target.handTerminal(toTarget: false)
         }
         let thread = process.current!
+        let resumedPlan = interruptedPlan
+        interruptedPlan = nil
         applyHandling(request, to: thread)
         if let second = secondChanceStop(thread) { record(second); return second }
         let stop: StopEvent
         switch request {
         case .go(_, let until):
             stop = try runWithPlan(until.isEmpty ? nil : RunPlan(sites: Set(until), thread: nil, minimumSP: nil))
+        case .resumeInterrupted:
+            stop = try runWithPlan(resumedPlan)
         case .stepInto, .stepOver:
             let registers = try self.registers(thread)
             let instruction = decode(at: registers.rip)
@@ -64,7 +68,9 @@ extension Session {
             planted.append(address)
         }
         plan = newPlan
-        return try run()
+        let stop = try run()
+        if let newPlan, !stop.isStep { interruptedPlan = newPlan }
+        return stop
     }
 
     /// Single-steps one thread while the others stay stopped.

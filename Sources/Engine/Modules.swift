@@ -118,6 +118,10 @@ public final class ModuleList {
         if let bang = name.firstIndex(of: "!") {
             let moduleName = String(name[..<bang])
             let symbol = String(name[name.index(after: bang)...])
+            if moduleName.isEmpty {
+                // `!name`: a symbol, never a number or register, in any module.
+                return searchOrder.lazy.compactMap { $0.address(of: symbol) }.first
+            }
             guard let module = module(named: moduleName) else { return nil }
             if symbol.isEmpty { return module.start }
             return module.address(of: symbol)

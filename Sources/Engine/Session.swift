@@ -35,6 +35,9 @@ public struct StopEvent {
         self.kind = kind
         self.thread = thread
     }
+
+    /// A step or plan completed (as opposed to an event that interrupted it).
+    public var isStep: Bool { if case .step = kind { return true }; return false }
 }
 
 /// How to resume: `g`/`gh`/`gn` (with optional end addresses), or one step of a kind.
@@ -44,6 +47,9 @@ public enum ResumeRequest {
     case stepInto
     case stepOver
     case stepOut
+    /// `gc`: resume the way the breakpoint was reached: a step over a call or a `gu` that a
+    /// breakpoint interrupted goes on to its end; otherwise like `g`.
+    case resumeInterrupted
 
     var isStepOver: Bool { if case .stepOver = self { return true }; return false }
 }
@@ -142,6 +148,8 @@ public final class Session {
     public private(set) var launchSpec: (path: String, arguments: [String])?
     let disassembler = Disassembler()
     var plan: RunPlan?
+    /// The step plan a breakpoint interrupted, for `gc`.
+    var interruptedPlan: RunPlan?
     /// The wait status the process reported on its way out.
     var lastExitStatus: Int32?
 

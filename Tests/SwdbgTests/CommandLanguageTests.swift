@@ -29,7 +29,7 @@ final class CommandLanguageTests: XCTestCase {
 
     /// Inputs that once crashed the debugger (found in review): each gets an error and the session goes on.
     func testOutOfRangeNumbersAndEmptyPieces() throws {
-        let commands = ["bc -", "bc 1-0", "bc 0-7fffffffffffffff", "sxe :", ".frame -1", ".frame 7fffffffffffffff", "ub 10", "br 0 10000", "? 3"]
+        let commands = ["bc -", "bc 1-0", "bc 0-7fffffffffffffff", "sxe :", ".frame -1", ".frame 7fffffffffffffff", "ub 10", "br 0 100000", "? 3"]
         let out = try Harness.session("loop", commands)
         XCTAssertTrue(out.output(of: "bc -").contains("Syntax error"))
         XCTAssertTrue(out.output(of: "bc 1-0").contains("Syntax error"))
@@ -37,8 +37,28 @@ final class CommandLanguageTests: XCTestCase {
         XCTAssertTrue(out.output(of: ".frame -1").contains("Frame out of range"))
         XCTAssertTrue(out.output(of: ".frame 7fffffffffffffff").contains("Frame out of range"))
         XCTAssertTrue(out.output(of: "ub 10").contains("No prior disassembly possible"))
-        XCTAssertTrue(out.output(of: "br 0 10000").contains("too large"))
+        XCTAssertTrue(out.output(of: "br 0 100000").contains("too large"))
         XCTAssertEqual(out.output(of: "? 3"), "Evaluate expression: 3 = 00000000`00000003")
+    }
+
+    /// Findings of the third review: each input with what WinDbg does.
+    func testWinDbgParsingDetails() throws {
+        let out = try Harness.session("loop", [
+            "db 0 ffffffffffffffff", "? !main == loop!main", "bp5 loop!work", "bp loop!main", "bl", "bc 5", "bl",
+            "j 1 .echo one ; .echo two", "as pair .echo a; .echo b", "pair", "aS word hello", ".echo ${word}",
+            "* a comment; .echo not-run", "?1+1", "r $t0 = 1", "z(1)",
+        ])
+        XCTAssertEqual(out.output(of: "db 0 ffffffffffffffff"), "       ^ Range error in 'db 0 ffffffffffffffff'")
+        XCTAssertEqual(out.output(of: "? !main == loop!main"), "Evaluate expression: 1 = 00000000`00000001")
+        XCTAssertTrue(out.output(of: "bl").contains("     5 e Disable Clear  "), "bp5 sets breakpoint 5")
+        XCTAssertTrue(out.output(of: "bl").contains("     0 e Disable Clear  "))
+        XCTAssertFalse(out.output(of: "bl", occurrence: 1).contains("loop!work"), "bc 5 is decimal")
+        XCTAssertEqual(out.output(of: "j 1 .echo one ; .echo two"), "one")
+        XCTAssertEqual(out.output(of: "pair"), "a\nb", "as keeps the rest of the line, semicolons included")
+        XCTAssertEqual(out.output(of: ".echo ${word}"), "hello")
+        XCTAssertEqual(out.output(of: "* a comment; .echo not-run"), "")
+        XCTAssertEqual(out.output(of: "?1+1"), "Evaluate expression: 2 = 00000000`00000002")
+        XCTAssertEqual(out.output(of: "z(1)"), "z: stopped after 100000 repetitions")
     }
 
     func testConditionalsJumpAndRepeat() throws {

@@ -18,6 +18,16 @@ final class ExecutionTests: XCTestCase {
         XCTAssertFalse(out.output(of: "p").contains("loop!work"))
     }
 
+    /// `gc` resumes the way the breakpoint was reached: a `p` over the call to work goes on to
+    /// its end instead of running free.
+    func testGoFromConditionalFinishesAnInterruptedStep() throws {
+        let out = try Harness.session("loop", ["bp loop!main", "g", "pc", "bp loop!work \".echo in work; gc\"", "p", "r rdi"])
+        let step = out.output(of: "p")
+        XCTAssertTrue(step.hasPrefix("Breakpoint 1 hit\nin work\n"), "the header comes with the command's output: \(step)")
+        XCTAssertTrue(step.contains("loop!main+0x6a"), "the step over the call completed: \(step)")
+        XCTAssertEqual(out.output(of: "r rdi"), "rdi=0000000000000000", "still the first call's argument")
+    }
+
     func testStepCountAndStepToAddress() throws {
         let out = try Harness.session("loop", ["bp loop!work", "g", "t 3", "pa loop!work+0xd", "r $ip"])
         XCTAssertEqual(out.output(of: "t 3").count(of: "rip="), 3, "three steps, three register blocks")

@@ -88,6 +88,10 @@ struct MasmLexer {
             kind = registerToken(after: start)
         case UInt8(ascii: "$"):
             kind = pseudoRegisterToken(at: start)
+        case UInt8(ascii: "!") where byte(at: utf8.index(after: start)).map({ $0 == UInt8(ascii: "_") || ($0 | 0x20 >= UInt8(ascii: "a") && $0 | 0x20 <= UInt8(ascii: "z")) }) == true:
+            // `!name` names a symbol in any module, even one that looks like a number or register.
+            position = wordEnd(from: utf8.index(after: start))
+            kind = .symbol
         case UInt8(ascii: "`"):
             position = utf8.index(after: start)
             while let current = byte(at: position), current != UInt8(ascii: "`") { position = utf8.index(after: position) }
