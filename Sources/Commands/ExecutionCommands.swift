@@ -36,6 +36,10 @@ extension Interpreter {
     private func stepCommand(_ invocation: Invocation, _ request: ResumeRequest) throws(CommandError) {
         var scanner = invocation.scanner
         let count = scanner.isAtEnd ? 1 : try expression(&scanner)
+        if sourceStepping && !runningEmbedded {
+            for _ in 0..<max(1, count) { try stepSourceLine(request) }
+            return
+        }
         for _ in 0..<max(1, count) {
             guard let stop = try resumeOnce(request) else { return }
             guard case .step = stop.kind else { return }

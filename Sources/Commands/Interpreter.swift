@@ -47,6 +47,12 @@ public final class Interpreter {
     var lastDisplay: (name: String, next: UInt64)?
     var lastUnassemble: UInt64?
     var lastEdit = "eb"
+    /// `l+t`: `p` and `t` step by source line.
+    var sourceStepping = false
+    /// `l+s`: stops show their source line.
+    var showSourceAtStops = false
+    /// Where `ls` continues.
+    var sourceCursor: (file: String, line: Int)?
     var commands: [String: CommandSpec] = [:]
     var specs: [CommandSpec] = []
     var scriptDepth = 0

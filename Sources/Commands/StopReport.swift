@@ -42,6 +42,7 @@ extension Interpreter {
     func showCurrentState() {
         guard let registers = try? session.registers() else { return }
         output.line(formatRegisterBlock(registers))
+        showSourceLine(at: registers.rip)
         showInstruction(at: registers.rip)
     }
 

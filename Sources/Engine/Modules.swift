@@ -40,7 +40,9 @@ public final class Module {
 
     /// The source line of a runtime address.
     public func sourceLine(at address: UInt64) -> SourceLine? {
-        symbolFiles?.sourceLine(at: address &- bias)
+        guard var source = symbolFiles?.sourceLine(at: address &- bias) else { return nil }
+        source.rowStart &+= bias
+        return source
     }
 
     /// Runtime addresses where `file:line` begins.

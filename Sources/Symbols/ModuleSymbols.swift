@@ -2,10 +2,15 @@ import Arch
 import CDwarf
 import Glibc
 
-/// A source position: the file as the compiler recorded it and a 1-based line.
+/// A source position: the file as the compiler recorded it, a 1-based line, and where the
+/// line-table row (one statement's code) holding the address begins.
 public struct SourceLine: Sendable, Equatable {
     public let file: String
     public let line: Int
+    public var rowStart: UInt64
+
+    /// The same file and line, whichever row.
+    public func sameLine(as other: SourceLine) -> Bool { file == other.file && line == other.line }
 }
 
 /// What is known about one module's symbols: its ELF file and, found on first use, a separate
@@ -70,8 +75,9 @@ public final class ModuleSymbols {
         guard dwarf_addrdie(dwarf, address, &unit) != nil, let line = dwarf_getsrc_die(&unit, address),
               let file = dwarf_linesrc(line, nil, nil) else { return nil }
         var number: Int32 = 0
-        guard dwarf_lineno(line, &number) == 0, number > 0 else { return nil }
-        return SourceLine(file: absolutePath(String(cString: file), unit: &unit), line: Int(number))
+        var rowStart: Dwarf_Addr = 0
+        guard dwarf_lineno(line, &number) == 0, number > 0, dwarf_lineaddr(line, &rowStart) == 0 else { return nil }
+        return SourceLine(file: absolutePath(String(cString: file), unit: &unit), line: Int(number), rowStart: rowStart)
     }
 
     /// A line table's file name joined to the unit's compilation directory, `..` folded away,

@@ -33,4 +33,20 @@ final class SourceLineTests: XCTestCase {
         XCTAssertTrue(out.output(of: "lmvm libc").contains("Debug file: /usr/lib/debug/.build-id/"), out.output(of: "lmvm libc"))
         XCTAssertTrue(out.output(of: "lmvm libc").contains("(dwarf)"))
     }
+
+    /// l+t: p steps statement by statement (line-table rows: the for loop on line 15 has its
+    /// initialization, condition, body and increment), never into calls; t steps into work.
+    func testSourceModeStepsByStatement() throws {
+        let out = try Harness.session("loop", ["l+t", "l+s", "g `loop.c:15`", "p", "p", "p 1", "t", "lsa @rip", "l-t", "p"])
+        let source = Harness.source("loop")
+        XCTAssertTrue(out.output(of: "g `loop.c:15`").contains(">   15:     for (int i = 0; i < iterations; i++) total += work(i);"))
+        for (command, occurrence) in [("p", 0), ("p", 1), ("p 1", 0)] {
+            let step = out.output(of: command, occurrence: occurrence)
+            XCTAssertTrue(step.contains("[\(source) @ 15]:"), step)
+            XCTAssertFalse(step.contains("loop!work"), "p steps over the call")
+        }
+        XCTAssertTrue(out.output(of: "t").contains("loop!work [\(source) @ 6]:"), out.output(of: "t"))
+        XCTAssertTrue(out.output(of: "lsa @rip").contains(">    6: __attribute__((noinline)) int work(int value) {"))
+        XCTAssertTrue(out.output(of: "p", occurrence: 2).contains("loop!work+0x1 [\(source) @ 6]:"), "l-t: one instruction again")
+    }
 }

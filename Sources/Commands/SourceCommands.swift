@@ -1,0 +1,89 @@
+import Arch
+import Engine
+import Targets
+
+/// Source mode (`l+t`, `l-t`, `l+s`, `l-s`) and source display (`lsa`, `ls`, `lsf`).
+/// In source mode `p` and `t` step by source line rather than by instruction.
+extension Interpreter {
+    static let sourceCommands: [CommandSpec] = [
+        CommandSpec(names: ["l+t", "l-t", "l+s", "l-s"], summary: "source options: l+t step by source line, l+s show the source line at stops") { i, inv throws(CommandError) in
+            let on = inv.name.hasPrefix("l+")
+            if inv.name.hasSuffix("t") { i.sourceStepping = on } else { i.showSourceAtStops = on }
+            i.output.line("Source options are \(i.sourceOptionsText)")
+        },
+        CommandSpec(names: ["lsa"], summary: "show source around an address: lsa addr") { i, inv throws(CommandError) in
+            var scanner = inv.scanner
+            let address = scanner.isAtEnd ? try i.currentRegisters().rip : try i.expression(&scanner)
+            guard let source = i.session.sourceLine(at: address) else { throw CommandError("No source line information for \(formatAddress(address))") }
+            try i.listSource(file: source.file, around: source.line, mark: source.line)
+        },
+        CommandSpec(names: ["ls"], summary: "show the next source lines of the current file") { i, _ throws(CommandError) in
+            guard let (file, line) = i.sourceCursor else { throw CommandError("No current source file") }
+            try i.listSource(file: file, from: line, count: 10, mark: nil)
+        },
+        CommandSpec(names: ["lsf"], summary: "make a file the current source file: lsf file") { i, inv throws(CommandError) in
+            let file = String(inv.arguments.trimmed())
+            guard readFile(file) != nil else { throw CommandError("Couldn't load source file '\(file)'") }
+            i.sourceCursor = (file, 1)
+        },
+    ]
+
+    var sourceOptionsText: String {
+        let options = [(sourceStepping, "t - Step/trace by source line"), (showSourceAtStops, "s - Display source at prompt")].filter(\.0)
+        return options.isEmpty ? "0:\n    None" : "\(options.count):\n" + options.map { "    \($0.1)" }.joined(separator: "\n")
+    }
+
+    /// Five lines either side of `line`, the marked one with `>`.
+    func listSource(file: String, around line: Int, mark: Int?) throws(CommandError) {
+        try listSource(file: file, from: max(1, line - 5), count: 11, mark: mark)
+    }
+
+    func listSource(file: String, from first: Int, count: Int, mark: Int?) throws(CommandError) {
+        guard let lines = sourceLines(file) else { throw CommandError("Couldn't load source file '\(file)'") }
+        guard first <= lines.count else { throw CommandError("No more source lines in '\(file)'") }
+        let last = min(lines.count, first + count - 1)
+        for number in first...last {
+            output.line("\(number == mark ? ">" : " ")\(String(number).leftPadded(to: 5)): \(lines[number - 1])")
+        }
+        sourceCursor = (file, last + 1)
+    }
+
+    /// The file's lines, or nil when it cannot be read.
+    func sourceLines(_ file: String) -> [Substring]? {
+        guard let data = readFile(file) else { return nil }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map { $0 }
+    }
+
+    /// `l+s`: the source line of a stop, as WinDbg shows it above the disassembly.
+    func showSourceLine(at address: UInt64) {
+        guard showSourceAtStops, let source = session.sourceLine(at: address), let lines = sourceLines(source.file),
+              source.line <= lines.count else { return }
+        output.line(">\(String(source.line).leftPadded(to: 5)): \(lines[source.line - 1])")
+        sourceCursor = (source.file, source.line + 1)
+    }
+
+    /// `p`/`t` in source mode: instruction steps (over or into calls) until the start of
+    /// another statement (a line-table row: the next line, or the same line's loop condition
+    /// or increment) or a return to the caller.
+    func stepSourceLine(_ request: ResumeRequest) throws(CommandError) {
+        let start = try currentRegisters()
+        guard let origin = session.sourceLine(at: start.rip) else {
+            try run(request)  // no line information here: one instruction, as WinDbg does
+            return
+        }
+        while true {
+            guard let stop = try resumeOnce(request, quiet: true) else { return }
+            guard stop.isStep else { return }
+            let registers = try currentRegisters()
+            let leftFunction = registers.rsp > start.rsp
+            if let now = session.sourceLine(at: registers.rip), !now.sameLine(as: origin) || (now.rowStart == registers.rip && now.rowStart != origin.rowStart) {
+                reportStop(stop)
+                return
+            }
+            if leftFunction {
+                reportStop(stop)
+                return
+            }
+        }
+    }
+}
