@@ -1,10 +1,11 @@
 import Arch
 import Engine
+import Symbols
 
 /// `k kb kn kv .frame`: call stacks in WinDbg's x64 layout.
 extension Interpreter {
     static let stackCommands: [CommandSpec] = [
-        CommandSpec(names: ["k", "kb", "kn", "kv"], summary: "stack backtrace: k [count], kb with stack arguments, kn with frame numbers") { i, inv throws(CommandError) in
+        CommandSpec(names: ["k", "kb", "kn", "kv", "kp", "kP"], summary: "stack backtrace: k [count], kb stack arguments, kp/kP parameters (DWARF)") { i, inv throws(CommandError) in
             try i.stackCommand(inv)
         },
         CommandSpec(names: [".frame"], summary: "show or set the current frame: .frame [n]") { i, inv throws(CommandError) in try i.frameCommand(inv) },
@@ -19,23 +20,27 @@ extension Interpreter {
                 if position > 0 { output.line() }
                 output.line(threadLine(thread))
             }
-            printStack(thread, count: count, withArguments: invocation.name == "kb" || invocation.name == "kv", showMethod: invocation.name == "kv")
+            printStack(thread, count: count, withArguments: invocation.name == "kb" || invocation.name == "kv", showMethod: invocation.name == "kv",
+                       parameters: invocation.name == "kp" ? .inline : invocation.name == "kP" ? .oneLineEach : .none)
         }
     }
 
+    /// How `kp` (inline) and `kP` (a line each) show a frame's parameters.
+    enum ParameterStyle { case none, inline, oneLineEach }
+
     /// `kv` adds how each frame was found (WinDbg shows FPO data there).
-    func printStack(_ thread: ThreadInfo, count: Int, withArguments: Bool, showMethod: Bool) {
+    func printStack(_ thread: ThreadInfo, count: Int, withArguments: Bool, showMethod: Bool, parameters: ParameterStyle = .none) {
         let frames = session.unwind(thread, maxFrames: count)
         var header = " # Child-SP          RetAddr           "
         if withArguments { header += ": Args to Child                                                           : " }
         output.line(header + "Call Site")
         for frame in frames {
-            let line = frameLine(frame, withArguments: withArguments)
+            let line = frameLine(frame, withArguments: withArguments, parameters: parameters)
             output.line(showMethod ? "\(line) (\(frame.method.text))" : line)
         }
     }
 
-    func frameLine(_ frame: StackFrame, withArguments: Bool) -> String {
+    func frameLine(_ frame: StackFrame, withArguments: Bool, parameters: ParameterStyle = .none) -> String {
         var line = "\(zeroPaddedHex(UInt64(frame.number), digits: 2)) \(formatAddress(frame.sp)) \(formatAddress(frame.returnAddress)) "
         if withArguments {
             let words = session.readMemory(frame.sp &+ 8, count: 32)
@@ -47,7 +52,30 @@ extension Interpreter {
         } else {
             line += "   "
         }
-        return line + (session.symbolize(frame.pc) ?? formatAddress(frame.pc)) + sourceText(frame.pc, callSite: frame.number > 0)
+        var site = session.symbolize(frame.pc) ?? formatAddress(frame.pc)
+        if parameters != .none, let (_, values) = session.parameters(of: frame) {
+            // `module!function(int value = 0n5)+0x4`, as WinDbg's kp prints it.
+            let list = values.map { "\($0.typeName) \($0.name) = \(formatValue($0))" }
+            let text = parameters == .inline ? list.joined(separator: ", ") : list.map { "\n\t\t\t" + $0 }.joined(separator: ",")
+            let split = site.firstRange(of: "+0x")
+            let name = split.map { String(site[..<$0.lowerBound]) } ?? site
+            site = name + "(" + text + ")" + (split.map { String(site[$0.lowerBound...]) } ?? "")
+        }
+        return line + site + sourceText(frame.pc, callSite: frame.number > 0)
+    }
+
+    /// A parameter's value: `0n5` for signed integers, hex for pointers and other scalars,
+    /// `<value unavailable>` where the compiler left no location.
+    func formatValue(_ value: VariableValue) -> String {
+        guard let bytes = value.bytes, !bytes.isEmpty else { return "<value unavailable>" }
+        guard bytes.count <= 8 else { return "{...}" }
+        let raw = bytes.littleEndian(at: 0, size: bytes.count)
+        if value.isPointer { return "0x" + zeroPaddedHex(raw, digits: 16) }
+        if value.isSigned {
+            let shift = UInt64(64 - 8 * bytes.count)
+            return "0n\(Int64(bitPattern: raw << shift) >> Int64(shift))"
+        }
+        return "0x" + String(raw, radix: 16)
     }
 
     private func frameCommand(_ invocation: Invocation) throws(CommandError) {

@@ -10,6 +10,11 @@ public struct StackFrame {
     public var returnAddress: UInt64 = 0
     /// How this frame was found: CFI, frame-pointer chain, or the registers (frame 0).
     public let method: Method
+    /// The registers known in this frame (DWARF numbering); beyond frame 0 only those the
+    /// unwind recovered (callee-saved ones, rsp, rip).
+    public let registers: [Int: UInt64]
+    /// The canonical frame address (the caller's stack pointer), once the caller is known.
+    public var cfa: UInt64?
 
     /// `context`: frame 0, from the registers; `cfi`: unwound with `.eh_frame`/`.debug_frame`;
     /// `framePointer`: found by following the rbp chain where no CFI covered the callee.
@@ -28,7 +33,7 @@ extension Session {
         var method = StackFrame.Method.context
         var isSignalFrame = false
         while frames.count < maxFrames, let pc = registers[DwarfRegister.returnAddress], let sp = registers[DwarfRegister.stackPointer], pc != 0 {
-            frames.append(StackFrame(number: frames.count, pc: pc, sp: sp, method: method))
+            frames.append(StackFrame(number: frames.count, pc: pc, sp: sp, method: method, registers: registers))
             // A return address points after the call; look the caller up inside the call.
             let lookup = frames.count == 1 || isSignalFrame ? pc : pc &- 1
             var next: [Int: UInt64]?
@@ -49,6 +54,7 @@ extension Session {
             // The stack grows down: a caller's frame is above its callee's (signal frames aside).
             if callerSP < sp || (callerSP == sp && callerPC == pc) { break }
             frames[frames.count - 1].returnAddress = callerPC
+            frames[frames.count - 1].cfa = callerSP
             registers = caller
         }
         return frames

@@ -78,6 +78,7 @@ enum DwarfExpression {
     /// Returns the top of the stack and whether it is a value (`DW_OP_stack_value`, or a
     /// register operation) rather than an address.
     static func evaluate(_ ops: UnsafeBufferPointer<Dwarf_Op>, registers: [Int: UInt64], cfa: UInt64?,
+                         frameBase: UInt64? = nil, bias: UInt64 = 0,
                          readMemory: (UInt64) -> UInt64?) -> (value: UInt64, isValue: Bool)? {
         var stack: [UInt64] = []
         var isValue = false
@@ -99,6 +100,10 @@ enum DwarfExpression {
                 guard let number = Int(exactly: op.number), let value = registers[number] else { return nil }
                 stack.append(value &+ op.number2)
             case 0x08...0x11: stack.append(op.number)                                   // DW_OP_const*
+            case 0x03: stack.append(op.number &+ bias)                                 // DW_OP_addr
+            case 0x91:                                                                  // DW_OP_fbreg
+                guard let frameBase else { return nil }
+                stack.append(frameBase &+ op.number)
             case 0x9c:                                                                  // DW_OP_call_frame_cfa
                 guard let cfa else { return nil }
                 stack.append(cfa)

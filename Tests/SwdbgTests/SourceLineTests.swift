@@ -50,3 +50,26 @@ final class SourceLineTests: XCTestCase {
         XCTAssertTrue(out.output(of: "p", occurrence: 2).contains("loop!work+0x1 [\(source) @ 6]:"), "l-t: one instruction again")
     }
 }
+
+/// Parameters from DWARF locations (kp, kP): right values, and `<value unavailable>` where
+/// the optimizer left none — checked against gdb's view of the same frames.
+final class ParameterTests: XCTestCase {
+    func testParametersOfUnoptimizedFrames() throws {
+        let out = try Harness.session("loop", ["bp `loop.c:7`", "g", "kp 2", "g", "kP 1"])
+        let stack = out.output(of: "kp 2")
+        XCTAssertTrue(stack.contains("loop!work(int value = 0n0)+0x7 ["), stack)
+        XCTAssertTrue(stack.contains("loop!main(int argc = 0n1, char ** argv = 0x00007fff"), stack)
+        XCTAssertTrue(out.output(of: "kP 1").contains("loop!work(\n\t\t\tint value = 0n1)+0x7"), out.output(of: "kP 1"))
+    }
+
+    /// -O2: gdb prints `n=<optimized out>` for the recursive frames and `n=n@entry=7` for leaf.
+    func testOptimizedFramesNeverShowWrongNumbers() throws {
+        let program = try Harness.fixture("recurse", flags: ["-O2", "-fomit-frame-pointer"])
+        let gdb = try Harness.run("/usr/bin/gdb", ["-batch", "-nx", "-ex", "break leaf", "-ex", "run", "-ex", "bt", program], input: "").output
+        XCTAssertTrue(gdb.contains("recurse (n=<optimized out>)"), gdb)
+        let out = try Harness.session("recurse", ["bp recurse!leaf", "g", "kp 3"])
+        let stack = out.output(of: "kp 3")
+        XCTAssertTrue(stack.contains("recurse!leaf(int n = 0n7)"), stack)
+        XCTAssertTrue(stack.contains("recurse!recurse(int n = <value unavailable>)"), stack)
+    }
+}
