@@ -9,6 +9,7 @@ extension Interpreter {
             try i.stackCommand(inv)
         },
         CommandSpec(names: [".frame"], summary: "show or set the current frame: .frame [n]") { i, inv throws(CommandError) in try i.frameCommand(inv) },
+        CommandSpec(names: ["dv"], summary: "display the current frame's parameters and locals: dv [/t] [/v] [/i]") { i, inv throws(CommandError) in try i.displayVariables(inv) },
     ]
 
     private func stackCommand(_ invocation: Invocation) throws(CommandError) {
@@ -76,6 +77,35 @@ extension Interpreter {
             return "0n\(Int64(bitPattern: raw << shift) >> Int64(shift))"
         }
         return "0x" + String(raw, radix: 16)
+    }
+
+    /// `dv`: parameters and locals of the `.frame` frame, names right-aligned as WinDbg does;
+    /// `/t` adds types, `/v` where each lives, `/i` parameter or local.
+    private func displayVariables(_ invocation: Invocation) throws(CommandError) {
+        let process = try requireProcess()
+        let flags = Set(invocation.arguments.split(separator: " ").map { $0.lowercased() })
+        let frames = session.unwind(process.current, maxFrames: frameIndex + 1)
+        guard frameIndex < frames.count else { throw CommandError("Frame out of range: the stack has \(frames.count) frames") }
+        guard let (_, values) = session.parameters(of: frames[frameIndex], includeLocals: true) else {
+            throw CommandError("Unable to enumerate locals: no DWARF information for this frame")
+        }
+        let width = max(15, values.map(\.name.count).max() ?? 0)
+        for value in values {
+            var line = ""
+            if flags.contains("/i") { line += value.isParameter ? "prv param  " : "prv local  " }
+            if flags.contains("/v") { line += locationText(value.location).padding(to: 18) + " " }
+            if flags.contains("/t") { line += value.typeName + " " + value.name } else { line += value.name.leftPadded(to: width) }
+            output.line(line + " = " + formatValue(value))
+        }
+    }
+
+    private func locationText(_ location: VariableLocation?) -> String {
+        switch location {
+        case .register(let name): name
+        case .memory(let address): formatAddress(address)
+        case .computed: "<computed>"
+        case nil: "<unavailable>"
+        }
     }
 
     private func frameCommand(_ invocation: Invocation) throws(CommandError) {

@@ -404,8 +404,9 @@ public final class Session {
         return module.sourceLine(at: address)
     }
 
-    /// The function of a frame and its parameters' values (DWARF), for `kp`.
-    public func parameters(of frame: StackFrame) -> (function: String, parameters: [VariableValue])? {
+    /// The function of a frame and its parameters' values (DWARF), for `kp`; with
+    /// `includeLocals`, its locals in scope too (`dv`).
+    public func parameters(of frame: StackFrame, includeLocals: Bool = false) -> (function: String, parameters: [VariableValue])? {
         // A return address is after the call: look the caller up inside it.
         let lookup = frame.number > 0 ? frame.pc &- 1 : frame.pc
         guard let module = process?.modules.module(containing: lookup), let files = module.symbolFiles else { return nil }
@@ -413,7 +414,7 @@ public final class Session {
             guard let bytes = self?.readMemory(address, count: size), bytes.count == size else { return nil }
             return bytes
         }
-        return files.parameters(at: lookup &- module.bias, frame: context)
+        return files.variables(at: lookup &- module.bias, frame: context, includeLocals: includeLocals)
     }
 
     /// `file.c:12` or `module!file.c:12`: the lowest address where that line's code begins,

@@ -10,6 +10,16 @@ public struct VariableValue: Sendable {
     public let bytes: [UInt8]?
     public let isSigned: Bool
     public let isPointer: Bool
+    /// Where it lives at this pc: `@rdi`, or a memory address; nil when unavailable.
+    public let location: VariableLocation?
+    public let isParameter: Bool
+}
+
+/// Where a variable's value was found (`dv /v`).
+public enum VariableLocation: Sendable, Equatable {
+    case register(String)
+    case memory(UInt64)
+    case computed
 }
 
 /// What a frame offers for evaluating location expressions (runtime values).
@@ -30,6 +40,12 @@ public struct FrameContext {
 extension ModuleSymbols {
     /// The function containing link-time `pc` and its parameters' values in `frame`.
     public func parameters(at pc: UInt64, frame: FrameContext) -> (function: String, parameters: [VariableValue])? {
+        variables(at: pc, frame: frame, includeLocals: false)
+    }
+
+    /// The function containing link-time `pc`, its parameters, and (`includeLocals`) the
+    /// locals of every scope that contains `pc`, outermost first (`dv`).
+    public func variables(at pc: UInt64, frame: FrameContext, includeLocals: Bool) -> (function: String, parameters: [VariableValue])? {
         guard let dwarf else { return nil }
         var unit = Dwarf_Die()
         guard dwarf_addrdie(dwarf, pc, &unit) != nil else { return nil }
@@ -37,28 +53,40 @@ extension ModuleSymbols {
         let count = dwarf_getscopes(&unit, pc, &scopes)
         guard count > 0, let scopes else { return nil }
         defer { free(scopes) }
-        for index in 0..<Int(count) where dwarf_tag(&scopes[index]) == Int32(DW_TAG_subprogram) {
-            var function = scopes[index]
-            let name = dwarf_diename(&function).map { String(cString: $0) } ?? "?"
-            let frameBase = evaluateAttribute(&function, UInt32(DW_AT_frame_base), pc: pc, frame: frame, frameBase: nil)
-            return (name, formalParameters(&function, pc: pc, frame: frame, frameBase: frameBase?.value))
+        guard let functionIndex = (0..<Int(count)).first(where: { dwarf_tag(&scopes[$0]) == Int32(DW_TAG_subprogram) }) else { return nil }
+        var function = scopes[functionIndex]
+        let name = dwarf_diename(&function).map { String(cString: $0) } ?? "?"
+        let frameBase = evaluateAttribute(&function, UInt32(DW_AT_frame_base), pc: pc, frame: frame, frameBase: nil)?.value
+        var values = children(of: &function, tag: Int32(DW_TAG_formal_parameter), pc: pc, frame: frame, frameBase: frameBase)
+        if includeLocals {
+            for index in stride(from: functionIndex, through: 0, by: -1) {
+                values += children(of: &scopes[index], tag: Int32(DW_TAG_variable), pc: pc, frame: frame, frameBase: frameBase)
+            }
         }
-        return nil
+        return (name, values)
     }
 
-    private func formalParameters(_ function: inout Dwarf_Die, pc: UInt64, frame: FrameContext, frameBase: UInt64?) -> [VariableValue] {
+    private func children(of scope: inout Dwarf_Die, tag: Int32, pc: UInt64, frame: FrameContext, frameBase: UInt64?) -> [VariableValue] {
         var child = Dwarf_Die()
-        guard dwarf_child(&function, &child) == 0 else { return [] }
+        guard dwarf_child(&scope, &child) == 0 else { return [] }
         var result: [VariableValue] = []
         repeat {
-            guard dwarf_tag(&child) == Int32(DW_TAG_formal_parameter) else { continue }
+            guard dwarf_tag(&child) == tag else { continue }
             let name = dwarf_diename(&child).map { String(cString: $0) } ?? "?"
             let type = describeType(of: &child)
             var bytes: [UInt8]?
+            var place: VariableLocation?
             if let location = evaluateAttribute(&child, UInt32(DW_AT_location), pc: pc, frame: frame, frameBase: frameBase), type.size > 0 {
-                bytes = location.isValue ? [UInt8](littleEndian: location.value, size: min(type.size, 8)) : frame.readMemory(location.value, type.size)
+                if location.isValue {
+                    bytes = [UInt8](littleEndian: location.value, size: min(type.size, 8))
+                    place = location.register.map { .register($0) } ?? .computed
+                } else {
+                    bytes = frame.readMemory(location.value, type.size)
+                    place = .memory(location.value)
+                }
             }
-            result.append(VariableValue(name: name, typeName: type.name, bytes: bytes, isSigned: type.isSigned, isPointer: type.isPointer))
+            result.append(VariableValue(name: name, typeName: type.name, bytes: bytes, isSigned: type.isSigned, isPointer: type.isPointer,
+                                        location: bytes == nil ? nil : place, isParameter: tag == Int32(DW_TAG_formal_parameter)))
         } while nextSibling(&child)
         return result
     }
@@ -70,16 +98,21 @@ extension ModuleSymbols {
 
     /// Evaluates a location attribute (an expression, or the entry of a location list that
     /// covers `pc`); nil when there is none for this pc or it uses operations not supported.
-    private func evaluateAttribute(_ die: inout Dwarf_Die, _ name: UInt32, pc: UInt64, frame: FrameContext, frameBase: UInt64?) -> (value: UInt64, isValue: Bool)? {
+    private func evaluateAttribute(_ die: inout Dwarf_Die, _ name: UInt32, pc: UInt64, frame: FrameContext,
+                                   frameBase: UInt64?) -> (value: UInt64, isValue: Bool, register: String?)? {
         var attribute = Dwarf_Attribute()
         guard dwarf_attr_integrate(&die, name, &attribute) != nil else { return nil }
         var expression: UnsafeMutablePointer<Dwarf_Op>? = nil
         var length = 0
         guard dwarf_getlocation_addr(&attribute, pc, &expression, &length, 1) == 1, let expression, length > 0 else { return nil }
-        return DwarfExpression.evaluate(UnsafeBufferPointer(start: expression, count: length), registers: frame.registers, cfa: frame.cfa,
-                                        frameBase: frameBase, bias: frame.bias) { address in
+        let ops = UnsafeBufferPointer(start: expression, count: length)
+        guard let result = DwarfExpression.evaluate(ops, registers: frame.registers, cfa: frame.cfa, frameBase: frameBase, bias: frame.bias, readMemory: { address in
             frame.readMemory(address, 8).map { $0.littleEndian(at: 0) }
-        }
+        }) else { return nil }
+        // A lone DW_OP_regN: the value lives in that register.
+        var register: String?
+        if length == 1, (0x50...0x6f).contains(ops[0].atom) { register = DwarfRegister.name(Int(ops[0].atom - 0x50)).map { "@" + $0 } }
+        return (result.value, result.isValue, register)
     }
 
     /// A C-like name for a DIE's type (`int`, `char **`, `const struct point *`), its size,

@@ -73,3 +73,21 @@ final class ParameterTests: XCTestCase {
         XCTAssertTrue(stack.contains("recurse!recurse(int n = <value unavailable>)"), stack)
     }
 }
+
+/// dv against gdb's `info locals` / `info args` for the same frame.
+final class LocalVariableTests: XCTestCase {
+    func testLocalsOfTheSelectedFrameMatchGdb() throws {
+        let program = try Harness.fixture("loop")
+        let gdb = try Harness.run("/usr/bin/gdb", ["-batch", "-nx", "-ex", "break loop.c:7", "-ex", "run", "-ex", "continue", "-ex", "continue",
+                                                   "-ex", "frame 1", "-ex", "info locals", program], input: "").output
+        for fact in ["iterations = 10", "total = 2", "i = 2"] { XCTAssertTrue(gdb.contains(fact), "gdb: \(gdb)") }
+        let out = try Harness.session("loop", ["bp `loop.c:7` 3", "g", ".frame 1", "dv", "dv /t /i"])
+        let locals = out.output(of: "dv")
+        XCTAssertTrue(locals.contains("     iterations = 0n10"), locals)
+        XCTAssertTrue(locals.contains("          total = 0n2"), locals)
+        XCTAssertTrue(locals.contains("              i = 0n2"), locals)
+        XCTAssertTrue(locals.contains("           argc = 0n1"), locals)
+        XCTAssertTrue(out.output(of: "dv /t /i").contains("prv param  char ** argv = 0x00007fff"), out.output(of: "dv /t /i"))
+        XCTAssertTrue(out.output(of: "dv /t /i").contains("prv local  int total = 0n2"))
+    }
+}
