@@ -38,11 +38,6 @@ public struct FrameContext {
 }
 
 extension ModuleSymbols {
-    /// The function containing link-time `pc` and its parameters' values in `frame`.
-    public func parameters(at pc: UInt64, frame: FrameContext) -> (function: String, parameters: [VariableValue])? {
-        variables(at: pc, frame: frame, includeLocals: false)
-    }
-
     /// The function containing link-time `pc`, its parameters, and (`includeLocals`) the
     /// locals of every scope that contains `pc`, outermost first (`dv`).
     public func variables(at pc: UInt64, frame: FrameContext, includeLocals: Bool) -> (function: String, parameters: [VariableValue])? {
