@@ -86,11 +86,6 @@ extension ModuleSymbols {
         return result
     }
 
-    private func nextSibling(_ die: inout Dwarf_Die) -> Bool {
-        var current = die
-        return dwarf_siblingof(&current, &die) == 0
-    }
-
     /// Evaluates a location attribute (an expression, or the entry of a location list that
     /// covers `pc`); nil when there is none for this pc or it uses operations not supported.
     private func evaluateAttribute(_ die: inout Dwarf_Die, _ name: UInt32, pc: UInt64, frame: FrameContext,

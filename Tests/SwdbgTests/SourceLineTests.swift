@@ -91,3 +91,39 @@ final class LocalVariableTests: XCTestCase {
         XCTAssertTrue(out.output(of: "dv /t /i").contains("prv local  int total = 0n2"))
     }
 }
+
+/// dt: layouts with offsets as gdb's `ptype /o` gives them, values of a local, bitfields in binary.
+final class TypeTests: XCTestCase {
+    func testLayoutMatchesGdbOffsets() throws {
+        let program = try Harness.fixture("types")
+        let gdb = try Harness.run("/usr/bin/gdb", ["-batch", "-nx", "-ex", "ptype /o struct record", program], input: "").output
+        for (offset, member) in [(0, "tag"), (2, "count"), (8, "total"), (16, "ratio"), (24, "samples"), (40, "flags"), (44, "number"), (48, "color"), (56, "list")] {
+            XCTAssertTrue(gdb.contains("/* \(String(offset).leftPadded(to: 6))") || gdb.contains("/*\(String(offset).leftPadded(to: 7))"), "gdb offset \(offset) for \(member): \(gdb)")
+        }
+        let out = try Harness.session("types", ["dt record", "dt node"])
+        let layout = out.output(of: "dt record")
+        XCTAssertTrue(layout.hasPrefix("types!record\n"))
+        for line in ["+0x000 tag              : Char", "+0x002 count            : Int2B", "+0x008 total            : Int8B",
+                     "+0x010 ratio            : Double", "+0x018 samples          : [4] Int4B", "+0x028 flags            : flags",
+                     "+0x02c number           : number", "+0x030 color            : color", "+0x038 list             : Ptr64 node"] {
+            XCTAssertTrue(layout.contains("   " + line), line)
+        }
+        XCTAssertTrue(out.output(of: "dt node").contains("+0x008 next             : Ptr64 node"))
+    }
+
+    func testValuesOfALocalWithBitfieldsAndUnions() throws {
+        let out = try Harness.session("types", ["g `types.c:38`", ".frame 1", "dt -r local", "? types!nodes"])
+        let value = out.output(of: "dt -r local")
+        for fact in ["tag              : 0n120 'x'", "count            : 0n7", "total            : 0n123456789", "ratio            : 0.5",
+                     "samples          : [4] 0n1", "ready            : 0y1", "mode             : 0y101", "level            : 0y1101",
+                     "integer          : 0n42", "color            : 0n6"] {
+            XCTAssertTrue(value.contains(fact), "\(fact) in \(value)")
+        }
+        let nodes = out.output(of: "? types!nodes").components(separatedBy: "= ").last ?? ""
+        XCTAssertTrue(value.contains("list             : \(nodes) node"), value)
+    }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}

@@ -1,0 +1,51 @@
+/* Structs, unions, bitfields, enums, arrays and a linked list for dt and dv. */
+#include <stdio.h>
+
+enum color { RED, GREEN = 5, BLUE };
+
+struct flags {
+    unsigned ready : 1;
+    unsigned mode : 3;
+    int level : 4;
+};
+
+union number {
+    int integer;
+    float real;
+};
+
+struct node {
+    int value;
+    struct node *next;
+};
+
+struct record {
+    char tag;
+    short count;
+    long total;
+    double ratio;
+    int samples[4];
+    struct flags flags;
+    union number number;
+    enum color color;
+    struct node *list;
+};
+
+struct record global_record;
+struct node nodes[3];
+
+__attribute__((noinline)) int inspect(struct record *record) {
+    return record->count + record->samples[2];
+}
+
+int main(void) {
+    for (int i = 0; i < 3; i++) {
+        nodes[i].value = (i + 1) * 10;
+        nodes[i].next = i < 2 ? &nodes[i + 1] : 0;
+    }
+    struct record local = { 'x', 7, 123456789L, 0.5, { 1, 2, 3, 4 }, { 1, 5, -3 }, { .integer = 42 }, BLUE, &nodes[0] };
+    global_record = local;
+    global_record.count = 9;
+    printf("%d\n", inspect(&local));
+    return 0;
+}
