@@ -38,30 +38,32 @@ public struct TypeLayout: Sendable {
 extension ModuleSymbols {
     /// The layout of a named struct, union, enum or typedef (`point`, `struct point`).
     public func typeLayout(named wanted: String) -> TypeLayout? {
-        guard let dwarf else { return nil }
         let bare = wanted.split(separator: " ").last.map(String.init) ?? wanted
-        var offset: Dwarf_Off = 0
-        var next: Dwarf_Off = 0
-        var headerSize = 0
-        while dwarf_nextcu(dwarf, offset, &next, &headerSize, nil, nil, nil) == 0 {
-            var unit = Dwarf_Die()
-            defer { offset = next }
-            guard dwarf_offdie(dwarf, offset + Dwarf_Off(headerSize), &unit) != nil else { continue }
-            var child = Dwarf_Die()
-            guard dwarf_child(&unit, &child) == 0 else { continue }
-            repeat {
-                let tag = dwarf_tag(&child)
-                guard [DW_TAG_structure_type, DW_TAG_union_type, DW_TAG_enumeration_type, DW_TAG_typedef].map({ Int32($0) }).contains(tag),
-                      dwarf_hasattr(&child, UInt32(DW_AT_declaration)) == 0,
-                      let name = dwarf_diename(&child), String(cString: name) == bare else { continue }
-                return layout(of: &child, depth: 0)
-            } while nextSibling(&child)
+        let tags = [DW_TAG_structure_type, DW_TAG_union_type, DW_TAG_enumeration_type, DW_TAG_typedef].map { Int32($0) }
+        return firstTopLevelDIE { die -> TypeLayout? in
+            guard tags.contains(dwarf_tag(&die)), dwarf_hasattr(&die, UInt32(DW_AT_declaration)) == 0,
+                  let name = dwarf_diename(&die), String(cString: name) == bare else { return nil }
+            return layout(of: &die, depth: 0)
         }
-        return nil
     }
 
     /// A global variable's runtime address and type (`dt global_record`).
     public func globalVariable(named wanted: String, bias: UInt64) -> (address: UInt64, type: TypeLayout)? {
+        firstTopLevelDIE { die -> (address: UInt64, type: TypeLayout)? in
+            guard dwarf_tag(&die) == Int32(DW_TAG_variable), let name = dwarf_diename(&die), String(cString: name) == wanted else { return nil }
+            var attribute = Dwarf_Attribute()
+            var ops: UnsafeMutablePointer<Dwarf_Op>? = nil
+            var count = 0
+            guard dwarf_attr(&die, UInt32(DW_AT_location), &attribute) != nil, dwarf_getlocation(&attribute, &ops, &count) == 0,
+                  let ops, count == 1, ops[0].atom == UInt8(DW_OP_addr) else { return nil }
+            var type = Dwarf_Die()
+            guard referencedType(of: &die, into: &type) else { return nil }
+            return (ops[0].number &+ bias, layout(of: &type, depth: 0))
+        }
+    }
+
+    /// Visits the top-level DIEs of every compilation unit until `match` returns a result.
+    private func firstTopLevelDIE<T>(_ match: (inout Dwarf_Die) -> T?) -> T? {
         guard let dwarf else { return nil }
         var offset: Dwarf_Off = 0
         var next: Dwarf_Off = 0
@@ -73,25 +75,10 @@ extension ModuleSymbols {
             var child = Dwarf_Die()
             guard dwarf_child(&unit, &child) == 0 else { continue }
             repeat {
-                guard dwarf_tag(&child) == Int32(DW_TAG_variable), let name = dwarf_diename(&child), String(cString: name) == wanted else { continue }
-                var attribute = Dwarf_Attribute()
-                var ops: UnsafeMutablePointer<Dwarf_Op>? = nil
-                var count = 0
-                guard dwarf_attr(&child, UInt32(DW_AT_location), &attribute) != nil, dwarf_getlocation(&attribute, &ops, &count) == 0,
-                      let ops, count == 1, ops[0].atom == UInt8(DW_OP_addr) else { continue }
-                var type = Dwarf_Die()
-                guard referencedType(of: &child, into: &type) else { continue }
-                return (ops[0].number &+ bias, layout(of: &type, depth: 0))
+                if let found = match(&child) { return found }
             } while nextSibling(&child)
         }
         return nil
-    }
-
-    /// The type of a variable DIE as a layout (for `dt` on locals found through `dv`).
-    func layout(ofTypeOf die: inout Dwarf_Die) -> TypeLayout? {
-        var type = Dwarf_Die()
-        guard referencedType(of: &die, into: &type) else { return nil }
-        return layout(of: &type, depth: 0)
     }
 
     func referencedType(of die: inout Dwarf_Die, into type: inout Dwarf_Die) -> Bool {
