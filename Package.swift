@@ -14,10 +14,11 @@ let package = Package(
     targets: [
         .target(name: "CSystem"),
         .target(name: "CLineEdit", linkerSettings: [.linkedLibrary("edit")]),
+        .target(name: "CDemangle", linkerSettings: [.linkedLibrary("stdc++")]),
         .systemLibrary(name: "CDwarf", path: "Sources/CDwarf"),
         .systemLibrary(name: "CZydis", path: "Sources/CZydis"),
         .target(name: "Arch", dependencies: ["CZydis"]),
-        .target(name: "Symbols", dependencies: ["CDwarf", "Arch"]),
+        .target(name: "Symbols", dependencies: ["CDwarf", "CDemangle", "Arch"]),
         .target(name: "Targets", dependencies: ["CSystem", "Arch"]),
         .target(name: "Engine", dependencies: ["Symbols", "Arch", "Targets"]),
         .target(name: "Commands", dependencies: ["Engine"]),

@@ -58,7 +58,7 @@ extension Interpreter {
         var count = 8
         if scanner.atLength && scanner.accept("L") { count = Int(min(try expression(&scanner), 0x1000)) }
         var starts: [UInt64] = []
-        if let module = session.process?.modules.module(containing: end), let (symbol, offset) = module.symbol(at: end), offset > 0, offset < 0x10000 {
+        if let module = session.process?.modules.module(containing: end), let (_, offset) = module.symbol(at: end), offset > 0, offset < 0x10000 {
             starts = instructionStarts(from: end - offset, to: end)
         }
         if starts.isEmpty {

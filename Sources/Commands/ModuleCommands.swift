@@ -1,5 +1,6 @@
 import Arch
 import Engine
+import Symbols
 
 /// `lm x ln .reload`: modules and their symbols.
 extension Interpreter {
@@ -75,9 +76,8 @@ extension Interpreter {
         guard let text = scanner.word() else { throw CommandError("Usage: x module!pattern") }
         let (modulePattern, symbolPattern) = splitPattern(String(text))
         for module in process.modules.modules where wildcardMatch(modulePattern, module.name) {
-            for symbol in module.symbols where wildcardMatch(symbolPattern, symbol.name) {
-                let kind = symbol.isFunction ? "(<no parameter info>)" : "= <no type information>"
-                output.line("\(formatAddress(symbol.address &+ module.bias)) \(module.name)!\(symbol.name) \(kind)")
+            for symbol in module.symbols where wildcardMatch(symbolPattern, symbol.name) || wildcardMatch(symbolPattern, symbol.linkageName) {
+                output.line("\(formatAddress(symbol.address &+ module.bias)) \(module.name)!\(symbol.name) \(symbolTypeText(symbol))")
             }
         }
     }
@@ -101,8 +101,17 @@ extension Interpreter {
         if offset == 0 {
             output.line("Exact matches:")
             for alias in table where alias.address == symbol.address {
-                output.line("    \(module.name)!\(alias.name) \(alias.isFunction ? "(<no parameter info>)" : "= <no type information>")")
+                output.line("    \(module.name)!\(alias.name) \(symbolTypeText(alias))")
             }
         }
+    }
+
+    /// What `x` and `ln` say after a name: a demangled function's parameter list
+    /// (`(int)`, `() const`), else WinDbg's words for a symbol without type information.
+    private func symbolTypeText(_ symbol: ElfSymbol) -> String {
+        if let full = symbol.fullName, let range = full.firstRange(of: symbol.name), range.upperBound < full.endIndex {
+            return String(String(full[range.upperBound...]).trimmed())
+        }
+        return symbol.isFunction ? "(<no parameter info>)" : "= <no type information>"
     }
 }

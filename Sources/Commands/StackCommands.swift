@@ -36,12 +36,12 @@ extension Interpreter {
         if withArguments { header += ": Args to Child                                                           : " }
         output.line(header + "Call Site")
         for frame in frames {
-            let line = frameLine(frame, withArguments: withArguments, parameters: parameters)
+            let line = frameLine(frame, of: thread, withArguments: withArguments, parameters: parameters)
             output.line(showMethod ? "\(line) (\(frame.method.text))" : line)
         }
     }
 
-    func frameLine(_ frame: StackFrame, withArguments: Bool, parameters: ParameterStyle = .none) -> String {
+    func frameLine(_ frame: StackFrame, of thread: ThreadInfo, withArguments: Bool, parameters: ParameterStyle = .none) -> String {
         var line = "\(zeroPaddedHex(UInt64(frame.number), digits: 2)) \(formatAddress(frame.sp)) \(formatAddress(frame.returnAddress)) "
         if withArguments {
             let words = session.readMemory(frame.sp &+ 8, count: 32)
@@ -53,30 +53,16 @@ extension Interpreter {
         } else {
             line += "   "
         }
-        var site = session.symbolize(frame.pc) ?? formatAddress(frame.pc)
-        if parameters != .none, let (_, values) = session.parameters(of: frame) {
+        var site = session.symbolize(frame.pc, callSite: frame.number > 0) ?? formatAddress(frame.pc)
+        if parameters != .none, let (_, values) = session.parameters(of: frame, in: thread) {
             // `module!function(int value = 0n5)+0x4`, as WinDbg's kp prints it.
-            let list = values.map { "\($0.typeName) \($0.name) = \(formatValue($0))" }
+            let list = values.map { "\($0.type.cName) \($0.name) = \(formatValue($0))" }
             let text = parameters == .inline ? list.joined(separator: ", ") : list.map { "\n\t\t\t" + $0 }.joined(separator: ",")
             let split = site.firstRange(of: "+0x")
             let name = split.map { String(site[..<$0.lowerBound]) } ?? site
             site = name + "(" + text + ")" + (split.map { String(site[$0.lowerBound...]) } ?? "")
         }
         return line + site + sourceText(frame.pc, callSite: frame.number > 0)
-    }
-
-    /// A parameter's value: `0n5` for signed integers, hex for pointers and other scalars,
-    /// `<value unavailable>` where the compiler left no location.
-    func formatValue(_ value: VariableValue) -> String {
-        guard let bytes = value.bytes, !bytes.isEmpty else { return "<value unavailable>" }
-        guard bytes.count <= 8 else { return "{...}" }
-        let raw = bytes.littleEndian(at: 0, size: bytes.count)
-        if value.isPointer { return "0x" + zeroPaddedHex(raw, digits: 16) }
-        if value.isSigned {
-            let shift = UInt64(64 - 8 * bytes.count)
-            return "0n\(Int64(bitPattern: raw << shift) >> Int64(shift))"
-        }
-        return "0x" + String(raw, radix: 16)
     }
 
     /// `dv`: parameters and locals of the `.frame` frame, names right-aligned as WinDbg does;
@@ -86,7 +72,7 @@ extension Interpreter {
         let flags = Set(invocation.arguments.split(separator: " ").map { $0.lowercased() })
         let frames = session.unwind(process.current, maxFrames: frameIndex + 1)
         guard frameIndex < frames.count else { throw CommandError("Frame out of range: the stack has \(frames.count) frames") }
-        guard let (_, values) = session.parameters(of: frames[frameIndex], includeLocals: true) else {
+        guard let (_, values) = session.parameters(of: frames[frameIndex], in: process.current, includeLocals: true) else {
             throw CommandError("Unable to enumerate locals: no DWARF information for this frame")
         }
         let width = max(15, values.map(\.name.count).max() ?? 0)
@@ -94,7 +80,7 @@ extension Interpreter {
             var line = ""
             if flags.contains("/i") { line += value.isParameter ? "prv param  " : "prv local  " }
             if flags.contains("/v") { line += locationText(value.location).padding(to: 18) + " " }
-            if flags.contains("/t") { line += value.typeName + " " + value.name } else { line += value.name.leftPadded(to: width) }
+            if flags.contains("/t") { line += value.type.cName + " " + value.name } else { line += value.name.leftPadded(to: width) }
             output.line(line + " = " + formatValue(value))
         }
     }
@@ -121,7 +107,7 @@ extension Interpreter {
         }
         let frames = session.unwind(process.current, maxFrames: frameIndex + 1)
         guard frameIndex < frames.count else { throw CommandError("Frame out of range: the stack has \(frames.count) frames") }
-        output.line(frameLine(frames[frameIndex], withArguments: false))
+        output.line(frameLine(frames[frameIndex], of: process.current, withArguments: false))
     }
 }
 

@@ -17,20 +17,16 @@ extension Interpreter {
         guard let word = scanner.word() else { throw CommandError("Usage: dt [-r] type [address] | dt [-r] variable") }
         let (moduleName, name) = splitPattern(String(word))
         let modules = moduleName == "*" ? process.modules.searchOrder : process.modules.searchOrder.filter { $0.name.lowercased() == moduleName.lowercased() }
-        // A variable first (a global, then a local of the current frame), then a type.
+        // A variable first (a local of the `.frame` frame, then a global), then a type.
+        if scanner.isAtEnd, let (value, files) = try localVariable(named: name) {
+            showLocal(value, files: files, recursive: recursive)
+            return
+        }
         for module in modules {
             guard let files = module.symbolFiles else { continue }
             if scanner.isAtEnd, let global = files.globalVariable(named: name, bias: module.bias) {
                 output.line("\(module.name)!\(global.type.name)")
                 printMembers(global.type, at: global.address, indent: 3, recursive: recursive)
-                return
-            }
-        }
-        if scanner.isAtEnd, let local = try localVariable(named: name) {
-            for module in modules {
-                guard let layout = module.symbolFiles?.typeLayout(named: local.typeName) else { continue }
-                output.line("Local var @ \(formatAddress(local.address)) Type \(layout.name)")
-                printMembers(layout, at: local.address, indent: 3, recursive: recursive)
                 return
             }
         }
@@ -44,13 +40,39 @@ extension Interpreter {
         throw CommandError("Symbol \(word) not found.")
     }
 
-    /// A local of the `.frame` frame that lives in memory.
-    private func localVariable(named name: String) throws(CommandError) -> (address: UInt64, typeName: String)? {
+    /// A parameter or local of the `.frame` frame, and the symbols of its module.
+    private func localVariable(named name: String) throws(CommandError) -> (VariableValue, ModuleSymbols)? {
         let process = try requireProcess()
         let frames = session.unwind(process.current, maxFrames: frameIndex + 1)
-        guard frameIndex < frames.count, let (_, values) = session.parameters(of: frames[frameIndex], includeLocals: true),
-              let value = values.last(where: { $0.name == name }), case .memory(let address) = value.location else { return nil }
-        return (address, value.typeName)
+        guard frameIndex < frames.count, let (_, values) = session.parameters(of: frames[frameIndex], in: process.current, includeLocals: true),
+              let value = values.last(where: { $0.name == name }),
+              let files = process.modules.module(containing: frames[frameIndex].pc &- (frameIndex > 0 ? 1 : 0))?.symbolFiles else { return nil }
+        return (value, files)
+    }
+
+    /// `Local var @ where Type name`, then the value: a record's members, a pointer's target
+    /// record, or the scalar.
+    private func showLocal(_ value: VariableValue, files: ModuleSymbols, recursive: Bool) {
+        let place: String = switch value.location {
+        case .memory(let address): formatAddress(address)
+        case .register(let name): name
+        case .computed: "<computed>"
+        case nil: "<unavailable>"
+        }
+        output.line("Local var @ \(place) Type \(value.type.cName)")
+        guard let bytes = value.bytes, !bytes.isEmpty else {
+            output.line("   <value unavailable>")
+            return
+        }
+        if value.type.kind == .pointer, let offset = value.type.referenceOffset, let target = files.layout(atOffset: offset), target.kind == .record {
+            let address = bytes.littleEndian(at: 0, size: min(8, bytes.count))
+            output.line(formatAddress(address))
+            printMembers(target, at: address, indent: 3, recursive: recursive)
+        } else if case .memory(let address) = value.location {
+            printMembers(files.expanded(value.type), at: address, indent: 3, recursive: recursive)
+        } else {
+            output.line("   " + formatValue(value))
+        }
     }
 
     /// `+0x000 name : type-or-value`, members of nested records indented with `-r`.
@@ -90,14 +112,6 @@ extension Interpreter {
             return "0y" + String(field, radix: 2).leftPadded(to: bits.size, with: "0")
         }
         switch type.kind {
-        case .signed, .enumeration:
-            let shift = UInt64(64 - 8 * size)
-            return "0n\(Int64(bitPattern: raw << shift) >> Int64(shift))"
-        case .character:
-            let printable = raw >= 0x20 && raw < 0x7f ? " '\(Character(UnicodeScalar(UInt8(raw))))'" : ""
-            return "0n\(Int8(bitPattern: UInt8(raw)))\(printable)"
-        case .float:
-            return size == 4 ? formatShortFloat(Float(bitPattern: UInt32(raw))) : cFormat("%g", Double(bitPattern: raw))
         case .pointer:
             return "\(formatAddress(raw)) \(type.display.dropFirst(6))"
         case .array:
@@ -106,8 +120,8 @@ extension Interpreter {
             return "\(type.display.prefix { $0 != " " }) \(first)"
         case .record:
             return type.name
-        case .unsigned, .other:
-            return "0x" + String(raw, radix: 16)
+        default:
+            return scalarText(type, raw: raw)
         }
     }
 }

@@ -50,11 +50,16 @@ public final class Module {
         (symbolFiles?.addresses(file: file, line: line) ?? []).map { $0 &+ bias }
     }
 
-    /// Runtime address of a symbol by exact name.
+    /// Runtime address of a symbol by exact name: as shown (`geometry::scale`), whole
+    /// (`geometry::scale(double)`) or as linked (`_ZN8geometry5scaleEd`).
     public func address(of symbol: String) -> UInt64? {
         if byName == nil {
             var table: [String: UInt64] = [:]
-            for entry in symbols where table[entry.name] == nil { table[entry.name] = entry.address }
+            for entry in symbols {
+                for name in [entry.name, entry.linkageName, entry.fullName].compactMap({ $0 }) where table[name] == nil {
+                    table[name] = entry.address
+                }
+            }
             byName = table
         }
         return byName?[symbol].map { $0 &+ bias }
@@ -107,10 +112,12 @@ public final class ModuleList {
     }
 
     /// `module!symbol+0xoff`, `module+0xoff` when no symbol covers it, or nil outside every module.
-    public func describe(_ address: UInt64) -> String? {
-        guard let module = module(containing: address) else { return nil }
-        if let (symbol, offset) = module.symbol(at: address) {
-            return offset == 0 ? "\(module.name)!\(symbol.name)" : "\(module.name)!\(symbol.name)+0x\(String(offset, radix: 16))"
+    public func describe(_ address: UInt64, callSite: Bool = false) -> String? {
+        let lookup = callSite && address > 0 ? address - 1 : address
+        guard let module = module(containing: lookup) else { return nil }
+        if let (symbol, offset) = module.symbol(at: lookup) {
+            let distance = offset + (address - lookup)
+            return distance == 0 ? "\(module.name)!\(symbol.name)" : "\(module.name)!\(symbol.name)+0x\(String(distance, radix: 16))"
         }
         return "\(module.name)+0x\(String(address - module.start, radix: 16))"
     }

@@ -391,7 +391,11 @@ public final class Session {
     public func setCurrentThread(_ thread: ThreadInfo) { process?.current = thread }
 
     /// `module!symbol+0x10`, or nil outside every module.
-    public func symbolize(_ address: UInt64) -> String? { process?.modules.describe(address) }
+    /// `module!symbol+0xoff` for an address; a return address (`callSite`) is looked up in the
+    /// call before it, so a call that ends a function (a `noreturn` callee) names that function.
+    public func symbolize(_ address: UInt64, callSite: Bool = false) -> String? {
+        process?.modules.describe(address, callSite: callSite)
+    }
 
     public func resolveSymbol(_ name: String) -> UInt64? { process?.modules.resolve(name) }
 
@@ -406,11 +410,16 @@ public final class Session {
 
     /// The function of a frame and its parameters' values (DWARF), for `kp`; with
     /// `includeLocals`, its locals in scope too (`dv`).
-    public func parameters(of frame: StackFrame, includeLocals: Bool = false) -> (function: String, parameters: [VariableValue])? {
+    public func parameters(of frame: StackFrame, in thread: ThreadInfo, includeLocals: Bool = false) -> (function: String, parameters: [VariableValue])? {
         // A return address is after the call: look the caller up inside it.
         let lookup = frame.number > 0 ? frame.pc &- 1 : frame.pc
         guard let module = process?.modules.module(containing: lookup), let files = module.symbolFiles else { return nil }
-        let context = FrameContext(registers: frame.registers, cfa: frame.cfa, bias: module.bias) { [weak self] address, size in
+        var registers = frame.registers
+        if frame.number == 0, let area = try? vectorState(thread), area.count >= 160 + 8 * 16 {
+            // xmm0–7 (DWARF 17–24), low 64 bits, from the XSAVE legacy area: float parameters.
+            for index in 0..<8 { registers[17 + index] = area.littleEndian(at: 160 + 16 * index) }
+        }
+        let context = FrameContext(registers: registers, cfa: frame.cfa, bias: module.bias, isInnermost: frame.number == 0) { [weak self] address, size in
             guard let bytes = self?.readMemory(address, count: size), bytes.count == size else { return nil }
             return bytes
         }

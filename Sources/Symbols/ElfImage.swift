@@ -5,9 +5,25 @@ import Glibc
 public struct ElfSymbol: Sendable {
     public let address: UInt64
     public let size: UInt64
+    /// The name to show: demangled and without parameters for C++ and Swift.
     public let name: String
+    /// The name in the symbol table (mangled for C++ and Swift).
+    public let linkageName: String
+    /// The whole demangled name (`geometry::scale(int)`), for C++ and Swift symbols.
+    public let fullName: String?
     public let isFunction: Bool
     let isGlobal: Bool
+
+    init(address: UInt64, size: UInt64, linkageName: String, isFunction: Bool, isGlobal: Bool, suffix: String = "") {
+        self.address = address
+        self.size = size
+        self.linkageName = linkageName + suffix
+        let demangled = Demangler.demangle(linkageName)
+        name = (demangled?.short ?? linkageName) + suffix
+        fullName = demangled.map { $0.full + suffix }
+        self.isFunction = isFunction
+        self.isGlobal = isGlobal
+    }
 }
 
 /// A loadable segment's link-time range (for a module's extent in memory).
@@ -196,7 +212,7 @@ public final class ElfImage {
             if let at = name.firstIndex(of: "@") { name = String(name[..<at]) }
             if type == STT_NOTYPE && (name.hasPrefix("$") || name.hasPrefix(".L")) { continue }
             let binding = Int32(sym.st_info >> 4)
-            result.append(ElfSymbol(address: sym.st_value, size: sym.st_size, name: name,
+            result.append(ElfSymbol(address: sym.st_value, size: sym.st_size, linkageName: name,
                                     isFunction: type == STT_FUNC || type == STT_GNU_IFUNC,
                                     isGlobal: binding == STB_GLOBAL || binding == STB_WEAK))
         }
@@ -224,8 +240,8 @@ public final class ElfImage {
             var sym = GElf_Sym()
             guard let symbolIndex = Int32(exactly: entry.r_info >> 32), gelf_getsym(symData, symbolIndex, &sym) != nil,
                   let cName = elf_strptr(elf, Int(symtabHeader.sh_link), Int(sym.st_name)), cName.pointee != 0 else { continue }
-            stubs.append(ElfSymbol(address: stubBase &+ UInt64(index) &* 16, size: 16,
-                                   name: String(cString: cName) + "@plt", isFunction: true, isGlobal: false))
+            stubs.append(ElfSymbol(address: stubBase &+ UInt64(index) &* 16, size: 16, linkageName: String(cString: cName),
+                                   isFunction: true, isGlobal: false, suffix: "@plt"))
         }
         return stubs
     }
@@ -246,6 +262,6 @@ public final class ElfImage {
 /// Among symbols at one address, which name to show: global over local, functions over
 /// untyped labels, fewer leading underscores (`send` before `__send` and `__libc_send`).
 private func preference(_ symbol: ElfSymbol) -> Int {
-    let underscores = symbol.name.prefix { $0 == "_" }.count
+    let underscores = symbol.linkageName.prefix { $0 == "_" }.count
     return (symbol.isGlobal ? 100 : 0) + (symbol.isFunction ? 50 : 0) - underscores * 10 - min(symbol.name.count, 9)
 }

@@ -22,6 +22,8 @@ public final class ModuleSymbols {
     private var located: ElfImage??
     private var cachedSymbols: [ElfSymbol]?
     private var cachedCFI: CallFrameInfo??
+    /// Compilation units by address range, for DWARF without `.debug_aranges` (swiftc, clang).
+    private var unitRanges: [(range: Range<UInt64>, offset: Dwarf_Off)]?
 
     public init(image: ElfImage, searchPath: [String]) {
         self.image = image
@@ -72,12 +74,41 @@ public final class ModuleSymbols {
     public func sourceLine(at address: UInt64) -> SourceLine? {
         guard let dwarf else { return nil }
         var unit = Dwarf_Die()
-        guard dwarf_addrdie(dwarf, address, &unit) != nil, let line = dwarf_getsrc_die(&unit, address),
+        guard unitDIE(containing: address, dwarf: dwarf, into: &unit), let line = dwarf_getsrc_die(&unit, address),
               let file = dwarf_linesrc(line, nil, nil) else { return nil }
         var number: Int32 = 0
         var rowStart: Dwarf_Addr = 0
         guard dwarf_lineno(line, &number) == 0, number > 0, dwarf_lineaddr(line, &rowStart) == 0 else { return nil }
         return SourceLine(file: absolutePath(String(cString: file), unit: &unit), line: Int(number), rowStart: rowStart)
+    }
+
+    /// The compilation unit covering a link-time address: through `.debug_aranges` when the
+    /// compiler wrote it (gcc), else from the units' own `DW_AT_ranges`/`low_pc`, read once.
+    func unitDIE(containing address: UInt64, dwarf: OpaquePointer, into unit: inout Dwarf_Die) -> Bool {
+        if dwarf_addrdie(dwarf, address, &unit) != nil { return true }
+        if unitRanges == nil { unitRanges = readUnitRanges(dwarf) }
+        guard let entry = unitRanges?.first(where: { $0.range.contains(address) }) else { return false }
+        return dwarf_offdie(dwarf, entry.offset, &unit) != nil
+    }
+
+    private func readUnitRanges(_ dwarf: OpaquePointer) -> [(range: Range<UInt64>, offset: Dwarf_Off)] {
+        var result: [(range: Range<UInt64>, offset: Dwarf_Off)] = []
+        var offset: Dwarf_Off = 0
+        var next: Dwarf_Off = 0
+        var headerSize = 0
+        while dwarf_nextcu(dwarf, offset, &next, &headerSize, nil, nil, nil) == 0 {
+            defer { offset = next }
+            var unit = Dwarf_Die()
+            let dieOffset = offset + Dwarf_Off(headerSize)
+            guard dwarf_offdie(dwarf, dieOffset, &unit) != nil else { continue }
+            var base: Dwarf_Addr = 0, start: Dwarf_Addr = 0, end: Dwarf_Addr = 0
+            var position = dwarf_ranges(&unit, 0, &base, &start, &end)
+            while position > 0 {
+                if start < end { result.append((start..<end, dieOffset)) }
+                position = dwarf_ranges(&unit, position, &base, &start, &end)
+            }
+        }
+        return result
     }
 
     /// A line table's file name joined to the unit's compilation directory, `..` folded away,

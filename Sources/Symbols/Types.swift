@@ -2,28 +2,46 @@ import Arch
 import CDwarf
 import Glibc
 
-/// A type as `dt` shows it: WinDbg's name for it (`Int4B`, `Ptr64 node`, `[4] Int4B`), its
-/// size, and for structures and unions their members.
+/// A type read from DWARF, with the two spellings commands need: C's (`const char *`,
+/// `struct point`, for `kp`, `dv`, `??`) and WinDbg's (`Ptr64 Char`, `Int4B`, for `dt`), its
+/// size, and for records their members, for enums their enumerators.
 public struct TypeLayout: Sendable {
+    /// The bare name `dt` heads a layout with: `point`, `Int4B`'s C name `int`, `node *`.
     public let name: String
+    /// The name as C or C++ source spells it: `struct point`, `const char *`, `int[4]`.
+    public let cName: String
     public let display: String
     public let size: Int
     public let kind: Kind
+    /// A record's members, read down to a small depth; `expanded` reads deeper ones.
     public let members: [Member]
+    public let enumerators: [Enumerator]
+    /// The DIE a command follows for more: a pointer's target, a record itself.
+    public let referenceOffset: UInt64?
     /// An array's element type (kept in an array: a struct cannot hold itself directly).
     private let elementStorage: [TypeLayout]
     public var elementType: TypeLayout? { elementStorage.first }
 
-    init(name: String, display: String, size: Int, kind: Kind, members: [Member], element: TypeLayout? = nil) {
+    init(name: String, cName: String? = nil, display: String, size: Int, kind: Kind, members: [Member] = [], enumerators: [Enumerator] = [],
+         referenceOffset: UInt64? = nil, element: TypeLayout? = nil) {
         self.name = name
+        self.cName = cName ?? name
         self.display = display
         self.size = size
         self.kind = kind
         self.members = members
+        self.enumerators = enumerators
+        self.referenceOffset = referenceOffset
         elementStorage = element.map { [$0] } ?? []
     }
 
-    public enum Kind: Sendable { case signed, unsigned, character, float, pointer, array, record, enumeration, other }
+    /// The same type under another C name (a typedef, a const qualifier).
+    func renamed(_ cName: String) -> TypeLayout {
+        TypeLayout(name: name, cName: cName, display: display, size: size, kind: kind, members: members, enumerators: enumerators,
+                   referenceOffset: referenceOffset, element: elementType)
+    }
+
+    public enum Kind: Sendable { case signed, unsigned, boolean, character, float, pointer, array, record, enumeration, function, void, other }
 
     /// One member at a byte offset; bitfields also give their bit position and width.
     public struct Member: Sendable {
@@ -33,6 +51,14 @@ public struct TypeLayout: Sendable {
         public let bitSize: Int?
         public let type: TypeLayout
     }
+
+    public struct Enumerator: Sendable {
+        public let name: String
+        public let value: Int64
+    }
+
+    /// The enumerator named for a value, if any.
+    public func enumeratorName(_ value: Int64) -> String? { enumerators.first { $0.value == value }?.name }
 }
 
 extension ModuleSymbols {
@@ -92,45 +118,114 @@ extension ModuleSymbols {
         var size: Dwarf_Word = 0
         let sized = dwarf_aggregate_size(&type, &size) == 0
         let byteSize = sized ? Int(size) : 0
-        let name = dwarf_diename(&type).map { String(cString: $0) } ?? "<unnamed>"
+        let bareName = dwarf_diename(&type).map { String(cString: $0) }
+        let name = bareName ?? "<unnamed>"
         var target = Dwarf_Die()
-        switch dwarf_tag(&type) {
+        let tag = dwarf_tag(&type)
+        switch tag {
         case Int32(DW_TAG_base_type):
             var encoding: Dwarf_Word = 0
             var attribute = Dwarf_Attribute()
             if dwarf_attr(&type, UInt32(DW_AT_encoding), &attribute) != nil { dwarf_formudata(&attribute, &encoding) }
             switch Int(encoding) {
-            case DW_ATE_float: return TypeLayout(name: name, display: byteSize == 4 ? "Float" : "Double", size: byteSize, kind: .float, members: [])
+            case DW_ATE_float: return TypeLayout(name: name, display: byteSize == 4 ? "Float" : "Double", size: byteSize, kind: .float)
             case DW_ATE_signed_char, DW_ATE_unsigned_char:
-                return TypeLayout(name: name, display: Int(encoding) == DW_ATE_signed_char ? "Char" : "UChar", size: byteSize, kind: .character, members: [])
-            case DW_ATE_signed: return TypeLayout(name: name, display: "Int\(byteSize)B", size: byteSize, kind: .signed, members: [])
-            case DW_ATE_boolean: return TypeLayout(name: name, display: "Bool", size: byteSize, kind: .unsigned, members: [])
-            default: return TypeLayout(name: name, display: "Uint\(byteSize)B", size: byteSize, kind: .unsigned, members: [])
+                return TypeLayout(name: name, display: Int(encoding) == DW_ATE_signed_char ? "Char" : "UChar", size: byteSize, kind: .character)
+            case DW_ATE_signed: return TypeLayout(name: name, display: "Int\(byteSize)B", size: byteSize, kind: .signed)
+            case DW_ATE_boolean: return TypeLayout(name: name, display: "Bool", size: byteSize, kind: .boolean)
+            default: return TypeLayout(name: name, display: "Uint\(byteSize)B", size: byteSize, kind: .unsigned)
             }
-        case Int32(DW_TAG_pointer_type):
-            let pointee = referencedType(of: &type, into: &target) ? (dwarf_diename(&target).map { String(cString: $0) } ?? pointeeName(&target)) : "Void"
-            return TypeLayout(name: pointee + " *", display: "Ptr64 " + pointee, size: 8, kind: .pointer, members: [])
+        case Int32(DW_TAG_pointer_type), Int32(DW_TAG_reference_type), Int32(DW_TAG_rvalue_reference_type):
+            let marker = tag == Int32(DW_TAG_pointer_type) ? "*" : tag == Int32(DW_TAG_reference_type) ? "&" : "&&"
+            guard referencedType(of: &type, into: &target) else {
+                return TypeLayout(name: "void " + marker, display: "Ptr64 Void", size: 8, kind: .pointer)
+            }
+            let pointee = layout(of: &target, depth: 3)
+            let cName = pointee.cName.hasSuffix("*") ? pointee.cName + marker : pointee.cName + " " + marker
+            let shown = pointee.kind == .function ? "<function>" : dwarf_diename(&target).map { String(cString: $0) } ?? pointee.display
+            return TypeLayout(name: shown + " *", cName: cName, display: "Ptr64 " + shown, size: 8, kind: .pointer, referenceOffset: offset(of: &target))
         case Int32(DW_TAG_array_type):
             guard referencedType(of: &type, into: &target) else { break }
             let element = layout(of: &target, depth: depth)
             let count = element.size > 0 ? byteSize / element.size : 0
-            return TypeLayout(name: element.name + "[\(count)]", display: "[\(count)] " + element.display, size: byteSize, kind: .array,
-                              members: [], element: element)
-        case Int32(DW_TAG_typedef), Int32(DW_TAG_const_type), Int32(DW_TAG_volatile_type):
+            return TypeLayout(name: element.name + "[\(count)]", cName: element.cName + "[\(count)]", display: "[\(count)] " + element.display,
+                              size: byteSize, kind: .array, element: element)
+        case Int32(DW_TAG_typedef):
             guard referencedType(of: &type, into: &target) else { break }
-            return layout(of: &target, depth: depth)
+            return layout(of: &target, depth: depth).renamed(name)
+        case Int32(DW_TAG_const_type), Int32(DW_TAG_volatile_type):
+            let qualifier = tag == Int32(DW_TAG_const_type) ? "const" : "volatile"
+            guard referencedType(of: &type, into: &target) else { return TypeLayout(name: "void", cName: qualifier + " void", display: "Void", size: 0, kind: .void) }
+            let inner = layout(of: &target, depth: depth)
+            // `char *const`: the qualifier follows a pointer, precedes anything else.
+            return inner.renamed(inner.kind == .pointer ? inner.cName + " " + qualifier : qualifier + " " + inner.cName)
         case Int32(DW_TAG_enumeration_type):
-            return TypeLayout(name: name, display: name, size: byteSize, kind: .enumeration, members: [])
-        case Int32(DW_TAG_structure_type), Int32(DW_TAG_union_type):
-            return TypeLayout(name: name, display: name, size: byteSize, kind: .record, members: depth < 3 ? members(of: &type, depth: depth) : [])
+            return TypeLayout(name: name, cName: recordName("enum", name, &type), display: name, size: byteSize, kind: .enumeration,
+                              enumerators: enumerators(of: &type))
+        case Int32(DW_TAG_structure_type), Int32(DW_TAG_union_type), Int32(DW_TAG_class_type):
+            let keyword = tag == Int32(DW_TAG_union_type) ? "union" : tag == Int32(DW_TAG_class_type) ? "class" : "struct"
+            return TypeLayout(name: name, cName: recordName(keyword, name, &type), display: name, size: byteSize, kind: .record,
+                              members: depth < 3 ? members(of: &type, depth: depth) : [], referenceOffset: offset(of: &type))
+        case Int32(DW_TAG_subroutine_type):
+            return TypeLayout(name: "<function>", display: "<function>", size: 0, kind: .function)
+        case Int32(DW_TAG_unspecified_type):
+            return TypeLayout(name: name, display: "Void", size: 0, kind: .void)
         default:
             break
         }
-        return TypeLayout(name: name, display: name, size: byteSize, kind: .other, members: [])
+        return TypeLayout(name: name, display: name, size: byteSize, kind: .other)
     }
 
-    private func pointeeName(_ type: inout Dwarf_Die) -> String {
-        dwarf_tag(&type) == Int32(DW_TAG_subroutine_type) ? "<function>" : layout(of: &type, depth: 3).display
+    /// The layout of the type a variable or member DIE refers to (`void` if none).
+    func layout(ofTypeOf die: inout Dwarf_Die, depth: Int) -> TypeLayout {
+        var type = Dwarf_Die()
+        guard referencedType(of: &die, into: &type) else { return TypeLayout(name: "void", display: "Void", size: 0, kind: .void) }
+        return layout(of: &type, depth: depth)
+    }
+
+    /// A type read again from its DIE: the target of a pointer, or a record's members below
+    /// the depth the first read stopped at.
+    public func layout(atOffset offset: UInt64) -> TypeLayout? {
+        guard let dwarf else { return nil }
+        var die = Dwarf_Die()
+        guard dwarf_offdie(dwarf, Dwarf_Off(offset), &die) != nil else { return nil }
+        return layout(of: &die, depth: 0)
+    }
+
+    /// A record with its members read (`dt` of a pointer target or a deep member).
+    public func expanded(_ type: TypeLayout) -> TypeLayout {
+        guard type.kind == .record, type.members.isEmpty, let offset = type.referenceOffset else { return type }
+        return layout(atOffset: offset) ?? type
+    }
+
+    /// The global offset of a DIE in the module's own DWARF; nil for one in a supplementary
+    /// (dwz) file, which `dwarf_offdie` on this file could not find again.
+    private func offset(of die: inout Dwarf_Die) -> UInt64? {
+        guard let cu = die.cu, dwarf_cu_getdwarf(cu) == dwarf else { return nil }
+        return UInt64(dwarf_dieoffset(&die))
+    }
+
+    /// C needs the keyword (`struct point`); C++ and Swift name the type alone.
+    private func recordName(_ keyword: String, _ name: String, _ die: inout Dwarf_Die) -> String {
+        var unit = Dwarf_Die()
+        guard dwarf_diecu(&die, &unit, nil, nil) != nil else { return keyword + " " + name }
+        let language = dwarf_srclang(&unit)
+        let isC = [DW_LANG_C, DW_LANG_C89, DW_LANG_C99, DW_LANG_C11].map(Int32.init).contains(language) || language == 0x2c
+        return isC ? keyword + " " + name : name
+    }
+
+    private func enumerators(of type: inout Dwarf_Die) -> [TypeLayout.Enumerator] {
+        var child = Dwarf_Die()
+        guard dwarf_child(&type, &child) == 0 else { return [] }
+        var result: [TypeLayout.Enumerator] = []
+        repeat {
+            guard dwarf_tag(&child) == Int32(DW_TAG_enumerator), let name = dwarf_diename(&child) else { continue }
+            var attribute = Dwarf_Attribute()
+            var value: Dwarf_Sword = 0
+            guard dwarf_attr(&child, UInt32(DW_AT_const_value), &attribute) != nil, dwarf_formsdata(&attribute, &value) == 0 else { continue }
+            result.append(TypeLayout.Enumerator(name: String(cString: name), value: Int64(value)))
+        } while nextSibling(&child)
+        return result
     }
 
     private func members(of record: inout Dwarf_Die, depth: Int) -> [TypeLayout.Member] {
@@ -138,8 +233,10 @@ extension ModuleSymbols {
         guard dwarf_child(&record, &child) == 0 else { return [] }
         var result: [TypeLayout.Member] = []
         repeat {
-            guard dwarf_tag(&child) == Int32(DW_TAG_member) else { continue }
-            let name = dwarf_diename(&child).map { String(cString: $0) } ?? "<unnamed>"
+            // A C++ base class is a member at its offset, as WinDbg's `__BaseClass`.
+            let isBase = dwarf_tag(&child) == Int32(DW_TAG_inheritance)
+            guard dwarf_tag(&child) == Int32(DW_TAG_member) || isBase else { continue }
+            let name = isBase ? "__BaseClass" : dwarf_diename(&child).map { String(cString: $0) } ?? "<unnamed>"
             var type = Dwarf_Die()
             guard referencedType(of: &child, into: &type) else { continue }
             let memberType = layout(of: &type, depth: depth + 1)

@@ -6,10 +6,9 @@ import Glibc
 /// no location for this pc (optimized out) — never a guessed number.
 public struct VariableValue: Sendable {
     public let name: String
-    public let typeName: String
+    /// Its type; records come without members (`ModuleSymbols.expanded` reads them).
+    public let type: TypeLayout
     public let bytes: [UInt8]?
-    public let isSigned: Bool
-    public let isPointer: Bool
     /// Where it lives at this pc: `@rdi`, or a memory address; nil when unavailable.
     public let location: VariableLocation?
     public let isParameter: Bool
@@ -28,9 +27,12 @@ public struct FrameContext {
     public let cfa: UInt64?
     public let bias: UInt64
     public let readMemory: (UInt64, Int) -> [UInt8]?
+    /// Frame 0: its pc is where the thread stopped, not a return address.
+    public let isInnermost: Bool
 
-    public init(registers: [Int: UInt64], cfa: UInt64?, bias: UInt64, readMemory: @escaping (UInt64, Int) -> [UInt8]?) {
+    public init(registers: [Int: UInt64], cfa: UInt64?, bias: UInt64, isInnermost: Bool, readMemory: @escaping (UInt64, Int) -> [UInt8]?) {
         self.registers = registers
+        self.isInnermost = isInnermost
         self.cfa = cfa
         self.bias = bias
         self.readMemory = readMemory
@@ -43,7 +45,7 @@ extension ModuleSymbols {
     public func variables(at pc: UInt64, frame: FrameContext, includeLocals: Bool) -> (function: String, parameters: [VariableValue])? {
         guard let dwarf else { return nil }
         var unit = Dwarf_Die()
-        guard dwarf_addrdie(dwarf, pc, &unit) != nil else { return nil }
+        guard unitDIE(containing: pc, dwarf: dwarf, into: &unit) else { return nil }
         var scopes: UnsafeMutablePointer<Dwarf_Die>? = nil
         let count = dwarf_getscopes(&unit, pc, &scopes)
         guard count > 0, let scopes else { return nil }
@@ -52,26 +54,49 @@ extension ModuleSymbols {
         var function = scopes[functionIndex]
         let name = dwarf_diename(&function).map { String(cString: $0) } ?? "?"
         let frameBase = evaluateAttribute(&function, UInt32(DW_AT_frame_base), pc: pc, frame: frame, frameBase: nil)?.value
-        var values = children(of: &function, tag: Int32(DW_TAG_formal_parameter), pc: pc, frame: frame, frameBase: frameBase)
+        var incoming: IncomingArguments?
+        var entry: Dwarf_Addr = 0
+        if frame.isInnermost, dwarf_lowpc(&function, &entry) == 0, sourceLine(at: pc)?.rowStart == entry {
+            incoming = IncomingArguments(returnType: layout(ofTypeOf: &function, depth: 3), isCPlusPlus: isCPlusPlus(&unit))
+        }
+        var values = children(of: &function, tag: Int32(DW_TAG_formal_parameter), pc: pc, frame: frame, frameBase: frameBase, incoming: &incoming)
         if includeLocals {
+            var none: IncomingArguments?
             for index in stride(from: functionIndex, through: 0, by: -1) {
-                values += children(of: &scopes[index], tag: Int32(DW_TAG_variable), pc: pc, frame: frame, frameBase: frameBase)
+                values += children(of: &scopes[index], tag: Int32(DW_TAG_variable), pc: pc, frame: frame, frameBase: frameBase, incoming: &none)
             }
         }
         return (name, values)
     }
 
-    private func children(of scope: inout Dwarf_Die, tag: Int32, pc: UInt64, frame: FrameContext, frameBase: UInt64?) -> [VariableValue] {
+    /// The scope's variables (or parameters) with their values; `incoming` is set when the
+    /// stack frame still sits on its function's first row, where parameters are read where
+    /// the ABI put them.
+    private func children(of scope: inout Dwarf_Die, tag: Int32, pc: UInt64, frame: FrameContext, frameBase: UInt64?,
+                          incoming: inout IncomingArguments?) -> [VariableValue] {
         var child = Dwarf_Die()
         guard dwarf_child(&scope, &child) == 0 else { return [] }
         var result: [VariableValue] = []
         repeat {
             guard dwarf_tag(&child) == tag else { continue }
             let name = dwarf_diename(&child).map { String(cString: $0) } ?? "?"
-            let type = describeType(of: &child)
+            let type = layout(ofTypeOf: &child, depth: 3)
             var bytes: [UInt8]?
             var place: VariableLocation?
-            if let location = evaluateAttribute(&child, UInt32(DW_AT_location), pc: pc, frame: frame, frameBase: frameBase), type.size > 0 {
+            let location = evaluateAttribute(&child, UInt32(DW_AT_location), pc: pc, frame: frame, frameBase: frameBase)
+            let atEntry = incoming?.next(type, registers: frame.registers)
+            if let location, !location.isValue, let atEntry {
+                switch atEntry {
+                case .memory: break
+                case .bytes(let value):
+                    result.append(VariableValue(name: name, type: type, bytes: value, location: .computed, isParameter: true))
+                    continue
+                case .unavailable:
+                    result.append(VariableValue(name: name, type: type, bytes: nil, location: nil, isParameter: true))
+                    continue
+                }
+            }
+            if let location, type.size > 0 {
                 if location.isValue {
                     bytes = [UInt8](littleEndian: location.value, size: min(type.size, 8))
                     place = location.register.map { .register($0) } ?? .computed
@@ -80,10 +105,14 @@ extension ModuleSymbols {
                     place = .memory(location.value)
                 }
             }
-            result.append(VariableValue(name: name, typeName: type.name, bytes: bytes, isSigned: type.isSigned, isPointer: type.isPointer,
-                                        location: bytes == nil ? nil : place, isParameter: tag == Int32(DW_TAG_formal_parameter)))
+            result.append(VariableValue(name: name, type: type, bytes: bytes, location: bytes == nil ? nil : place,
+                                        isParameter: tag == Int32(DW_TAG_formal_parameter)))
         } while nextSibling(&child)
         return result
+    }
+
+    private func isCPlusPlus(_ unit: inout Dwarf_Die) -> Bool {
+        [DW_LANG_C_plus_plus, DW_LANG_C_plus_plus_11, DW_LANG_C_plus_plus_14, 0x2b].map(Int32.init).contains(dwarf_srclang(&unit))
     }
 
     /// Evaluates a location attribute (an expression, or the entry of a location list that
@@ -103,43 +132,5 @@ extension ModuleSymbols {
         var register: String?
         if length == 1, (0x50...0x6f).contains(ops[0].atom) { register = DwarfRegister.name(Int(ops[0].atom - 0x50)).map { "@" + $0 } }
         return (result.value, result.isValue, register)
-    }
-
-    /// A C-like name for a DIE's type (`int`, `char **`, `const struct point *`), its size,
-    /// and whether it is a signed integer or a pointer.
-    private func describeType(of die: inout Dwarf_Die) -> (name: String, size: Int, isSigned: Bool, isPointer: Bool) {
-        var attribute = Dwarf_Attribute()
-        var type = Dwarf_Die()
-        guard dwarf_attr_integrate(&die, UInt32(DW_AT_type), &attribute) != nil, dwarf_formref_die(&attribute, &type) != nil else {
-            return ("void", 0, false, false)
-        }
-        var size: Dwarf_Word = 0
-        let known = dwarf_aggregate_size(&type, &size) == 0
-        let tag = dwarf_tag(&type)
-        let name = dwarf_diename(&type).map { String(cString: $0) }
-        switch tag {
-        case Int32(DW_TAG_pointer_type):
-            let target = describeType(of: &type)
-            return (target.name + (target.name.hasSuffix("*") ? "*" : " *"), 8, false, true)
-        case Int32(DW_TAG_subroutine_type):
-            return ("<function>", 0, false, false)
-        case Int32(DW_TAG_const_type), Int32(DW_TAG_volatile_type):
-            let target = describeType(of: &type)
-            return ((tag == Int32(DW_TAG_const_type) ? "const " : "volatile ") + target.name, target.size, target.isSigned, target.isPointer)
-        case Int32(DW_TAG_typedef):
-            let target = describeType(of: &type)
-            return (name ?? target.name, target.size, target.isSigned, target.isPointer)
-        case Int32(DW_TAG_structure_type): return ("struct " + (name ?? "<unnamed>"), known ? Int(size) : 0, false, false)
-        case Int32(DW_TAG_union_type): return ("union " + (name ?? "<unnamed>"), known ? Int(size) : 0, false, false)
-        case Int32(DW_TAG_enumeration_type): return ("enum " + (name ?? "<unnamed>"), known ? Int(size) : 4, true, false)
-        case Int32(DW_TAG_base_type):
-            var encoding: Dwarf_Word = 0
-            var encodingAttribute = Dwarf_Attribute()
-            if dwarf_attr(&type, UInt32(DW_AT_encoding), &encodingAttribute) != nil { dwarf_formudata(&encodingAttribute, &encoding) }
-            let signed = encoding == Dwarf_Word(DW_ATE_signed) || encoding == Dwarf_Word(DW_ATE_signed_char)
-            return (name ?? "?", known ? Int(size) : 0, signed, false)
-        default:
-            return (name ?? "?", known ? Int(size) : 0, false, false)
-        }
     }
 }

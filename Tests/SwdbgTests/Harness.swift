@@ -25,7 +25,8 @@ enum Harness {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var built: [String: String] = [:]
 
-    /// Compiles Tests/Fixtures/NAME.c with `gcc -g -O0` (plus `flags`) and returns the binary's path.
+    /// Compiles Tests/Fixtures/NAME.c with `gcc -g -O0` (NAME.cpp with g++, NAME.swift with
+    /// `swiftc -g -Onone`), plus `flags`, and returns the binary's path.
     static func fixture(_ name: String, flags: [String] = []) throws -> String {
         lock.lock()
         defer { lock.unlock() }
@@ -35,9 +36,14 @@ enum Harness {
         let directory = fixtureDirectory + (flags.isEmpty ? "" : "/" + flags.joined().filter { $0.isLetter || $0.isNumber })
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let output = directory + "/" + name
-        let source = packageRoot.appendingPathComponent("Tests/Fixtures/\(name).c").path
-        let result = try run("/usr/bin/gcc", ["-g", "-O0"] + flags + ["-o", output, source], input: "")
-        guard result.status == 0 else { throw XCTSkip("gcc failed for \(name): \(result.output)") }
+        let source = Self.source(name)
+        let (compiler, options): (String, [String]) = switch (source as NSString).pathExtension {
+        case "cpp": ("/usr/bin/g++", ["-g", "-O0"])
+        case "swift": (swiftc, ["-g", "-Onone"])
+        default: ("/usr/bin/gcc", ["-g", "-O0"])
+        }
+        let result = try run(compiler, options + flags + ["-o", output, source], input: "")
+        guard result.status == 0 else { throw XCTSkip("\(compiler) failed for \(name): \(result.output)") }
         built[key] = output
         return output
     }
@@ -100,10 +106,17 @@ enum Harness {
         return RunningProgram(process: process, output: output)
     }
 
-    /// The absolute path of a fixture's source, as its DWARF names it (gcc is given that path).
+    /// The absolute path of a fixture's source, as its DWARF names it (the compiler is given that path).
     static func source(_ fixture: String) -> String {
-        packageRoot.appendingPathComponent("Tests/Fixtures/\(fixture).c").path
+        let base = packageRoot.appendingPathComponent("Tests/Fixtures/\(fixture)").path
+        return ["c", "cpp", "swift"].map { base + "." + $0 }.first { FileManager.default.fileExists(atPath: $0) } ?? base + ".c"
     }
+
+    /// The Swift compiler of the toolchain that runs the tests.
+    static let swiftc: String = {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        return path.split(separator: ":").map { $0 + "/swiftc" }.first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/swiftc"
+    }()
 
     /// Fixtures that need more than `gcc -g -O0`.
     static let flags = ["threads": ["-pthread"], "recurse": ["-O2", "-fomit-frame-pointer"], "dlopen": ["-ldl"], "vector": ["-mavx"], "pipe": ["-pthread"]]

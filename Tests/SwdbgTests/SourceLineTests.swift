@@ -116,7 +116,7 @@ final class TypeTests: XCTestCase {
         let value = out.output(of: "dt -r local")
         for fact in ["tag              : 0n120 'x'", "count            : 0n7", "total            : 0n123456789", "ratio            : 0.5",
                      "samples          : [4] 0n1", "ready            : 0y1", "mode             : 0y101", "level            : 0y1101",
-                     "integer          : 0n42", "color            : 0n6"] {
+                     "integer          : 0n42", "color            : BLUE (0n6)"] {
             XCTAssertTrue(value.contains(fact), "\(fact) in \(value)")
         }
         let nodes = out.output(of: "? types!nodes").components(separatedBy: "= ").last ?? ""

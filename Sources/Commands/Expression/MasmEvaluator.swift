@@ -95,6 +95,12 @@ struct MasmParser {
         case .pseudoRegister:
             advance()
             return try resolvePseudoRegister(current)
+        case .quotedSymbol:
+            advance()
+            guard let address = context.symbolAddress(String(name(of: current).dropFirst(3).dropLast())) else {
+                throw .couldNotResolve(near: text[current.start...])
+            }
+            return address
         case .sourceLine:
             advance()
             let quoted = name(of: current)

@@ -41,6 +41,9 @@ struct MasmToken {
         case register
         /// `$name` or `@$name`.
         case pseudoRegister
+        /// `@!"name"`: a symbol whose name holds characters an expression cannot
+        /// (`@!"shapes!geometry::largest<int>"`); the token text includes `@!"` and `"`.
+        case quotedSymbol
         /// `` `file.c:12` `` or `` `module!file.c:12` ``: the address of a source line; the token
         /// text includes the backticks.
         case sourceLine
@@ -84,6 +87,8 @@ struct MasmLexer {
         switch first {
         case UInt8(ascii: ";"), UInt8(ascii: "\""), UInt8(ascii: "'"):
             kind = .end
+        case UInt8(ascii: "@") where Substring(utf8[start...]).hasPrefix("@!\""):
+            kind = delimited(from: utf8.index(start, offsetBy: 3), until: "\"", as: .quotedSymbol)
         case UInt8(ascii: "@"):
             kind = registerToken(after: start)
         case UInt8(ascii: "$"):
@@ -93,14 +98,7 @@ struct MasmLexer {
             position = wordEnd(from: utf8.index(after: start))
             kind = .symbol
         case UInt8(ascii: "`"):
-            position = utf8.index(after: start)
-            while let current = byte(at: position), current != UInt8(ascii: "`") { position = utf8.index(after: position) }
-            if byte(at: position) == nil {
-                kind = .invalid
-            } else {
-                position = utf8.index(after: position)
-                kind = .sourceLine
-            }
+            kind = delimited(from: utf8.index(after: start), until: "`", as: .sourceLine)
         case _ where first.isIdentifierByte:
             position = wordEnd(from: start)
             kind = classifyWord(utf8[start..<position])
@@ -109,6 +107,15 @@ struct MasmLexer {
             kind = punctuator(first)
         }
         return MasmToken(kind: kind, start: start, end: position)
+    }
+
+    /// A token that runs to a closing delimiter (`` `file.c:12` ``, `@!"name"`); invalid if none.
+    private mutating func delimited(from start: String.Index, until closing: Unicode.Scalar, as kind: MasmToken.Kind) -> MasmToken.Kind {
+        position = start
+        while let current = byte(at: position), current != UInt8(ascii: closing) { position = utf8.index(after: position) }
+        guard byte(at: position) != nil else { return .invalid }
+        position = utf8.index(after: position)
+        return kind
     }
 
     private func byte(at index: String.Index) -> UInt8? {
