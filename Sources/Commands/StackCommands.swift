@@ -31,7 +31,7 @@ extension Interpreter {
 
     /// `kv` adds how each frame was found (WinDbg shows FPO data there).
     func printStack(_ thread: ThreadInfo, count: Int, withArguments: Bool, showMethod: Bool, parameters: ParameterStyle = .none) {
-        let frames = session.unwind(thread, maxFrames: count)
+        let frames = session.stack(thread, maxFrames: count)
         var header = " # Child-SP          RetAddr           "
         if withArguments { header += ": Args to Child                                                           : " }
         output.line(header + "Call Site")
@@ -41,10 +41,17 @@ extension Interpreter {
         }
     }
 
+    /// One `k` line; an inlined call's frame shares its machine frame's stack, so it shows
+    /// `(Inline Function)` where the stack pointer and return address would be.
     func frameLine(_ frame: StackFrame, of thread: ThreadInfo, withArguments: Bool, parameters: ParameterStyle = .none) -> String {
-        var line = "\(zeroPaddedHex(UInt64(frame.number), digits: 2)) \(formatAddress(frame.sp)) \(formatAddress(frame.returnAddress)) "
+        var line = zeroPaddedHex(UInt64(frame.number), digits: 2) + " "
+        if frame.inlined != nil {
+            line += "(Inline Function) --------`-------- "
+        } else {
+            line += "\(formatAddress(frame.sp)) \(formatAddress(frame.returnAddress)) "
+        }
         if withArguments {
-            let words = session.readMemory(frame.sp &+ 8, count: 32)
+            let words = frame.inlined == nil ? session.readMemory(frame.sp &+ 8, count: 32) : []
             let args = (0..<4).map { n -> String in
                 guard words.count >= (n + 1) * 8 else { return "????????`????????" }
                 return formatAddress(words.littleEndian(at: n * 8))
@@ -53,7 +60,13 @@ extension Interpreter {
         } else {
             line += "   "
         }
-        var site = session.symbolize(frame.pc, callSite: frame.number > 0) ?? formatAddress(frame.pc)
+        var site: String
+        if let inlined = frame.inlined {
+            let module = session.process?.modules.module(containing: frame.pc)
+            site = module.map { "\($0.name)!\(inlined)" } ?? inlined
+        } else {
+            site = session.symbolize(frame.pc, callSite: frame.physicalIndex > 0) ?? formatAddress(frame.pc)
+        }
         if parameters != .none, let (_, values) = session.parameters(of: frame, in: thread) {
             // `module!function(int value = 0n5)+0x4`, as WinDbg's kp prints it.
             let list = values.map { "\($0.type.cName) \($0.name) = \(formatValue($0))" }
@@ -62,7 +75,10 @@ extension Interpreter {
             let name = split.map { String(site[..<$0.lowerBound]) } ?? site
             site = name + "(" + text + ")" + (split.map { String(site[$0.lowerBound...]) } ?? "")
         }
-        return line + site + sourceText(frame.pc, callSite: frame.number > 0)
+        if let callSite = frame.callSite {
+            return line + site + (session.lineNumbers ? " [\(callSite.file) @ \(callSite.line)]" : "")
+        }
+        return line + site + sourceText(frame.pc, callSite: frame.physicalIndex > 0)
     }
 
     /// `dv`: parameters and locals of the `.frame` frame, names right-aligned as WinDbg does;
@@ -70,7 +86,7 @@ extension Interpreter {
     private func displayVariables(_ invocation: Invocation) throws(CommandError) {
         let process = try requireProcess()
         let flags = Set(invocation.arguments.split(separator: " ").map { $0.lowercased() })
-        let frames = session.unwind(process.current, maxFrames: frameIndex + 1)
+        let frames = session.stack(process.current, maxFrames: frameIndex + 1)
         guard frameIndex < frames.count else { throw CommandError("Frame out of range: the stack has \(frames.count) frames") }
         guard let (_, values) = session.parameters(of: frames[frameIndex], in: process.current, includeLocals: true) else {
             throw CommandError("Unable to enumerate locals: no DWARF information for this frame")
@@ -99,13 +115,13 @@ extension Interpreter {
         var scanner = invocation.scanner
         if !scanner.isAtEnd {
             let requested = try expression(&scanner)
-            let frames = session.unwind(process.current, maxFrames: 256)
+            let frames = session.stack(process.current, maxFrames: 256)
             guard requested < UInt64(frames.count) else {
                 throw CommandError("Frame out of range: the stack has \(frames.count) frames")
             }
             frameIndex = Int(requested)
         }
-        let frames = session.unwind(process.current, maxFrames: frameIndex + 1)
+        let frames = session.stack(process.current, maxFrames: frameIndex + 1)
         guard frameIndex < frames.count else { throw CommandError("Frame out of range: the stack has \(frames.count) frames") }
         output.line(frameLine(frames[frameIndex], of: process.current, withArguments: false))
     }

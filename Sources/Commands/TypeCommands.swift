@@ -43,10 +43,10 @@ extension Interpreter {
     /// A parameter or local of the `.frame` frame, and the symbols of its module.
     private func localVariable(named name: String) throws(CommandError) -> (VariableValue, ModuleSymbols)? {
         let process = try requireProcess()
-        let frames = session.unwind(process.current, maxFrames: frameIndex + 1)
+        let frames = session.stack(process.current, maxFrames: frameIndex + 1)
         guard frameIndex < frames.count, let (_, values) = session.parameters(of: frames[frameIndex], in: process.current, includeLocals: true),
               let value = values.last(where: { $0.name == name }),
-              let files = process.modules.module(containing: frames[frameIndex].pc &- (frameIndex > 0 ? 1 : 0))?.symbolFiles else { return nil }
+              let files = process.modules.module(containing: frames[frameIndex].lookupAddress)?.symbolFiles else { return nil }
         return (value, files)
     }
 

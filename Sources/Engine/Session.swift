@@ -411,19 +411,18 @@ public final class Session {
     /// The function of a frame and its parameters' values (DWARF), for `kp`; with
     /// `includeLocals`, its locals in scope too (`dv`).
     public func parameters(of frame: StackFrame, in thread: ThreadInfo, includeLocals: Bool = false) -> (function: String, parameters: [VariableValue])? {
-        // A return address is after the call: look the caller up inside it.
-        let lookup = frame.number > 0 ? frame.pc &- 1 : frame.pc
+        let lookup = frame.lookupAddress
         guard let module = process?.modules.module(containing: lookup), let files = module.symbolFiles else { return nil }
         var registers = frame.registers
-        if frame.number == 0, let area = try? vectorState(thread), area.count >= 160 + 8 * 16 {
+        if frame.physicalIndex == 0, let area = try? vectorState(thread), area.count >= 160 + 8 * 16 {
             // xmm0–7 (DWARF 17–24), low 64 bits, from the XSAVE legacy area: float parameters.
             for index in 0..<8 { registers[17 + index] = area.littleEndian(at: 160 + 16 * index) }
         }
-        let context = FrameContext(registers: registers, cfa: frame.cfa, bias: module.bias, isInnermost: frame.number == 0) { [weak self] address, size in
+        let context = FrameContext(registers: registers, cfa: frame.cfa, bias: module.bias, isInnermost: frame.physicalIndex == 0) { [weak self] address, size in
             guard let bytes = self?.readMemory(address, count: size), bytes.count == size else { return nil }
             return bytes
         }
-        return files.variables(at: lookup &- module.bias, frame: context, includeLocals: includeLocals)
+        return files.variables(at: lookup &- module.bias, frame: context, includeLocals: includeLocals, inlineDepth: frame.inlineDepth)
     }
 
     /// `file.c:12` or `module!file.c:12`: the lowest address where that line's code begins,

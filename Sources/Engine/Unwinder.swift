@@ -3,7 +3,7 @@ import Symbols
 
 /// One frame of a call stack: where it executes and its stack pointer (WinDbg's Child-SP).
 public struct StackFrame {
-    public let number: Int
+    public var number: Int
     public let pc: UInt64
     public let sp: UInt64
     /// The frame's return address (the caller's pc), 0 for the outermost frame.
@@ -15,6 +15,19 @@ public struct StackFrame {
     public let registers: [Int: UInt64]
     /// The canonical frame address (the caller's stack pointer), once the caller is known.
     public var cfa: UInt64?
+    /// The frame's place among the machine frames: 0 where the thread stopped; beyond it the
+    /// pc is a return address, looked up inside the call before it.
+    public let physicalIndex: Int
+    /// Set for a frame of an inlined call (it shares the pc and sp of the machine frame it
+    /// was inlined into): the function inlined, and how many inlined calls lie below it.
+    public var inlined: String?
+    public var inlineDepth = 0
+    /// The line this frame is at when it is not the pc's: the call of the inlined function
+    /// in the frame below.
+    public var callSite: SourceLine?
+
+    /// The address to look symbols and lines up at: inside the call for a return address.
+    public var lookupAddress: UInt64 { physicalIndex > 0 ? pc &- 1 : pc }
 
     /// `context`: frame 0, from the registers; `cfi`: unwound with `.eh_frame`/`.debug_frame`;
     /// `framePointer`: found by following the rbp chain where no CFI covered the callee.
@@ -33,7 +46,7 @@ extension Session {
         var method = StackFrame.Method.context
         var isSignalFrame = false
         while frames.count < maxFrames, let pc = registers[DwarfRegister.returnAddress], let sp = registers[DwarfRegister.stackPointer], pc != 0 {
-            frames.append(StackFrame(number: frames.count, pc: pc, sp: sp, method: method, registers: registers))
+            frames.append(StackFrame(number: frames.count, pc: pc, sp: sp, method: method, registers: registers, physicalIndex: frames.count))
             // A return address points after the call; look the caller up inside the call.
             let lookup = frames.count == 1 || isSignalFrame ? pc : pc &- 1
             var next: [Int: UInt64]?
@@ -58,5 +71,32 @@ extension Session {
             registers = caller
         }
         return frames
+    }
+}
+
+extension Session {
+    /// The call stack as `k` shows it: each machine frame preceded by a frame for every
+    /// inlined call its pc is in (WinDbg's `(Inline Function)` lines), numbered together.
+    public func stack(_ thread: ThreadInfo, maxFrames: Int = 256) -> [StackFrame] {
+        var result: [StackFrame] = []
+        for frame in unwind(thread, maxFrames: maxFrames) {
+            let module = process?.modules.module(containing: frame.lookupAddress)
+            let calls = module?.symbolFiles?.inlinedCalls(at: frame.lookupAddress &- module!.bias) ?? []
+            var below: SourceLine?
+            for (depth, call) in calls.enumerated() {
+                var inline = frame
+                inline.inlined = call.function
+                inline.inlineDepth = depth
+                inline.callSite = below
+                result.append(inline)
+                below = call.callSite
+            }
+            var machine = frame
+            machine.inlineDepth = calls.count
+            machine.callSite = below
+            result.append(machine)
+        }
+        for index in result.indices { result[index].number = index }
+        return Array(result.prefix(maxFrames))
     }
 }

@@ -113,7 +113,7 @@ public final class ModuleSymbols {
 
     /// A line table's file name joined to the unit's compilation directory, `..` folded away,
     /// so sources show with full paths as in WinDbg.
-    private func absolutePath(_ file: String, unit: inout Dwarf_Die) -> String {
+    func absolutePath(_ file: String, unit: inout Dwarf_Die) -> String {
         guard !file.hasPrefix("/") else { return file }
         var attribute = Dwarf_Attribute()
         guard dwarf_attr(&unit, UInt32(DW_AT_comp_dir), &attribute) != nil, let directory = dwarf_formstring(&attribute) else { return file }

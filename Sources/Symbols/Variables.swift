@@ -41,28 +41,34 @@ public struct FrameContext {
 
 extension ModuleSymbols {
     /// The function containing link-time `pc`, its parameters, and (`includeLocals`) the
-    /// locals of every scope that contains `pc`, outermost first (`dv`).
-    public func variables(at pc: UInt64, frame: FrameContext, includeLocals: Bool) -> (function: String, parameters: [VariableValue])? {
+    /// locals of every scope that contains `pc`, outermost first (`dv`). `inlineDepth` picks
+    /// an inlined call instead (0 = the innermost function, inlined or not).
+    public func variables(at pc: UInt64, frame: FrameContext, includeLocals: Bool, inlineDepth: Int = 0) -> (function: String, parameters: [VariableValue])? {
         guard let dwarf else { return nil }
         var unit = Dwarf_Die()
         guard unitDIE(containing: pc, dwarf: dwarf, into: &unit) else { return nil }
-        var scopes: UnsafeMutablePointer<Dwarf_Die>? = nil
-        let count = dwarf_getscopes(&unit, pc, &scopes)
-        guard count > 0, let scopes else { return nil }
+        guard let (scopes, count) = nestedScopes(at: pc, unit: &unit) else { return nil }
         defer { free(scopes) }
-        guard let functionIndex = (0..<Int(count)).first(where: { dwarf_tag(&scopes[$0]) == Int32(DW_TAG_subprogram) }) else { return nil }
-        var function = scopes[functionIndex]
+        let functionTags = [DW_TAG_subprogram, DW_TAG_inlined_subroutine].map { Int32($0) }
+        let functionScopes = (0..<Int(count)).filter { functionTags.contains(dwarf_tag(&scopes[$0])) }
+        guard inlineDepth < functionScopes.count, let subprogramIndex = functionScopes.last,
+              dwarf_tag(&scopes[subprogramIndex]) == Int32(DW_TAG_subprogram) else { return nil }
+        let selected = functionScopes[inlineDepth]
+        var function = scopes[selected]
+        var subprogram = scopes[subprogramIndex]
         let name = dwarf_diename(&function).map { String(cString: $0) } ?? "?"
-        let frameBase = evaluateAttribute(&function, UInt32(DW_AT_frame_base), pc: pc, frame: frame, frameBase: nil)?.value
+        let frameBase = evaluateAttribute(&subprogram, UInt32(DW_AT_frame_base), pc: pc, frame: frame, frameBase: nil)?.value
         var incoming: IncomingArguments?
         var entry: Dwarf_Addr = 0
-        if frame.isInnermost, dwarf_lowpc(&function, &entry) == 0, sourceLine(at: pc)?.rowStart == entry {
+        if frame.isInnermost, selected == subprogramIndex, dwarf_lowpc(&function, &entry) == 0, sourceLine(at: pc)?.rowStart == entry {
             incoming = IncomingArguments(returnType: layout(ofTypeOf: &function, depth: 3), isCPlusPlus: isCPlusPlus(&unit))
         }
         var values = children(of: &function, tag: Int32(DW_TAG_formal_parameter), pc: pc, frame: frame, frameBase: frameBase, incoming: &incoming)
         if includeLocals {
             var none: IncomingArguments?
-            for index in stride(from: functionIndex, through: 0, by: -1) {
+            // The selected function's own scope and its blocks, down to the next inlined call.
+            let innermost = inlineDepth > 0 ? functionScopes[inlineDepth - 1] + 1 : 0
+            for index in stride(from: selected, through: innermost, by: -1) {
                 values += children(of: &scopes[index], tag: Int32(DW_TAG_variable), pc: pc, frame: frame, frameBase: frameBase, incoming: &none)
             }
         }

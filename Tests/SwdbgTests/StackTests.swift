@@ -40,4 +40,27 @@ final class StackTests: XCTestCase {
         XCTAssertTrue(kv[1].hasSuffix("loop!work [\(Harness.source("loop")) @ 6] (registers)"), String(kv[1]))
         XCTAssertTrue(kv[2].hasSuffix(" (CFI)"), "frame 1 was found through .eh_frame")
     }
+
+    /// Inlined calls get frames of their own, named and placed at lines as gdb's `bt` has them;
+    /// `.frame` on one of them and `dv` show that call's parameters.
+    func testInlineFramesMatchGdb() throws {
+        let program = try Harness.fixture("inline", flags: ["-O2"])
+        let gdb = try Harness.run("/usr/bin/gdb", ["-batch", "-nx", "-ex", "break inline.c:5", "-ex", "run", "-ex", "bt", program], input: "").output
+        let gdbFrames = gdb.split(separator: "\n").filter { $0.hasPrefix("#") }.prefix(4)
+        let gdbNames = gdbFrames.map { line -> String in
+            let words = line.split(separator: " ")
+            return String(words.contains("in") ? words[words.firstIndex(of: "in")! + 1] : words[1])
+        }
+        let gdbLines = gdbFrames.map { String($0.split(separator: ":").last ?? "") }
+        XCTAssertEqual(gdbNames, ["square", "sum_squares", "compute", "main"], gdb)
+
+        let out = try Harness.session("inline", ["bp `inline.c:5`", "g", "kp", ".frame 1", "dv"])
+        let frames = out.output(of: "kp").split(separator: "\n").dropFirst().prefix(4)
+        XCTAssertEqual(frames.map { $0.split(separator: "!")[1].prefix { $0 != "(" && $0 != "+" && $0 != " " } }.map(String.init), gdbNames)
+        XCTAssertEqual(frames.map { String($0.split(separator: "@").last?.dropFirst().dropLast() ?? "") }, gdbLines)
+        XCTAssertTrue(frames[frames.startIndex].hasPrefix("00 (Inline Function) --------`--------"))
+        XCTAssertTrue(frames[frames.startIndex + 1].contains("inline!sum_squares(int b = 0n4, int a = 0n3)"), String(frames[frames.startIndex + 1]))
+        XCTAssertTrue(frames[frames.startIndex + 2].contains("inline!compute(int a = 0n3, int b = 0n4)"))
+        XCTAssertEqual(out.output(of: "dv").split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }, ["b = 0n4", "a = 0n3"])
+    }
 }
