@@ -1,5 +1,6 @@
 import Arch
 import Engine
+import Glibc
 import Symbols
 
 /// `lm x ln .reload`: modules and their symbols.
@@ -25,11 +26,27 @@ extension Interpreter {
         CommandSpec(names: [".sympath"], summary: "show or set the symbol path: .sympath [path;path], .sympath+ path") { i, inv throws(CommandError) in
             let text = inv.arguments.trimmed()
             if text.hasPrefix("+") {
-                i.session.symbolPath += text.dropFirst().split(separator: ";").map { String($0.trimmed()) }
+                i.session.symbolSearch.path += text.dropFirst().split(separator: ";").map { String($0.trimmed()) }
             } else if !text.isEmpty {
-                i.session.symbolPath = text.split(separator: ";").map { String($0.trimmed()) }
+                i.session.symbolSearch.path = text.split(separator: ";").map { String($0.trimmed()) }
             }
-            i.output.line("Symbol search path is: \(i.session.symbolPath.isEmpty ? "<empty>" : i.session.symbolPath.joined(separator: ";"))")
+            i.showSymbolPath()
+        },
+        CommandSpec(names: [".symfix", ".symfix+"], summary: "use the debuginfod servers of DEBUGINFOD_URLS: .symfix[+] [cache folder]") { i, inv throws(CommandError) in
+            let cache = inv.arguments.trimmed()
+            let server = cache.isEmpty ? "srv*" : "srv*\(cache)*"
+            if inv.name == ".symfix+" { i.session.symbolSearch.path.append(server) } else { i.session.symbolSearch.path = [server] }
+            if getenv("DEBUGINFOD_URLS") == nil { i.output.line("No symbol server: DEBUGINFOD_URLS is not set") }
+            i.showSymbolPath()
+        },
+        CommandSpec(names: ["!sym"], summary: "!sym noisy | quiet: report every place searched for debug files") { i, inv throws(CommandError) in
+            switch inv.arguments.trimmed().lowercased() {
+            case "noisy": i.session.symbolSearch.noisy = true
+            case "quiet": i.session.symbolSearch.noisy = false
+            case "": break
+            default: throw CommandError("Usage: !sym noisy | quiet")
+            }
+            i.output.line(i.session.symbolSearch.noisy ? "noisy mode - symbol prompts on" : "quiet mode - symbol prompts on")
         },
     ]
 
@@ -113,5 +130,10 @@ extension Interpreter {
             return String(String(full[range.upperBound...]).trimmed())
         }
         return symbol.isFunction ? "(<no parameter info>)" : "= <no type information>"
+    }
+
+    private func showSymbolPath() {
+        let path = session.symbolSearch.path
+        output.line("Symbol search path is: \(path.isEmpty ? "<empty>" : path.joined(separator: ";"))")
     }
 }

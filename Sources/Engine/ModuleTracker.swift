@@ -119,7 +119,7 @@ extension Session {
             fallback = mapped
             output.line("WARNING: Unable to read the ELF image of \(path); no symbols for it")
         }
-        let module = Module(path: path, name: uniqueName(moduleName(forPath: path)), bias: bias, image: image, symbolPath: symbolPath, isMainProgram: isMain, fallbackRange: fallback)
+        let module = Module(path: path, name: uniqueName(moduleName(forPath: path)), bias: bias, image: image, symbolSearch: symbolSearch, isMainProgram: isMain, fallbackRange: fallback)
         process.modules.add(module)
         if filters.filter("ld")!.action != .ignore {
             output.line("ModLoad: \(formatAddress(module.start)) \(formatAddress(module.end))   \(path)")

@@ -16,12 +16,12 @@ public final class Module {
     /// Symbols by name, built on first lookup.
     private var byName: [String: UInt64]?
 
-    init(path: String, name: String, bias: UInt64, image: ElfImage?, symbolPath: [String], isMainProgram: Bool, fallbackRange: Range<UInt64>) {
+    init(path: String, name: String, bias: UInt64, image: ElfImage?, symbolSearch: SymbolSearch, isMainProgram: Bool, fallbackRange: Range<UInt64>) {
         self.isMainProgram = isMainProgram
         self.path = path
         self.name = name
         self.bias = bias
-        symbolFiles = image.map { ModuleSymbols(image: $0, searchPath: symbolPath) }
+        symbolFiles = image.map { ModuleSymbols(image: $0, search: symbolSearch) }
         if let range = image?.linkRange, !range.isEmpty {
             start = range.lowerBound &+ bias
             end = range.upperBound &+ bias

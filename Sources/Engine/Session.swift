@@ -136,8 +136,9 @@ public final class Session {
     /// The debugger runs on a terminal: a launched program gets it while it runs, and its
     /// SIGINT (Ctrl-C typed while it runs) is a break-in, as in gdb.
     public var shareTerminal = false
-    /// Where to look for symbol files (`-y`, `.sympath`).
-    public var symbolPath: [String] = []
+    /// Where to look for debug files (`-y`, `.sympath`, `.symfix`) and whether to say so
+    /// (`!sym noisy`); modules read it when they first need their symbols.
+    public let symbolSearch = SymbolSearch()
     public private(set) var process: DebuggedProcess?
     /// Resolves a breakpoint expression once its module loads; set by the command layer,
     /// which owns the expression evaluator.
@@ -153,7 +154,10 @@ public final class Session {
     /// The wait status the process reported on its way out.
     var lastExitStatus: Int32?
 
-    public init(output: Output) { self.output = output }
+    public init(output: Output) {
+        self.output = output
+        symbolSearch.log = { [output] in output.line($0) }
+    }
 
     // MARK: starting and ending
 

@@ -18,16 +18,16 @@ public struct SourceLine: Sendable, Equatable {
 /// brings full symbols, DWARF line tables and `.debug_frame`.
 public final class ModuleSymbols {
     public let image: ElfImage
-    private let searchPath: [String]
+    private let search: SymbolSearch
     private var located: ElfImage??
     private var cachedSymbols: [ElfSymbol]?
     private var cachedCFI: CallFrameInfo??
     /// Compilation units by address range, for DWARF without `.debug_aranges` (swiftc, clang).
     private var unitRanges: [(range: Range<UInt64>, offset: Dwarf_Off)]?
 
-    public init(image: ElfImage, searchPath: [String]) {
+    public init(image: ElfImage, search: SymbolSearch) {
         self.image = image
-        self.searchPath = searchPath
+        self.search = search
     }
 
     /// The separate debug file, if one is installed.
@@ -149,22 +149,45 @@ public final class ModuleSymbols {
         return Array(Set(result)).sorted()
     }
 
+    /// Folders first (/usr/lib/debug, then the symbol path's) by build ID, then symbol
+    /// servers by build ID, then `.gnu_debuglink` beside the file and in the folders.
     private func locateDebugFile() -> ElfImage? {
-        let directories = ["/usr/lib/debug"] + searchPath
+        let directories = ["/usr/lib/debug"] + search.folders
+        let name = image.path.split(separator: "/").last.map(String.init) ?? image.path
         if let id = image.buildID, id.count > 1 {
             let hex = id.map { zeroPaddedHex(UInt64($0), digits: 2) }.joined()
             for directory in directories {
                 let path = "\(directory)/.build-id/\(hex.prefix(2))/\(hex.dropFirst(2)).debug"
-                if let candidate = try? ElfImage(path: path), candidate.buildID == id { return candidate }
+                if let found = candidate(path, buildID: id) { return found }
             }
+            if let path = search.fetchDebugFile(buildID: id, module: name), let found = candidate(path, buildID: id) { return found }
         }
         if let link = image.debugLink {
             let folder = String(image.path[..<(image.path.lastIndex(of: "/") ?? image.path.startIndex)])
             for path in ["\(folder)/\(link)", "\(folder)/.debug/\(link)"] + directories.map({ "\($0)\(folder)/\(link)" })
             where path != image.path {
-                if let candidate = try? ElfImage(path: path) { return candidate }
+                if let found = candidate(path, buildID: nil) { return found }
             }
         }
+        search.note("DBGHELP: \(name) - no debug file found")
         return nil
+    }
+
+    /// Opens a possible debug file; one with another build ID is not this module's.
+    private func candidate(_ path: String, buildID: [UInt8]?) -> ElfImage? {
+        guard access(path, R_OK) == 0 else {
+            search.note("DBGHELP: \(path) - file not found")
+            return nil
+        }
+        guard let image = try? ElfImage(path: path) else {
+            search.note("DBGHELP: \(path) - not an ELF file")
+            return nil
+        }
+        if let buildID, image.buildID != buildID {
+            search.note("DBGHELP: \(path) - build ID mismatch")
+            return nil
+        }
+        search.note("DBGHELP: \(path) - OK")
+        return image
     }
 }

@@ -56,7 +56,7 @@ struct SwdbgCommand: ParsableCommand {
         let session = Session(output: output)
         session.disableASLR = !keepASLR
         session.shareTerminal = isatty(0) != 0
-        if let symbolPath { session.symbolPath = symbolPath.split(separator: ";").map(String.init) }
+        if let symbolPath { session.symbolSearch.path = symbolPath.split(separator: ";").map(String.init) }
         if skipFinalBreakpoint { _ = session.filters.set("epr", action: .ignore, commands: nil, argument: nil) }
         let interpreter = Interpreter(session: session)
         if let logFile, !output.openLog(logFile, append: false) {

@@ -55,10 +55,11 @@ enum Harness {
 
     /// Runs a program to completion with `input` on stdin; stdout and stderr together.
     @discardableResult
-    static func run(_ path: String, _ arguments: [String], input: String, timeout: TimeInterval = 60) throws -> Result {
+    static func run(_ path: String, _ arguments: [String], input: String, timeout: TimeInterval = 60, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.currentDirectoryURL = URL(fileURLWithPath: fixtureDirectory)
         let stdin = Pipe(), stdout = Pipe()
         process.standardInput = stdin
@@ -124,7 +125,13 @@ enum Harness {
     /// A swdbg session on a fixture: `commands` are typed at the prompt, one per line.
     static func session(_ fixture: String, _ commands: [String], arguments: [String] = [], options: [String] = []) throws -> String {
         let program = try Self.fixture(fixture, flags: Self.flags[fixture] ?? [])
-        return try run(swdbg, options + [program] + arguments, input: commands.joined(separator: "\n") + "\n").output
+        return try session(program: program, commands, arguments: arguments, options: options)
+    }
+
+    /// A swdbg session on any program, with extra environment variables for swdbg.
+    static func session(program: String, _ commands: [String], arguments: [String] = [], options: [String] = [],
+                        environment: [String: String] = [:]) throws -> String {
+        try run(swdbg, options + [program] + arguments, input: commands.joined(separator: "\n") + "\n", environment: environment).output
     }
 }
 

@@ -1,0 +1,96 @@
+import Arch
+import CDwarf
+import Glibc
+
+/// Where separate debug files are looked for, as WinDbg's symbol path says it: folders, and
+/// symbol servers written `srv*` (the debuginfod servers of `DEBUGINFOD_URLS`), `srv*URL` or
+/// `srv*CACHE*URL`. With `noisy` (`!sym noisy`) every place tried is reported.
+public final class SymbolSearch {
+    /// The path elements as typed (`.sympath`), in search order after /usr/lib/debug.
+    public var path: [String]
+    public var noisy = false
+    /// Where the search narrates itself (the session's output).
+    public var log: (String) -> Void = { _ in }
+
+    public init(path: [String] = []) { self.path = path }
+
+    /// A symbol server element: its cache folder and server URLs (nil: the environment's).
+    struct Server {
+        let cache: String?
+        let urls: String?
+    }
+
+    var folders: [String] { path.filter { Self.server(from: $0) == nil } }
+
+    var servers: [Server] { path.compactMap(Self.server(from:)) }
+
+    /// `srv*`, `srv*URL`, `srv*CACHE*URL` (`symsrv*symsrv.dll*…` as well, the dll ignored).
+    static func server(from element: String) -> Server? {
+        var parts = element.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
+        guard let kind = parts.first?.lowercased(), kind == "srv" || kind == "symsrv" else { return nil }
+        parts.removeFirst()
+        if kind == "symsrv", !parts.isEmpty { parts.removeFirst() }
+        let urls = parts.filter { $0.contains("://") }
+        let folders = parts.filter { !$0.isEmpty && !$0.contains("://") }
+        return Server(cache: folders.first, urls: urls.isEmpty ? nil : urls.joined(separator: " "))
+    }
+
+    func note(_ text: String) {
+        if noisy { log(text) }
+    }
+
+    /// Asks each symbol server for the debug file of a build ID; the path of the file
+    /// debuginfod downloaded (or had cached), or nil.
+    func fetchDebugFile(buildID: [UInt8], module: String) -> String? {
+        let hex = buildID.map { zeroPaddedHex(UInt64($0), digits: 2) }.joined()
+        for server in servers {
+            let urls = server.urls ?? getenv("DEBUGINFOD_URLS").map { String(cString: $0) } ?? ""
+            guard !urls.trimmed().isEmpty else {
+                note("SYMSRV:  \(module): no server to ask (DEBUGINFOD_URLS is not set)")
+                continue
+            }
+            if let path = DebuginfodQuery(urls: urls, cache: server.cache).debugInfo(buildID) {
+                note("SYMSRV:  \(module): \(urls) build ID \(hex) - found \(path)")
+                return path
+            }
+            note("SYMSRV:  \(module): \(urls) build ID \(hex) - not found")
+        }
+        return nil
+    }
+}
+
+/// One libdebuginfod request. libdebuginfod reads its servers and cache folder from the
+/// environment, so they are set for the call and put back after it.
+private struct DebuginfodQuery {
+    let urls: String
+    let cache: String?
+
+    func debugInfo(_ buildID: [UInt8]) -> String? {
+        let names: [String] = ["DEBUGINFOD_URLS", "DEBUGINFOD_CACHE_PATH"]
+        let saved = names.map { name in (name, getenv(name).map { String(cString: $0) }) }
+        setenv("DEBUGINFOD_URLS", urls, 1)
+        if let cache { setenv("DEBUGINFOD_CACHE_PATH", cache, 1) }
+        defer {
+            for (name, value) in saved {
+                if let value { setenv(name, value, 1) } else { unsetenv(name) }
+            }
+        }
+        guard let client = debuginfod_begin() else { return nil }
+        defer { debuginfod_end(client) }
+        if isatty(STDERR_FILENO) == 1 {
+            // Downloads of big debug files take a while: show progress on the terminal.
+            debuginfod_set_progressfn(client) { _, done, total in
+                let text = total > 0 ? "\rDownloading symbols: \(done * 100 / total)%" : "\rDownloading symbols: \(done) bytes"
+                _ = write(STDERR_FILENO, text, text.utf8.count)
+                return 0
+            }
+        }
+        var path: UnsafeMutablePointer<CChar>? = nil
+        let descriptor = buildID.withUnsafeBufferPointer { debuginfod_find_debuginfo(client, $0.baseAddress, Int32($0.count), &path) }
+        if isatty(STDERR_FILENO) == 1 { _ = write(STDERR_FILENO, "\r\u{1b}[K", 4) }
+        guard descriptor >= 0, let path else { return nil }
+        close(descriptor)
+        defer { free(path) }
+        return String(cString: path)
+    }
+}
