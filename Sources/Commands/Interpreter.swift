@@ -37,6 +37,8 @@ public final class Interpreter {
     var output: Output { session.output }
     var radix = 16
     var userRegisters = [UInt64](repeating: 0, count: 20)
+    /// `@$extret`: the node `!list` hands to its command.
+    var extensionReturn: UInt64 = 0
     var aliases: [(name: String, value: String)] = []
     /// Set by an execution command inside breakpoint commands (`gc`): the loop resumes with it.
     var deferredResume: ResumeRequest?

@@ -35,6 +35,6 @@ extension Interpreter {
 
     /// Every command family, in the order `.help` lists them.
     static let allCommands: [CommandSpec] = executionCommands + breakpointCommands + eventCommands + registerCommands
-        + memoryCommands + editCommands + expressionCommands + disassemblyCommands + stackCommands
+        + memoryCommands + editCommands + expressionCommands + cppExpressionCommands + listCommands + disassemblyCommands + stackCommands
         + moduleCommands + sourceCommands + typeCommands + controlCommands + sessionCommands
 }

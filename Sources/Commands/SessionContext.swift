@@ -19,6 +19,7 @@ struct SessionContext: ExpressionContext {
         if name.hasPrefix("$t"), let index = Int(name.dropFirst(2)), (0..<20).contains(index) {
             return interpreter.userRegisters[index]
         }
+        if name == "$extret" { return interpreter.extensionReturn }
         guard let process = session.process else { return nil }
         switch name {
         case "$tpid": return UInt64(process.pid)

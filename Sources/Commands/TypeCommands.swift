@@ -76,7 +76,7 @@ extension Interpreter {
     }
 
     /// `+0x000 name : type-or-value`, members of nested records indented with `-r`.
-    private func printMembers(_ layout: TypeLayout, at address: UInt64?, indent: Int, recursive: Bool) {
+    func printMembers(_ layout: TypeLayout, at address: UInt64?, indent: Int, recursive: Bool) {
         guard layout.kind == .record else {
             if let address { output.line(String(repeating: " ", count: indent) + value(of: layout, at: address, bits: nil)) }
             return

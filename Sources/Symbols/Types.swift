@@ -18,7 +18,8 @@ public struct TypeLayout: Sendable {
     public let enumerators: [Enumerator]
     /// The DIE a command follows for more: a pointer's target, a record itself.
     public let referenceOffset: UInt64?
-    /// An array's element type (kept in an array: a struct cannot hold itself directly).
+    /// An array's element type, a pointer's target type (kept in an array: a struct cannot
+    /// hold itself directly). A target record comes without members (`expanded` reads them).
     private let elementStorage: [TypeLayout]
     public var elementType: TypeLayout? { elementStorage.first }
 
@@ -55,6 +56,44 @@ public struct TypeLayout: Sendable {
     public struct Enumerator: Sendable {
         public let name: String
         public let value: Int64
+    }
+
+    /// A pointer to `target` (`&x` in an expression).
+    public static func pointer(to target: TypeLayout) -> TypeLayout {
+        let cName = target.cName.hasSuffix("*") ? target.cName + "*" : target.cName + " *"
+        return TypeLayout(name: target.name + " *", cName: cName, display: "Ptr64 " + target.display, size: 8, kind: .pointer, element: target)
+    }
+
+    /// C's built-in types by name (`int`, `unsigned long`, `double`, `char`), for casts and
+    /// literals: they need no DWARF.
+    public static func builtin(_ cName: String) -> TypeLayout? {
+        // `unsigned`, `signed` and a trailing `int` (`long int`) only qualify the base word.
+        var words = cName.split(separator: " ").map(String.init)
+        let unsigned = words.contains("unsigned")
+        words.removeAll { $0 == "unsigned" || $0 == "signed" }
+        if words.count > 1 { words.removeAll { $0 == "int" } }
+        let base = words.joined(separator: " ")
+        let (size, kind): (Int, Kind)
+        switch base {
+        case "", "int", "signed": (size, kind) = (4, unsigned ? .unsigned : .signed)
+        case "char": (size, kind) = (1, unsigned ? .unsigned : .character)
+        case "short": (size, kind) = (2, unsigned ? .unsigned : .signed)
+        case "long", "long long", "__int64": (size, kind) = (8, unsigned ? .unsigned : .signed)
+        case "float": (size, kind) = (4, .float)
+        case "double": (size, kind) = (8, .float)
+        case "bool", "_Bool": (size, kind) = (1, .boolean)
+        case "void": (size, kind) = (0, .void)
+        default: return nil
+        }
+        let display: String = switch kind {
+        case .float: size == 4 ? "Float" : "Double"
+        case .character: "Char"
+        case .boolean: "Bool"
+        case .void: "Void"
+        case .signed: "Int\(size)B"
+        default: size == 1 ? "UChar" : "Uint\(size)B"
+        }
+        return TypeLayout(name: cName, display: display, size: size, kind: kind)
     }
 
     /// The enumerator named for a value, if any.
@@ -143,7 +182,8 @@ extension ModuleSymbols {
             let pointee = layout(of: &target, depth: 3)
             let cName = pointee.cName.hasSuffix("*") ? pointee.cName + marker : pointee.cName + " " + marker
             let shown = pointee.kind == .function ? "<function>" : dwarf_diename(&target).map { String(cString: $0) } ?? pointee.display
-            return TypeLayout(name: shown + " *", cName: cName, display: "Ptr64 " + shown, size: 8, kind: .pointer, referenceOffset: offset(of: &target))
+            return TypeLayout(name: shown + " *", cName: cName, display: "Ptr64 " + shown, size: 8, kind: .pointer,
+                              referenceOffset: offset(of: &target), element: pointee)
         case Int32(DW_TAG_array_type):
             guard referencedType(of: &type, into: &target) else { break }
             let element = layout(of: &target, depth: depth)

@@ -49,3 +49,12 @@ int main(void) {
     printf("%d\n", inspect(&local));
     return 0;
 }
+
+/* A circular doubly linked list with the links first, as dl walks it (LIST_ENTRY style). */
+struct entry {
+    struct entry *next;
+    struct entry *prev;
+    long id;
+};
+
+struct entry ring[3] = { { &ring[1], &ring[2], 1 }, { &ring[2], &ring[0], 2 }, { &ring[0], &ring[1], 3 } };

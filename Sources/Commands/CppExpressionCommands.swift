@@ -1,0 +1,98 @@
+import Arch
+import Engine
+import Symbols
+
+/// `??`: C++ expressions over DWARF-typed variables, printed with their types as WinDbg
+/// prints them (`int 0n20`, `struct node * 0x…` followed by the target's members).
+extension Interpreter {
+    static let cppExpressionCommands: [CommandSpec] = [
+        CommandSpec(names: ["??"], summary: "evaluate a C++ expression: ?? local.count, ?? nodes[1].next->value, ?? (char)65") { i, inv throws(CommandError) in
+            try i.evaluateTyped(inv.arguments.trimmed())
+        },
+    ]
+
+    private func evaluateTyped(_ text: Substring) throws(CommandError) {
+        _ = try requireProcess()
+        guard !text.isEmpty else { throw CommandError("Usage: ?? expression") }
+        let value: TypedValue
+        do {
+            var evaluator = try CppEvaluator(text, context: TypedSessionContext(interpreter: self))
+            value = try evaluator.evaluate()
+        } catch {
+            throw CommandError(error.description)
+        }
+        let type = value.type
+        switch type.kind {
+        case .record:
+            output.line(type.cName)
+            printMembers(type, at: value.address ?? 0, indent: 3, recursive: false)
+        case .array:
+            output.line("\(type.cName) 0x\(formatAddress(value.address ?? 0))")
+            guard let element = type.elementType, element.size > 0, let base = value.address else { return }
+            for index in 0..<min(type.size / element.size, 16) {
+                let bytes = session.readMemory(base &+ UInt64(index * element.size), count: element.size)
+                let text = [.record, .array].contains(element.kind) ? element.cName
+                    : bytes.count == element.size ? scalarText(element, raw: bytes.littleEndian(at: 0, size: min(8, bytes.count))) : "????"
+                output.line("   [\(index)] \(text)")
+            }
+        case .pointer:
+            let target = value.bytes.isEmpty ? session.readMemory(value.address ?? 0, count: 8) : value.bytes
+            let address = target.count >= 8 ? target.littleEndian(at: 0) : 0
+            output.line("\(type.cName) 0x\(formatAddress(address))")
+            if address != 0, let pointee = type.elementType, let files = value.files, files.expanded(pointee).kind == .record {
+                printMembers(files.expanded(pointee), at: address, indent: 3, recursive: false)
+            }
+        default:
+            let bytes = value.bytes.isEmpty ? session.readMemory(value.address ?? 0, count: type.size) : value.bytes
+            guard bytes.count == type.size || !value.bytes.isEmpty else { throw CommandError("Memory access error at \(formatAddress(value.address ?? 0))") }
+            output.line("\(type.cName) \(scalarText(type, raw: bytes.littleEndian(at: 0, size: min(8, bytes.count))))")
+        }
+    }
+}
+
+/// The session as `??` sees it: the `.frame` frame's locals, then globals, then types, in
+/// the main program first.
+private struct TypedSessionContext: TypedExpressionContext {
+    let interpreter: Interpreter
+
+    private var session: Session { interpreter.session }
+
+    func variable(named name: String) -> TypedValue? {
+        guard let process = session.process else { return nil }
+        let frames = session.stack(process.current, maxFrames: interpreter.frameIndex + 1)
+        if interpreter.frameIndex < frames.count, let frame = frames.last,
+           let files = process.modules.module(containing: frame.lookupAddress)?.symbolFiles,
+           let (_, values) = session.parameters(of: frame, in: process.current, includeLocals: true),
+           let local = values.last(where: { $0.name == name }) {
+            if case .memory(let address) = local.location {
+                return TypedValue(type: files.expanded(local.type), address: address, bytes: [], files: files)
+            }
+            return TypedValue(type: local.type, address: nil, bytes: local.bytes ?? [], files: files)
+        }
+        for module in process.modules.searchOrder {
+            guard let files = module.symbolFiles, let global = files.globalVariable(named: name, bias: module.bias) else { continue }
+            return TypedValue(type: global.type, address: global.address, bytes: [], files: files)
+        }
+        return nil
+    }
+
+    func type(named name: String) -> (type: TypeLayout, files: ModuleSymbols?)? {
+        guard let process = session.process else { return nil }
+        for module in process.modules.searchOrder {
+            guard let files = module.symbolFiles, let type = files.typeLayout(named: name) else { continue }
+            return (type, files)
+        }
+        return nil
+    }
+
+    func readMemory(_ address: UInt64, size: Int) -> [UInt8]? {
+        let bytes = session.readMemory(address, count: size)
+        return bytes.count == size ? bytes : nil
+    }
+
+    func registerValue(_ name: String) -> UInt64? {
+        if name.hasPrefix("$") { return SessionContext(interpreter).pseudoRegisterValue(name) }
+        guard let registers = try? session.registers() else { return nil }
+        return registers.value(named: name)
+    }
+}
