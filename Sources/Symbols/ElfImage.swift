@@ -54,6 +54,9 @@ public final class ElfImage {
     private var cachedDwarf: OpaquePointer??
     /// `true` when the file had a `.symtab` (full symbols) rather than only `.dynsym` exports.
     public private(set) var hasFullSymbolTable = false
+    /// The section headers lie past the end of the file (a cut-off copy): only what the
+    /// program headers reach (exports through the dynamic section) can be read.
+    public let isTruncated: Bool
 
     public init(path: String) throws(SymbolError) {
         guard libelfReady else { throw SymbolError("libelf is not usable") }
@@ -82,6 +85,9 @@ public final class ElfImage {
                 dynamic = phdr.p_vaddr
             }
         }
+        var status = stat()
+        let fileSize = fstat(fd, &status) == 0 ? UInt64(status.st_size) : UInt64.max
+        isTruncated = header.e_shoff &+ UInt64(header.e_shnum) &* UInt64(header.e_shentsize) > fileSize
         self.path = path
         self.fd = fd
         self.elf = elf

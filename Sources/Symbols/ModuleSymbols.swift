@@ -22,6 +22,8 @@ public final class ModuleSymbols {
     private var located: ElfImage??
     private var cachedSymbols: [ElfSymbol]?
     private var cachedCFI: CallFrameInfo??
+    private var checkedDwarf: OpaquePointer??
+    private var warnedAboutLines = false
     /// Compilation units by address range, for DWARF without `.debug_aranges` (swiftc, clang).
     private var unitRanges: [(range: Range<UInt64>, offset: Dwarf_Off)]?
 
@@ -44,6 +46,7 @@ public final class ModuleSymbols {
     /// `.symtab` of the file or of its debug file (plus the file's `name@plt` stubs), else `.dynsym`.
     public var symbols: [ElfSymbol] {
         if let cachedSymbols { return cachedSymbols }
+        if image.isTruncated { search.warning("*** WARNING: \(image.path) is truncated (its section headers lie past the end) - export symbols only") }
         var table = image.symbols
         if !image.hasFullSymbolTable, let debug = debugImage, !debug.symbols.isEmpty, debug.hasFullSymbolTable {
             table = (debug.symbols + image.symbols.filter { $0.name.hasSuffix("@plt") }).sorted(by: ElfImage.symbolOrder)
@@ -67,19 +70,61 @@ public final class ModuleSymbols {
         return cfi
     }
 
-    /// The DWARF that describes the module: its debug file's, else its own.
-    public var dwarf: OpaquePointer? { debugImage?.dwarf ?? image.dwarf }
+    /// The DWARF that describes the module: its debug file's, else its own; nil (with a
+    /// warning, once) when its unit headers or top-level entries cannot be read.
+    public var dwarf: OpaquePointer? {
+        if let checkedDwarf { return checkedDwarf }
+        let file = debugImage ?? image
+        var handle = file.dwarf ?? (file === image ? nil : image.dwarf)
+        if let candidate = handle, let problem = Self.corruption(in: candidate) {
+            search.warning("*** WARNING: corrupt DWARF in \(file.path): \(problem) - using ELF symbols only")
+            handle = nil
+        }
+        checkedDwarf = .some(handle)
+        return handle
+    }
+
+    /// Walks every unit header and its first entries (cheap: no line tables, no types), so
+    /// a damaged file is refused before a command trusts what it would read.
+    private static func corruption(in dwarf: OpaquePointer) -> String? {
+        var offset: Dwarf_Off = 0
+        var next: Dwarf_Off = 0
+        var headerSize = 0
+        while true {
+            let status = dwarf_nextcu(dwarf, offset, &next, &headerSize, nil, nil, nil)
+            if status == 1 { return nil }
+            guard status == 0 else { return String(cString: dwarf_errmsg(-1)) }
+            var unit = Dwarf_Die()
+            guard dwarf_offdie(dwarf, offset + Dwarf_Off(headerSize), &unit) != nil else { return String(cString: dwarf_errmsg(-1)) }
+            var child = Dwarf_Die()
+            if dwarf_child(&unit, &child) < 0 { return String(cString: dwarf_errmsg(-1)) }
+            offset = next
+        }
+    }
 
     /// The source line of a link-time address, from the line table of the unit covering it.
     public func sourceLine(at address: UInt64) -> SourceLine? {
         guard let dwarf else { return nil }
         var unit = Dwarf_Die()
-        guard unitDIE(containing: address, dwarf: dwarf, into: &unit), let line = dwarf_getsrc_die(&unit, address),
-              let file = dwarf_linesrc(line, nil, nil) else { return nil }
+        guard unitDIE(containing: address, dwarf: dwarf, into: &unit) else { return nil }
+        guard let line = dwarf_getsrc_die(&unit, address), let file = dwarf_linesrc(line, nil, nil) else {
+            warnIfLineTableIsCorrupt(&unit)
+            return nil
+        }
         var number: Int32 = 0
         var rowStart: Dwarf_Addr = 0
         guard dwarf_lineno(line, &number) == 0, number > 0, dwarf_lineaddr(line, &rowStart) == 0 else { return nil }
         return SourceLine(file: absolutePath(String(cString: file), unit: &unit), line: Int(number), rowStart: rowStart)
+    }
+
+    /// A unit whose line table libdw cannot read is reported once for the module; its
+    /// addresses show without lines.
+    private func warnIfLineTableIsCorrupt(_ unit: inout Dwarf_Die) {
+        var lines: OpaquePointer? = nil
+        var count = 0
+        guard !warnedAboutLines, dwarf_hasattr(&unit, UInt32(DW_AT_stmt_list)) != 0, dwarf_getsrclines(&unit, &lines, &count) != 0 else { return }
+        warnedAboutLines = true
+        search.warning("*** WARNING: corrupt line table in \((debugImage ?? image).path): \(String(cString: dwarf_errmsg(-1))) - no source lines there")
     }
 
     /// The compilation unit covering a link-time address: through `.debug_aranges` when the

@@ -39,6 +39,9 @@ public final class SymbolSearch {
         if noisy { log(text) }
     }
 
+    /// A problem with a symbol file, reported whether noisy or not.
+    func warning(_ text: String) { log(text) }
+
     /// Asks each symbol server for the debug file of a build ID; the path of the file
     /// debuginfod downloaded (or had cached), or nil.
     func fetchDebugFile(buildID: [UInt8], module: String) -> String? {
