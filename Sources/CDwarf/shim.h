@@ -3,4 +3,3 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
-#include <elfutils/debuginfod.h>

@@ -7,22 +7,33 @@ public struct ElfSymbol: Sendable {
     public let size: UInt64
     /// The name to show: demangled and without parameters for C++ and Swift.
     public let name: String
-    /// The name in the symbol table (mangled for C++ and Swift).
-    public let linkageName: String
+    /// The name in the symbol table when it differs (mangled); nil for C names, so the
+    /// tables of big C libraries carry one string per symbol.
+    private let mangledName: String?
     /// The whole demangled name (`geometry::scale(int)`), for C++ and Swift symbols.
     public let fullName: String?
     public let isFunction: Bool
     let isGlobal: Bool
+    /// Among symbols at one address, which name to show first (computed once: sorting big
+    /// tables compares often).
+    let preference: Int
+
+    /// The name in the symbol table (mangled for C++ and Swift).
+    public var linkageName: String { mangledName ?? name }
 
     init(address: UInt64, size: UInt64, linkageName: String, isFunction: Bool, isGlobal: Bool, suffix: String = "") {
         self.address = address
         self.size = size
-        self.linkageName = linkageName + suffix
         let demangled = Demangler.demangle(linkageName)
         name = (demangled?.short ?? linkageName) + suffix
+        mangledName = demangled == nil ? nil : linkageName + suffix
         fullName = demangled.map { $0.full + suffix }
         self.isFunction = isFunction
         self.isGlobal = isGlobal
+        // Global over local, functions over untyped labels, fewer leading underscores
+        // (`send` before `__send` and `__libc_send`), shorter names.
+        let underscores = linkageName.utf8.prefix { $0 == UInt8(ascii: "_") }.count
+        preference = (isGlobal ? 100 : 0) + (isFunction ? 50 : 0) - underscores * 10 - min(linkageName.utf8.count, 9)
     }
 }
 
@@ -197,7 +208,7 @@ public final class ElfImage {
     /// By address; among symbols at one address the name to show comes first.
     static func symbolOrder(_ a: ElfSymbol, _ b: ElfSymbol) -> Bool {
         if a.address != b.address { return a.address < b.address }
-        return preference(a) > preference(b)
+        return a.preference > b.preference
     }
 
     private func symbols(in scn: OpaquePointer, header: GElf_Shdr) -> [ElfSymbol] {
@@ -213,9 +224,9 @@ public final class ElfImage {
             guard sym.st_value != 0, sym.st_shndx != UInt16(SHN_UNDEF),
                   type == STT_FUNC || type == STT_OBJECT || type == STT_GNU_IFUNC || type == STT_NOTYPE,
                   let cName = elf_strptr(elf, Int(header.sh_link), Int(sym.st_name)), cName.pointee != 0 else { continue }
-            var name = String(cString: cName)
             // `.symtab` keeps symbol versions in the name (`__libc_start_main@@GLIBC_2.34`).
-            if let at = name.firstIndex(of: "@") { name = String(name[..<at]) }
+            let length = strchr(cName, Int32(UInt8(ascii: "@"))).map { $0 - cName } ?? strlen(cName)
+            let name = String(decoding: UnsafeRawBufferPointer(start: cName, count: length), as: UTF8.self)
             if type == STT_NOTYPE && (name.hasPrefix("$") || name.hasPrefix(".L")) { continue }
             let binding = Int32(sym.st_info >> 4)
             result.append(ElfSymbol(address: sym.st_value, size: sym.st_size, linkageName: name,
@@ -263,11 +274,4 @@ public final class ElfImage {
         }
         return 0
     }
-}
-
-/// Among symbols at one address, which name to show: global over local, functions over
-/// untyped labels, fewer leading underscores (`send` before `__send` and `__libc_send`).
-private func preference(_ symbol: ElfSymbol) -> Int {
-    let underscores = symbol.linkageName.prefix { $0 == "_" }.count
-    return (symbol.isGlobal ? 100 : 0) + (symbol.isFunction ? 50 : 0) - underscores * 10 - min(symbol.name.count, 9)
 }

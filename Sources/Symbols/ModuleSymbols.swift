@@ -84,8 +84,8 @@ public final class ModuleSymbols {
         return handle
     }
 
-    /// Walks every unit header and its first entries (cheap: no line tables, no types), so
-    /// a damaged file is refused before a command trusts what it would read.
+    /// Walks every unit header (cheap: no entries, no line tables), so a damaged file is
+    /// refused before a command trusts what it would read.
     private static func corruption(in dwarf: OpaquePointer) -> String? {
         var offset: Dwarf_Off = 0
         var next: Dwarf_Off = 0
@@ -94,10 +94,6 @@ public final class ModuleSymbols {
             let status = dwarf_nextcu(dwarf, offset, &next, &headerSize, nil, nil, nil)
             if status == 1 { return nil }
             guard status == 0 else { return String(cString: dwarf_errmsg(-1)) }
-            var unit = Dwarf_Die()
-            guard dwarf_offdie(dwarf, offset + Dwarf_Off(headerSize), &unit) != nil else { return String(cString: dwarf_errmsg(-1)) }
-            var child = Dwarf_Die()
-            if dwarf_child(&unit, &child) < 0 { return String(cString: dwarf_errmsg(-1)) }
             offset = next
         }
     }

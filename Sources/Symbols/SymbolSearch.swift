@@ -1,5 +1,5 @@
 import Arch
-import CDwarf
+import CDebuginfod
 import Glibc
 
 /// Where separate debug files are looked for, as WinDbg's symbol path says it: folders, and
@@ -52,6 +52,10 @@ public final class SymbolSearch {
                 note("SYMSRV:  \(module): no server to ask (DEBUGINFOD_URLS is not set)")
                 continue
             }
+            guard cdi_available() != 0 else {
+                warning("*** WARNING: libdebuginfod.so.1 could not be loaded - symbol servers are not available")
+                return nil
+            }
             if let path = DebuginfodQuery(urls: urls, cache: server.cache).debugInfo(buildID) {
                 note("SYMSRV:  \(module): \(urls) build ID \(hex) - found \(path)")
                 return path
@@ -62,8 +66,9 @@ public final class SymbolSearch {
     }
 }
 
-/// One libdebuginfod request. libdebuginfod reads its servers and cache folder from the
-/// environment, so they are set for the call and put back after it.
+/// One libdebuginfod request (the library is loaded on the first). libdebuginfod reads its
+/// servers and cache folder from the environment, so they are set for the call and put
+/// back after it; on a terminal the download shows its progress.
 private struct DebuginfodQuery {
     let urls: String
     let cache: String?
@@ -78,19 +83,10 @@ private struct DebuginfodQuery {
                 if let value { setenv(name, value, 1) } else { unsetenv(name) }
             }
         }
-        guard let client = debuginfod_begin() else { return nil }
-        defer { debuginfod_end(client) }
-        if isatty(STDERR_FILENO) == 1 {
-            // Downloads of big debug files take a while: show progress on the terminal.
-            debuginfod_set_progressfn(client) { _, done, total in
-                let text = total > 0 ? "\rDownloading symbols: \(done * 100 / total)%" : "\rDownloading symbols: \(done) bytes"
-                _ = write(STDERR_FILENO, text, text.utf8.count)
-                return 0
-            }
-        }
         var path: UnsafeMutablePointer<CChar>? = nil
-        let descriptor = buildID.withUnsafeBufferPointer { debuginfod_find_debuginfo(client, $0.baseAddress, Int32($0.count), &path) }
-        if isatty(STDERR_FILENO) == 1 { _ = write(STDERR_FILENO, "\r\u{1b}[K", 4) }
+        let descriptor = buildID.withUnsafeBufferPointer {
+            cdi_find_debuginfo($0.baseAddress, Int32($0.count), &path, isatty(STDERR_FILENO) == 1 ? 1 : 0)
+        }
         guard descriptor >= 0, let path else { return nil }
         close(descriptor)
         defer { free(path) }

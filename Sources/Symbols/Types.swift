@@ -249,9 +249,12 @@ extension ModuleSymbols {
     private func recordName(_ keyword: String, _ name: String, _ die: inout Dwarf_Die) -> String {
         var unit = Dwarf_Die()
         guard dwarf_diecu(&die, &unit, nil, nil) != nil else { return keyword + " " + name }
-        let language = dwarf_srclang(&unit)
-        let isC = [DW_LANG_C, DW_LANG_C89, DW_LANG_C99, DW_LANG_C11].map(Int32.init).contains(language) || language == 0x2c
-        return isC ? keyword + " " + name : name
+        return isC(&unit) ? keyword + " " + name : name
+    }
+
+    /// A unit written in C (C17 is 0x2c, newer than this dwarf.h).
+    func isC(_ unit: inout Dwarf_Die) -> Bool {
+        [DW_LANG_C, DW_LANG_C89, DW_LANG_C99, DW_LANG_C11].map(Int32.init).contains(dwarf_srclang(&unit)) || dwarf_srclang(&unit) == 0x2c
     }
 
     private func enumerators(of type: inout Dwarf_Die) -> [TypeLayout.Enumerator] {

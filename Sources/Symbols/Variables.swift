@@ -47,8 +47,8 @@ extension ModuleSymbols {
         guard let dwarf else { return nil }
         var unit = Dwarf_Die()
         guard unitDIE(containing: pc, dwarf: dwarf, into: &unit) else { return nil }
-        guard let (scopes, count) = nestedScopes(at: pc, unit: &unit) else { return nil }
-        defer { free(scopes) }
+        guard var scopes = nestedScopes(at: pc, unit: &unit) else { return nil }
+        let count = scopes.count
         let functionTags = [DW_TAG_subprogram, DW_TAG_inlined_subroutine].map { Int32($0) }
         let functionScopes = (0..<Int(count)).filter { functionTags.contains(dwarf_tag(&scopes[$0])) }
         guard inlineDepth < functionScopes.count, let subprogramIndex = functionScopes.last,
