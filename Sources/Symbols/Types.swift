@@ -293,6 +293,11 @@ extension ModuleSymbols {
                 let unit = max(1, memberType.size)
                 byteOffset = Int(dataBit) / (unit * 8) * unit
                 bitOffset = Int(dataBit) - byteOffset * 8
+            } else if let bitSize, let highBit = unsignedAttribute(&child, UInt32(DW_AT_bit_offset)) {
+                // DWARF 2/3 style (gcc -gdwarf-4): bits counted from the most significant end
+                // of a storage unit of DW_AT_byte_size bytes at the member location.
+                let unit = Int(unsignedAttribute(&child, UInt32(DW_AT_byte_size)) ?? UInt64(max(1, memberType.size)))
+                bitOffset = unit * 8 - Int(highBit) - bitSize
             }
             result.append(TypeLayout.Member(name: name, offset: byteOffset, bitOffset: bitOffset, bitSize: bitSize, type: memberType))
         } while nextSibling(&child)

@@ -37,10 +37,16 @@ enum Harness {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let output = directory + "/" + name
         let source = Self.source(name)
-        let (compiler, options): (String, [String]) = switch (source as NSString).pathExtension {
+        var (compiler, options): (String, [String]) = switch (source as NSString).pathExtension {
         case "cpp": ("/usr/bin/g++", ["-g", "-O0"])
         case "swift": (swiftc, ["-g", "-Onone"])
         default: ("/usr/bin/gcc", ["-g", "-O0"])
+        }
+        var flags = flags
+        if flags.first == "--clang" {
+            // The toolchain's clang, for DWARF as LLVM writes it.
+            compiler = (swiftc as NSString).deletingLastPathComponent + "/clang"
+            flags.removeFirst()
         }
         let result = try run(compiler, options + flags + ["-o", output, source], input: "")
         guard result.status == 0 else { throw XCTSkip("\(compiler) failed for \(name): \(result.output)") }

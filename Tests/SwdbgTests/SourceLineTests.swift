@@ -124,6 +124,28 @@ final class TypeTests: XCTestCase {
     }
 }
 
+/// The same facts from DWARF 4 and 5, written by gcc and by clang.
+final class DwarfProducerTests: XCTestCase {
+    func testTypesLinesAndParametersFromEveryProducer() throws {
+        for flags in [["-gdwarf-4"], ["--clang", "-gdwarf-5"], ["--clang", "-gdwarf-4"]] {
+            let program = try Harness.fixture("types", flags: flags)
+            let out = try Harness.session(program: program, ["bp types!inspect", "g", "kp 2", "?? record->count", "?? record->color",
+                                                             ".frame 1", "dt -r local", "?? local.flags.level"])
+            let stack = out.output(of: "kp 2")
+            XCTAssertTrue(stack.contains("types!inspect(struct record * record = 0x"), "\(flags): \(stack)")
+            XCTAssertTrue(stack.contains("types!main") && stack.contains("types.c @ 49]"), "\(flags): \(stack)")
+            // gcc names the type `short int`, clang `short`.
+            XCTAssertTrue(["short int 0n7", "short 0n7"].contains(out.output(of: "?? record->count")), "\(flags): \(out.output(of: "?? record->count"))")
+            XCTAssertEqual(out.output(of: "?? record->color"), "enum color BLUE (0n6)", "\(flags)")
+            XCTAssertEqual(out.output(of: "?? local.flags.level"), "int 0n-3", "\(flags)")
+            let value = out.output(of: "dt -r local")
+            for fact in ["total            : 0n123456789", "mode             : 0y101", "integer          : 0n42"] {
+                XCTAssertTrue(value.contains(fact), "\(flags): \(fact) in \(value)")
+            }
+        }
+    }
+}
+
 private extension String {
     func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }
