@@ -14,6 +14,7 @@ extension ModuleSymbols {
         guard let dwarf else { return [] }
         var unit = Dwarf_Die()
         guard unitDIE(containing: pc, dwarf: dwarf, into: &unit) else { return [] }
+        unit = entriesUnit(unit)
         guard var scopes = nestedScopes(at: pc, unit: &unit) else { return [] }
         var calls: [InlinedCall] = []
         for index in scopes.indices {

@@ -24,6 +24,8 @@ public final class ModuleSymbols {
     private var cachedCFI: CallFrameInfo??
     private var checkedDwarf: OpaquePointer??
     private var warnedAboutLines = false
+    /// The DWARF handles type references point into (see `layout(atOffset:)`).
+    var referencedDwarfs: [OpaquePointer] = []
     /// Compilation units by address range, for DWARF without `.debug_aranges` (swiftc, clang).
     private var unitRanges: [(range: Range<UInt64>, offset: Dwarf_Off)]?
 
@@ -111,6 +113,16 @@ public final class ModuleSymbols {
         var rowStart: Dwarf_Addr = 0
         guard dwarf_lineno(line, &number) == 0, number > 0, dwarf_lineaddr(line, &rowStart) == 0 else { return nil }
         return SourceLine(file: absolutePath(String(cString: file), unit: &unit), line: Int(number), rowStart: rowStart)
+    }
+
+    /// The unit whose entries describe a skeleton unit's code: its split unit (`.dwo`,
+    /// found by libdw beside the program or in the compilation directory), else itself.
+    func entriesUnit(_ unit: Dwarf_Die) -> Dwarf_Die {
+        var unitType: UInt8 = 0
+        var split = Dwarf_Die()
+        guard let cu = unit.cu, dwarf_cu_info(cu, nil, &unitType, nil, &split, nil, nil, nil) == 0,
+              unitType == UInt8(DW_UT_skeleton), split.cu != nil else { return unit }
+        return split
     }
 
     /// A unit whose line table libdw cannot read is reported once for the module; its

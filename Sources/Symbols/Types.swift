@@ -130,15 +130,16 @@ extension ModuleSymbols {
     /// Visits the top-level DIEs of every compilation unit until `match` returns a result.
     private func firstTopLevelDIE<T>(_ match: (inout Dwarf_Die) -> T?) -> T? {
         guard let dwarf else { return nil }
-        var offset: Dwarf_Off = 0
-        var next: Dwarf_Off = 0
-        var headerSize = 0
-        while dwarf_nextcu(dwarf, offset, &next, &headerSize, nil, nil, nil) == 0 {
-            var unit = Dwarf_Die()
-            defer { offset = next }
-            guard dwarf_offdie(dwarf, offset + Dwarf_Off(headerSize), &unit) != nil else { continue }
+        var cu: OpaquePointer? = nil
+        var next: OpaquePointer? = nil
+        var unitType: UInt8 = 0
+        var unit = Dwarf_Die(), split = Dwarf_Die()
+        while dwarf_get_units(dwarf, cu, &next, nil, &unitType, &unit, &split) == 0 {
+            cu = next
+            // A skeleton unit's entries live in its split unit (`.dwo`).
+            var top = unitType == UInt8(DW_UT_skeleton) && split.cu != nil ? split : unit
             var child = Dwarf_Die()
-            guard dwarf_child(&unit, &child) == 0 else { continue }
+            guard dwarf_child(&top, &child) == 0 else { continue }
             repeat {
                 if let found = match(&child) { return found }
             } while nextSibling(&child)
@@ -225,10 +226,11 @@ extension ModuleSymbols {
 
     /// A type read again from its DIE: the target of a pointer, or a record's members below
     /// the depth the first read stopped at.
-    public func layout(atOffset offset: UInt64) -> TypeLayout? {
-        guard let dwarf else { return nil }
+    public func layout(atOffset reference: UInt64) -> TypeLayout? {
+        let index = Int(reference >> 48)
+        guard index < referencedDwarfs.count else { return nil }
         var die = Dwarf_Die()
-        guard dwarf_offdie(dwarf, Dwarf_Off(offset), &die) != nil else { return nil }
+        guard dwarf_offdie(referencedDwarfs[index], Dwarf_Off(reference & 0xffff_ffff_ffff), &die) != nil else { return nil }
         return layout(of: &die, depth: 0)
     }
 
@@ -238,11 +240,15 @@ extension ModuleSymbols {
         return layout(atOffset: offset) ?? type
     }
 
-    /// The global offset of a DIE in the module's own DWARF; nil for one in a supplementary
-    /// (dwz) file, which `dwarf_offdie` on this file could not find again.
+    /// A reference to a DIE that `layout(atOffset:)` finds again: its offset, and above bit
+    /// 48 which DWARF holds it (the module's own, a split unit's `.dwo`, a dwz supplement).
     private func offset(of die: inout Dwarf_Die) -> UInt64? {
-        guard let cu = die.cu, dwarf_cu_getdwarf(cu) == dwarf else { return nil }
-        return UInt64(dwarf_dieoffset(&die))
+        guard let cu = die.cu, let owner = dwarf_cu_getdwarf(cu) else { return nil }
+        let offset = UInt64(dwarf_dieoffset(&die))
+        guard offset < 1 << 48 else { return nil }
+        if let index = referencedDwarfs.firstIndex(of: owner) { return UInt64(index) << 48 | offset }
+        referencedDwarfs.append(owner)
+        return UInt64(referencedDwarfs.count - 1) << 48 | offset
     }
 
     /// C needs the keyword (`struct point`); C++ and Swift name the type alone.

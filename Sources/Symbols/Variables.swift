@@ -47,6 +47,7 @@ extension ModuleSymbols {
         guard let dwarf else { return nil }
         var unit = Dwarf_Die()
         guard unitDIE(containing: pc, dwarf: dwarf, into: &unit) else { return nil }
+        unit = entriesUnit(unit)
         guard var scopes = nestedScopes(at: pc, unit: &unit) else { return nil }
         let count = scopes.count
         let functionTags = [DW_TAG_subprogram, DW_TAG_inlined_subroutine].map { Int32($0) }

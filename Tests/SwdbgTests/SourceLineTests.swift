@@ -124,10 +124,10 @@ final class TypeTests: XCTestCase {
     }
 }
 
-/// The same facts from DWARF 4 and 5, written by gcc and by clang.
+/// The same facts from DWARF 4 and 5, written by gcc and by clang, and from split DWARF (`.dwo`).
 final class DwarfProducerTests: XCTestCase {
     func testTypesLinesAndParametersFromEveryProducer() throws {
-        for flags in [["-gdwarf-4"], ["--clang", "-gdwarf-5"], ["--clang", "-gdwarf-4"]] {
+        for flags in [["-gdwarf-4"], ["--clang", "-gdwarf-5"], ["--clang", "-gdwarf-4"], ["-gsplit-dwarf"]] {
             let program = try Harness.fixture("types", flags: flags)
             let out = try Harness.session(program: program, ["bp types!inspect", "g", "kp 2", "?? record->count", "?? record->color",
                                                              ".frame 1", "dt -r local", "?? local.flags.level"])
