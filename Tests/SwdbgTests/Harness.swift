@@ -54,6 +54,17 @@ enum Harness {
         return output
     }
 
+    /// Builds Tests/Fixtures/NAME.c as a shared library `libNAME.so` (`gcc -g -O0 -shared -fPIC`).
+    static func library(_ name: String) throws -> String {
+        let output = fixtureDirectory + "/lib\(name).so"
+        lock.lock()
+        defer { lock.unlock() }
+        if FileManager.default.fileExists(atPath: output) { return output }
+        let result = try run("/usr/bin/gcc", ["-g", "-O0", "-shared", "-fPIC", "-o", output, source(name)], input: "")
+        guard result.status == 0 else { throw XCTSkip("gcc failed for lib\(name).so: \(result.output)") }
+        return output
+    }
+
     struct Result {
         let output: String
         let status: Int32
@@ -126,7 +137,7 @@ enum Harness {
     }()
 
     /// Fixtures that need more than `gcc -g -O0`.
-    static let flags = ["threads": ["-pthread"], "recurse": ["-O2", "-fomit-frame-pointer"], "dlopen": ["-ldl"], "vector": ["-mavx"], "pipe": ["-pthread"], "inline": ["-O2"]]
+    static let flags = ["threads": ["-pthread"], "recurse": ["-O2", "-fomit-frame-pointer"], "dlopen": ["-ldl"], "vector": ["-mavx"], "pipe": ["-pthread"], "inline": ["-O2"], "plugin_host": ["-ldl"]]
 
     /// A swdbg session on a fixture: `commands` are typed at the prompt, one per line.
     static func session(_ fixture: String, _ commands: [String], arguments: [String] = [], options: [String] = []) throws -> String {

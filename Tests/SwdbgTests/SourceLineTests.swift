@@ -124,6 +124,26 @@ final class TypeTests: XCTestCase {
     }
 }
 
+/// `bu` by source line on a library that is not loaded yet: deferred, resolved when dlopen
+/// maps it, deferred again when it is unloaded.
+final class DeferredSourceBreakpointTests: XCTestCase {
+    func testSourceLineBreakpointsInADlopenedLibrary() throws {
+        let library = try Harness.library("plugin")
+        let out = try Harness.session("plugin_host", ["bu `plugin.c:6`", "bu `libplugin!plugin.c:7`", "bl", "g", "dv", "g", "k 2", "g", "bl"],
+                                      arguments: [library])
+        XCTAssertEqual(out.output(of: "bl").split(separator: "\n").count, 2)
+        XCTAssertTrue(out.output(of: "bl").contains(" eu "), out.output(of: "bl"))
+        XCTAssertTrue(out.contains("Breakpoint 0 hit\n"), out)
+        XCTAssertTrue(out.contains("libplugin!plugin_compute+0x"), out)
+        XCTAssertEqual(out.output(of: "dv").split(separator: "\n").first.map { $0.trimmingCharacters(in: .whitespaces) }, "value = 0n20")
+        let stack = out.output(of: "k 2")
+        XCTAssertTrue(stack.contains("[\(Harness.source("plugin")) @ 7]"), stack)
+        XCTAssertTrue(stack.contains("plugin_host!main+0x") && stack.contains("plugin_host.c @ 10]"), stack)
+        XCTAssertTrue(out.contains("plugin 41"))
+        XCTAssertEqual(out.output(of: "bl", occurrence: 1).components(separatedBy: " eu ").count - 1, 2, "deferred again after the unload")
+    }
+}
+
 /// The same facts from DWARF 4 and 5, written by gcc and by clang, and from split DWARF (`.dwo`).
 final class DwarfProducerTests: XCTestCase {
     func testTypesLinesAndParametersFromEveryProducer() throws {
