@@ -146,6 +146,9 @@ public final class ElfImage {
         return name.isEmpty ? nil : String(decoding: name, as: UTF8.self)
     }
 
+    /// The size of a section in the file, 0 if there is none.
+    public func sectionSize(_ name: String) -> UInt64 { section(named: name)?.0.sh_size ?? 0 }
+
     private func section(named wanted: String) -> (GElf_Shdr, UnsafeMutablePointer<Elf_Data>)? {
         var shstrndx = 0
         guard elf_getshdrstrndx(elf, &shstrndx) == 0 else { return nil }

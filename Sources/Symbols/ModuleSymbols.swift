@@ -18,7 +18,7 @@ public struct SourceLine: Sendable, Equatable {
 /// brings full symbols, DWARF line tables and `.debug_frame`.
 public final class ModuleSymbols {
     public let image: ElfImage
-    private let search: SymbolSearch
+    let search: SymbolSearch
     private var located: ElfImage??
     private var cachedSymbols: [ElfSymbol]?
     private var cachedCFI: CallFrameInfo??
@@ -26,6 +26,7 @@ public final class ModuleSymbols {
     private var warnedAboutLines = false
     /// The DWARF handles type references point into (see `layout(atOffset:)`).
     var referencedDwarfs: [OpaquePointer] = []
+    var cachedNameIndex: NameIndex?
     /// Compilation units by address range, for DWARF without `.debug_aranges` (swiftc, clang).
     private var unitRanges: [(range: Range<UInt64>, offset: Dwarf_Off)]?
 

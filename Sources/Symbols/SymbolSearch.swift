@@ -11,6 +11,9 @@ public final class SymbolSearch {
     public var noisy = false
     /// Where the search narrates itself (the session's output).
     public var log: (String) -> Void = { _ in }
+    /// Where long symbol loads report how far they got (a terminal's status line; an empty
+    /// text clears it). Nothing by default: transcripts stay free of it.
+    public var progress: (String) -> Void = { _ in }
 
     public init(path: [String] = []) { self.path = path }
 

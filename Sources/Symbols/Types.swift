@@ -2,6 +2,13 @@ import Arch
 import CDwarf
 import Glibc
 
+/// Where the DIEs of a module's named types and global variables are (references as
+/// `ModuleSymbols.layout(atOffset:)` takes them); the first definition of each name.
+struct NameIndex {
+    var types: [String: UInt64] = [:]
+    var variables: [String: UInt64] = [:]
+}
+
 /// A type read from DWARF, with the two spellings commands need: C's (`const char *`,
 /// `struct point`, for `kp`, `dv`, `??`) and WinDbg's (`Ptr64 Char`, `Int4B`, for `dt`), its
 /// size, and for records their members, for enums their enumerators.
@@ -104,47 +111,79 @@ extension ModuleSymbols {
     /// The layout of a named struct, union, enum or typedef (`point`, `struct point`).
     public func typeLayout(named wanted: String) -> TypeLayout? {
         let bare = wanted.split(separator: " ").last.map(String.init) ?? wanted
-        let tags = [DW_TAG_structure_type, DW_TAG_union_type, DW_TAG_enumeration_type, DW_TAG_typedef].map { Int32($0) }
-        return firstTopLevelDIE { die -> TypeLayout? in
-            guard tags.contains(dwarf_tag(&die)), dwarf_hasattr(&die, UInt32(DW_AT_declaration)) == 0,
-                  let name = dwarf_diename(&die), String(cString: name) == bare else { return nil }
-            return layout(of: &die, depth: 0)
-        }
+        guard let reference = nameIndex.types[bare] else { return nil }
+        return layout(atOffset: reference)
     }
 
     /// A global variable's runtime address and type (`dt global_record`).
     public func globalVariable(named wanted: String, bias: UInt64) -> (address: UInt64, type: TypeLayout)? {
-        firstTopLevelDIE { die -> (address: UInt64, type: TypeLayout)? in
-            guard dwarf_tag(&die) == Int32(DW_TAG_variable), let name = dwarf_diename(&die), String(cString: name) == wanted else { return nil }
-            var attribute = Dwarf_Attribute()
-            var ops: UnsafeMutablePointer<Dwarf_Op>? = nil
-            var count = 0
-            guard dwarf_attr(&die, UInt32(DW_AT_location), &attribute) != nil, dwarf_getlocation(&attribute, &ops, &count) == 0,
-                  let ops, count == 1, ops[0].atom == UInt8(DW_OP_addr) else { return nil }
-            var type = Dwarf_Die()
-            guard referencedType(of: &die, into: &type) else { return nil }
-            return (ops[0].number &+ bias, layout(of: &type, depth: 0))
-        }
+        guard let reference = nameIndex.variables[wanted], var die = entry(at: reference) else { return nil }
+        var attribute = Dwarf_Attribute()
+        var ops: UnsafeMutablePointer<Dwarf_Op>? = nil
+        var count = 0
+        guard dwarf_attr(&die, UInt32(DW_AT_location), &attribute) != nil, dwarf_getlocation(&attribute, &ops, &count) == 0,
+              let ops, count == 1, ops[0].atom == UInt8(DW_OP_addr) else { return nil }
+        var type = Dwarf_Die()
+        guard referencedType(of: &die, into: &type) else { return nil }
+        return (ops[0].number &+ bias, layout(of: &type, depth: 0))
     }
 
-    /// Visits the top-level DIEs of every compilation unit until `match` returns a result.
-    private func firstTopLevelDIE<T>(_ match: (inout Dwarf_Die) -> T?) -> T? {
-        guard let dwarf else { return nil }
-        var cu: OpaquePointer? = nil
-        var next: OpaquePointer? = nil
-        var unitType: UInt8 = 0
-        var unit = Dwarf_Die(), split = Dwarf_Die()
-        while dwarf_get_units(dwarf, cu, &next, nil, &unitType, &unit, &split) == 0 {
-            cu = next
-            // A skeleton unit's entries live in its split unit (`.dwo`).
-            var top = unitType == UInt8(DW_UT_skeleton) && split.cu != nil ? split : unit
-            var child = Dwarf_Die()
-            guard dwarf_child(&top, &child) == 0 else { continue }
-            repeat {
-                if let found = match(&child) { return found }
-            } while nextSibling(&child)
+    /// The names of the module's types and global variables, from one walk over the units'
+    /// top-level entries the first time a name is looked up (with progress on a terminal for
+    /// a big module).
+    var nameIndex: NameIndex {
+        if let cachedNameIndex { return cachedNameIndex }
+        var index = NameIndex()
+        if let dwarf {
+            let typeTags = [DW_TAG_structure_type, DW_TAG_union_type, DW_TAG_enumeration_type, DW_TAG_typedef, DW_TAG_class_type].map { Int32($0) }
+            let file = debugImage ?? image
+            let total = max(1, file.sectionSize(".debug_info"))
+            let started = ContinuousClock.now
+            var reported = -1
+            var cu: OpaquePointer? = nil
+            var next: OpaquePointer? = nil
+            var unitType: UInt8 = 0
+            var unit = Dwarf_Die(), split = Dwarf_Die()
+            while dwarf_get_units(dwarf, cu, &next, nil, &unitType, &unit, &split) == 0 {
+                cu = next
+                let percent = Int(UInt64(dwarf_dieoffset(&unit)) * 100 / total)
+                if percent / 10 != reported / 10, ContinuousClock.now - started > .milliseconds(300) {
+                    reported = percent
+                    search.progress("Indexing \(file.path): \(min(percent, 100))%")
+                }
+                // A skeleton unit's entries live in its split unit (`.dwo`).
+                var top = unitType == UInt8(DW_UT_skeleton) && split.cu != nil ? split : unit
+                var child = Dwarf_Die()
+                guard dwarf_child(&top, &child) == 0 else { continue }
+                repeat {
+                    guard let cName = dwarf_diename(&child) else { continue }
+                    let tag = dwarf_tag(&child)
+                    if typeTags.contains(tag) {
+                        let name = String(cString: cName)
+                        if index.types[name] == nil, dwarf_hasattr(&child, UInt32(DW_AT_declaration)) == 0, let reference = offset(of: &child) {
+                            index.types[name] = reference
+                        }
+                    } else if tag == Int32(DW_TAG_variable) {
+                        let name = String(cString: cName)
+                        if index.variables[name] == nil, dwarf_hasattr(&child, UInt32(DW_AT_location)) != 0, let reference = offset(of: &child) {
+                            index.variables[name] = reference
+                        }
+                    }
+                } while nextSibling(&child)
+            }
+            if reported >= 0 { search.progress("") }
         }
-        return nil
+        cachedNameIndex = index
+        return index
+    }
+
+    /// The DIE a reference from `offset(of:)` names.
+    private func entry(at reference: UInt64) -> Dwarf_Die? {
+        let index = Int(reference >> 48)
+        guard index < referencedDwarfs.count else { return nil }
+        var die = Dwarf_Die()
+        guard dwarf_offdie(referencedDwarfs[index], Dwarf_Off(reference & 0xffff_ffff_ffff), &die) != nil else { return nil }
+        return die
     }
 
     func referencedType(of die: inout Dwarf_Die, into type: inout Dwarf_Die) -> Bool {
@@ -227,10 +266,7 @@ extension ModuleSymbols {
     /// A type read again from its DIE: the target of a pointer, or a record's members below
     /// the depth the first read stopped at.
     public func layout(atOffset reference: UInt64) -> TypeLayout? {
-        let index = Int(reference >> 48)
-        guard index < referencedDwarfs.count else { return nil }
-        var die = Dwarf_Die()
-        guard dwarf_offdie(referencedDwarfs[index], Dwarf_Off(reference & 0xffff_ffff_ffff), &die) != nil else { return nil }
+        guard var die = entry(at: reference) else { return nil }
         return layout(of: &die, depth: 0)
     }
 

@@ -57,6 +57,13 @@ struct SwdbgCommand: ParsableCommand {
         session.disableASLR = !keepASLR
         session.shareTerminal = isatty(0) != 0
         if let symbolPath { session.symbolSearch.path = symbolPath.split(separator: ";").map(String.init) }
+        if isatty(2) != 0 {
+            // Long symbol loads show how far they got on the terminal's current line.
+            session.symbolSearch.progress = { text in
+                let line = "\r\u{1b}[K" + text
+                _ = write(2, line, line.utf8.count)
+            }
+        }
         if skipFinalBreakpoint { _ = session.filters.set("epr", action: .ignore, commands: nil, argument: nil) }
         let interpreter = Interpreter(session: session)
         if let logFile, !output.openLog(logFile, append: false) {
