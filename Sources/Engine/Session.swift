@@ -422,11 +422,29 @@ public final class Session {
             // xmm0–7 (DWARF 17–24), low 64 bits, from the XSAVE legacy area: float parameters.
             for index in 0..<8 { registers[17 + index] = area.littleEndian(at: 160 + 16 * index) }
         }
-        let context = FrameContext(registers: registers, cfa: frame.cfa, bias: module.bias, isInnermost: frame.physicalIndex == 0) { [weak self] address, size in
+        let context = FrameContext(registers: registers, cfa: frame.cfa, bias: module.bias, isInnermost: frame.physicalIndex == 0,
+                                   entryValue: { [weak self] register in self?.entryValue(of: register, in: frame, thread: thread) },
+                                   readMemory: memoryReader)
+
+        return files.variables(at: lookup &- module.bias, frame: context, includeLocals: includeLocals, inlineDepth: frame.inlineDepth)
+    }
+
+    private var memoryReader: (UInt64, Int) -> [UInt8]? {
+        { [weak self] address, size in
             guard let bytes = self?.readMemory(address, count: size), bytes.count == size else { return nil }
             return bytes
         }
-        return files.variables(at: lookup &- module.bias, frame: context, includeLocals: includeLocals, inlineDepth: frame.inlineDepth)
+    }
+
+    /// A register's value when `frame`'s function was entered, from the call site in its
+    /// caller (the next machine frame), evaluated with the caller's recovered registers.
+    private func entryValue(of register: Int, in frame: StackFrame, thread: ThreadInfo) -> UInt64? {
+        let frames = unwind(thread, maxFrames: frame.physicalIndex + 2)
+        guard frames.count == frame.physicalIndex + 2, let process else { return nil }
+        let caller = frames[frame.physicalIndex + 1]
+        guard let module = process.modules.module(containing: caller.lookupAddress), let files = module.symbolFiles else { return nil }
+        let context = FrameContext(registers: caller.registers, cfa: caller.cfa, bias: module.bias, isInnermost: false, readMemory: memoryReader)
+        return files.callSiteValue(returnAddress: caller.pc &- module.bias, register: register, frame: context)
     }
 
     /// `file.c:12` or `module!file.c:12`: the lowest address where that line's code begins,

@@ -79,6 +79,7 @@ enum DwarfExpression {
     /// register operation) rather than an address.
     static func evaluate(_ ops: UnsafeBufferPointer<Dwarf_Op>, registers: [Int: UInt64], cfa: UInt64?,
                          frameBase: UInt64? = nil, bias: UInt64 = 0,
+                         entryValue: ((Dwarf_Op) -> UInt64?)? = nil,
                          readMemory: (UInt64) -> UInt64?) -> (value: UInt64, isValue: Bool)? {
         var stack: [UInt64] = []
         var isValue = false
@@ -108,6 +109,9 @@ enum DwarfExpression {
                 guard let cfa else { return nil }
                 stack.append(cfa)
             case 0x9f: isValue = true                                                   // DW_OP_stack_value
+            case 0xa3, 0xf3:                                                            // DW_OP_(GNU_)entry_value
+                guard let value = entryValue?(op) else { return nil }
+                stack.append(value)
             case 0x06:                                                                  // DW_OP_deref
                 guard let address = pop(), let value = readMemory(address) else { return nil }
                 stack.append(value)

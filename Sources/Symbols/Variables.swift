@@ -29,10 +29,15 @@ public struct FrameContext {
     public let readMemory: (UInt64, Int) -> [UInt8]?
     /// Frame 0: its pc is where the thread stopped, not a return address.
     public let isInnermost: Bool
+    /// The value a register (DWARF number) had when this frame's function was entered, as
+    /// the caller's call site records it (`DW_OP_entry_value`); nil where unknown.
+    public let entryValue: (Int) -> UInt64?
 
-    public init(registers: [Int: UInt64], cfa: UInt64?, bias: UInt64, isInnermost: Bool, readMemory: @escaping (UInt64, Int) -> [UInt8]?) {
+    public init(registers: [Int: UInt64], cfa: UInt64?, bias: UInt64, isInnermost: Bool, entryValue: @escaping (Int) -> UInt64? = { _ in nil },
+                readMemory: @escaping (UInt64, Int) -> [UInt8]?) {
         self.registers = registers
         self.isInnermost = isInnermost
+        self.entryValue = entryValue
         self.cfa = cfa
         self.bias = bias
         self.readMemory = readMemory
@@ -118,6 +123,54 @@ extension ModuleSymbols {
         return result
     }
 
+    /// What the call returning to link-time `returnAddress` passed in `register`: the
+    /// `DW_AT_call_value` of its `DW_TAG_call_site_parameter`, evaluated in the calling frame
+    /// (`frame`: the caller's registers as the unwind recovered them).
+    public func callSiteValue(returnAddress: UInt64, register: Int, frame: FrameContext) -> UInt64? {
+        guard let dwarf else { return nil }
+        var unit = Dwarf_Die()
+        guard unitDIE(containing: returnAddress &- 1, dwarf: dwarf, into: &unit) else { return nil }
+        unit = entriesUnit(unit)
+        guard var scopes = nestedScopes(at: returnAddress &- 1, unit: &unit) else { return nil }
+        let siteTags = [DW_TAG_call_site, DW_TAG_GNU_call_site].map { Int32($0) }
+        let parameterTags = [DW_TAG_call_site_parameter, DW_TAG_GNU_call_site_parameter].map { Int32($0) }
+        for index in scopes.indices {
+            var site = Dwarf_Die()
+            guard dwarf_child(&scopes[index], &site) == 0 else { continue }
+            repeat {
+                guard siteTags.contains(dwarf_tag(&site)), callSiteReturn(&site) == returnAddress else { continue }
+                var parameter = Dwarf_Die()
+                guard dwarf_child(&site, &parameter) == 0 else { return nil }
+                repeat {
+                    guard parameterTags.contains(dwarf_tag(&parameter)), singleRegister(&parameter, UInt32(DW_AT_location)) == register else { continue }
+                    let valueAttribute = dwarf_hasattr(&parameter, UInt32(DW_AT_call_value)) != 0 ? DW_AT_call_value : DW_AT_GNU_call_site_value
+                    return evaluateAttribute(&parameter, UInt32(valueAttribute), pc: returnAddress &- 1, frame: frame, frameBase: nil)?.value
+                } while nextSibling(&parameter)
+                return nil
+            } while nextSibling(&site)
+        }
+        return nil
+    }
+
+    /// Where a call site's call returns to: `DW_AT_call_return_pc` (DWARF 5) or the GNU
+    /// extension's `DW_AT_low_pc`.
+    private func callSiteReturn(_ site: inout Dwarf_Die) -> UInt64? {
+        var attribute = Dwarf_Attribute()
+        var address: Dwarf_Addr = 0
+        if dwarf_attr(&site, UInt32(DW_AT_call_return_pc), &attribute) != nil, dwarf_formaddr(&attribute, &address) == 0 { return address }
+        return dwarf_lowpc(&site, &address) == 0 ? address : nil
+    }
+
+    /// The register of a location that is one `DW_OP_regN`.
+    private func singleRegister(_ die: inout Dwarf_Die, _ name: UInt32) -> Int? {
+        var attribute = Dwarf_Attribute()
+        var ops: UnsafeMutablePointer<Dwarf_Op>? = nil
+        var count = 0
+        guard dwarf_attr(&die, name, &attribute) != nil, dwarf_getlocation(&attribute, &ops, &count) == 0, let ops, count == 1,
+              (0x50...0x6f).contains(ops[0].atom) else { return nil }
+        return Int(ops[0].atom - 0x50)
+    }
+
     private func isCPlusPlus(_ unit: inout Dwarf_Die) -> Bool {
         [DW_LANG_C_plus_plus, DW_LANG_C_plus_plus_11, DW_LANG_C_plus_plus_14, 0x2b].map(Int32.init).contains(dwarf_srclang(&unit))
     }
@@ -132,7 +185,18 @@ extension ModuleSymbols {
         var length = 0
         guard dwarf_getlocation_addr(&attribute, pc, &expression, &length, 1) == 1, let expression, length > 0 else { return nil }
         let ops = UnsafeBufferPointer(start: expression, count: length)
-        guard let result = DwarfExpression.evaluate(ops, registers: frame.registers, cfa: frame.cfa, frameBase: frameBase, bias: frame.bias, readMemory: { address in
+        let entryValue = { (op: Dwarf_Op) -> UInt64? in
+            // The operand is a sub-expression naming the register: `DW_OP_entry_value(DW_OP_reg5)`.
+            var op = op
+            var block = Dwarf_Attribute()
+            var inner: UnsafeMutablePointer<Dwarf_Op>? = nil
+            var count = 0
+            guard dwarf_getlocation_attr(&attribute, &op, &block) == 0, dwarf_getlocation(&block, &inner, &count) == 0,
+                  let inner, count == 1, (0x50...0x6f).contains(inner[0].atom) else { return nil }
+            return frame.entryValue(Int(inner[0].atom - 0x50))
+        }
+        guard let result = DwarfExpression.evaluate(ops, registers: frame.registers, cfa: frame.cfa, frameBase: frameBase, bias: frame.bias,
+                                                    entryValue: entryValue, readMemory: { address in
             frame.readMemory(address, 8).map { $0.littleEndian(at: 0) }
         }) else { return nil }
         // A lone DW_OP_regN: the value lives in that register.

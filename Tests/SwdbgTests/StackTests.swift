@@ -63,4 +63,15 @@ final class StackTests: XCTestCase {
         XCTAssertTrue(frames[frames.startIndex + 2].contains("inline!compute(int a = 0n3, int b = 0n4)"))
         XCTAssertEqual(out.output(of: "dv").split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }, ["b = 0n4", "a = 0n3"])
     }
+
+    /// A parameter no register keeps (`DW_OP_entry_value`): its value comes from the caller's
+    /// call site, as gdb's `n@entry` does.
+    func testEntryValuesFromCallSites() throws {
+        let program = try Harness.fixture("entry", flags: ["-O2"])
+        let gdb = try Harness.run("/usr/bin/gdb", ["-batch", "-nx", "-ex", "break leaf", "-ex", "run", "-ex", "bt", program], input: "").output
+        let entry = try XCTUnwrap(gdb.range(of: "n=n@entry=").map { gdb[$0.upperBound...].prefix { $0.isNumber } }, gdb)
+        let out = try Harness.session("entry", ["bp entry!leaf", "g", "kp 3", ".frame 1", "dv"])
+        XCTAssertTrue(out.output(of: "kp 3").contains("entry!middle(int n = 0n\(entry))+0x"), out.output(of: "kp 3"))
+        XCTAssertEqual(out.output(of: "dv").trimmingCharacters(in: .whitespaces), "n = 0n\(entry)")
+    }
 }
