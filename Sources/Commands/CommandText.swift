@@ -3,6 +3,11 @@ import Arch
 /// Splitting a command line into commands and scanning a command's arguments, with WinDbg's
 /// quoting: `;` separates commands except inside "double quotes", 'single quotes' and `{ }`.
 enum CommandText {
+    /// `.sympath a;b`: as in WinDbg, the symbol path's own `;` separate its elements, not commands.
+    private static func takesRestOfLine(_ piece: Substring) -> Bool {
+        piece.trimmed().lowercased().hasPrefix(".sympath")
+    }
+
     /// Splits at top-level semicolons. `j cond 'a' ; 'b'` stays one command, as in WinDbg.
     static func split(_ line: Substring) -> [Substring] {
         var pieces: [Substring] = []
@@ -21,7 +26,7 @@ enum CommandText {
                 quote = c
             } else if c == "{" { depth += 1 }
             else if c == "}" { depth = max(0, depth - 1) }
-            else if c == ";" && depth == 0 {
+            else if c == ";" && depth == 0 && !takesRestOfLine(line[start..<index]) {
                 pieces.append(line[start..<index])
                 start = line.index(after: index)
             }

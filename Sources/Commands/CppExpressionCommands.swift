@@ -36,17 +36,35 @@ extension Interpreter {
                 output.line("   [\(index)] \(text)")
             }
         case .pointer:
-            let target = value.bytes.isEmpty ? session.readMemory(value.address ?? 0, count: 8) : value.bytes
-            let address = target.count >= 8 ? target.littleEndian(at: 0) : 0
+            guard let bytes = valueBytes(value), bytes.count >= 8 else { return }
+            let address = bytes.littleEndian(at: 0)
             output.line("\(type.cName) 0x\(formatAddress(address))")
             if address != 0, let pointee = type.elementType, let files = value.files, files.expanded(pointee).kind == .record {
                 printMembers(files.expanded(pointee), at: address, indent: 3, recursive: false)
             }
+        case .void:
+            output.line("void")
         default:
-            let bytes = value.bytes.isEmpty ? session.readMemory(value.address ?? 0, count: type.size) : value.bytes
-            guard bytes.count == type.size || !value.bytes.isEmpty else { throw CommandError("Memory access error at \(formatAddress(value.address ?? 0))") }
-            output.line("\(type.cName) \(scalarText(type, raw: bytes.littleEndian(at: 0, size: min(8, bytes.count))))")
+            guard let bytes = valueBytes(value), bytes.count == type.size else { return }
+            let text = type.kind == .float && type.size > 8 ? scalarText(type, bytes: bytes) : scalarText(type, raw: bytes.littleEndian(at: 0, size: min(8, bytes.count)))
+            output.line("\(type.cName) \(text)")
         }
+    }
+
+    /// A scalar result's bytes: computed, or read from its address; prints why when neither
+    /// is possible (an optimized-out variable, unreadable memory).
+    private func valueBytes(_ value: TypedValue) -> [UInt8]? {
+        if !value.bytes.isEmpty { return value.bytes }
+        guard let address = value.address else {
+            output.line("\(value.type.cName) <value unavailable>")
+            return nil
+        }
+        let bytes = session.readMemory(address, count: value.type.size)
+        guard bytes.count == value.type.size else {
+            output.line("Memory access error at \(formatAddress(address))")
+            return nil
+        }
+        return bytes
     }
 }
 

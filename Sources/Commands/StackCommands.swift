@@ -9,7 +9,7 @@ extension Interpreter {
             try i.stackCommand(inv)
         },
         CommandSpec(names: [".frame"], summary: "show or set the current frame: .frame [n]") { i, inv throws(CommandError) in try i.frameCommand(inv) },
-        CommandSpec(names: ["dv"], summary: "display the current frame's parameters and locals: dv [/t] [/v] [/i]") { i, inv throws(CommandError) in try i.displayVariables(inv) },
+        CommandSpec(names: ["dv"], summary: "display the current frame's parameters and locals: dv [/t] [/v] [/i] [pattern]") { i, inv throws(CommandError) in try i.displayVariables(inv) },
     ]
 
     private func stackCommand(_ invocation: Invocation) throws(CommandError) {
@@ -85,14 +85,17 @@ extension Interpreter {
     /// `/t` adds types, `/v` where each lives, `/i` parameter or local.
     private func displayVariables(_ invocation: Invocation) throws(CommandError) {
         let process = try requireProcess()
-        let flags = Set(invocation.arguments.split(separator: " ").map { $0.lowercased() })
+        let words = invocation.arguments.split(separator: " ")
+        let flags = Set(words.filter { $0.hasPrefix("/") }.map { $0.lowercased() })
+        // `dv name` / `dv na*`: only the variables whose names match.
+        let pattern = words.first { !$0.hasPrefix("/") }.map(String.init) ?? "*"
         let frames = session.stack(process.current, maxFrames: frameIndex + 1)
         guard frameIndex < frames.count else { throw CommandError("Frame out of range: the stack has \(frames.count) frames") }
         guard let (_, values) = session.parameters(of: frames[frameIndex], in: process.current, includeLocals: true) else {
             throw CommandError("Unable to enumerate locals: no DWARF information for this frame")
         }
         let width = max(15, values.map(\.name.count).max() ?? 0)
-        for value in values {
+        for value in values where wildcardMatch(pattern, value.name) {
             var line = ""
             if flags.contains("/i") { line += value.isParameter ? "prv param  " : "prv local  " }
             if flags.contains("/v") { line += locationText(value.location).padding(to: 18) + " " }

@@ -18,7 +18,7 @@ extension Interpreter {
         let (moduleName, name) = splitPattern(String(word))
         let modules = moduleName == "*" ? process.modules.searchOrder : process.modules.searchOrder.filter { $0.name.lowercased() == moduleName.lowercased() }
         // A variable first (a local of the `.frame` frame, then a global), then a type.
-        if scanner.isAtEnd, let (value, files) = try localVariable(named: name) {
+        if scanner.isAtEnd, moduleName == "*", let (value, files) = try localVariable(named: name) {
             showLocal(value, files: files, recursive: recursive)
             return
         }
@@ -103,17 +103,15 @@ extension Interpreter {
     /// A value as dt prints it: `0n5`, `0x1f`, `0n120 'x'`, `0y101` for bitfields, a pointer
     /// with its target type, `[4] 0n1` for arrays (the first element), a record by type name.
     private func value(of type: TypeLayout, at address: UInt64, bits: (offset: Int, size: Int)?) -> String {
-        let size = type.kind == .array ? 0 : type.size
-        let bytes = size > 0 ? session.readMemory(address, count: size) : []
-        guard type.kind == .record || type.kind == .array || (bytes.count == size && size <= 8) else { return "????" }
-        let raw = size > 0 ? bytes.littleEndian(at: 0, size: size) : 0
         if let bits {
-            let field = (raw >> UInt64(bits.offset)) & ((1 << UInt64(bits.size)) - 1)
+            // The bytes that hold the field, which may run past its type's storage unit.
+            let count = (bits.offset + bits.size + 7) / 8
+            let bytes = count <= 8 ? session.readMemory(address, count: count) : []
+            guard bytes.count == count, count > 0 else { return "????" }
+            let field = (bytes.littleEndian(at: 0, size: count) >> UInt64(bits.offset)) & CppEvaluator.mask(bits.size)
             return "0y" + String(field, radix: 2).leftPadded(to: bits.size, with: "0")
         }
         switch type.kind {
-        case .pointer:
-            return "\(formatAddress(raw)) \(type.display.dropFirst(6))"
         case .array:
             // WinDbg shows an array by its count and first element.
             let first = type.elementType.map { value(of: $0, at: address, bits: nil) } ?? "????"
@@ -121,7 +119,12 @@ extension Interpreter {
         case .record:
             return type.name
         default:
-            return scalarText(type, raw: raw)
+            let bytes = session.readMemory(address, count: type.size)
+            guard type.size > 0, bytes.count == type.size else { return "????" }
+            if type.kind == .float, type.size > 8 { return scalarText(type, bytes: bytes) }
+            guard type.size <= 8 else { return "????" }
+            let raw = bytes.littleEndian(at: 0, size: type.size)
+            return type.kind == .pointer ? "\(formatAddress(raw)) \(type.display.dropFirst(6))" : scalarText(type, raw: raw)
         }
     }
 }

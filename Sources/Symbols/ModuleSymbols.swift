@@ -214,7 +214,11 @@ public final class ModuleSymbols {
                 let path = "\(directory)/.build-id/\(hex.prefix(2))/\(hex.dropFirst(2)).debug"
                 if let found = candidate(path, buildID: id) { return found }
             }
-            if let path = search.fetchDebugFile(buildID: id, module: name), let found = candidate(path, buildID: id) { return found }
+            // A module with DWARF of its own needs no server (a slow one would stall every stop).
+            if image.sectionSize(".debug_info") == 0, let path = search.fetchDebugFile(buildID: id, module: name),
+               let found = candidate(path, buildID: id) {
+                return found
+            }
         }
         if let link = image.debugLink {
             let folder = String(image.path[..<(image.path.lastIndex(of: "/") ?? image.path.startIndex)])

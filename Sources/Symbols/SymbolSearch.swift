@@ -59,6 +59,7 @@ public final class SymbolSearch {
                 warning("*** WARNING: libdebuginfod.so.1 could not be loaded - symbol servers are not available")
                 return nil
             }
+            note("SYMSRV:  \(module): asking \(urls) for build ID \(hex)")
             if let path = DebuginfodQuery(urls: urls, cache: server.cache).debugInfo(buildID) {
                 note("SYMSRV:  \(module): \(urls) build ID \(hex) - found \(path)")
                 return path
@@ -77,10 +78,13 @@ private struct DebuginfodQuery {
     let cache: String?
 
     func debugInfo(_ buildID: [UInt8]) -> String? {
-        let names: [String] = ["DEBUGINFOD_URLS", "DEBUGINFOD_CACHE_PATH"]
+        let names: [String] = ["DEBUGINFOD_URLS", "DEBUGINFOD_CACHE_PATH", "DEBUGINFOD_TIMEOUT"]
         let saved = names.map { name in (name, getenv(name).map { String(cString: $0) }) }
         setenv("DEBUGINFOD_URLS", urls, 1)
         if let cache { setenv("DEBUGINFOD_CACHE_PATH", cache, 1) }
+        // libdebuginfod waits 90 s for a silent server by default; a debugger session should
+        // not stall that long on each module (DEBUGINFOD_TIMEOUT still decides when set).
+        setenv("DEBUGINFOD_TIMEOUT", "10", 0)
         defer {
             for (name, value) in saved {
                 if let value { setenv(name, value, 1) } else { unsetenv(name) }

@@ -25,13 +25,16 @@ public struct TypeLayout: Sendable {
     public let enumerators: [Enumerator]
     /// The DIE a command follows for more: a pointer's target, a record itself.
     public let referenceOffset: UInt64?
+    /// A C++ reference (`T &`, `T &&`): a pointer that expressions follow implicitly.
+    public let isReference: Bool
     /// An array's element type, a pointer's target type (kept in an array: a struct cannot
     /// hold itself directly). A target record comes without members (`expanded` reads them).
     private let elementStorage: [TypeLayout]
     public var elementType: TypeLayout? { elementStorage.first }
 
     init(name: String, cName: String? = nil, display: String, size: Int, kind: Kind, members: [Member] = [], enumerators: [Enumerator] = [],
-         referenceOffset: UInt64? = nil, element: TypeLayout? = nil) {
+         referenceOffset: UInt64? = nil, element: TypeLayout? = nil, isReference: Bool = false) {
+        self.isReference = isReference
         self.name = name
         self.cName = cName ?? name
         self.display = display
@@ -46,7 +49,7 @@ public struct TypeLayout: Sendable {
     /// The same type under another C name (a typedef, a const qualifier).
     func renamed(_ cName: String) -> TypeLayout {
         TypeLayout(name: name, cName: cName, display: display, size: size, kind: kind, members: members, enumerators: enumerators,
-                   referenceOffset: referenceOffset, element: elementType)
+                   referenceOffset: referenceOffset, element: elementType, isReference: isReference)
     }
 
     public enum Kind: Sendable { case signed, unsigned, boolean, character, float, pointer, array, record, enumeration, function, void, other }
@@ -88,12 +91,13 @@ public struct TypeLayout: Sendable {
         case "long", "long long", "__int64": (size, kind) = (8, unsigned ? .unsigned : .signed)
         case "float": (size, kind) = (4, .float)
         case "double": (size, kind) = (8, .float)
+        case "long double": (size, kind) = (16, .float)
         case "bool", "_Bool": (size, kind) = (1, .boolean)
         case "void": (size, kind) = (0, .void)
         default: return nil
         }
         let display: String = switch kind {
-        case .float: size == 4 ? "Float" : "Double"
+        case .float: size == 4 ? "Float" : size == 8 ? "Double" : "Float80"
         case .character: "Char"
         case .boolean: "Bool"
         case .void: "Void"
@@ -153,28 +157,40 @@ extension ModuleSymbols {
                 }
                 // A skeleton unit's entries live in its split unit (`.dwo`).
                 var top = unitType == UInt8(DW_UT_skeleton) && split.cu != nil ? split : unit
-                var child = Dwarf_Die()
-                guard dwarf_child(&top, &child) == 0 else { continue }
-                repeat {
-                    guard let cName = dwarf_diename(&child) else { continue }
-                    let tag = dwarf_tag(&child)
-                    if typeTags.contains(tag) {
-                        let name = String(cString: cName)
-                        if index.types[name] == nil, dwarf_hasattr(&child, UInt32(DW_AT_declaration)) == 0, let reference = offset(of: &child) {
-                            index.types[name] = reference
-                        }
-                    } else if tag == Int32(DW_TAG_variable) {
-                        let name = String(cString: cName)
-                        if index.variables[name] == nil, dwarf_hasattr(&child, UInt32(DW_AT_location)) != 0, let reference = offset(of: &child) {
-                            index.variables[name] = reference
-                        }
-                    }
-                } while nextSibling(&child)
+                addNames(under: &top, prefix: "", typeTags: typeTags, to: &index)
             }
             if reported >= 0 { search.progress("") }
         }
         cachedNameIndex = index
         return index
+    }
+
+    /// Adds the types and variables among `scope`'s children, and those inside its
+    /// namespaces under both their qualified (`geometry::Rectangle`) and bare names.
+    private func addNames(under scope: inout Dwarf_Die, prefix: String, typeTags: [Int32], to index: inout NameIndex) {
+        var child = Dwarf_Die()
+        guard dwarf_child(&scope, &child) == 0 else { return }
+        repeat {
+            let tag = dwarf_tag(&child)
+            if tag == Int32(DW_TAG_namespace) {
+                let name = dwarf_diename(&child).map { String(cString: $0) } ?? "(anonymous namespace)"
+                addNames(under: &child, prefix: prefix + name + "::", typeTags: typeTags, to: &index)
+                continue
+            }
+            guard let cName = dwarf_diename(&child) else { continue }
+            let isType = typeTags.contains(tag)
+            guard isType || tag == Int32(DW_TAG_variable) else { continue }
+            let defines = isType ? dwarf_hasattr(&child, UInt32(DW_AT_declaration)) == 0 : dwarf_hasattr(&child, UInt32(DW_AT_location)) != 0
+            guard defines, let reference = offset(of: &child) else { continue }
+            let name = String(cString: cName)
+            for key in prefix.isEmpty ? [name] : [prefix + name, name] {
+                if isType {
+                    if index.types[key] == nil { index.types[key] = reference }
+                } else if index.variables[key] == nil {
+                    index.variables[key] = reference
+                }
+            }
+        } while nextSibling(&child)
     }
 
     /// The DIE a reference from `offset(of:)` names.
@@ -207,7 +223,8 @@ extension ModuleSymbols {
             var attribute = Dwarf_Attribute()
             if dwarf_attr(&type, UInt32(DW_AT_encoding), &attribute) != nil { dwarf_formudata(&attribute, &encoding) }
             switch Int(encoding) {
-            case DW_ATE_float: return TypeLayout(name: name, display: byteSize == 4 ? "Float" : "Double", size: byteSize, kind: .float)
+            case DW_ATE_float:
+                return TypeLayout(name: name, display: byteSize == 4 ? "Float" : byteSize == 8 ? "Double" : "Float80", size: byteSize, kind: .float)
             case DW_ATE_signed_char, DW_ATE_unsigned_char:
                 return TypeLayout(name: name, display: Int(encoding) == DW_ATE_signed_char ? "Char" : "UChar", size: byteSize, kind: .character)
             case DW_ATE_signed: return TypeLayout(name: name, display: "Int\(byteSize)B", size: byteSize, kind: .signed)
@@ -223,13 +240,22 @@ extension ModuleSymbols {
             let cName = pointee.cName.hasSuffix("*") ? pointee.cName + marker : pointee.cName + " " + marker
             let shown = pointee.kind == .function ? "<function>" : dwarf_diename(&target).map { String(cString: $0) } ?? pointee.display
             return TypeLayout(name: shown + " *", cName: cName, display: "Ptr64 " + shown, size: 8, kind: .pointer,
-                              referenceOffset: offset(of: &target), element: pointee)
+                              referenceOffset: offset(of: &target), element: pointee, isReference: marker != "*")
         case Int32(DW_TAG_array_type):
             guard referencedType(of: &type, into: &target) else { break }
-            let element = layout(of: &target, depth: depth)
-            let count = element.size > 0 ? byteSize / element.size : 0
-            return TypeLayout(name: element.name + "[\(count)]", cName: element.cName + "[\(count)]", display: "[\(count)] " + element.display,
-                              size: byteSize, kind: .array, element: element)
+            // `int m[2][3]`: one subrange per dimension; the innermost is the last.
+            var layout = layout(of: &target, depth: depth)
+            let dimensions = subrangeCounts(of: &type)
+            for count in (dimensions.isEmpty ? [layout.size > 0 ? byteSize / layout.size : 0] : dimensions).reversed() {
+                // The outer dimension is written first: `int[2][3]` around `int[3]`.
+                func wrapped(_ inner: String) -> String {
+                    guard layout.kind == .array, let bracket = inner.firstIndex(of: "[") else { return inner + "[\(count)]" }
+                    return inner[..<bracket] + "[\(count)]" + inner[bracket...]
+                }
+                layout = TypeLayout(name: wrapped(layout.name), cName: wrapped(layout.cName), display: "[\(count)] " + layout.display,
+                                    size: count * layout.size, kind: .array, element: layout)
+            }
+            return layout
         case Int32(DW_TAG_typedef):
             guard referencedType(of: &type, into: &target) else { break }
             return layout(of: &target, depth: depth).renamed(name)
@@ -299,6 +325,24 @@ extension ModuleSymbols {
         [DW_LANG_C, DW_LANG_C89, DW_LANG_C99, DW_LANG_C11].map(Int32.init).contains(dwarf_srclang(&unit)) || dwarf_srclang(&unit) == 0x2c
     }
 
+    /// The element counts of an array's dimensions (`DW_AT_count`, or `DW_AT_upper_bound` + 1).
+    private func subrangeCounts(of array: inout Dwarf_Die) -> [Int] {
+        var child = Dwarf_Die()
+        guard dwarf_child(&array, &child) == 0 else { return [] }
+        var counts: [Int] = []
+        repeat {
+            guard dwarf_tag(&child) == Int32(DW_TAG_subrange_type) else { continue }
+            if let count = unsignedAttribute(&child, UInt32(DW_AT_count)) {
+                counts.append(Int(clamping: min(count, 1 << 32)))
+            } else if let upper = unsignedAttribute(&child, UInt32(DW_AT_upper_bound)), upper < 1 << 32 {
+                counts.append(Int(upper) + 1)
+            } else {
+                return []
+            }
+        } while nextSibling(&child)
+        return counts
+    }
+
     private func enumerators(of type: inout Dwarf_Die) -> [TypeLayout.Enumerator] {
         var child = Dwarf_Die()
         guard dwarf_child(&type, &child) == 0 else { return [] }
@@ -325,25 +369,41 @@ extension ModuleSymbols {
             var type = Dwarf_Die()
             guard referencedType(of: &child, into: &type) else { continue }
             let memberType = layout(of: &type, depth: depth + 1)
-            let offset = Int(unsignedAttribute(&child, UInt32(DW_AT_data_member_location)) ?? 0)
-            let bitSize = unsignedAttribute(&child, UInt32(DW_AT_bit_size)).map(Int.init)
+            let offset = Int(clamping: unsignedAttribute(&child, UInt32(DW_AT_data_member_location)) ?? 0)
+            let bitSize = unsignedAttribute(&child, UInt32(DW_AT_bit_size)).map { Int(clamping: min($0, 64)) }
             var bitOffset: Int?
             var byteOffset = offset
+            // The field's first bit counted from the record's start: DWARF 4+ says so directly;
+            // DWARF 2/3 style (gcc -gdwarf-4) counts from the most significant end of a storage
+            // unit of DW_AT_byte_size bytes at the member location (negative when it overhangs).
+            var firstBit: Int?
             if bitSize != nil, let dataBit = unsignedAttribute(&child, UInt32(DW_AT_data_bit_offset)) {
-                // DWARF 4+ bitfields count bits from the record's start; WinDbg shows the
-                // offset of the storage unit and the position inside it.
+                firstBit = Int(clamping: dataBit)
+            } else if let bitSize, let highBit = signedAttribute(&child, UInt32(DW_AT_bit_offset)) {
+                let unit = Int(clamping: unsignedAttribute(&child, UInt32(DW_AT_byte_size)) ?? UInt64(max(1, memberType.size)))
+                firstBit = offset * 8 + unit * 8 - Int(clamping: highBit) - bitSize
+            }
+            if let firstBit, let bitSize, firstBit >= 0 {
+                // WinDbg shows the storage unit's offset and the position inside it; a field
+                // that straddles units is placed at its first byte instead.
                 let unit = max(1, memberType.size)
-                byteOffset = Int(dataBit) / (unit * 8) * unit
-                bitOffset = Int(dataBit) - byteOffset * 8
-            } else if let bitSize, let highBit = unsignedAttribute(&child, UInt32(DW_AT_bit_offset)) {
-                // DWARF 2/3 style (gcc -gdwarf-4): bits counted from the most significant end
-                // of a storage unit of DW_AT_byte_size bytes at the member location.
-                let unit = Int(unsignedAttribute(&child, UInt32(DW_AT_byte_size)) ?? UInt64(max(1, memberType.size)))
-                bitOffset = unit * 8 - Int(highBit) - bitSize
+                byteOffset = firstBit / (unit * 8) * unit
+                bitOffset = firstBit - byteOffset * 8
+                if bitOffset! + bitSize > unit * 8 {
+                    byteOffset = firstBit / 8
+                    bitOffset = firstBit % 8
+                }
             }
             result.append(TypeLayout.Member(name: name, offset: byteOffset, bitOffset: bitOffset, bitSize: bitSize, type: memberType))
         } while nextSibling(&child)
         return result
+    }
+
+    private func signedAttribute(_ die: inout Dwarf_Die, _ name: UInt32) -> Int64? {
+        var attribute = Dwarf_Attribute()
+        var value: Dwarf_Sword = 0
+        guard dwarf_attr(&die, name, &attribute) != nil, dwarf_formsdata(&attribute, &value) == 0 else { return nil }
+        return Int64(value)
     }
 
     private func unsignedAttribute(_ die: inout Dwarf_Die, _ name: UInt32) -> UInt64? {

@@ -13,6 +13,10 @@ final class CommandTextTests: XCTestCase {
                        [".if (1) { .echo a; .echo b } .else { gc }", "k"])
     }
 
+    func testSymbolPathKeepsItsSemicolons() {
+        XCTAssertEqual(CommandText.split("lm; .sympath /a;srv*/c*http://h:1; ").map(String.init), ["lm", ".sympath /a;srv*/c*http://h:1;"])
+    }
+
     func testJumpKeepsBothBranches() {
         XCTAssertEqual(CommandText.split("j (1) 'r rax' ; 'gc'; k").map(String.init), ["j (1) 'r rax' ; 'gc'", "k"])
     }

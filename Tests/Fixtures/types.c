@@ -58,3 +58,21 @@ struct entry {
 };
 
 struct entry ring[3] = { { &ring[1], &ring[2], 1 }, { &ring[2], &ring[0], 2 }, { &ring[0], &ring[1], 3 } };
+
+/* Bitfields as wide as their type, and packed ones that straddle storage units. */
+struct wide {
+    unsigned long all : 64;
+    long negative : 63;
+};
+
+struct __attribute__((packed)) straddle {
+    unsigned char pad;
+    unsigned low : 7;
+    unsigned middle : 30;
+    long high : 40;
+};
+
+struct wide wide_bits = { 0xffffffffffffffffUL, -5 };
+struct straddle straddling = { 1, 0x55, 0x2aaaaaaa, -7 };
+int matrix[2][3] = { { 1, 2, 3 }, { 4, 5, 6 } };
+long double precise = 1.5L;

@@ -31,7 +31,10 @@ final class LanguageTests: XCTestCase {
         XCTAssertTrue(gdb.contains("geometry::Rectangle::area"), gdb)
 
         let out = try Harness.session("shapes", ["bp geometry::Rectangle::area", "bp @!\"shapes!geometry::largest<int>\"", "bp @!\"geometry::scale(double)\"",
-                                                 "g", "k", "dt this", "g", "kp", "g", "kp"])
+                                                 "g", "k", "dt this", "dt shapes!geometry::Rectangle", "?? ((geometry::Rectangle *)this)->height_",
+                                                 "g", "kp", "g", "kp"])
+        XCTAssertTrue(out.output(of: "dt shapes!geometry::Rectangle").contains("+0x010 height_          : Double"), "types inside namespaces")
+        XCTAssertEqual(out.output(of: "?? ((geometry::Rectangle *)this)->height_"), "double 4")
         let stack = out.output(of: "k").split(separator: "\n")
         XCTAssertTrue(stack[1].hasSuffix("shapes!geometry::Rectangle::area [\(Harness.source("shapes")) @ 14]"), String(stack[1]))
         XCTAssertTrue(stack[2].contains("shapes!main+0x") && stack[2].hasSuffix("shapes.cpp @ \(callerLine)]"), "\(stack[2]) vs gdb \(callerLine)")

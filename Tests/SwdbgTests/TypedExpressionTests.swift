@@ -57,4 +57,46 @@ final class TypedExpressionTests: XCTestCase {
         XCTAssertEqual(out.output(of: "!list -t node.next -x \"?? ((struct node *)@$extret)->value\" nodes"), "int 0n10\nint 0n20\nint 0n30")
         XCTAssertEqual(out.output(of: "!list -t entry.next -m 2 -x \"? @$extret\" ring").split(separator: "\n").count, 2)
     }
+
+    /// Wide, straddling and DWARF 2/3-style bitfields, multi-dimensional arrays, long double,
+    /// C's literal types, and values that cannot be computed: checked against gdb's `print`.
+    func testEdgesOfTheTypeSystemMatchGdb() throws {
+        let cases = ["wide_bits.all", "wide_bits.negative", "straddling.low", "straddling.middle", "straddling.high", "matrix[1][2]", "precise * 2",
+                     "0xffffffffffffffff > 0", "010", "-1 < 0u", "0x7fffffffffffffff == 0x7ffffffffffffffe"]
+        for flags in [[String](), ["-gdwarf-4"]] {
+            let program = try Harness.fixture("types", flags: flags)
+            let gdb = try Harness.run("/usr/bin/gdb", ["-batch", "-nx", "-ex", "break types.c:49", "-ex", "run"] + cases.flatMap { ["-ex", "print \($0)"] } + [program],
+                                      input: "").output
+            let printed = gdb.split(separator: "\n").filter { $0.hasPrefix("$") }.map { String($0.split(separator: "=", maxSplits: 1)[1].dropFirst()) }
+            XCTAssertEqual(printed.count, cases.count, gdb)
+            let out = try Harness.session(program: program, ["g `types.c:49`"] + cases.map { "?? " + $0 })
+            for (index, expression) in cases.enumerated() {
+                let ours = out.output(of: "?? " + expression)
+                let value = ours.split(separator: " ").last.map(String.init) ?? ""
+                let expected = printed[index]
+                switch value {
+                case "true", "false":
+                    // C comparisons are ints to gdb, bool to the C++ evaluator.
+                    XCTAssertEqual(value == "true" ? "1" : "0", expected, "\(flags) \(expression)")
+                default:
+                    let number = value.hasPrefix("0n") ? Int64(value.dropFirst(2)).map(String.init)
+                        : value.hasPrefix("0x") ? UInt64(value.dropFirst(2), radix: 16).map(String.init) : value
+                    XCTAssertEqual(number, expected, "\(flags) \(expression): \(ours) vs gdb \(expected)")
+                }
+            }
+        }
+    }
+
+    func testValuesThatCannotBeComputedAreSaidSo() throws {
+        let deep = String(repeating: "(", count: 2000) + "1"
+        let out = try Harness.session("types", ["g `types.c:49`", "?? (int)(0.0/0.0)", "?? *(int**)0", "?? ((struct node *)0x10)->next", "?? " + deep,
+                                                "?? " + String(repeating: "-", count: 3000) + "1", "dt types!record 0", "?? local.count"])
+        XCTAssertEqual(out.output(of: "?? (int)(0.0/0.0)"), "-nan does not fit in 'int'")
+        XCTAssertEqual(out.output(of: "?? *(int**)0"), "Memory access error at 00000000`00000000")
+        XCTAssertEqual(out.output(of: "?? ((struct node *)0x10)->next"), "Memory access error at 00000000`00000018")
+        XCTAssertEqual(out.output(of: "?? " + deep), "Expression too deeply nested")
+        XCTAssertTrue(out.output(of: "dt types!record 0").contains("+0x028 flags            : flags"), "records at unreadable memory: members as ????")
+        XCTAssertTrue(out.output(of: "dt types!record 0").contains("+0x002 count            : ????"))
+        XCTAssertEqual(out.output(of: "?? local.count"), "short int 0n7", "the session goes on")
+    }
 }

@@ -33,6 +33,10 @@ struct CppEvaluator {
     private let context: TypedExpressionContext
     private var tokens: [CppToken]
     private var position = 0
+    /// Nesting of operators and parentheses so far; bounded so a pathological expression
+    /// gets an error instead of exhausting the stack.
+    private var depth = 0
+    private static let maximumDepth = 256
 
     init(_ text: Substring, context: TypedExpressionContext) throws(CppExpressionError) {
         self.context = context
@@ -77,6 +81,9 @@ struct CppEvaluator {
     }
 
     private mutating func unary() throws(CppExpressionError) -> TypedValue {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maximumDepth else { throw CppExpressionError("Expression too deeply nested") }
         if case .punctuation(let op) = current, ["-", "+", "!", "~", "*", "&"].contains(op) {
             advance()
             let operand = try unary()
@@ -154,7 +161,7 @@ struct CppEvaluator {
                 advance()
                 guard case .identifier(let name) = current else { throw CppExpressionError("Expected a member name at '\(current.text)'") }
                 advance()
-                value = try member(arrow ? dereference(value) : value, name)
+                value = try referent(member(arrow ? dereference(value) : value, name))
             } else if isPunctuation("[") {
                 advance()
                 let index = try binary(minimum: 1)
@@ -170,8 +177,8 @@ struct CppEvaluator {
         let token = current
         advance()
         switch token {
-        case .integer(let value):
-            let type = value > UInt64(Int32.max) ? TypeLayout.builtin("long")! : TypeLayout.builtin("int")!
+        case .integer(let value, let unsigned, let decimal):
+            let type = TypeLayout.builtin(Self.literalType(value, unsigned: unsigned, decimal: decimal))!
             return TypedValue(type: type, address: nil, bytes: [UInt8](littleEndian: value, size: type.size), files: nil)
         case .real(let value):
             return TypedValue(type: TypeLayout.builtin("double")!, address: nil, bytes: [UInt8](littleEndian: value.bitPattern, size: 8), files: nil)
@@ -181,7 +188,7 @@ struct CppEvaluator {
         case .identifier(let name):
             if name == "true" || name == "false" { return boolean(name == "true") }
             guard let value = context.variable(named: name) else { throw CppExpressionError("Couldn't resolve error at '\(name)'") }
-            return value
+            return try referent(value)
         case .punctuation("("):
             let value = try binary(minimum: 1)
             try expect(")")
@@ -192,6 +199,20 @@ struct CppEvaluator {
     }
 
     // MARK: values
+
+    /// C's type for an integer literal: the first of int, (unsigned int for hex and octal),
+    /// long, unsigned long that holds it; a `u` suffix starts at unsigned int.
+    private static func literalType(_ value: UInt64, unsigned: Bool, decimal: Bool) -> String {
+        if !unsigned && value <= UInt64(Int32.max) { return "int" }
+        if (unsigned || !decimal) && value <= UInt64(UInt32.max) { return "unsigned int" }
+        if !unsigned && value <= UInt64(Int64.max) { return "long" }
+        return "unsigned long"
+    }
+
+    /// A C++ reference stands for what it refers to.
+    private func referent(_ value: TypedValue) throws(CppExpressionError) -> TypedValue {
+        value.type.isReference ? try dereference(value) : value
+    }
 
     private func integer(_ value: Int64) -> TypedValue {
         TypedValue(type: TypeLayout.builtin("int")!, address: nil, bytes: [UInt8](littleEndian: UInt64(bitPattern: value), size: 4), files: nil)
@@ -223,6 +244,12 @@ struct CppEvaluator {
     }
 
     private func realValue(_ value: TypedValue) throws(CppExpressionError) -> Double {
+        if value.type.kind == .float, value.type.size > 8 {
+            var bytes = value.bytes
+            if bytes.isEmpty, let address = value.address { bytes = context.readMemory(address, size: value.type.size) ?? [] }
+            guard let real = extendedToDouble(bytes) else { throw CppExpressionError("<value unavailable>") }
+            return real
+        }
         if value.type.kind == .float {
             let bits = try raw(value)
             return value.type.size == 4 ? Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits))) : Double(bitPattern: bits)
@@ -262,11 +289,19 @@ struct CppEvaluator {
         let type = expanded(member.type, value.files)
         let address = base &+ UInt64(member.offset)
         guard let bits = member.bitSize else { return TypedValue(type: type, address: address, bytes: [], files: value.files) }
-        let unit = try raw(TypedValue(type: type, address: address, bytes: [], files: nil))
-        var field = (unit >> UInt64(member.bitOffset ?? 0)) & ((1 << UInt64(bits)) - 1)
-        if type.kind == .signed, bits < 64, field & (1 << UInt64(bits - 1)) != 0 { field |= ~((1 << UInt64(bits)) - 1) }
+        // The bytes that hold the field (it may run past its declared type's storage unit).
+        let position = member.bitOffset ?? 0
+        let count = (position + bits + 7) / 8
+        guard count <= 8, let bytes = context.readMemory(address, size: count) else {
+            throw CppExpressionError(count > 8 ? "Bitfield '\(name)' is too wide to read" : "Memory access error at \(formatAddress(address))")
+        }
+        var field = (bytes.littleEndian(at: 0, size: count) >> UInt64(position)) & Self.mask(bits)
+        if type.kind == .signed, bits < 64, field & (1 << UInt64(bits - 1)) != 0 { field |= ~Self.mask(bits) }
         return TypedValue(type: type, address: nil, bytes: [UInt8](littleEndian: field, size: type.size), files: value.files)
     }
+
+    /// The low `bits` bits set.
+    static func mask(_ bits: Int) -> UInt64 { bits >= 64 ? ~0 : (1 << UInt64(bits)) - 1 }
 
     private func cast(_ value: TypedValue, to type: TypeLayout, files: ModuleSymbols?) throws(CppExpressionError) -> TypedValue {
         if type.kind == .record || type.kind == .array {
@@ -274,12 +309,17 @@ struct CppEvaluator {
             guard let address = value.address else { throw CppExpressionError("Cannot cast a computed value to '\(type.cName)'") }
             return TypedValue(type: expanded(type, files), address: address, bytes: [], files: files)
         }
+        if type.kind == .float, type.size > 8 {
+            return TypedValue(type: type, address: nil, bytes: doubleToExtended(try realValue(value)), files: files)
+        }
         let bits: UInt64
         if type.kind == .float {
             let real = try realValue(value)
             bits = type.size == 4 ? UInt64(Float(real).bitPattern) : real.bitPattern
         } else if value.type.kind == .float {
-            bits = UInt64(bitPattern: Int64(try realValue(value)))
+            let real = try realValue(value)
+            guard real.isFinite, real > -9.3e18, real < 9.3e18 else { throw CppExpressionError("\(real) does not fit in '\(type.cName)'") }
+            bits = UInt64(bitPattern: Int64(real))
         } else {
             bits = value.type.kind == .array ? (value.address ?? 0) : UInt64(bitPattern: try signedValue(value))
         }
@@ -298,15 +338,15 @@ struct CppEvaluator {
             return try pointerArithmetic(op, left, right)
         }
         if ["==", "!=", "<", ">", "<=", ">="].contains(op) {
-            let a = try realValue(left), b = try realValue(right)
-            switch op {
-            case "==": return boolean(a == b)
-            case "!=": return boolean(a != b)
-            case "<": return boolean(a < b)
-            case ">": return boolean(a > b)
-            case "<=": return boolean(a <= b)
-            default: return boolean(a >= b)
+            let result: Bool
+            if left.type.kind == .float || right.type.kind == .float {
+                result = compare(op, try realValue(left), try realValue(right))
+            } else if promoted(left.type, right.type).kind == .unsigned {
+                result = compare(op, UInt64(bitPattern: try signedValue(left)), UInt64(bitPattern: try signedValue(right)))
+            } else {
+                result = compare(op, try signedValue(left), try signedValue(right))
             }
+            return boolean(result)
         }
         if left.type.kind == .float || right.type.kind == .float {
             let a = try realValue(left), b = try realValue(right)
@@ -345,6 +385,17 @@ struct CppEvaluator {
         return TypedValue(type: type, address: nil, bytes: [UInt8](littleEndian: UInt64(bitPattern: result), size: type.size), files: nil)
     }
 
+    private func compare<T: Comparable>(_ op: String, _ a: T, _ b: T) -> Bool {
+        switch op {
+        case "==": a == b
+        case "!=": a != b
+        case "<": a < b
+        case ">": a > b
+        case "<=": a <= b
+        default: a >= b
+        }
+    }
+
     /// `int` at least; the wider of two; unsigned if either of the widest is.
     private func promoted(_ a: TypeLayout, _ b: TypeLayout) -> TypeLayout {
         let size = max(4, a.size, b.size)
@@ -372,7 +423,8 @@ struct CppEvaluator {
 
 /// A token of a C++ expression.
 enum CppToken {
-    case integer(UInt64)
+    /// A literal, whether it had a `u` suffix, and whether it was written in decimal.
+    case integer(UInt64, unsigned: Bool, decimal: Bool)
     case real(Double)
     case identifier(String)
     case register(String)
@@ -381,7 +433,7 @@ enum CppToken {
 
     var text: String {
         switch self {
-        case .integer(let value): String(value)
+        case .integer(let value, _, _): String(value)
         case .real(let value): String(value)
         case .identifier(let name): name
         case .register(let name): "@" + name
@@ -435,11 +487,19 @@ enum CppLexer {
 
     private static func number(_ word: Substring) throws(CppExpressionError) -> CppToken {
         let lower = word.lowercased()
-        if lower.hasPrefix("0x"), let value = UInt64(lower.dropFirst(2).trimmingSuffix("ul"), radix: 16) { return .integer(value) }
-        if lower.contains("."), let value = Double(lower.trimmingSuffix("f")) { return .real(value) }
-        if lower.hasPrefix("0n"), let value = UInt64(lower.dropFirst(2)) { return .integer(value) }
-        if let value = UInt64(lower.trimmingSuffix("ul")) { return .integer(value) }
-        throw CppExpressionError("Bad number '\(word)'")
+        if !lower.hasPrefix("0x"), lower.contains(".") || lower.contains("e") {
+            guard let value = Double(lower.trimmingSuffix("fl")) else { throw CppExpressionError("Bad number '\(word)'") }
+            return .real(value)
+        }
+        let digits = lower.trimmingSuffix("ul")
+        let unsigned = lower.dropFirst(digits.count).contains("u")
+        let (text, radix): (Substring, Int) =
+            digits.hasPrefix("0x") ? (digits.dropFirst(2), 16)
+            : digits.hasPrefix("0n") ? (digits.dropFirst(2), 10)
+            : digits.count > 1 && digits.hasPrefix("0") ? (digits.dropFirst(), 8)
+            : (digits[...], 10)
+        guard let value = UInt64(text, radix: radix) else { throw CppExpressionError("Bad number '\(word)'") }
+        return .integer(value, unsigned: unsigned, decimal: radix == 10)
     }
 }
 
