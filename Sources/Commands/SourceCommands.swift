@@ -64,19 +64,22 @@ extension Interpreter {
 
     /// `p`/`t` in source mode: instruction steps (over or into calls) until the start of
     /// another statement (a line-table row: the next line, or the same line's loop condition
-    /// or increment) or a return to the caller.
+    /// or increment) or a return to the caller. `p` also steps over inlined calls: a
+    /// statement deeper in inlined code than where it started is not a stop.
     func stepSourceLine(_ request: ResumeRequest) throws(CommandError) {
         let start = try currentRegisters()
         guard let origin = session.sourceLine(at: start.rip) else {
             try run(request)  // no line information here: one instruction, as WinDbg does
             return
         }
+        let originDepth = request.isStepOver ? session.inlineDepth(at: start.rip) : 0
         while true {
             guard let stop = try resumeOnce(request, quiet: true) else { return }
             guard stop.isStep else { return }
             let registers = try currentRegisters()
             let leftFunction = registers.rsp > start.rsp
-            if let now = session.sourceLine(at: registers.rip), !now.sameLine(as: origin) || (now.rowStart == registers.rip && now.rowStart != origin.rowStart) {
+            if let now = session.sourceLine(at: registers.rip), !now.sameLine(as: origin) || (now.rowStart == registers.rip && now.rowStart != origin.rowStart),
+               leftFunction || !request.isStepOver || session.inlineDepth(at: registers.rip) <= originDepth {
                 reportStop(stop)
                 return
             }

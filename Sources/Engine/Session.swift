@@ -51,7 +51,7 @@ public enum ResumeRequest {
     /// breakpoint interrupted goes on to its end; otherwise like `g`.
     case resumeInterrupted
 
-    var isStepOver: Bool { if case .stepOver = self { return true }; return false }
+    public var isStepOver: Bool { if case .stepOver = self { return true }; return false }
 }
 
 /// Errors shown to the user in WinDbg's words; the session goes on.
@@ -410,6 +410,12 @@ public final class Session {
     public func sourceLine(at address: UInt64) -> SourceLine? {
         guard lineNumbers, let module = process?.modules.module(containing: address) else { return nil }
         return module.sourceLine(at: address)
+    }
+
+    /// How many inlined calls the code at an address is inside (0 outside any).
+    public func inlineDepth(at address: UInt64) -> Int {
+        guard let module = process?.modules.module(containing: address), let files = module.symbolFiles else { return 0 }
+        return files.inlinedCalls(at: address &- module.bias).count
     }
 
     /// The function of a frame and its parameters' values (DWARF), for `kp`; with

@@ -124,6 +124,37 @@ final class TypeTests: XCTestCase {
     }
 }
 
+/// Source-mode stepping over and into inlined calls (always_inline at -O0: sequential code),
+/// checked against gdb's `next` and `step`.
+final class InlineSteppingTests: XCTestCase {
+    private func gdbLines(_ program: String, _ command: String, count: Int) throws -> [Int] {
+        let arguments = ["-batch", "-nx", "-ex", "break compute", "-ex", "run"] + Array(repeating: ["-ex", command], count: count).flatMap { $0 } + [program]
+        let output = try Harness.run("/usr/bin/gdb", arguments, input: "").output
+        return output.split(separator: "\n").compactMap { line in line.split(separator: "\t").first.flatMap { Int($0) } }
+    }
+
+    private func ourLines(_ out: String, _ command: String, count: Int) -> [Int] {
+        (0..<count).compactMap { index in
+            out.output(of: command, occurrence: index).split(separator: "\n").first { $0.hasSuffix("]:") }?.split(separator: "@").last
+                .flatMap { Int($0.dropFirst().prefix { $0.isNumber }) }
+        }
+    }
+
+    func testStepOverAndIntoInlinedCalls() throws {
+        let program = try Harness.fixture("inline", flags: ["-O0"])
+        // gdb's `break compute` stops after the prologue, at 13; swdbg's at the entry, on 12.
+        let next = try gdbLines(program, "next", count: 2)
+        XCTAssertEqual(next, [13, 14, 15])
+        let over = try Harness.session(program: program, ["l+t", "bp inline!compute", "g", "p", "p", "p"])
+        XCTAssertEqual(ourLines(over, "p", count: 3), next, over)
+
+        let step = try gdbLines(program, "step", count: 3)
+        let into = try Harness.session(program: program, ["l+t", "bp inline!compute", "g", "t"])
+        XCTAssertEqual(ourLines(into, "t", count: 1).first, 5, "t enters the inlined square, as gdb's step does (gdb: \(step))")
+        XCTAssertTrue(step.contains(5))
+    }
+}
+
 /// `bu` by source line on a library that is not loaded yet: deferred, resolved when dlopen
 /// maps it, deferred again when it is unloaded.
 final class DeferredSourceBreakpointTests: XCTestCase {
