@@ -27,6 +27,8 @@ public final class ModuleSymbols {
     /// The DWARF handles type references point into (see `layout(atOffset:)`).
     var referencedDwarfs: [OpaquePointer] = []
     var cachedNameIndex: NameIndex?
+    /// C++ type names with their namespaces, by DIE reference.
+    var qualifiedNames: [UInt64: String] = [:]
     /// Compilation units by address range, for DWARF without `.debug_aranges` (swiftc, clang).
     private var unitRanges: [(range: Range<UInt64>, offset: Dwarf_Off)]?
 

@@ -266,11 +266,15 @@ extension ModuleSymbols {
             // `char *const`: the qualifier follows a pointer, precedes anything else.
             return inner.renamed(inner.kind == .pointer ? inner.cName + " " + qualifier : qualifier + " " + inner.cName)
         case Int32(DW_TAG_enumeration_type):
-            return TypeLayout(name: name, cName: recordName("enum", name, &type), display: name, size: byteSize, kind: .enumeration,
-                              enumerators: enumerators(of: &type))
+            // C's `enum color` is shown as `color`; C++'s `geometry::Kind` keeps its scope.
+            let spelled = recordName("enum", name, &type)
+            let shown = spelled.hasPrefix("enum ") ? name : spelled
+            return TypeLayout(name: shown, cName: spelled, display: shown, size: byteSize, kind: .enumeration, enumerators: enumerators(of: &type))
         case Int32(DW_TAG_structure_type), Int32(DW_TAG_union_type), Int32(DW_TAG_class_type):
             let keyword = tag == Int32(DW_TAG_union_type) ? "union" : tag == Int32(DW_TAG_class_type) ? "class" : "struct"
-            return TypeLayout(name: name, cName: recordName(keyword, name, &type), display: name, size: byteSize, kind: .record,
+            let spelled = recordName(keyword, name, &type)
+            let shown = spelled.hasPrefix(keyword + " ") ? name : spelled
+            return TypeLayout(name: shown, cName: spelled, display: shown, size: byteSize, kind: .record,
                               members: depth < 3 ? members(of: &type, depth: depth) : [], referenceOffset: offset(of: &type))
         case Int32(DW_TAG_subroutine_type):
             return TypeLayout(name: "<function>", display: "<function>", size: 0, kind: .function)
@@ -313,11 +317,32 @@ extension ModuleSymbols {
         return UInt64(referencedDwarfs.count - 1) << 48 | offset
     }
 
-    /// C needs the keyword (`struct point`); C++ and Swift name the type alone.
+    /// C needs the keyword (`struct point`); C++ names the type with its namespaces and
+    /// enclosing classes (`geometry::Rectangle`), Swift with its own name alone.
     private func recordName(_ keyword: String, _ name: String, _ die: inout Dwarf_Die) -> String {
         var unit = Dwarf_Die()
         guard dwarf_diecu(&die, &unit, nil, nil) != nil else { return keyword + " " + name }
-        return isC(&unit) ? keyword + " " + name : name
+        if isC(&unit) { return keyword + " " + name }
+        return isCPlusPlus(&unit) ? qualifiedName(name, &die) : name
+    }
+
+    /// `name` prefixed with the namespaces and classes around its DIE (found by walking its
+    /// unit from the top; remembered per DIE).
+    private func qualifiedName(_ name: String, _ die: inout Dwarf_Die) -> String {
+        let key = offset(of: &die)
+        if let key, let known = qualifiedNames[key] { return known }
+        var scopes: UnsafeMutablePointer<Dwarf_Die>? = nil
+        let count = dwarf_getscopes_die(&die, &scopes)
+        var result = name
+        if count > 1, let scopes {
+            let enclosing = [DW_TAG_namespace, DW_TAG_class_type, DW_TAG_structure_type, DW_TAG_union_type].map { Int32($0) }
+            for index in 1..<Int(count) where enclosing.contains(dwarf_tag(&scopes[index])) {
+                result = (dwarf_diename(&scopes[index]).map { String(cString: $0) } ?? "(anonymous namespace)") + "::" + result
+            }
+            free(scopes)
+        }
+        if let key { qualifiedNames[key] = result }
+        return result
     }
 
     /// A unit written in C (C17 is 0x2c, newer than this dwarf.h).

@@ -171,7 +171,7 @@ extension ModuleSymbols {
         return Int(ops[0].atom - 0x50)
     }
 
-    private func isCPlusPlus(_ unit: inout Dwarf_Die) -> Bool {
+    func isCPlusPlus(_ unit: inout Dwarf_Die) -> Bool {
         [DW_LANG_C_plus_plus, DW_LANG_C_plus_plus_11, DW_LANG_C_plus_plus_14, 0x2b].map(Int32.init).contains(dwarf_srclang(&unit))
     }
 

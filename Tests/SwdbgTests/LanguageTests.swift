@@ -39,7 +39,7 @@ final class LanguageTests: XCTestCase {
         XCTAssertTrue(stack[1].hasSuffix("shapes!geometry::Rectangle::area [\(Harness.source("shapes")) @ 14]"), String(stack[1]))
         XCTAssertTrue(stack[2].contains("shapes!main+0x") && stack[2].hasSuffix("shapes.cpp @ \(callerLine)]"), "\(stack[2]) vs gdb \(callerLine)")
         let this = out.output(of: "dt this")
-        for fact in ["Type const Rectangle * const", "+0x000 __BaseClass", "+0x008 width_           : 3", "+0x010 height_          : 4"] {
+        for fact in ["Type const geometry::Rectangle * const", "+0x000 __BaseClass      : geometry::Shape", "+0x008 width_           : 3", "+0x010 height_          : 4"] {
             XCTAssertTrue(this.contains(fact), "\(fact) in \(this)")
         }
         XCTAssertTrue(out.output(of: "kp", occurrence: 0).contains("shapes!geometry::largest<int>(int a = 0n7, int b = 0n9)"), out.output(of: "kp"))
