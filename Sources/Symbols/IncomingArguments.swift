@@ -26,9 +26,10 @@ struct IncomingArguments {
     /// A function returning a record through memory takes the result's address in rdi; a C++
     /// record may be returned that way whatever its size (non-trivial copy), so its
     /// parameters are not guessed.
-    init(returnType: TypeLayout, isCPlusPlus: Bool) {
+    /// Swift and other languages have calling conventions of their own: nothing is guessed.
+    init(returnType: TypeLayout, isCPlusPlus: Bool, isC: Bool) {
         integerIndex = returnType.kind == .record && returnType.size > 16 ? 1 : 0
-        lost = returnType.kind == .record && isCPlusPlus
+        lost = (returnType.kind == .record && isCPlusPlus) || !(isC || isCPlusPlus)
     }
 
     /// Takes the next parameter in declaration order.

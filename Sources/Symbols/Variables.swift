@@ -67,7 +67,7 @@ extension ModuleSymbols {
         var incoming: IncomingArguments?
         var entry: Dwarf_Addr = 0
         if frame.isInnermost, selected == subprogramIndex, dwarf_lowpc(&function, &entry) == 0, sourceLine(at: pc)?.rowStart == entry {
-            incoming = IncomingArguments(returnType: layout(ofTypeOf: &function, depth: 3), isCPlusPlus: isCPlusPlus(&unit))
+            incoming = IncomingArguments(returnType: layout(ofTypeOf: &function, depth: 3), isCPlusPlus: isCPlusPlus(&unit), isC: isC(&unit))
         }
         var values = children(of: &function, tag: Int32(DW_TAG_formal_parameter), pc: pc, frame: frame, frameBase: frameBase, incoming: &incoming)
         if includeLocals {
