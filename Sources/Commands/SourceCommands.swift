@@ -62,31 +62,39 @@ extension Interpreter {
         sourceCursor = (source.file, source.line + 1)
     }
 
-    /// `p`/`t` in source mode: instruction steps (over or into calls) until the start of
-    /// another statement (a line-table row: the next line, or the same line's loop condition
-    /// or increment) or a return to the caller. `p` also steps over inlined calls: a
-    /// statement deeper in inlined code than where it started is not a stop.
+    /// `p`/`t` in source mode, as gdb's `next`/`step` and WinDbg's source stepping: instruction
+    /// steps (over or into calls) until the start of a statement (an `is_stmt` line-table row)
+    /// on another line. `p` also steps over inlined calls (a statement deeper in inlined code is
+    /// not a stop); `t` does not stop in the dynamic loader's lazy-binding resolver. Returning
+    /// from the function goes on to the caller's next statement.
     func stepSourceLine(_ request: ResumeRequest) throws(CommandError) {
         let start = try currentRegisters()
-        guard let origin = session.sourceLine(at: start.rip) else {
+        guard var origin = session.sourceLine(at: start.rip) else {
             try run(request)  // no line information here: one instruction, as WinDbg does
             return
         }
-        let originDepth = request.isStepOver ? session.inlineDepth(at: start.rip) : 0
+        var frameSP = start.rsp
+        var originDepth = request.isStepOver ? session.inlineDepth(at: start.rip) : 0
         while true {
             guard let stop = try resumeOnce(request, quiet: true) else { return }
             guard stop.isStep else { return }
             let registers = try currentRegisters()
-            let leftFunction = registers.rsp > start.rsp
-            if let now = session.sourceLine(at: registers.rip), !now.sameLine(as: origin) || (now.rowStart == registers.rip && now.rowStart != origin.rowStart),
-               leftFunction || !request.isStepOver || session.inlineDepth(at: registers.rip) <= originDepth {
-                reportStop(stop)
-                return
+            if registers.rsp > frameSP {
+                // Back in the caller, in the middle of the line that made the call.
+                guard let caller = session.sourceLine(at: registers.rip) else {
+                    reportStop(stop)
+                    return
+                }
+                origin = caller
+                frameSP = registers.rsp
+                originDepth = request.isStepOver ? session.inlineDepth(at: registers.rip) : 0
+                continue
             }
-            if leftFunction {
-                reportStop(stop)
-                return
-            }
+            guard let statement = session.statementStart(at: registers.rip), !statement.sameLine(as: origin) else { continue }
+            if request.isStepOver && session.inlineDepth(at: registers.rip) > originDepth { continue }
+            if !request.isStepOver && session.isInDynamicLoader(registers.rip) { continue }
+            reportStop(stop)
+            return
         }
     }
 }

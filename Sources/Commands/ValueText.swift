@@ -19,7 +19,7 @@ extension Interpreter {
         case .boolean:
             return raw == 0 ? "false" : "true"
         case .float:
-            return size == 4 ? formatShortFloat(Float(bitPattern: UInt32(truncatingIfNeeded: raw))) : cFormat("%g", Double(bitPattern: raw))
+            return size == 4 ? floatText(Float(bitPattern: UInt32(truncatingIfNeeded: raw)).description) : floatText(Double(bitPattern: raw).description)
         case .enumeration:
             return type.enumeratorName(signed).map { "\($0) (0n\(signed))" } ?? "0n\(signed)"
         case .pointer:
@@ -33,7 +33,7 @@ extension Interpreter {
     /// memory), shown through the nearest Double.
     func scalarText(_ type: TypeLayout, bytes: [UInt8]) -> String {
         guard type.kind == .float, let value = extendedToDouble(bytes) else { return "????" }
-        return cFormat("%g", value)
+        return floatText(value.description)
     }
 
     /// A variable's value for `kp` and `dv`; records and arrays by their braces, as their
@@ -46,6 +46,12 @@ extension Interpreter {
         default: return bytes.count <= 8 ? scalarText(value.type, raw: bytes.littleEndian(at: 0, size: bytes.count)) : "{...}"
         }
     }
+}
+
+/// The shortest decimal that reads back as the same number (`3.141592653589793`,
+/// `0.33333334` for a float), without a bare `.0` (`2`, as WinDbg prints whole values).
+func floatText(_ description: String) -> String {
+    description.hasSuffix(".0") ? String(description.dropLast(2)) : description
 }
 
 /// An x87 extended-precision number (64-bit significand with explicit integer bit, 15-bit

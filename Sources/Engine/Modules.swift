@@ -45,6 +45,13 @@ public final class Module {
         return source
     }
 
+    /// The line of a statement that begins exactly at a runtime address, if one does.
+    public func statementStart(at address: UInt64) -> SourceLine? {
+        guard var source = symbolFiles?.statementStart(at: address &- bias) else { return nil }
+        source.rowStart &+= bias
+        return source
+    }
+
     /// Runtime addresses where `file:line` begins.
     public func addresses(file: String, line: Int) -> [UInt64] {
         (symbolFiles?.addresses(file: file, line: line) ?? []).map { $0 &+ bias }

@@ -412,6 +412,18 @@ public final class Session {
         return module.sourceLine(at: address)
     }
 
+    /// The line of a statement that begins exactly at `address` (where source stepping stops).
+    public func statementStart(at address: UInt64) -> SourceLine? {
+        guard lineNumbers, let module = process?.modules.module(containing: address) else { return nil }
+        return module.statementStart(at: address)
+    }
+
+    /// Whether an address is in the dynamic loader (its lazy-binding resolver is not a place
+    /// for source stepping to stop).
+    public func isInDynamicLoader(_ address: UInt64) -> Bool {
+        process?.modules.module(containing: address)?.name.hasPrefix("ld_linux") == true
+    }
+
     /// How many inlined calls the code at an address is inside (0 outside any).
     public func inlineDepth(at address: UInt64) -> Int {
         guard let module = process?.modules.module(containing: address), let files = module.symbolFiles else { return 0 }

@@ -52,8 +52,11 @@ public final class CallFrameInfo {
                 var count = 0
                 guard dwarf_frame_register(frame, Int32(number), scratch, &ops, &count) == 0 else { continue }
                 if count == 0 {
-                    // No ops and no buffer: "same value"; the scratch buffer: undefined.
-                    if ops == nil, let same = registers[number] { caller[number] = same }
+                    // No ops and no buffer: "same value"; the scratch buffer: undefined. The SysV
+                    // ABI decides for rax (call-clobbered) and rbx (callee-saved) whatever the
+                    // default rules say: elfutils 0.188's x86-64 defaults name rax where rbx is meant.
+                    let sameValue = number == 3 || (ops == nil && number != 0)
+                    if sameValue, let same = registers[number] { caller[number] = same }
                     continue
                 }
                 guard let ops, let result = DwarfExpression.evaluate(UnsafeBufferPointer(start: ops, count: count),

@@ -128,6 +128,39 @@ public final class ModuleSymbols {
         return split
     }
 
+    /// The line of an `is_stmt` line-table row that begins exactly at link-time `address`:
+    /// a place where a source-level step may stop (rows without it, and the middle of a
+    /// row, are not).
+    public func statementStart(at address: UInt64) -> SourceLine? {
+        guard let dwarf else { return nil }
+        var unit = Dwarf_Die()
+        guard unitDIE(containing: address, dwarf: dwarf, into: &unit) else { return nil }
+        var lines: OpaquePointer? = nil
+        var count = 0
+        guard dwarf_getsrclines(&unit, &lines, &count) == 0, let lines else { return nil }
+        // Rows are sorted by address within a sequence: find the first at `address`.
+        var low = 0, high = count
+        while low < high {
+            let mid = (low + high) / 2
+            var rowAddress: Dwarf_Addr = 0
+            if let row = dwarf_onesrcline(lines, mid), dwarf_lineaddr(row, &rowAddress) == 0, rowAddress < address { low = mid + 1 } else { high = mid }
+        }
+        var found: SourceLine?
+        var index = low
+        while index < count, let row = dwarf_onesrcline(lines, index) {
+            var rowAddress: Dwarf_Addr = 0
+            var isStatement = false
+            var number: Int32 = 0
+            guard dwarf_lineaddr(row, &rowAddress) == 0, rowAddress == address else { break }
+            if dwarf_linebeginstatement(row, &isStatement) == 0, isStatement, dwarf_lineno(row, &number) == 0, number > 0,
+               let file = dwarf_linesrc(row, nil, nil) {
+                found = SourceLine(file: absolutePath(String(cString: file), unit: &unit), line: Int(number), rowStart: address)
+            }
+            index += 1
+        }
+        return found
+    }
+
     /// A unit whose line table libdw cannot read is reported once for the module; its
     /// addresses show without lines.
     private func warnIfLineTableIsCorrupt(_ unit: inout Dwarf_Die) {

@@ -225,8 +225,11 @@ extension ModuleSymbols {
             switch Int(encoding) {
             case DW_ATE_float:
                 return TypeLayout(name: name, display: byteSize == 4 ? "Float" : byteSize == 8 ? "Double" : "Float80", size: byteSize, kind: .float)
-            case DW_ATE_signed_char, DW_ATE_unsigned_char:
-                return TypeLayout(name: name, display: Int(encoding) == DW_ATE_signed_char ? "Char" : "UChar", size: byteSize, kind: .character)
+            case DW_ATE_signed_char:
+                return TypeLayout(name: name, display: "Char", size: byteSize, kind: .character)
+            case DW_ATE_unsigned_char:
+                // An unsigned byte: its value is 0…255, shown in hex as WinDbg shows a UChar.
+                return TypeLayout(name: name, display: "UChar", size: byteSize, kind: .unsigned)
             case DW_ATE_signed: return TypeLayout(name: name, display: "Int\(byteSize)B", size: byteSize, kind: .signed)
             case DW_ATE_boolean: return TypeLayout(name: name, display: "Bool", size: byteSize, kind: .boolean)
             default: return TypeLayout(name: name, display: "Uint\(byteSize)B", size: byteSize, kind: .unsigned)

@@ -64,18 +64,27 @@ extension ModuleSymbols {
         var subprogram = scopes[subprogramIndex]
         let name = dwarf_diename(&function).map { String(cString: $0) } ?? "?"
         let frameBase = evaluateAttribute(&subprogram, UInt32(DW_AT_frame_base), pc: pc, frame: frame, frameBase: nil)?.value
+        // In the prologue (the function's first line-table row) memory-located parameters are
+        // not stored yet: at the very first instruction the argument registers still hold
+        // them; after it, not even those can be trusted (the prologue reloads registers).
         var incoming: IncomingArguments?
+        var inPrologue = false
         var entry: Dwarf_Addr = 0
         if frame.isInnermost, selected == subprogramIndex, dwarf_lowpc(&function, &entry) == 0, sourceLine(at: pc)?.rowStart == entry {
-            incoming = IncomingArguments(returnType: layout(ofTypeOf: &function, depth: 3), isCPlusPlus: isCPlusPlus(&unit), isC: isC(&unit))
+            inPrologue = true
+            if pc == entry {
+                incoming = IncomingArguments(returnType: layout(ofTypeOf: &function, depth: 3), isCPlusPlus: isCPlusPlus(&unit), isC: isC(&unit))
+            }
         }
-        var values = children(of: &function, tag: Int32(DW_TAG_formal_parameter), pc: pc, frame: frame, frameBase: frameBase, incoming: &incoming)
+        var values = children(of: &function, tag: Int32(DW_TAG_formal_parameter), pc: pc, frame: frame, frameBase: frameBase,
+                              inPrologue: inPrologue, incoming: &incoming)
         if includeLocals {
             var none: IncomingArguments?
             // The selected function's own scope and its blocks, down to the next inlined call.
             let innermost = inlineDepth > 0 ? functionScopes[inlineDepth - 1] + 1 : 0
             for index in stride(from: selected, through: innermost, by: -1) {
-                values += children(of: &scopes[index], tag: Int32(DW_TAG_variable), pc: pc, frame: frame, frameBase: frameBase, incoming: &none)
+                values += children(of: &scopes[index], tag: Int32(DW_TAG_variable), pc: pc, frame: frame, frameBase: frameBase,
+                                   inPrologue: false, incoming: &none)
             }
         }
         return (name, values)
@@ -85,7 +94,7 @@ extension ModuleSymbols {
     /// stack frame still sits on its function's first row, where parameters are read where
     /// the ABI put them.
     private func children(of scope: inout Dwarf_Die, tag: Int32, pc: UInt64, frame: FrameContext, frameBase: UInt64?,
-                          incoming: inout IncomingArguments?) -> [VariableValue] {
+                          inPrologue: Bool, incoming: inout IncomingArguments?) -> [VariableValue] {
         var child = Dwarf_Die()
         guard dwarf_child(&scope, &child) == 0 else { return [] }
         var result: [VariableValue] = []
@@ -97,16 +106,9 @@ extension ModuleSymbols {
             var place: VariableLocation?
             let location = evaluateAttribute(&child, UInt32(DW_AT_location), pc: pc, frame: frame, frameBase: frameBase)
             let atEntry = incoming?.next(type, registers: frame.registers)
-            if let location, !location.isValue, let atEntry {
-                switch atEntry {
-                case .memory: break
-                case .bytes(let value):
-                    result.append(VariableValue(name: name, type: type, bytes: value, location: .computed, isParameter: true))
-                    continue
-                case .unavailable:
-                    result.append(VariableValue(name: name, type: type, bytes: nil, location: nil, isParameter: true))
-                    continue
-                }
+            if inPrologue, let location, !location.isValue {
+                result.append(VariableValue(name: name, type: type, bytes: atEntry, location: atEntry == nil ? nil : .computed, isParameter: true))
+                continue
             }
             if let location, type.size > 0 {
                 if location.isValue {

@@ -34,20 +34,25 @@ final class SourceLineTests: XCTestCase {
         XCTAssertTrue(out.output(of: "lmvm libc").contains("(dwarf)"))
     }
 
-    /// l+t: p steps statement by statement (line-table rows: the for loop on line 15 has its
-    /// initialization, condition, body and increment), never into calls; t steps into work.
+    /// l+t: `t` steps into work, `p` steps to the next line's statement, and out of work on
+    /// to the caller's next line (the rest of the one-line loop runs, calls stepped over), as
+    /// gdb's `step`/`next` do; l-t: one instruction again.
     func testSourceModeStepsByStatement() throws {
-        let out = try Harness.session("loop", ["l+t", "l+s", "g `loop.c:15`", "p", "p", "p 1", "t", "lsa @rip", "l-t", "p"])
+        let program = try Harness.fixture("loop")
+        let gdb = try Harness.run("/usr/bin/gdb", ["-batch", "-nx", "-ex", "break loop.c:15", "-ex", "run", "-ex", "step", "-ex", "next", "-ex", "next",
+                                                  "-ex", "next", program], input: "").output
+        let gdbLines = gdb.split(separator: "\n").compactMap { $0.split(separator: "\t").first.flatMap { Int($0) } }
+        XCTAssertEqual(gdbLines.suffix(4), [7, 8, 9, 16], gdb)
+        let out = try Harness.session("loop", ["l+t", "l+s", "g `loop.c:15`", "t", "lsa @rip", "p", "p", "p", "p", "l-t", "p"])
         let source = Harness.source("loop")
         XCTAssertTrue(out.output(of: "g `loop.c:15`").contains(">   15:     for (int i = 0; i < iterations; i++) total += work(i);"))
-        for (command, occurrence) in [("p", 0), ("p", 1), ("p 1", 0)] {
-            let step = out.output(of: command, occurrence: occurrence)
-            XCTAssertTrue(step.contains("[\(source) @ 15]:"), step)
-            XCTAssertFalse(step.contains("loop!work"), "p steps over the call")
-        }
         XCTAssertTrue(out.output(of: "t").contains("loop!work [\(source) @ 6]:"), out.output(of: "t"))
         XCTAssertTrue(out.output(of: "lsa @rip").contains(">    6: __attribute__((noinline)) int work(int value) {"))
-        XCTAssertTrue(out.output(of: "p", occurrence: 2).contains("loop!work+0x1 [\(source) @ 6]:"), "l-t: one instruction again")
+        for (occurrence, line) in [7, 8, 9, 16].enumerated() {
+            XCTAssertTrue(out.output(of: "p", occurrence: occurrence).contains("[\(source) @ \(line)]:"), out.output(of: "p", occurrence: occurrence))
+        }
+        XCTAssertTrue(out.output(of: "p", occurrence: 4).contains("loop!main+0x"), "l-t: one instruction again")
+        XCTAssertTrue(out.output(of: "p", occurrence: 4).contains("@ 16]:"))
     }
 }
 
