@@ -76,3 +76,5 @@ struct wide wide_bits = { 0xffffffffffffffffUL, -5 };
 struct straddle straddling = { 1, 0x55, 0x2aaaaaaa, -7 };
 int matrix[2][3] = { { 1, 2, 3 }, { 4, 5, 6 } };
 long double precise = 1.5L;
+unsigned char bytes[2] = { 200, 255 };
+double third = 1.0 / 3;

@@ -72,6 +72,9 @@ final class StackTests: XCTestCase {
         let entry = try XCTUnwrap(gdb.range(of: "n=n@entry=").map { gdb[$0.upperBound...].prefix { $0.isNumber } }, gdb)
         let out = try Harness.session("entry", ["bp entry!leaf", "g", "kp 3", ".frame 1", "dv"])
         XCTAssertTrue(out.output(of: "kp 3").contains("entry!middle(int n = 0n\(entry))+0x"), out.output(of: "kp 3"))
+        // main's argc lives in rbx across the calls (gdb: argc=1, argv=<optimized out>).
+        XCTAssertTrue(gdb.contains("main (argc=1, argv=<optimized out>)"), gdb)
+        XCTAssertTrue(out.output(of: "kp 3").contains("entry!main(int argc = 0n1, char ** argv = <value unavailable>)+0x"), out.output(of: "kp 3"))
         XCTAssertEqual(out.output(of: "dv").trimmingCharacters(in: .whitespaces), "n = 0n\(entry)")
     }
 }
