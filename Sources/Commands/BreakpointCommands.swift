@@ -70,6 +70,23 @@ extension Interpreter {
         request.id = requestedID
         if let selector = invocation.threads, !selector.isMulti { request.thread = try selectedThreads(selector, defaultAll: false).first?.tid }
         do { try session.addBreakpoint(request) } catch { throw CommandError(error.description) }
+        try addOtherLocations(of: request)
+    }
+
+    /// A source line with code in several places (inlined copies, template instances,
+    /// functions the line's macro expands into) gets a breakpoint at each, as gdb's locations.
+    private func addOtherLocations(of request: BreakpointRequest) throws(CommandError) {
+        let text = request.expression
+        guard request.kind != .bu, let first = request.address, text.count > 2, text.hasPrefix("`"), text.hasSuffix("`") else { return }
+        for address in session.sourceLineLocations(String(text.dropFirst().dropLast())) where address != first {
+            var other = request
+            other.address = address
+            other.id = nil
+            do {
+                let breakpoint = try session.addBreakpoint(other)
+                output.line("Breakpoint \(breakpoint.id) at \(formatAddress(address)) (\(session.symbolize(address) ?? "?")): another location of \(text)")
+            } catch { throw CommandError(error.description) }
+        }
     }
 
     private func setPatternBreakpoints(_ invocation: Invocation) throws(CommandError) {

@@ -467,19 +467,30 @@ public final class Session {
 
     /// `file.c:12` or `module!file.c:12`: the lowest address where that line's code begins,
     /// searching the main program first.
-    public func resolveSourceLine(_ spec: String) -> UInt64? {
-        guard let process, let colon = spec.lastIndex(of: ":"), let line = Int(spec[spec.index(after: colon)...]) else { return nil }
+    public func resolveSourceLine(_ spec: String) -> UInt64? { sourceLineLocations(spec).first }
+
+    /// Every place `file.c:12` begins, as gdb's locations: the lowest address of the line in
+    /// each function, and in each inlined copy of it (its call site tells copies apart).
+    public func sourceLineLocations(_ spec: String) -> [UInt64] {
+        guard let process, let colon = spec.lastIndex(of: ":"), let line = Int(spec[spec.index(after: colon)...]) else { return [] }
         var file = String(spec[..<colon])
         var modules = process.modules.searchOrder
         if let bang = file.firstIndex(of: "!") {
-            guard let module = process.modules.module(named: String(file[..<bang])) else { return nil }
+            guard let module = process.modules.module(named: String(file[..<bang])) else { return [] }
             modules = [module]
             file = String(file[file.index(after: bang)...])
         }
         for module in modules {
-            if let first = module.addresses(file: file, line: line).first { return first }
+            let addresses = module.addresses(file: file, line: line)
+            guard !addresses.isEmpty else { continue }
+            var seen = Set<String>()
+            return addresses.filter { address in
+                let function = module.symbol(at: address)?.symbol.name ?? ""
+                let call = module.symbolFiles?.inlinedCalls(at: address &- module.bias).first?.callSite
+                return seen.insert("\(function)|\(call?.file ?? ""):\(call?.line ?? 0)").inserted
+            }
         }
-        return nil
+        return []
     }
 
     public func decode(at address: UInt64) -> Instruction? {

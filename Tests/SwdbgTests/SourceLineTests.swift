@@ -160,6 +160,23 @@ final class InlineSteppingTests: XCTestCase {
     }
 }
 
+/// A source line with code in two inlined copies: a breakpoint in each, as gdb's two locations.
+final class SourceLineLocationTests: XCTestCase {
+    func testBreakpointOnALineInlinedTwice() throws {
+        let program = try Harness.fixture("copies", flags: ["-O2"])
+        let gdb = try Harness.run("/usr/bin/gdb", ["-batch", "-nx", "-ex", "break copies.c:7", "-ex", "run", "-ex", "bt 2", "-ex", "continue", "-ex", "bt 2", program],
+                                  input: "").output
+        XCTAssertTrue(gdb.contains("(2 locations)"), gdb)
+        let out = try Harness.session("copies", ["bp `copies.c:7`", "bl", "g", "kp 2", "g", "kp 2"])
+        XCTAssertEqual(out.output(of: "bl").split(separator: "\n").count, 2, out.output(of: "bl"))
+        XCTAssertTrue(out.output(of: "kp 2").contains("copies!twice(int v = 0n1)"), out.output(of: "kp 2"))
+        XCTAssertTrue(out.output(of: "kp 2").contains("copies!first(int a = 0n1)"))
+        XCTAssertTrue(gdb.contains("twice (v=6)") || gdb.contains("twice (v=v@entry=6)"), gdb)
+        XCTAssertTrue(out.output(of: "kp 2", occurrence: 1).contains("copies!twice(int v = 0n6)"), out.output(of: "kp 2", occurrence: 1))
+        XCTAssertTrue(out.output(of: "kp 2", occurrence: 1).contains("copies!second(int b = 0n1)"))
+    }
+}
+
 /// `bu` by source line on a library that is not loaded yet: deferred, resolved when dlopen
 /// maps it, deferred again when it is unloaded.
 final class DeferredSourceBreakpointTests: XCTestCase {
