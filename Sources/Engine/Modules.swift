@@ -67,9 +67,30 @@ public final class Module {
                     table[name] = entry.address
                 }
             }
+            // gcc's optimized clones (`compute.isra.0`, `f.constprop.0`, `g.part.0`) answer to
+            // the function's name when nothing else has it, as gdb's `break compute` finds them.
+            for entry in symbols where entry.isFunction {
+                if let base = Self.cloneBase(entry.name), table[base] == nil { table[base] = entry.address }
+            }
             byName = table
         }
         return byName?[symbol].map { $0 &+ bias }
+    }
+
+    /// `compute.isra.0` → `compute`; nil for a name that is no clone.
+    static func cloneBase(_ name: String) -> String? {
+        var parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        let original = parts.count
+        while parts.count > 1 {
+            if parts.last == "cold" {
+                parts.removeLast()
+            } else if parts.count > 2, parts.last!.allSatisfy(\.isNumber), ["isra", "constprop", "part"].contains(parts[parts.count - 2]) {
+                parts.removeLast(2)
+            } else {
+                break
+            }
+        }
+        return parts.count < original ? parts.joined(separator: ".") : nil
     }
 
     /// The symbol covering a runtime address, with the offset into it.

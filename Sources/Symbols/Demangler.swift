@@ -1,3 +1,4 @@
+import Arch
 import CDemangle
 import Glibc
 
@@ -9,7 +10,10 @@ public enum Demangler {
     public static func demangle(_ name: String) -> (short: String, full: String)? {
         if name.hasPrefix("_Z") {
             guard let full = call(cd_demangle_cxx, name) else { return nil }
-            return (cxxShortName(full), full)
+            // gcc's clones (`… [clone .isra.0]`) keep their suffix, as C names do (`f.isra.0`).
+            guard let range = full.firstRange(of: " [clone "), full.hasSuffix("]") else { return (cxxShortName(full), full) }
+            let clones = String(full[range.lowerBound...]).replacing(" [clone ", with: "").replacing("]", with: "")
+            return (cxxShortName(String(full[..<range.lowerBound])) + clones, full)
         }
         if name.hasPrefix("$s") || name.hasPrefix("_$s") || name.hasPrefix("$S") || name.hasPrefix("_T0") {
             guard let full = call(cd_demangle_swift, name), full != name else { return nil }

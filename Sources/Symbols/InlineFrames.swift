@@ -33,44 +33,67 @@ extension ModuleSymbols {
     /// unit is not read whole. (`dwarf_getscopes` walks the unit, and continues from an inlined
     /// call into its abstract definition instead of the functions it was inlined into.)
     func nestedScopes(at pc: UInt64, unit: inout Dwarf_Die) -> [Dwarf_Die]? {
-        let scopeTags = [DW_TAG_subprogram, DW_TAG_inlined_subroutine, DW_TAG_lexical_block].map { Int32($0) }
         // C keeps functions at the top; C++ and Swift may nest them in namespaces and types.
-        let containerTags = (isC(&unit) ? [] : [DW_TAG_namespace, DW_TAG_class_type, DW_TAG_structure_type, DW_TAG_module]).map { Int32($0) }
-        var path = [unit]
-        var parent = unit
+        let containers = (isC(&unit) ? [] : [DW_TAG_namespace, DW_TAG_class_type, DW_TAG_structure_type, DW_TAG_module]).map { Int32($0) }
+        var path = [unit] + scopes(below: unit, holding: pc, containers: containers)
+        if !path.contains(where: { var die = $0; return dwarf_tag(&die) == Int32(DW_TAG_subprogram) }) {
+            // A function nested in another's entry but outside its ranges (a C++ lambda's
+            // operator() inside main's entry): search the whole unit for it.
+            var root = unit
+            guard let function = function(holding: pc, under: &root) else { return nil }
+            path = [unit, function] + scopes(below: function, holding: pc, containers: [])
+        }
+        return path.reversed()
+    }
+
+    private static let scopeTags = [DW_TAG_subprogram, DW_TAG_inlined_subroutine, DW_TAG_lexical_block].map { Int32($0) }
+
+    /// The chain of scopes under `start` whose ranges hold `pc`, outermost first.
+    private func scopes(below start: Dwarf_Die, holding pc: UInt64, containers: [Int32]) -> [Dwarf_Die] {
+        var path: [Dwarf_Die] = []
+        var parent = start
         descend: while true {
             var child = Dwarf_Die()
             guard dwarf_child(&parent, &child) == 0 else { break }
             repeat {
                 let tag = dwarf_tag(&child)
-                if scopeTags.contains(tag), dwarf_haspc(&child, pc) == 1 {
+                if Self.scopeTags.contains(tag), dwarf_haspc(&child, pc) == 1 {
                     path.append(child)
                     parent = child
                     continue descend
                 }
-                if containerTags.contains(tag), dwarf_haschildren(&child) != 0,
-                   let inner = containerPath(&child, pc: pc, scopeTags: scopeTags, containerTags: containerTags) {
-                    path.append(contentsOf: inner)
-                    parent = inner[inner.count - 1]
+                if containers.contains(tag), dwarf_haschildren(&child) != 0, let inner = containedScope(&child, pc: pc, containers: containers) {
+                    path.append(inner)
+                    parent = inner
                     continue descend
                 }
             } while nextSibling(&child)
             break
         }
-        return path.count > 1 ? path.reversed() : nil
+        return path
     }
 
     /// A scope holding `pc` somewhere inside a namespace or class (C++ methods, Swift types).
-    private func containerPath(_ container: inout Dwarf_Die, pc: UInt64, scopeTags: [Int32], containerTags: [Int32]) -> [Dwarf_Die]? {
+    private func containedScope(_ container: inout Dwarf_Die, pc: UInt64, containers: [Int32]) -> Dwarf_Die? {
         var child = Dwarf_Die()
         guard dwarf_child(&container, &child) == 0 else { return nil }
         repeat {
             let tag = dwarf_tag(&child)
-            if scopeTags.contains(tag), dwarf_haspc(&child, pc) == 1 { return [child] }
-            if containerTags.contains(tag), dwarf_haschildren(&child) != 0,
-               let inner = containerPath(&child, pc: pc, scopeTags: scopeTags, containerTags: containerTags) {
+            if Self.scopeTags.contains(tag), dwarf_haspc(&child, pc) == 1 { return child }
+            if containers.contains(tag), dwarf_haschildren(&child) != 0, let inner = containedScope(&child, pc: pc, containers: containers) {
                 return inner
             }
+        } while nextSibling(&child)
+        return nil
+    }
+
+    /// Depth-first search of the whole tree under `parent` for the subprogram holding `pc`.
+    private func function(holding pc: UInt64, under parent: inout Dwarf_Die) -> Dwarf_Die? {
+        var child = Dwarf_Die()
+        guard dwarf_child(&parent, &child) == 0 else { return nil }
+        repeat {
+            if dwarf_tag(&child) == Int32(DW_TAG_subprogram), dwarf_haspc(&child, pc) == 1 { return child }
+            if dwarf_haschildren(&child) != 0, let found = function(holding: pc, under: &child) { return found }
         } while nextSibling(&child)
         return nil
     }

@@ -84,7 +84,7 @@ extension ModuleSymbols {
             let innermost = inlineDepth > 0 ? functionScopes[inlineDepth - 1] + 1 : 0
             for index in stride(from: selected, through: innermost, by: -1) {
                 values += children(of: &scopes[index], tag: Int32(DW_TAG_variable), pc: pc, frame: frame, frameBase: frameBase,
-                                   inPrologue: false, incoming: &none)
+                                   inPrologue: inPrologue, incoming: &none)
             }
         }
         return (name, values)
@@ -106,8 +106,16 @@ extension ModuleSymbols {
             var place: VariableLocation?
             let location = evaluateAttribute(&child, UInt32(DW_AT_location), pc: pc, frame: frame, frameBase: frameBase)
             let atEntry = incoming?.next(type, registers: frame.registers)
-            if inPrologue, let location, !location.isValue {
-                result.append(VariableValue(name: name, type: type, bytes: atEntry, location: atEntry == nil ? nil : .computed, isParameter: true))
+            if inPrologue, let location, tag == Int32(DW_TAG_formal_parameter) ? !location.isValue : location.readsMemory {
+                // Parameters: their slots are not written yet. Locals reached through a pointer
+                // in a slot (a lambda's captures through `__closure`): that pointer is not either.
+                result.append(VariableValue(name: name, type: type, bytes: atEntry, location: atEntry == nil ? nil : .computed,
+                                            isParameter: tag == Int32(DW_TAG_formal_parameter)))
+                continue
+            }
+            if location == nil, let constant = constantValue(&child, size: type.size) {
+                // Optimized to a constant (`f.constprop`): DW_AT_const_value instead of a location.
+                result.append(VariableValue(name: name, type: type, bytes: constant, location: .computed, isParameter: tag == Int32(DW_TAG_formal_parameter)))
                 continue
             }
             if let location, type.size > 0 {
@@ -123,6 +131,19 @@ extension ModuleSymbols {
                                         isParameter: tag == Int32(DW_TAG_formal_parameter)))
         } while nextSibling(&child)
         return result
+    }
+
+    /// A `DW_AT_const_value`: a number, or a block of the value's bytes.
+    private func constantValue(_ die: inout Dwarf_Die, size: Int) -> [UInt8]? {
+        var attribute = Dwarf_Attribute()
+        guard size > 0, dwarf_attr_integrate(&die, UInt32(DW_AT_const_value), &attribute) != nil else { return nil }
+        var block = Dwarf_Block()
+        if dwarf_formblock(&attribute, &block) == 0, let data = block.data, Int(block.length) >= size {
+            return Array(UnsafeBufferPointer(start: data, count: size))
+        }
+        var signed: Dwarf_Sword = 0
+        guard size <= 8, dwarf_formsdata(&attribute, &signed) == 0 else { return nil }
+        return [UInt8](littleEndian: UInt64(bitPattern: Int64(signed)), size: size)
     }
 
     /// What the call returning to link-time `returnAddress` passed in `register`: the
@@ -180,7 +201,7 @@ extension ModuleSymbols {
     /// Evaluates a location attribute (an expression, or the entry of a location list that
     /// covers `pc`); nil when there is none for this pc or it uses operations not supported.
     private func evaluateAttribute(_ die: inout Dwarf_Die, _ name: UInt32, pc: UInt64, frame: FrameContext,
-                                   frameBase: UInt64?) -> (value: UInt64, isValue: Bool, register: String?)? {
+                                   frameBase: UInt64?) -> (value: UInt64, isValue: Bool, register: String?, readsMemory: Bool)? {
         var attribute = Dwarf_Attribute()
         guard dwarf_attr_integrate(&die, name, &attribute) != nil else { return nil }
         var expression: UnsafeMutablePointer<Dwarf_Op>? = nil
@@ -204,6 +225,6 @@ extension ModuleSymbols {
         // A lone DW_OP_regN: the value lives in that register.
         var register: String?
         if length == 1, (0x50...0x6f).contains(ops[0].atom) { register = DwarfRegister.name(Int(ops[0].atom - 0x50)).map { "@" + $0 } }
-        return (result.value, result.isValue, register)
+        return (result.value, result.isValue, register, ops.contains { $0.atom == UInt8(DW_OP_deref) || $0.atom == UInt8(DW_OP_deref_size) })
     }
 }

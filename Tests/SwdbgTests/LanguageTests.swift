@@ -65,4 +65,20 @@ final class LanguageTests: XCTestCase {
         XCTAssertTrue(out.output(of: "kp 1").contains("types!inspect(struct record * record = 0x\(rdi))"), out.output(of: "kp 1"))
         XCTAssertTrue(out.output(of: "kp 1", occurrence: 1).contains("types!inspect(struct record * record = 0x\(rdi))"), "after the prologue, from the frame slot")
     }
+
+    /// A lambda's operator() (nested in its enclosing function's debug entry): its parameters,
+    /// locals and captures, as gdb's `info locals`/`info args`; at its entry the captures are
+    /// not readable yet (the closure pointer is not stored) and say so.
+    func testLambdaFrames() throws {
+        let program = try Harness.fixture("lambda")
+        let gdb = try Harness.run("/usr/bin/gdb", ["-batch", "-nx", "-ex", "break lambda.cpp:7", "-ex", "run", "-ex", "info locals", "-ex", "info args", program],
+                                  input: "").output
+        for fact in ["scaled = 12", "factor = 3", "v = 4"] { XCTAssertTrue(gdb.contains(fact), gdb) }
+        let out = try Harness.session("lambda", ["bp `lambda.cpp:7`", "g", "dv", "bc *", "bp @!\"lambda!run(int)::{lambda(int)#1}::operator()\"", "g", "dv"])
+        let values = out.output(of: "dv").split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        for fact in ["scaled = 0n12", "factor = 0n3", "v = 0n4"] { XCTAssertTrue(values.contains(fact), "\(fact) in \(values)") }
+        let atEntry = out.output(of: "dv", occurrence: 1).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        XCTAssertTrue(atEntry.contains("factor = <value unavailable>"), "\(atEntry)")
+        XCTAssertTrue(atEntry.contains("v = 0n5"), "\(atEntry)")
+    }
 }
