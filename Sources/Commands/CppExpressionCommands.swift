@@ -68,8 +68,8 @@ extension Interpreter {
     }
 }
 
-/// The session as `??` sees it: the `.frame` frame's locals, then globals, then types, in
-/// the main program first.
+/// The session as `??` sees it: the `.frame` frame's locals, then globals, then enumerator
+/// constants, then types, in the main program first.
 private struct TypedSessionContext: TypedExpressionContext {
     let interpreter: Interpreter
 
@@ -90,6 +90,11 @@ private struct TypedSessionContext: TypedExpressionContext {
         for module in process.modules.searchOrder {
             guard let files = module.symbolFiles, let global = files.globalVariable(named: name, bias: module.bias) else { continue }
             return TypedValue(type: global.type, address: global.address, bytes: [], files: files)
+        }
+        for module in process.modules.searchOrder {
+            guard let files = module.symbolFiles, let constant = files.enumerator(named: name) else { continue }
+            let bytes = [UInt8](littleEndian: UInt64(bitPattern: constant.value), size: max(1, min(constant.type.size, 8)))
+            return TypedValue(type: constant.type, address: nil, bytes: bytes, files: files)
         }
         return nil
     }

@@ -55,6 +55,14 @@ extension Session {
                 next = step.caller
                 isSignalFrame = step.isSignalFrame
                 method = .cfi
+            } else if frames.count == 1, let ret = readWord(sp), followsCall(ret), isCode(ret) {
+                // Stopped where no CFI reaches (glibc's clone3 after its syscall) and nothing
+                // pushed yet: the return address is on top of the stack if a call precedes it.
+                next = registers
+                next?[DwarfRegister.stackPointer] = sp &+ 8
+                next?[DwarfRegister.returnAddress] = ret
+                isSignalFrame = false
+                method = .framePointer
             } else if let rbp = registers[DwarfRegister.framePointer], rbp > sp, let savedRbp = readWord(rbp), let ret = readWord(rbp &+ 8) {
                 next = registers
                 next?[DwarfRegister.framePointer] = savedRbp
@@ -75,6 +83,23 @@ extension Session {
 }
 
 extension Session {
+    /// Whether the bytes before `address` end with a call instruction (`call rel32`, or
+    /// `call r/m64` in its 2-, 3-, 6- and 7-byte forms): a real return address.
+    func followsCall(_ address: UInt64) -> Bool {
+        guard address > 7 else { return false }
+        let bytes = readMemory(address - 7, count: 7)
+        guard bytes.count == 7 else { return false }
+        if bytes[2] == 0xe8 { return true }
+        for length in [2, 3, 6, 7] where bytes[7 - length] == 0xff && (bytes[8 - length] >> 3) & 7 == 2 { return true }
+        return false
+    }
+
+    /// Whether an address lies in a module's code.
+    func isCode(_ address: UInt64) -> Bool {
+        guard let module = process?.modules.module(containing: address) else { return false }
+        return module.symbol(at: address) != nil
+    }
+
     /// The call stack as `k` shows it: each machine frame preceded by a frame for every
     /// inlined call its pc is in (WinDbg's `(Inline Function)` lines), numbered together.
     public func stack(_ thread: ThreadInfo, maxFrames: Int = 256) -> [StackFrame] {

@@ -7,6 +7,8 @@ import Glibc
 struct NameIndex {
     var types: [String: UInt64] = [:]
     var variables: [String: UInt64] = [:]
+    /// Enumerator constants: their enumeration type's reference and value.
+    var enumerators: [String: (type: UInt64, value: Int64)] = [:]
 }
 
 /// A type read from DWARF, with the two spellings commands need: C's (`const char *`,
@@ -119,6 +121,12 @@ extension ModuleSymbols {
         return layout(atOffset: reference)
     }
 
+    /// An enumerator constant (`BLUE`) with its enumeration type.
+    public func enumerator(named name: String) -> (type: TypeLayout, value: Int64)? {
+        guard let (reference, value) = nameIndex.enumerators[name], let type = layout(atOffset: reference) else { return nil }
+        return (type, value)
+    }
+
     /// A global variable's runtime address and type (`dt global_record`).
     public func globalVariable(named wanted: String, bias: UInt64) -> (address: UInt64, type: TypeLayout)? {
         guard let reference = nameIndex.variables[wanted], var die = entry(at: reference) else { return nil }
@@ -176,6 +184,11 @@ extension ModuleSymbols {
                 let name = dwarf_diename(&child).map { String(cString: $0) } ?? "(anonymous namespace)"
                 addNames(under: &child, prefix: prefix + name + "::", typeTags: typeTags, to: &index)
                 continue
+            }
+            if tag == Int32(DW_TAG_enumeration_type), let reference = offset(of: &child) {
+                for enumerator in enumerators(of: &child) where index.enumerators[prefix + enumerator.name] == nil {
+                    index.enumerators[prefix + enumerator.name] = (reference, enumerator.value)
+                }
             }
             guard let cName = dwarf_diename(&child) else { continue }
             let isType = typeTags.contains(tag)

@@ -84,4 +84,19 @@ final class ThreadTests: XCTestCase {
         let count = out.output(of: "~*e .echo each").count(of: "each")
         XCTAssertGreaterThanOrEqual(count, 2)
     }
+
+    /// Wherever the main thread is stopped while it creates and joins threads (inside glibc's
+    /// clone3 after its syscall, where no CFI reaches, among others), its stack reaches main.
+    func testMainThreadStackReachesMainWhileCreatingThreads() throws {
+        let commands = ["bp threads!tick"] + (0..<12).flatMap { _ in ["g", "~0k"] }
+        let out = try Harness.session("threads", commands)
+        var checked = 0
+        for occurrence in 0..<12 {
+            let stack = out.output(of: "~0k", occurrence: occurrence)
+            guard !stack.isEmpty else { continue }
+            XCTAssertTrue(stack.contains("threads!main+0x"), stack)
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 6, out)
+    }
 }

@@ -62,7 +62,7 @@ final class TypedExpressionTests: XCTestCase {
     /// C's literal types, and values that cannot be computed: checked against gdb's `print`.
     func testEdgesOfTheTypeSystemMatchGdb() throws {
         let cases = ["wide_bits.all", "wide_bits.negative", "straddling.low", "straddling.middle", "straddling.high", "matrix[1][2]", "precise * 2",
-                     "bytes[0] + bytes[1]", "bytes[1] > 100", "third",
+                     "bytes[0] + bytes[1]", "bytes[1] > 100", "third", "local.color == BLUE", "GREEN + 1",
                      "0xffffffffffffffff > 0", "010", "-1 < 0u", "0x7fffffffffffffff == 0x7ffffffffffffffe"]
         for flags in [[String](), ["-gdwarf-4"]] {
             let program = try Harness.fixture("types", flags: flags)
