@@ -23,20 +23,26 @@ extension Interpreter {
         }
         let type = value.type
         switch type.kind {
-        case .record:
-            output.line(type.cName)
-            printMembers(type, at: value.address ?? 0, indent: 3, recursive: false)
-        case .array:
-            output.line("\(type.cName) 0x\(formatAddress(value.address ?? 0))")
-            guard let element = type.elementType, element.size > 0, let base = value.address else { return }
+        case .record, .array:
+            // In memory, or not at all (a value the optimizer keeps in registers).
+            guard let base = value.address else {
+                output.line("\(type.cName) <value unavailable>")
+                return
+            }
+            guard type.kind == .array else {
+                output.line(type.cName)
+                printMembers(type, at: base, indent: 3, recursive: false)
+                return
+            }
+            output.line("\(type.cName) 0x\(formatAddress(base))")
+            guard let element = type.elementType, element.size > 0 else { return }
             for index in 0..<min(type.size / element.size, 16) {
-                let bytes = session.readMemory(base &+ UInt64(index * element.size), count: element.size)
                 let text = [.record, .array].contains(element.kind) ? element.cName
-                    : bytes.count == element.size ? scalarText(element, raw: bytes.littleEndian(at: 0, size: min(8, bytes.count))) : "????"
+                    : valueText(element, bytes: session.readMemory(base &+ UInt64(index * element.size), count: min(element.size, 16)))
                 output.line("   [\(index)] \(text)")
             }
         case .pointer:
-            guard let bytes = valueBytes(value), bytes.count >= 8 else { return }
+            guard let bytes = valueBytes(value) else { return }
             let address = bytes.littleEndian(at: 0)
             output.line("\(type.cName) 0x\(formatAddress(address))")
             if address != 0, let pointee = type.elementType, let files = value.files, files.expanded(pointee).kind == .record {
@@ -45,9 +51,8 @@ extension Interpreter {
         case .void:
             output.line("void")
         default:
-            guard let bytes = valueBytes(value), bytes.count == type.size else { return }
-            let text = type.kind == .float && type.size > 8 ? scalarText(type, bytes: bytes) : scalarText(type, raw: bytes.littleEndian(at: 0, size: min(8, bytes.count)))
-            output.line("\(type.cName) \(text)")
+            guard let bytes = valueBytes(value) else { return }
+            output.line("\(type.cName) \(valueText(type, bytes: bytes))")
         }
     }
 
@@ -59,8 +64,8 @@ extension Interpreter {
             output.line("\(value.type.cName) <value unavailable>")
             return nil
         }
-        let bytes = session.readMemory(address, count: value.type.size)
-        guard bytes.count == value.type.size else {
+        let bytes = session.readMemory(address, count: min(value.type.size, 16))
+        guard bytes.count == value.type.size, bytes.count > 0 else {
             output.line("Memory access error at \(formatAddress(address))")
             return nil
         }
@@ -77,11 +82,7 @@ private struct TypedSessionContext: TypedExpressionContext {
 
     func variable(named name: String) -> TypedValue? {
         guard let process = session.process else { return nil }
-        let frames = session.stack(process.current, maxFrames: interpreter.frameIndex + 1)
-        if interpreter.frameIndex < frames.count, let frame = frames.last,
-           let files = process.modules.module(containing: frame.lookupAddress)?.symbolFiles,
-           let (_, values) = session.parameters(of: frame, in: process.current, includeLocals: true),
-           let local = values.last(where: { $0.name == name }) {
+        if let (values, files) = try? interpreter.selectedFrameVariables(), let files, let local = values.last(where: { $0.name == name }) {
             if case .memory(let address) = local.location {
                 return TypedValue(type: files.expanded(local.type), address: address, bytes: [], files: files)
             }

@@ -95,7 +95,9 @@ extension Interpreter {
             guard let member = files.expanded(record).members.first(where: { $0.name == name }) else {
                 throw CommandError("!list: \(record.name) has no member \(name)")
             }
-            offset += member.offset
+            let sum = offset.addingReportingOverflow(member.offset)
+            guard !sum.overflow else { throw CommandError("!list: bad offset for \(name)") }
+            offset = sum.partialValue
             record = member.type
         }
         return UInt64(offset)

@@ -84,16 +84,11 @@ extension Interpreter {
     /// `dv`: parameters and locals of the `.frame` frame, names right-aligned as WinDbg does;
     /// `/t` adds types, `/v` where each lives, `/i` parameter or local.
     private func displayVariables(_ invocation: Invocation) throws(CommandError) {
-        let process = try requireProcess()
         let words = invocation.arguments.split(separator: " ")
         let flags = Set(words.filter { $0.hasPrefix("/") }.map { $0.lowercased() })
         // `dv name` / `dv na*`: only the variables whose names match.
         let pattern = words.first { !$0.hasPrefix("/") }.map(String.init) ?? "*"
-        let frames = session.stack(process.current, maxFrames: frameIndex + 1)
-        guard frameIndex < frames.count else { throw CommandError("Frame out of range: the stack has \(frames.count) frames") }
-        guard let (_, values) = session.parameters(of: frames[frameIndex], in: process.current, includeLocals: true) else {
-            throw CommandError("Unable to enumerate locals: no DWARF information for this frame")
-        }
+        let (values, _) = try selectedFrameVariables()
         let width = max(15, values.map(\.name.count).max() ?? 0)
         for value in values where wildcardMatch(pattern, value.name) {
             var line = ""
@@ -102,6 +97,17 @@ extension Interpreter {
             if flags.contains("/t") { line += value.type.cName + " " + value.name } else { line += value.name.leftPadded(to: width) }
             output.line(line + " = " + formatValue(value))
         }
+    }
+
+    /// The parameters and locals of the `.frame` frame, and the symbols of its module.
+    func selectedFrameVariables() throws(CommandError) -> (values: [VariableValue], files: ModuleSymbols?) {
+        let process = try requireProcess()
+        let frames = session.stack(process.current, maxFrames: frameIndex + 1)
+        guard frameIndex < frames.count else { throw CommandError("Frame out of range: the stack has \(frames.count) frames") }
+        guard let (_, values) = session.parameters(of: frames[frameIndex], in: process.current, includeLocals: true) else {
+            throw CommandError("Unable to enumerate locals: no DWARF information for this frame")
+        }
+        return (values, process.modules.module(containing: frames[frameIndex].lookupAddress)?.symbolFiles)
     }
 
     private func locationText(_ location: VariableLocation?) -> String {
@@ -136,6 +142,7 @@ extension StackFrame.Method {
         case .context: "registers"
         case .cfi: "CFI"
         case .framePointer: "frame pointer"
+        case .stackTop: "return address on the stack"
         }
     }
 }

@@ -42,11 +42,7 @@ extension Interpreter {
 
     /// A parameter or local of the `.frame` frame, and the symbols of its module.
     private func localVariable(named name: String) throws(CommandError) -> (VariableValue, ModuleSymbols)? {
-        let process = try requireProcess()
-        let frames = session.stack(process.current, maxFrames: frameIndex + 1)
-        guard frameIndex < frames.count, let (_, values) = session.parameters(of: frames[frameIndex], in: process.current, includeLocals: true),
-              let value = values.last(where: { $0.name == name }),
-              let files = process.modules.module(containing: frames[frameIndex].lookupAddress)?.symbolFiles else { return nil }
+        guard let (values, files) = try? selectedFrameVariables(), let files, let value = values.last(where: { $0.name == name }) else { return nil }
         return (value, files)
     }
 
@@ -85,7 +81,11 @@ extension Interpreter {
             var line = String(repeating: " ", count: indent) + "+0x\(zeroPaddedHex(UInt64(member.offset), digits: 3)) \(member.name.padding(to: 16)) : "
             let memberAddress = address.map { $0 &+ UInt64(member.offset) }
             if let bitSize = member.bitSize {
-                let position = member.bitOffset ?? 0
+                // A bitfield whose position the DWARF does not give usably is not guessed.
+                guard let position = member.bitOffset else {
+                    output.line(line + "????")
+                    continue
+                }
                 line += memberAddress.map { value(of: member.type, at: $0, bits: (position, bitSize)) }
                     ?? "Pos \(position), \(bitSize) Bit\(bitSize == 1 ? "" : "s")"
             } else if let memberAddress {
@@ -108,7 +108,7 @@ extension Interpreter {
             let count = (bits.offset + bits.size + 7) / 8
             let bytes = count <= 8 ? session.readMemory(address, count: count) : []
             guard bytes.count == count, count > 0 else { return "????" }
-            let field = (bytes.littleEndian(at: 0, size: count) >> UInt64(bits.offset)) & CppEvaluator.mask(bits.size)
+            let field = (bytes.littleEndian(at: 0, size: count) >> UInt64(bits.offset)) & bitMask(bits.size)
             return "0y" + String(field, radix: 2).leftPadded(to: bits.size, with: "0")
         }
         switch type.kind {
@@ -118,13 +118,11 @@ extension Interpreter {
             return "\(type.display.prefix { $0 != " " }) \(first)"
         case .record:
             return type.name
+        case .pointer:
+            let bytes = session.readMemory(address, count: 8)
+            return bytes.count == 8 ? "\(formatAddress(bytes.littleEndian(at: 0))) \(type.display.dropFirst(6))" : "????"
         default:
-            let bytes = session.readMemory(address, count: type.size)
-            guard type.size > 0, bytes.count == type.size else { return "????" }
-            if type.kind == .float, type.size > 8 { return scalarText(type, bytes: bytes) }
-            guard type.size <= 8 else { return "????" }
-            let raw = bytes.littleEndian(at: 0, size: type.size)
-            return type.kind == .pointer ? "\(formatAddress(raw)) \(type.display.dropFirst(6))" : scalarText(type, raw: raw)
+            return valueText(type, bytes: session.readMemory(address, count: min(type.size, 16)))
         }
     }
 }

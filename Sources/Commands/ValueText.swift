@@ -29,24 +29,28 @@ extension Interpreter {
         }
     }
 
-    /// A floating-point value wider than 8 bytes: the x87 80-bit `long double` (16 bytes in
-    /// memory), shown through the nearest Double.
-    func scalarText(_ type: TypeLayout, bytes: [UInt8]) -> String {
-        guard type.kind == .float, let value = extendedToDouble(bytes) else { return "????" }
-        return floatText(value.description)
+    /// A scalar's text from its bytes (exactly `type.size` of them), or `????` when they are
+    /// missing or the type is not one this debugger decodes (records and arrays have members).
+    func valueText(_ type: TypeLayout, bytes: [UInt8]) -> String {
+        guard type.size > 0, bytes.count == type.size else { return "????" }
+        if type.kind == .float, type.size == 16 {
+            // x87 long double: 80 bits in 16 bytes, shown through the nearest Double.
+            return extendedToDouble(bytes).map { floatText($0.description) } ?? "????"
+        }
+        guard type.size <= 8, type.kind != .record, type.kind != .array else { return "????" }
+        return scalarText(type, raw: bytes.littleEndian(at: 0, size: type.size))
     }
 
     /// A variable's value for `kp` and `dv`; records and arrays by their braces, as their
     /// members are for `dt`.
     func formatValue(_ value: VariableValue) -> String {
         guard let bytes = value.bytes, !bytes.isEmpty else { return "<value unavailable>" }
-        switch value.type.kind {
-        case .record, .array: return "{...}"
-        case .float where bytes.count > 8: return scalarText(value.type, bytes: bytes)
-        default: return bytes.count <= 8 ? scalarText(value.type, raw: bytes.littleEndian(at: 0, size: bytes.count)) : "{...}"
-        }
+        return value.type.kind == .record || value.type.kind == .array ? "{...}" : valueText(value.type, bytes: bytes)
     }
 }
+
+/// The low `bits` bits set (a bitfield's mask).
+func bitMask(_ bits: Int) -> UInt64 { bits >= 64 ? ~0 : (1 << UInt64(bits)) - 1 }
 
 /// The shortest decimal that reads back as the same number (`3.141592653589793`,
 /// `0.33333334` for a float), without a bare `.0` (`2`, as WinDbg prints whole values).

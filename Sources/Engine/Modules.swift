@@ -84,7 +84,7 @@ public final class Module {
         while parts.count > 1 {
             if parts.last == "cold" {
                 parts.removeLast()
-            } else if parts.count > 2, parts.last!.allSatisfy(\.isNumber), ["isra", "constprop", "part"].contains(parts[parts.count - 2]) {
+            } else if parts.count > 2, let last = parts.last, last.allSatisfy(\.isNumber), ["isra", "constprop", "part"].contains(parts[parts.count - 2]) {
                 parts.removeLast(2)
             } else {
                 break

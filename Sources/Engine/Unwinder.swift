@@ -30,8 +30,9 @@ public struct StackFrame {
     public var lookupAddress: UInt64 { physicalIndex > 0 ? pc &- 1 : pc }
 
     /// `context`: frame 0, from the registers; `cfi`: unwound with `.eh_frame`/`.debug_frame`;
-    /// `framePointer`: found by following the rbp chain where no CFI covered the callee.
-    public enum Method: Sendable { case context, cfi, framePointer }
+    /// `framePointer`: found by following the rbp chain where no CFI covered the callee;
+    /// `stackTop`: the return address on top of the stack (frame 0 without CFI or pushes).
+    public enum Method: Sendable { case context, cfi, framePointer, stackTop }
 }
 
 /// Stack unwinding: CFI (`.eh_frame`/`.debug_frame` through libdw) where a module has it,
@@ -62,7 +63,7 @@ extension Session {
                 next?[DwarfRegister.stackPointer] = sp &+ 8
                 next?[DwarfRegister.returnAddress] = ret
                 isSignalFrame = false
-                method = .framePointer
+                method = .stackTop
             } else if let rbp = registers[DwarfRegister.framePointer], rbp > sp, let savedRbp = readWord(rbp), let ret = readWord(rbp &+ 8) {
                 next = registers
                 next?[DwarfRegister.framePointer] = savedRbp
@@ -106,7 +107,7 @@ extension Session {
         var result: [StackFrame] = []
         for frame in unwind(thread, maxFrames: maxFrames) {
             let module = process?.modules.module(containing: frame.lookupAddress)
-            let calls = module?.symbolFiles?.inlinedCalls(at: frame.lookupAddress &- module!.bias) ?? []
+            let calls = module.flatMap { $0.symbolFiles?.inlinedCalls(at: frame.lookupAddress &- $0.bias) } ?? []
             var below: SourceLine?
             for (depth, call) in calls.enumerated() {
                 var inline = frame

@@ -11,11 +11,7 @@ public struct InlinedCall: Sendable {
 extension ModuleSymbols {
     /// The inlined calls covering link-time `pc`, innermost first (empty where none is).
     public func inlinedCalls(at pc: UInt64) -> [InlinedCall] {
-        guard let dwarf else { return [] }
-        var unit = Dwarf_Die()
-        guard unitDIE(containing: pc, dwarf: dwarf, into: &unit) else { return [] }
-        unit = entriesUnit(unit)
-        guard var scopes = nestedScopes(at: pc, unit: &unit) else { return [] }
+        guard var (unit, scopes) = scopes(at: pc) else { return [] }
         var calls: [InlinedCall] = []
         for index in scopes.indices {
             let tag = dwarf_tag(&scopes[index])
@@ -25,6 +21,17 @@ extension ModuleSymbols {
             calls.append(InlinedCall(function: name, callSite: callSite(of: &scopes[index], unit: &unit)))
         }
         return calls
+    }
+
+    /// The unit holding link-time `pc` (its split unit for a skeleton) and the scopes around
+    /// `pc` in it, innermost first.
+    func scopes(at pc: UInt64) -> (unit: Dwarf_Die, scopes: [Dwarf_Die])? {
+        guard let dwarf else { return nil }
+        var unit = Dwarf_Die()
+        guard unitDIE(containing: pc, dwarf: dwarf, into: &unit) else { return nil }
+        unit = entriesUnit(unit)
+        guard let scopes = nestedScopes(at: pc, unit: &unit) else { return nil }
+        return (unit, scopes)
     }
 
     /// The scopes containing `pc` as the DIE tree nests them, innermost first: blocks, inlined
@@ -74,13 +81,14 @@ extension ModuleSymbols {
     }
 
     /// A scope holding `pc` somewhere inside a namespace or class (C++ methods, Swift types).
-    private func containedScope(_ container: inout Dwarf_Die, pc: UInt64, containers: [Int32]) -> Dwarf_Die? {
+    private func containedScope(_ container: inout Dwarf_Die, pc: UInt64, containers: [Int32], depth: Int = 0) -> Dwarf_Die? {
         var child = Dwarf_Die()
-        guard dwarf_child(&container, &child) == 0 else { return nil }
+        guard depth < 32, dwarf_child(&container, &child) == 0 else { return nil }
         repeat {
             let tag = dwarf_tag(&child)
             if Self.scopeTags.contains(tag), dwarf_haspc(&child, pc) == 1 { return child }
-            if containers.contains(tag), dwarf_haschildren(&child) != 0, let inner = containedScope(&child, pc: pc, containers: containers) {
+            if containers.contains(tag), dwarf_haschildren(&child) != 0,
+               let inner = containedScope(&child, pc: pc, containers: containers, depth: depth + 1) {
                 return inner
             }
         } while nextSibling(&child)
@@ -88,12 +96,12 @@ extension ModuleSymbols {
     }
 
     /// Depth-first search of the whole tree under `parent` for the subprogram holding `pc`.
-    private func function(holding pc: UInt64, under parent: inout Dwarf_Die) -> Dwarf_Die? {
+    private func function(holding pc: UInt64, under parent: inout Dwarf_Die, depth: Int = 0) -> Dwarf_Die? {
         var child = Dwarf_Die()
-        guard dwarf_child(&parent, &child) == 0 else { return nil }
+        guard depth < 32, dwarf_child(&parent, &child) == 0 else { return nil }
         repeat {
             if dwarf_tag(&child) == Int32(DW_TAG_subprogram), dwarf_haspc(&child, pc) == 1 { return child }
-            if dwarf_haschildren(&child) != 0, let found = function(holding: pc, under: &child) { return found }
+            if dwarf_haschildren(&child) != 0, let found = function(holding: pc, under: &child, depth: depth + 1) { return found }
         } while nextSibling(&child)
         return nil
     }
@@ -110,6 +118,6 @@ extension ModuleSymbols {
         var fileCount = 0
         guard dwarf_getsrcfiles(&unit, &files, &fileCount) == 0, fileIndex < fileCount,
               let name = dwarf_filesrc(files, Int(fileIndex), nil, nil) else { return nil }
-        return SourceLine(file: absolutePath(String(cString: name), unit: &unit), line: Int(line), rowStart: 0)
+        return SourceLine(file: absolutePath(String(cString: name), unit: &unit), line: Int(min(line, UInt64(Int32.max))), rowStart: 0)
     }
 }

@@ -7,7 +7,7 @@ import Glibc
 /// `srv*CACHE*URL`. With `noisy` (`!sym noisy`) every place tried is reported.
 public final class SymbolSearch {
     /// The path elements as typed (`.sympath`), in search order after /usr/lib/debug.
-    public var path: [String]
+    public var path: [String] = []
     public var noisy = false
     /// Where the search narrates itself (the session's output).
     public var log: (String) -> Void = { _ in }
@@ -15,7 +15,7 @@ public final class SymbolSearch {
     /// text clears it). Nothing by default: transcripts stay free of it.
     public var progress: (String) -> Void = { _ in }
 
-    public init(path: [String] = []) { self.path = path }
+    public init() {}
 
     /// A symbol server element: its cache folder and server URLs (nil: the environment's).
     struct Server {

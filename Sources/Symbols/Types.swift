@@ -65,6 +65,7 @@ public struct TypeLayout: Sendable {
         public let type: TypeLayout
     }
 
+    /// One named constant of an enumeration.
     public struct Enumerator: Sendable {
         public let name: String
         public let value: Int64
@@ -75,6 +76,14 @@ public struct TypeLayout: Sendable {
         let cName = target.cName.hasSuffix("*") ? target.cName + "*" : target.cName + " *"
         return TypeLayout(name: target.name + " *", cName: cName, display: "Ptr64 " + target.display, size: 8, kind: .pointer, element: target)
     }
+
+    public static let int = TypeLayout(name: "int", display: "Int4B", size: 4, kind: .signed)
+    public static let unsignedInt = TypeLayout(name: "unsigned int", display: "Uint4B", size: 4, kind: .unsigned)
+    public static let long = TypeLayout(name: "long", display: "Int8B", size: 8, kind: .signed)
+    public static let unsignedLong = TypeLayout(name: "unsigned long", display: "Uint8B", size: 8, kind: .unsigned)
+    public static let double = TypeLayout(name: "double", display: "Double", size: 8, kind: .float)
+    public static let bool = TypeLayout(name: "bool", display: "Bool", size: 1, kind: .boolean)
+    public static let char = TypeLayout(name: "char", display: "Char", size: 1, kind: .character)
 
     /// C's built-in types by name (`int`, `unsigned long`, `double`, `char`), for casts and
     /// literals: they need no DWARF.
@@ -175,14 +184,14 @@ extension ModuleSymbols {
 
     /// Adds the types and variables among `scope`'s children, and those inside its
     /// namespaces under both their qualified (`geometry::Rectangle`) and bare names.
-    private func addNames(under scope: inout Dwarf_Die, prefix: String, typeTags: [Int32], to index: inout NameIndex) {
+    private func addNames(under scope: inout Dwarf_Die, prefix: String, typeTags: [Int32], to index: inout NameIndex, depth: Int = 0) {
         var child = Dwarf_Die()
-        guard dwarf_child(&scope, &child) == 0 else { return }
+        guard depth < 32, dwarf_child(&scope, &child) == 0 else { return }
         repeat {
             let tag = dwarf_tag(&child)
             if tag == Int32(DW_TAG_namespace) {
                 let name = dwarf_diename(&child).map { String(cString: $0) } ?? "(anonymous namespace)"
-                addNames(under: &child, prefix: prefix + name + "::", typeTags: typeTags, to: &index)
+                addNames(under: &child, prefix: prefix + name + "::", typeTags: typeTags, to: &index, depth: depth + 1)
                 continue
             }
             if tag == Int32(DW_TAG_enumeration_type), let reference = offset(of: &child) {
@@ -222,10 +231,12 @@ extension ModuleSymbols {
 
     /// Builds a layout; members of nested records are read down to a small depth (the
     /// pointer targets of a linked list are named, not expanded).
-    func layout(of type: inout Dwarf_Die, depth: Int) -> TypeLayout {
+    func layout(of type: inout Dwarf_Die, depth: Int, hops: Int = 0) -> TypeLayout {
+        // Damaged DWARF can make a type refer to itself: a chain this long is not a type.
+        guard hops < 64 else { return TypeLayout(name: "<cyclic>", display: "<cyclic>", size: 0, kind: .other) }
         var size: Dwarf_Word = 0
         let sized = dwarf_aggregate_size(&type, &size) == 0
-        let byteSize = sized ? Int(size) : 0
+        let byteSize = sized ? Self.clampedSize(size) : 0
         let bareName = dwarf_diename(&type).map { String(cString: $0) }
         let name = bareName ?? "<unnamed>"
         var target = Dwarf_Die()
@@ -237,7 +248,11 @@ extension ModuleSymbols {
             if dwarf_attr(&type, UInt32(DW_AT_encoding), &attribute) != nil { dwarf_formudata(&attribute, &encoding) }
             switch Int(encoding) {
             case DW_ATE_float:
-                return TypeLayout(name: name, display: byteSize == 4 ? "Float" : byteSize == 8 ? "Double" : "Float80", size: byteSize, kind: .float)
+                // float, double, and x87's long double; other widths (_Float16, _Float128)
+                // are not decoded.
+                let known = byteSize == 4 || byteSize == 8 || (byteSize == 16 && name == "long double")
+                return TypeLayout(name: name, display: byteSize == 4 ? "Float" : byteSize == 8 ? "Double" : known ? "Float80" : "Float\(byteSize * 8)",
+                                  size: byteSize, kind: known ? .float : .other)
             case DW_ATE_signed_char:
                 return TypeLayout(name: name, display: "Char", size: byteSize, kind: .character)
             case DW_ATE_unsigned_char:
@@ -252,7 +267,7 @@ extension ModuleSymbols {
             guard referencedType(of: &type, into: &target) else {
                 return TypeLayout(name: "void " + marker, display: "Ptr64 Void", size: 8, kind: .pointer)
             }
-            let pointee = layout(of: &target, depth: 3)
+            let pointee = layout(of: &target, depth: 3, hops: hops + 1)
             let cName = pointee.cName.hasSuffix("*") ? pointee.cName + marker : pointee.cName + " " + marker
             let shown = pointee.kind == .function ? "<function>" : dwarf_diename(&target).map { String(cString: $0) } ?? pointee.display
             return TypeLayout(name: shown + " *", cName: cName, display: "Ptr64 " + shown, size: 8, kind: .pointer,
@@ -260,7 +275,7 @@ extension ModuleSymbols {
         case Int32(DW_TAG_array_type):
             guard referencedType(of: &type, into: &target) else { break }
             // `int m[2][3]`: one subrange per dimension; the innermost is the last.
-            var layout = layout(of: &target, depth: depth)
+            var layout = layout(of: &target, depth: depth, hops: hops + 1)
             let dimensions = subrangeCounts(of: &type)
             for count in (dimensions.isEmpty ? [layout.size > 0 ? byteSize / layout.size : 0] : dimensions).reversed() {
                 // The outer dimension is written first: `int[2][3]` around `int[3]`.
@@ -268,17 +283,18 @@ extension ModuleSymbols {
                     guard layout.kind == .array, let bracket = inner.firstIndex(of: "[") else { return inner + "[\(count)]" }
                     return inner[..<bracket] + "[\(count)]" + inner[bracket...]
                 }
+                let total = count.multipliedReportingOverflow(by: layout.size)
                 layout = TypeLayout(name: wrapped(layout.name), cName: wrapped(layout.cName), display: "[\(count)] " + layout.display,
-                                    size: count * layout.size, kind: .array, element: layout)
+                                    size: total.overflow ? 0 : min(total.partialValue, Self.largestSize), kind: .array, element: layout)
             }
             return layout
         case Int32(DW_TAG_typedef):
             guard referencedType(of: &type, into: &target) else { break }
-            return layout(of: &target, depth: depth).renamed(name)
+            return layout(of: &target, depth: depth, hops: hops + 1).renamed(name)
         case Int32(DW_TAG_const_type), Int32(DW_TAG_volatile_type):
             let qualifier = tag == Int32(DW_TAG_const_type) ? "const" : "volatile"
             guard referencedType(of: &type, into: &target) else { return TypeLayout(name: "void", cName: qualifier + " void", display: "Void", size: 0, kind: .void) }
-            let inner = layout(of: &target, depth: depth)
+            let inner = layout(of: &target, depth: depth, hops: hops + 1)
             // `char *const`: the qualifier follows a pointer, precedes anything else.
             return inner.renamed(inner.kind == .pointer ? inner.cName + " " + qualifier : qualifier + " " + inner.cName)
         case Int32(DW_TAG_enumeration_type):
@@ -301,6 +317,11 @@ extension ModuleSymbols {
         }
         return TypeLayout(name: name, display: name, size: byteSize, kind: .other)
     }
+
+    /// The largest size or offset taken from DWARF (1 TiB): damaged files can claim any.
+    static let largestSize = 1 << 40
+
+    static func clampedSize(_ value: UInt64) -> Int { Int(min(value, UInt64(largestSize))) }
 
     /// The layout of the type a variable or member DIE refers to (`void` if none).
     func layout(ofTypeOf die: inout Dwarf_Die, depth: Int) -> TypeLayout {
@@ -349,13 +370,13 @@ extension ModuleSymbols {
         if let key, let known = qualifiedNames[key] { return known }
         var scopes: UnsafeMutablePointer<Dwarf_Die>? = nil
         let count = dwarf_getscopes_die(&die, &scopes)
+        defer { free(scopes) }
         var result = name
         if count > 1, let scopes {
             let enclosing = [DW_TAG_namespace, DW_TAG_class_type, DW_TAG_structure_type, DW_TAG_union_type].map { Int32($0) }
             for index in 1..<Int(count) where enclosing.contains(dwarf_tag(&scopes[index])) {
                 result = (dwarf_diename(&scopes[index]).map { String(cString: $0) } ?? "(anonymous namespace)") + "::" + result
             }
-            free(scopes)
         }
         if let key { qualifiedNames[key] = result }
         return result
@@ -410,8 +431,9 @@ extension ModuleSymbols {
             var type = Dwarf_Die()
             guard referencedType(of: &child, into: &type) else { continue }
             let memberType = layout(of: &type, depth: depth + 1)
-            let offset = Int(clamping: unsignedAttribute(&child, UInt32(DW_AT_data_member_location)) ?? 0)
-            let bitSize = unsignedAttribute(&child, UInt32(DW_AT_bit_size)).map { Int(clamping: min($0, 64)) }
+            let offset = Self.clampedSize(unsignedAttribute(&child, UInt32(DW_AT_data_member_location)) ?? 0)
+            let bitSize = unsignedAttribute(&child, UInt32(DW_AT_bit_size)).map { Int(min($0, 64)) }
+            if bitSize == 0 { continue }  // `int : 0;` aligns the next field and holds nothing
             var bitOffset: Int?
             var byteOffset = offset
             // The field's first bit counted from the record's start: DWARF 4+ says so directly;
@@ -419,21 +441,22 @@ extension ModuleSymbols {
             // unit of DW_AT_byte_size bytes at the member location (negative when it overhangs).
             var firstBit: Int?
             if bitSize != nil, let dataBit = unsignedAttribute(&child, UInt32(DW_AT_data_bit_offset)) {
-                firstBit = Int(clamping: dataBit)
-            } else if let bitSize, let highBit = signedAttribute(&child, UInt32(DW_AT_bit_offset)) {
-                let unit = Int(clamping: unsignedAttribute(&child, UInt32(DW_AT_byte_size)) ?? UInt64(max(1, memberType.size)))
-                firstBit = offset * 8 + unit * 8 - Int(clamping: highBit) - bitSize
+                firstBit = Self.clampedSize(dataBit)
+            } else if let bitSize, let highBit = signedAttribute(&child, UInt32(DW_AT_bit_offset)), abs(highBit) < 1 << 20 {
+                let unit = Self.clampedSize(unsignedAttribute(&child, UInt32(DW_AT_byte_size)) ?? UInt64(max(1, memberType.size)))
+                firstBit = offset * 8 + unit * 8 - Int(highBit) - bitSize
             }
             if let firstBit, let bitSize, firstBit >= 0 {
                 // WinDbg shows the storage unit's offset and the position inside it; a field
                 // that straddles units is placed at its first byte instead.
                 let unit = max(1, memberType.size)
+                var position = firstBit % (unit * 8)
                 byteOffset = firstBit / (unit * 8) * unit
-                bitOffset = firstBit - byteOffset * 8
-                if bitOffset! + bitSize > unit * 8 {
+                if position + bitSize > unit * 8 {
                     byteOffset = firstBit / 8
-                    bitOffset = firstBit % 8
+                    position = firstBit % 8
                 }
+                bitOffset = position
             }
             result.append(TypeLayout.Member(name: name, offset: byteOffset, bitOffset: bitOffset, bitSize: bitSize, type: memberType))
         } while nextSibling(&child)

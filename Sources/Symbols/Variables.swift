@@ -49,11 +49,7 @@ extension ModuleSymbols {
     /// locals of every scope that contains `pc`, outermost first (`dv`). `inlineDepth` picks
     /// an inlined call instead (0 = the innermost function, inlined or not).
     public func variables(at pc: UInt64, frame: FrameContext, includeLocals: Bool, inlineDepth: Int = 0) -> (function: String, parameters: [VariableValue])? {
-        guard let dwarf else { return nil }
-        var unit = Dwarf_Die()
-        guard unitDIE(containing: pc, dwarf: dwarf, into: &unit) else { return nil }
-        unit = entriesUnit(unit)
-        guard var scopes = nestedScopes(at: pc, unit: &unit) else { return nil }
+        guard var (unit, scopes) = scopes(at: pc) else { return nil }
         let count = scopes.count
         let functionTags = [DW_TAG_subprogram, DW_TAG_inlined_subroutine].map { Int32($0) }
         let functionScopes = (0..<Int(count)).filter { functionTags.contains(dwarf_tag(&scopes[$0])) }
@@ -120,7 +116,8 @@ extension ModuleSymbols {
             }
             if let location, type.size > 0 {
                 if location.isValue {
-                    bytes = [UInt8](littleEndian: location.value, size: min(type.size, 8))
+                    // A register or computed value holds at most 8 bytes of it.
+                    bytes = type.size <= 8 ? [UInt8](littleEndian: location.value, size: type.size) : nil
                     place = location.register.map { .register($0) } ?? .computed
                 } else {
                     bytes = frame.readMemory(location.value, type.size)
@@ -138,7 +135,7 @@ extension ModuleSymbols {
         var attribute = Dwarf_Attribute()
         guard size > 0, dwarf_attr_integrate(&die, UInt32(DW_AT_const_value), &attribute) != nil else { return nil }
         var block = Dwarf_Block()
-        if dwarf_formblock(&attribute, &block) == 0, let data = block.data, Int(block.length) >= size {
+        if dwarf_formblock(&attribute, &block) == 0, let data = block.data, block.length >= UInt64(size) {
             return Array(UnsafeBufferPointer(start: data, count: size))
         }
         var signed: Dwarf_Sword = 0
@@ -150,11 +147,7 @@ extension ModuleSymbols {
     /// `DW_AT_call_value` of its `DW_TAG_call_site_parameter`, evaluated in the calling frame
     /// (`frame`: the caller's registers as the unwind recovered them).
     public func callSiteValue(returnAddress: UInt64, register: Int, frame: FrameContext) -> UInt64? {
-        guard let dwarf else { return nil }
-        var unit = Dwarf_Die()
-        guard unitDIE(containing: returnAddress &- 1, dwarf: dwarf, into: &unit) else { return nil }
-        unit = entriesUnit(unit)
-        guard var scopes = nestedScopes(at: returnAddress &- 1, unit: &unit) else { return nil }
+        guard var (_, scopes) = scopes(at: returnAddress &- 1) else { return nil }
         let siteTags = [DW_TAG_call_site, DW_TAG_GNU_call_site].map { Int32($0) }
         let parameterTags = [DW_TAG_call_site_parameter, DW_TAG_GNU_call_site_parameter].map { Int32($0) }
         for index in scopes.indices {
@@ -194,8 +187,10 @@ extension ModuleSymbols {
         return Int(ops[0].atom - 0x50)
     }
 
+    /// A unit written in C++ (03, 11, 14, 17, 20; the last two are newer than this dwarf.h).
     func isCPlusPlus(_ unit: inout Dwarf_Die) -> Bool {
-        [DW_LANG_C_plus_plus, DW_LANG_C_plus_plus_11, DW_LANG_C_plus_plus_14, 0x2b].map(Int32.init).contains(dwarf_srclang(&unit))
+        [DW_LANG_C_plus_plus, DW_LANG_C_plus_plus_03, DW_LANG_C_plus_plus_11, DW_LANG_C_plus_plus_14].map(Int32.init).contains(dwarf_srclang(&unit))
+            || [0x2a, 0x2b].contains(dwarf_srclang(&unit))
     }
 
     /// Evaluates a location attribute (an expression, or the entry of a location list that

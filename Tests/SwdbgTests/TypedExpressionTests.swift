@@ -63,6 +63,7 @@ final class TypedExpressionTests: XCTestCase {
     func testEdgesOfTheTypeSystemMatchGdb() throws {
         let cases = ["wide_bits.all", "wide_bits.negative", "straddling.low", "straddling.middle", "straddling.high", "matrix[1][2]", "precise * 2",
                      "bytes[0] + bytes[1]", "bytes[1] > 100", "third", "local.color == BLUE", "GREEN + 1",
+                     "-1 == 0xffffffffu", "-8 / 2u",
                      "0xffffffffffffffff > 0", "010", "-1 < 0u", "0x7fffffffffffffff == 0x7ffffffffffffffe"]
         for flags in [[String](), ["-gdwarf-4"]] {
             let program = try Harness.fixture("types", flags: flags)

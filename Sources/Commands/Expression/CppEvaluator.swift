@@ -108,7 +108,7 @@ struct CppEvaluator {
                 size = try binary(minimum: 1).type.size
                 try expect(")")
             }
-            return TypedValue(type: TypeLayout.builtin("unsigned long")!, address: nil, bytes: [UInt8](littleEndian: UInt64(size), size: 8), files: nil)
+            return TypedValue(type: TypeLayout.unsignedLong, address: nil, bytes: [UInt8](littleEndian: UInt64(size), size: 8), files: nil)
         }
         if isPunctuation("(") {
             let saved = position
@@ -178,13 +178,13 @@ struct CppEvaluator {
         advance()
         switch token {
         case .integer(let value, let unsigned, let decimal):
-            let type = TypeLayout.builtin(Self.literalType(value, unsigned: unsigned, decimal: decimal))!
+            let type = Self.literalType(value, unsigned: unsigned, decimal: decimal)
             return TypedValue(type: type, address: nil, bytes: [UInt8](littleEndian: value, size: type.size), files: nil)
         case .real(let value):
-            return TypedValue(type: TypeLayout.builtin("double")!, address: nil, bytes: [UInt8](littleEndian: value.bitPattern, size: 8), files: nil)
+            return TypedValue(type: TypeLayout.double, address: nil, bytes: [UInt8](littleEndian: value.bitPattern, size: 8), files: nil)
         case .register(let name):
             guard let value = context.registerValue(name) else { throw CppExpressionError("Bad register '@\(name)'") }
-            return TypedValue(type: TypeLayout.builtin("unsigned long")!, address: nil, bytes: [UInt8](littleEndian: value, size: 8), files: nil)
+            return TypedValue(type: TypeLayout.unsignedLong, address: nil, bytes: [UInt8](littleEndian: value, size: 8), files: nil)
         case .identifier(let name):
             if name == "true" || name == "false" { return boolean(name == "true") }
             guard let value = context.variable(named: name) else { throw CppExpressionError("Couldn't resolve error at '\(name)'") }
@@ -202,11 +202,11 @@ struct CppEvaluator {
 
     /// C's type for an integer literal: the first of int, (unsigned int for hex and octal),
     /// long, unsigned long that holds it; a `u` suffix starts at unsigned int.
-    private static func literalType(_ value: UInt64, unsigned: Bool, decimal: Bool) -> String {
-        if !unsigned && value <= UInt64(Int32.max) { return "int" }
-        if (unsigned || !decimal) && value <= UInt64(UInt32.max) { return "unsigned int" }
-        if !unsigned && value <= UInt64(Int64.max) { return "long" }
-        return "unsigned long"
+    private static func literalType(_ value: UInt64, unsigned: Bool, decimal: Bool) -> TypeLayout {
+        if !unsigned && value <= UInt64(Int32.max) { return .int }
+        if (unsigned || !decimal) && value <= UInt64(UInt32.max) { return .unsignedInt }
+        if !unsigned && value <= UInt64(Int64.max) { return .long }
+        return .unsignedLong
     }
 
     /// A C++ reference stands for what it refers to.
@@ -215,11 +215,11 @@ struct CppEvaluator {
     }
 
     private func integer(_ value: Int64) -> TypedValue {
-        TypedValue(type: TypeLayout.builtin("int")!, address: nil, bytes: [UInt8](littleEndian: UInt64(bitPattern: value), size: 4), files: nil)
+        TypedValue(type: TypeLayout.int, address: nil, bytes: [UInt8](littleEndian: UInt64(bitPattern: value), size: 4), files: nil)
     }
 
     private func boolean(_ value: Bool) -> TypedValue {
-        TypedValue(type: TypeLayout.builtin("bool")!, address: nil, bytes: [value ? 1 : 0], files: nil)
+        TypedValue(type: TypeLayout.bool, address: nil, bytes: [value ? 1 : 0], files: nil)
     }
 
     /// The scalar's bytes, read from memory for an lvalue.
@@ -290,18 +290,15 @@ struct CppEvaluator {
         let address = base &+ UInt64(member.offset)
         guard let bits = member.bitSize else { return TypedValue(type: type, address: address, bytes: [], files: value.files) }
         // The bytes that hold the field (it may run past its declared type's storage unit).
-        let position = member.bitOffset ?? 0
+        guard let position = member.bitOffset, bits > 0 else { throw CppExpressionError("<value unavailable>") }
         let count = (position + bits + 7) / 8
         guard count <= 8, let bytes = context.readMemory(address, size: count) else {
             throw CppExpressionError(count > 8 ? "Bitfield '\(name)' is too wide to read" : "Memory access error at \(formatAddress(address))")
         }
-        var field = (bytes.littleEndian(at: 0, size: count) >> UInt64(position)) & Self.mask(bits)
-        if type.kind == .signed, bits < 64, field & (1 << UInt64(bits - 1)) != 0 { field |= ~Self.mask(bits) }
+        var field = (bytes.littleEndian(at: 0, size: count) >> UInt64(position)) & bitMask(bits)
+        if type.kind == .signed, bits < 64, field & (1 << UInt64(bits - 1)) != 0 { field |= ~bitMask(bits) }
         return TypedValue(type: type, address: nil, bytes: [UInt8](littleEndian: field, size: type.size), files: value.files)
     }
-
-    /// The low `bits` bits set.
-    static func mask(_ bits: Int) -> UInt64 { bits >= 64 ? ~0 : (1 << UInt64(bits)) - 1 }
 
     private func cast(_ value: TypedValue, to type: TypeLayout, files: ModuleSymbols?) throws(CppExpressionError) -> TypedValue {
         if type.kind == .record || type.kind == .array {
@@ -317,11 +314,16 @@ struct CppEvaluator {
             let real = try realValue(value)
             bits = type.size == 4 ? UInt64(Float(real).bitPattern) : real.bitPattern
         } else if value.type.kind == .float {
-            let real = try realValue(value)
-            guard real.isFinite, real > -9.3e18, real < 9.3e18 else { throw CppExpressionError("\(real) does not fit in '\(type.cName)'") }
-            bits = UInt64(bitPattern: Int64(real))
+            let real = try realValue(value).rounded(.towardZero)
+            if let exact = Int64(exactly: real) {
+                bits = UInt64(bitPattern: exact)
+            } else if type.kind == .unsigned || type.kind == .pointer, let exact = UInt64(exactly: real) {
+                bits = exact
+            } else {
+                throw CppExpressionError("\(real) does not fit in '\(type.cName)'")
+            }
         } else {
-            bits = value.type.kind == .array ? (value.address ?? 0) : UInt64(bitPattern: try signedValue(value))
+            bits = value.type.kind == .array ? try arrayAddress(value) : UInt64(bitPattern: try signedValue(value))
         }
         return TypedValue(type: type, address: nil, bytes: [UInt8](littleEndian: bits, size: max(1, type.size)), files: files ?? value.files)
     }
@@ -342,7 +344,8 @@ struct CppEvaluator {
             if left.type.kind == .float || right.type.kind == .float {
                 result = compare(op, try realValue(left), try realValue(right))
             } else if promoted(left.type, right.type).kind == .unsigned {
-                result = compare(op, UInt64(bitPattern: try signedValue(left)), UInt64(bitPattern: try signedValue(right)))
+                let width = promoted(left.type, right.type).size * 8
+                result = compare(op, UInt64(bitPattern: try signedValue(left)) & bitMask(width), UInt64(bitPattern: try signedValue(right)) & bitMask(width))
             } else {
                 result = compare(op, try signedValue(left), try signedValue(right))
             }
@@ -358,11 +361,15 @@ struct CppEvaluator {
             case "/": result = a / b
             default: throw CppExpressionError("'\(op)' needs integer operands")
             }
-            return TypedValue(type: TypeLayout.builtin("double")!, address: nil, bytes: [UInt8](littleEndian: result.bitPattern, size: 8), files: nil)
+            return TypedValue(type: TypeLayout.double, address: nil, bytes: [UInt8](littleEndian: result.bitPattern, size: 8), files: nil)
         }
         let type = promoted(left.type, right.type)
-        let a = try signedValue(left), b = try signedValue(right)
         let unsigned = type.kind == .unsigned
+        // Unsigned arithmetic works on the operands converted to the promoted width
+        // (`-8 / 2u` divides 0xfffffff8).
+        let width = bitMask(type.size * 8)
+        let a = unsigned ? Int64(bitPattern: UInt64(bitPattern: try signedValue(left)) & width) : try signedValue(left)
+        let b = unsigned ? Int64(bitPattern: UInt64(bitPattern: try signedValue(right)) & width) : try signedValue(right)
         let result: Int64
         switch op {
         case "+": result = a &+ b
@@ -396,23 +403,30 @@ struct CppEvaluator {
         }
     }
 
+    /// Where an array starts (an array decays to it); an array the optimizer keeps in
+    /// registers has no address.
+    private func arrayAddress(_ value: TypedValue) throws(CppExpressionError) -> UInt64 {
+        guard let address = value.address else { throw CppExpressionError("<value unavailable>") }
+        return address
+    }
+
     /// `int` at least; the wider of two; unsigned if either of the widest is.
     private func promoted(_ a: TypeLayout, _ b: TypeLayout) -> TypeLayout {
         let size = max(4, a.size, b.size)
         let unsigned = [a, b].contains { $0.size == size && ($0.kind == .unsigned || $0.kind == .pointer) }
-        return TypeLayout.builtin((unsigned ? "unsigned " : "") + (size == 8 ? "long" : "int"))!
+        return size == 8 ? (unsigned ? .unsignedLong : .long) : (unsigned ? .unsignedInt : .int)
     }
 
     private func pointerArithmetic(_ op: String, _ left: TypedValue, _ right: TypedValue) throws(CppExpressionError) -> TypedValue {
         let leftPointer = [.pointer, .array].contains(left.type.kind)
         let pointer = leftPointer ? left : right
-        let pointerType = pointer.type.kind == .array ? TypeLayout.pointer(to: pointer.type.elementType ?? TypeLayout.builtin("char")!) : pointer.type
+        let pointerType = pointer.type.kind == .array ? TypeLayout.pointer(to: pointer.type.elementType ?? TypeLayout.char) : pointer.type
         let stride = UInt64(max(1, pointerType.elementType?.size ?? 1))
-        let base = pointer.type.kind == .array ? (pointer.address ?? 0) : try raw(pointer)
+        let base = pointer.type.kind == .array ? try arrayAddress(pointer) : try raw(pointer)
         if op == "-", leftPointer, [.pointer, .array].contains(right.type.kind) {
-            let other = right.type.kind == .array ? (right.address ?? 0) : try raw(right)
+            let other = right.type.kind == .array ? try arrayAddress(right) : try raw(right)
             let count = Int64(bitPattern: base &- other) / Int64(stride)
-            return TypedValue(type: TypeLayout.builtin("long")!, address: nil, bytes: [UInt8](littleEndian: UInt64(bitPattern: count), size: 8), files: nil)
+            return TypedValue(type: TypeLayout.long, address: nil, bytes: [UInt8](littleEndian: UInt64(bitPattern: count), size: 8), files: nil)
         }
         guard leftPointer || op == "+" else { throw CppExpressionError("Cannot subtract a pointer from an integer") }
         let offset = UInt64(bitPattern: try signedValue(leftPointer ? right : left)) &* stride
