@@ -24,14 +24,19 @@ extension Interpreter {
         let type = value.type
         switch type.kind {
         case .record, .array:
-            // In memory, or not at all (a value the optimizer keeps in registers).
+            // In memory, assembled from registers, or not at all.
+            if type.kind == .record, value.address == nil, !value.bytes.isEmpty {
+                output.line(type.cName)
+                printMembers(type, at: .held(value.bytes), indent: 3, recursive: false)
+                return
+            }
             guard let base = value.address else {
                 output.line("\(type.cName) <value unavailable>")
                 return
             }
             guard type.kind == .array else {
                 output.line(type.cName)
-                printMembers(type, at: base, indent: 3, recursive: false)
+                printMembers(type, at: .memory(base), indent: 3, recursive: false)
                 return
             }
             output.line("\(type.cName) 0x\(formatAddress(base))")
@@ -46,7 +51,7 @@ extension Interpreter {
             let address = bytes.littleEndian(at: 0)
             output.line("\(type.cName) 0x\(formatAddress(address))")
             if address != 0, let pointee = type.elementType, let files = value.files, files.expanded(pointee).kind == .record {
-                printMembers(files.expanded(pointee), at: address, indent: 3, recursive: false)
+                printMembers(files.expanded(pointee), at: .memory(address), indent: 3, recursive: false)
             }
         case .void:
             output.line("void")
@@ -86,7 +91,7 @@ private struct TypedSessionContext: TypedExpressionContext {
             if case .memory(let address) = local.location {
                 return TypedValue(type: files.expanded(local.type), address: address, bytes: [], files: files)
             }
-            return TypedValue(type: local.type, address: nil, bytes: local.bytes ?? [], files: files)
+            return TypedValue(type: files.expanded(local.type), address: nil, bytes: local.bytes ?? [], files: files)
         }
         for module in process.modules.searchOrder {
             guard let files = module.symbolFiles, let global = files.globalVariable(named: name, bias: module.bias) else { continue }

@@ -79,7 +79,7 @@ extension Interpreter {
                 try executeLine(Substring(command))
             } else {
                 output.line(formatAddress(node))
-                printMembers(type, at: node, indent: 3, recursive: false)
+                printMembers(type, at: .memory(node), indent: 3, recursive: false)
             }
             node = try readPointer(node &+ offset)
             count += 1

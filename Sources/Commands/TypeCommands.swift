@@ -26,7 +26,7 @@ extension Interpreter {
             guard let files = module.symbolFiles else { continue }
             if scanner.isAtEnd, let global = files.globalVariable(named: name, bias: module.bias) {
                 output.line("\(module.name)!\(global.type.name)")
-                printMembers(global.type, at: global.address, indent: 3, recursive: recursive)
+                printMembers(global.type, at: .memory(global.address), indent: 3, recursive: recursive)
                 return
             }
         }
@@ -34,7 +34,7 @@ extension Interpreter {
             guard let layout = module.symbolFiles?.typeLayout(named: name) else { continue }
             let address = scanner.isAtEnd ? nil : try expression(&scanner)
             output.line("\(module.name)!\(layout.name)")
-            printMembers(layout, at: address, indent: 3, recursive: recursive)
+            printMembers(layout, at: address.map(ValueBytes.memory), indent: 3, recursive: recursive)
             return
         }
         throw CommandError("Symbol \(word) not found.")
@@ -63,50 +63,53 @@ extension Interpreter {
         if value.type.kind == .pointer, let offset = value.type.referenceOffset, let target = files.layout(atOffset: offset), target.kind == .record {
             let address = bytes.littleEndian(at: 0, size: min(8, bytes.count))
             output.line(formatAddress(address))
-            printMembers(target, at: address, indent: 3, recursive: recursive)
+            printMembers(target, at: .memory(address), indent: 3, recursive: recursive)
         } else if case .memory(let address) = value.location {
-            printMembers(files.expanded(value.type), at: address, indent: 3, recursive: recursive)
+            printMembers(files.expanded(value.type), at: .memory(address), indent: 3, recursive: recursive)
+        } else if value.type.kind == .record {
+            // A record the optimizer keeps in registers, assembled from its pieces.
+            printMembers(files.expanded(value.type), at: .held(bytes), indent: 3, recursive: recursive)
         } else {
             output.line("   " + formatValue(value))
         }
     }
 
     /// `+0x000 name : type-or-value`, members of nested records indented with `-r`.
-    func printMembers(_ layout: TypeLayout, at address: UInt64?, indent: Int, recursive: Bool) {
+    func printMembers(_ layout: TypeLayout, at place: ValueBytes?, indent: Int, recursive: Bool) {
         guard layout.kind == .record else {
-            if let address { output.line(String(repeating: " ", count: indent) + value(of: layout, at: address, bits: nil)) }
+            if let place { output.line(String(repeating: " ", count: indent) + value(of: layout, at: place, bits: nil)) }
             return
         }
         for member in layout.members {
             var line = String(repeating: " ", count: indent) + "+0x\(zeroPaddedHex(UInt64(member.offset), digits: 3)) \(member.name.padding(to: 16)) : "
-            let memberAddress = address.map { $0 &+ UInt64(member.offset) }
+            let memberPlace = place?.advanced(by: member.offset)
             if let bitSize = member.bitSize {
                 // A bitfield whose position the DWARF does not give usably is not guessed.
                 guard let position = member.bitOffset else {
                     output.line(line + "????")
                     continue
                 }
-                line += memberAddress.map { value(of: member.type, at: $0, bits: (position, bitSize)) }
+                line += memberPlace.map { value(of: member.type, at: $0, bits: (position, bitSize)) }
                     ?? "Pos \(position), \(bitSize) Bit\(bitSize == 1 ? "" : "s")"
-            } else if let memberAddress {
-                line += value(of: member.type, at: memberAddress, bits: nil)
+            } else if let memberPlace {
+                line += value(of: member.type, at: memberPlace, bits: nil)
             } else {
                 line += member.type.display
             }
             output.line(line)
             if recursive, member.type.kind == .record {
-                printMembers(member.type, at: memberAddress, indent: indent + 3, recursive: recursive)
+                printMembers(member.type, at: memberPlace, indent: indent + 3, recursive: recursive)
             }
         }
     }
 
     /// A value as dt prints it: `0n5`, `0x1f`, `0n120 'x'`, `0y101` for bitfields, a pointer
     /// with its target type, `[4] 0n1` for arrays (the first element), a record by type name.
-    private func value(of type: TypeLayout, at address: UInt64, bits: (offset: Int, size: Int)?) -> String {
+    private func value(of type: TypeLayout, at place: ValueBytes, bits: (offset: Int, size: Int)?) -> String {
         if let bits {
             // The bytes that hold the field, which may run past its type's storage unit.
             let count = (bits.offset + bits.size + 7) / 8
-            let bytes = count <= 8 ? session.readMemory(address, count: count) : []
+            let bytes = count <= 8 ? place.read(count, session) : []
             guard bytes.count == count, count > 0 else { return "????" }
             let field = (bytes.littleEndian(at: 0, size: count) >> UInt64(bits.offset)) & bitMask(bits.size)
             return "0y" + String(field, radix: 2).leftPadded(to: bits.size, with: "0")
@@ -114,15 +117,38 @@ extension Interpreter {
         switch type.kind {
         case .array:
             // WinDbg shows an array by its count and first element.
-            let first = type.elementType.map { value(of: $0, at: address, bits: nil) } ?? "????"
+            let first = type.elementType.map { value(of: $0, at: place, bits: nil) } ?? "????"
             return "\(type.display.prefix { $0 != " " }) \(first)"
         case .record:
             return type.name
         case .pointer:
-            let bytes = session.readMemory(address, count: 8)
+            let bytes = place.read(8, session)
             return bytes.count == 8 ? "\(formatAddress(bytes.littleEndian(at: 0))) \(type.display.dropFirst(6))" : "????"
         default:
-            return valueText(type, bytes: session.readMemory(address, count: min(type.size, 16)))
+            return valueText(type, bytes: place.read(min(type.size, 16), session))
+        }
+    }
+}
+
+/// Where a value's bytes come from: target memory, or bytes already assembled (a record the
+/// optimizer keeps in registers, put together from its `DW_OP_piece`s).
+enum ValueBytes {
+    case memory(UInt64)
+    case held([UInt8])
+
+    /// The place of a member `offset` bytes in.
+    func advanced(by offset: Int) -> ValueBytes {
+        switch self {
+        case .memory(let address): .memory(address &+ UInt64(offset))
+        case .held(let bytes): .held(offset < bytes.count ? Array(bytes[offset...]) : [])
+        }
+    }
+
+    /// `count` bytes from the start, fewer where memory is unreadable or the bytes end.
+    func read(_ count: Int, _ session: Session) -> [UInt8] {
+        switch self {
+        case .memory(let address): session.readMemory(address, count: count)
+        case .held(let bytes): Array(bytes.prefix(count))
         }
     }
 }

@@ -115,7 +115,10 @@ extension ModuleSymbols {
                 continue
             }
             if let location, type.size > 0 {
-                if location.isValue {
+                if let pieces = location.pieces {
+                    bytes = pieces.count == type.size ? pieces : nil
+                    place = .computed
+                } else if location.isValue {
                     // A register or computed value holds at most 8 bytes of it.
                     bytes = type.size <= 8 ? [UInt8](littleEndian: location.value, size: type.size) : nil
                     place = location.register.map { .register($0) } ?? .computed
@@ -195,8 +198,9 @@ extension ModuleSymbols {
 
     /// Evaluates a location attribute (an expression, or the entry of a location list that
     /// covers `pc`); nil when there is none for this pc or it uses operations not supported.
+    /// A value in pieces comes back assembled in `pieces`.
     private func evaluateAttribute(_ die: inout Dwarf_Die, _ name: UInt32, pc: UInt64, frame: FrameContext,
-                                   frameBase: UInt64?) -> (value: UInt64, isValue: Bool, register: String?, readsMemory: Bool)? {
+                                   frameBase: UInt64?) -> (value: UInt64, isValue: Bool, register: String?, readsMemory: Bool, pieces: [UInt8]?)? {
         var attribute = Dwarf_Attribute()
         guard dwarf_attr_integrate(&die, name, &attribute) != nil else { return nil }
         var expression: UnsafeMutablePointer<Dwarf_Op>? = nil
@@ -213,13 +217,37 @@ extension ModuleSymbols {
                   let inner, count == 1, (0x50...0x6f).contains(inner[0].atom) else { return nil }
             return frame.entryValue(Int(inner[0].atom - 0x50))
         }
-        guard let result = DwarfExpression.evaluate(ops, registers: frame.registers, cfa: frame.cfa, frameBase: frameBase, bias: frame.bias,
-                                                    entryValue: entryValue, readMemory: { address in
-            frame.readMemory(address, 8).map { $0.littleEndian(at: 0) }
-        }) else { return nil }
+        let readsMemory = ops.contains { $0.atom == UInt8(DW_OP_deref) || $0.atom == UInt8(DW_OP_deref_size) }
+        let evaluate = { (segment: UnsafeBufferPointer<Dwarf_Op>) in
+            DwarfExpression.evaluate(segment, registers: frame.registers, cfa: frame.cfa, frameBase: frameBase, bias: frame.bias,
+                                     entryValue: entryValue, readMemory: { address in frame.readMemory(address, 8).map { $0.littleEndian(at: 0) } })
+        }
+        if ops.contains(where: { $0.atom == UInt8(DW_OP_piece) }) {
+            // A value in pieces (`DW_OP_reg5; DW_OP_piece 8; DW_OP_reg4; DW_OP_piece 8`): each
+            // piece from its register or memory; a piece with no location makes it unavailable.
+            var bytes: [UInt8] = []
+            var start = 0
+            var fromRegisters = true
+            for (index, op) in ops.enumerated() where op.atom == UInt8(DW_OP_piece) {
+                let size = Int(min(op.number, 64))
+                let segment = UnsafeBufferPointer(rebasing: ops[start..<index])
+                start = index + 1
+                guard !segment.isEmpty, size > 0, let piece = evaluate(segment) else { return nil }
+                if piece.isValue {
+                    guard size <= 8 else { return nil }
+                    bytes += [UInt8](littleEndian: piece.value, size: size)
+                } else {
+                    guard let memory = frame.readMemory(piece.value, size) else { return nil }
+                    bytes += memory
+                    fromRegisters = false
+                }
+            }
+            return (0, fromRegisters, nil, readsMemory || !fromRegisters, bytes)
+        }
+        guard let result = evaluate(ops) else { return nil }
         // A lone DW_OP_regN: the value lives in that register.
         var register: String?
         if length == 1, (0x50...0x6f).contains(ops[0].atom) { register = DwarfRegister.name(Int(ops[0].atom - 0x50)).map { "@" + $0 } }
-        return (result.value, result.isValue, register, ops.contains { $0.atom == UInt8(DW_OP_deref) || $0.atom == UInt8(DW_OP_deref_size) })
+        return (result.value, result.isValue, register, readsMemory, nil)
     }
 }

@@ -77,4 +77,16 @@ final class StackTests: XCTestCase {
         XCTAssertTrue(out.output(of: "kp 3").contains("entry!main(int argc = 0n1, char ** argv = <value unavailable>)+0x"), out.output(of: "kp 3"))
         XCTAssertEqual(out.output(of: "dv").trimmingCharacters(in: .whitespaces), "n = 0n\(entry)")
     }
+
+    /// A struct parameter the optimizer keeps in two registers (`DW_OP_piece`): its members,
+    /// as gdb's `info args` shows them.
+    func testValuesInPieces() throws {
+        let program = try Harness.fixture("pieces", flags: ["-O2"])
+        let gdb = try Harness.run("/usr/bin/gdb", ["-batch", "-nx", "-ex", "break product", "-ex", "run", "-ex", "info args", program], input: "").output
+        XCTAssertTrue(gdb.contains("p = {first = 6, second = 7}"), gdb)
+        let out = try Harness.session("pieces", ["bp pieces!product", "g", "dt p", "?? p.second"])
+        XCTAssertTrue(out.output(of: "dt p").contains("+0x000 first            : 0n6"), out.output(of: "dt p"))
+        XCTAssertTrue(out.output(of: "dt p").contains("+0x008 second           : 0n7"))
+        XCTAssertEqual(out.output(of: "?? p.second"), "long int 0n7")
+    }
 }

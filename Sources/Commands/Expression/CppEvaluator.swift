@@ -285,8 +285,14 @@ struct CppEvaluator {
         guard let member = record.members.first(where: { $0.name == name }) else {
             throw CppExpressionError("'\(name)' is not a member of '\(record.cName)'")
         }
-        guard let base = value.address else { throw CppExpressionError("Cannot take members of a computed value") }
         let type = expanded(member.type, value.files)
+        guard let base = value.address else {
+            // A record assembled from registers: its members are slices of its bytes.
+            guard member.bitSize == nil, member.offset + type.size <= value.bytes.count, type.size > 0 else {
+                throw CppExpressionError(value.bytes.isEmpty ? "<value unavailable>" : "Cannot take '\(name)' of a value held in registers")
+            }
+            return TypedValue(type: type, address: nil, bytes: Array(value.bytes[member.offset..<member.offset + type.size]), files: value.files)
+        }
         let address = base &+ UInt64(member.offset)
         guard let bits = member.bitSize else { return TypedValue(type: type, address: address, bytes: [], files: value.files) }
         // The bytes that hold the field (it may run past its declared type's storage unit).
