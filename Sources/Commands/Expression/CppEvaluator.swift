@@ -2,7 +2,7 @@ import Arch
 import Symbols
 
 /// A value with its C type, as `??` computes it: in memory (an lvalue, `address` set), or
-/// computed (`bytes`). Records and arrays are always in memory.
+/// computed (`bytes`: a scalar, or a record assembled from the registers that hold it).
 struct TypedValue {
     var type: TypeLayout
     var address: UInt64?
