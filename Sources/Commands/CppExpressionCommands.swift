@@ -80,14 +80,19 @@ extension Interpreter {
 
 /// The session as `??` sees it: the `.frame` frame's locals, then globals, then enumerator
 /// constants, then types, in the main program first.
-private struct TypedSessionContext: TypedExpressionContext {
+private final class TypedSessionContext: TypedExpressionContext {
     let interpreter: Interpreter
+    /// The selected frame's variables, read once for the whole expression (every identifier
+    /// and every cast asks for them).
+    private lazy var frameVariables = try? interpreter.selectedFrameVariables()
+
+    init(interpreter: Interpreter) { self.interpreter = interpreter }
 
     private var session: Session { interpreter.session }
 
     func variable(named name: String) -> TypedValue? {
         guard let process = session.process else { return nil }
-        if let (values, files) = try? interpreter.selectedFrameVariables(), let files, let local = values.last(where: { $0.name == name }) {
+        if let (values, files) = frameVariables, let files, let local = values.last(where: { $0.name == name }) {
             if case .memory(let address) = local.location {
                 return TypedValue(type: files.expanded(local.type), address: address, bytes: [], files: files)
             }

@@ -440,9 +440,20 @@ public final class Session {
             // xmm0–7 (DWARF 17–24), low 64 bits, from the XSAVE legacy area: float parameters.
             for index in 0..<8 { registers[17 + index] = area.littleEndian(at: 160 + 16 * index) }
         }
+        // Entry values of one frame all come from the same call site: its caller is unwound
+        // once, on the first one asked for, and each register's value is kept.
+        var caller: StackFrame??
+        var entryValues: [Int: UInt64?] = [:]
+        let entryValue = { [weak self] (register: Int) -> UInt64? in
+            guard let self else { return nil }
+            if let known = entryValues[register] { return known }
+            if caller == nil { caller = .some(self.caller(of: frame, in: thread)) }
+            let value = caller?.flatMap { self.callSiteValue(in: $0, register: register) }
+            entryValues[register] = .some(value)
+            return value
+        }
         let context = FrameContext(registers: registers, cfa: frame.cfa, bias: module.bias, isInnermost: frame.physicalIndex == 0,
-                                   entryValue: { [weak self] register in self?.entryValue(of: register, in: frame, thread: thread) },
-                                   readMemory: memoryReader)
+                                   entryValue: entryValue, readMemory: memoryReader)
 
         return files.variables(at: lookup &- module.bias, frame: context, includeLocals: includeLocals, inlineDepth: frame.inlineDepth)
     }
@@ -454,13 +465,16 @@ public final class Session {
         }
     }
 
-    /// A register's value when `frame`'s function was entered, from the call site in its
-    /// caller (the next machine frame), evaluated with the caller's recovered registers.
-    private func entryValue(of register: Int, in frame: StackFrame, thread: ThreadInfo) -> UInt64? {
+    /// The machine frame that called `frame`'s function.
+    private func caller(of frame: StackFrame, in thread: ThreadInfo) -> StackFrame? {
         let frames = unwind(thread, maxFrames: frame.physicalIndex + 2)
-        guard frames.count == frame.physicalIndex + 2, let process else { return nil }
-        let caller = frames[frame.physicalIndex + 1]
-        guard let module = process.modules.module(containing: caller.lookupAddress), let files = module.symbolFiles else { return nil }
+        return frames.count == frame.physicalIndex + 2 ? frames[frame.physicalIndex + 1] : nil
+    }
+
+    /// A register's value when the callee of `caller` was entered, from the call site in
+    /// `caller`, evaluated with the caller's recovered registers.
+    private func callSiteValue(in caller: StackFrame, register: Int) -> UInt64? {
+        guard let module = process?.modules.module(containing: caller.lookupAddress), let files = module.symbolFiles else { return nil }
         let context = FrameContext(registers: caller.registers, cfa: caller.cfa, bias: module.bias, isInnermost: false, readMemory: memoryReader)
         return files.callSiteValue(returnAddress: caller.pc &- module.bias, register: register, frame: context)
     }

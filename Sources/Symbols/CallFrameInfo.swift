@@ -134,6 +134,12 @@ enum DwarfExpression {
         return (top, isValue)
     }
 
+    /// The register an expression names when it is a lone `DW_OP_regN`.
+    static func loneRegister(_ ops: UnsafeBufferPointer<Dwarf_Op>) -> Int? {
+        guard ops.count == 1, (0x50...0x6f).contains(ops[0].atom) else { return nil }
+        return Int(ops[0].atom - 0x50)
+    }
+
     private static func binary(_ atom: UInt8, _ a: UInt64, _ b: UInt64) -> UInt64? {
         let sa = Int64(bitPattern: a), sb = Int64(bitPattern: b)
         switch atom {

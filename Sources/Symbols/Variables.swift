@@ -183,11 +183,16 @@ extension ModuleSymbols {
     /// The register of a location that is one `DW_OP_regN`.
     private func singleRegister(_ die: inout Dwarf_Die, _ name: UInt32) -> Int? {
         var attribute = Dwarf_Attribute()
+        guard dwarf_attr(&die, name, &attribute) != nil else { return nil }
+        return loneRegister(of: &attribute)
+    }
+
+    /// The register an expression attribute names when it is one `DW_OP_regN`.
+    private func loneRegister(of attribute: inout Dwarf_Attribute) -> Int? {
         var ops: UnsafeMutablePointer<Dwarf_Op>? = nil
         var count = 0
-        guard dwarf_attr(&die, name, &attribute) != nil, dwarf_getlocation(&attribute, &ops, &count) == 0, let ops, count == 1,
-              (0x50...0x6f).contains(ops[0].atom) else { return nil }
-        return Int(ops[0].atom - 0x50)
+        guard dwarf_getlocation(&attribute, &ops, &count) == 0, let ops else { return nil }
+        return DwarfExpression.loneRegister(UnsafeBufferPointer(start: ops, count: count))
     }
 
     /// A unit written in C++ (03, 11, 14, 17, 20; the last two are newer than this dwarf.h).
@@ -211,11 +216,8 @@ extension ModuleSymbols {
             // The operand is a sub-expression naming the register: `DW_OP_entry_value(DW_OP_reg5)`.
             var op = op
             var block = Dwarf_Attribute()
-            var inner: UnsafeMutablePointer<Dwarf_Op>? = nil
-            var count = 0
-            guard dwarf_getlocation_attr(&attribute, &op, &block) == 0, dwarf_getlocation(&block, &inner, &count) == 0,
-                  let inner, count == 1, (0x50...0x6f).contains(inner[0].atom) else { return nil }
-            return frame.entryValue(Int(inner[0].atom - 0x50))
+            guard dwarf_getlocation_attr(&attribute, &op, &block) == 0, let register = self.loneRegister(of: &block) else { return nil }
+            return frame.entryValue(register)
         }
         let readsMemory = ops.contains { $0.atom == UInt8(DW_OP_deref) || $0.atom == UInt8(DW_OP_deref_size) }
         let evaluate = { (segment: UnsafeBufferPointer<Dwarf_Op>) in
@@ -246,8 +248,7 @@ extension ModuleSymbols {
         }
         guard let result = evaluate(ops) else { return nil }
         // A lone DW_OP_regN: the value lives in that register.
-        var register: String?
-        if length == 1, (0x50...0x6f).contains(ops[0].atom) { register = DwarfRegister.name(Int(ops[0].atom - 0x50)).map { "@" + $0 } }
+        let register = DwarfExpression.loneRegister(ops).flatMap(DwarfRegister.name).map { "@" + $0 }
         return (result.value, result.isValue, register, readsMemory, nil)
     }
 }
