@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers, arrows pointing down only:
-//   swdbg (CLI) → Commands → Engine → Symbols / Arch / Targets → C shims
+//   swdbg (CLI) → Commands → Engine → Expressions → Symbols / Arch / Targets → C shims
 let package = Package(
     name: "swdbg",
     products: [
@@ -21,12 +21,14 @@ let package = Package(
         .target(name: "Arch", dependencies: ["CZydis"]),
         .target(name: "Symbols", dependencies: ["CDwarf", "CDemangle", "CDebuginfod", "Arch"]),
         .target(name: "Targets", dependencies: ["CSystem", "Arch"]),
-        .target(name: "Engine", dependencies: ["Symbols", "Arch", "Targets"]),
-        .target(name: "Commands", dependencies: ["Engine"]),
+        .target(name: "Expressions", dependencies: ["Symbols", "Arch"]),
+        .target(name: "Engine", dependencies: ["Symbols", "Arch", "Targets", "Expressions"]),
+        .target(name: "Commands", dependencies: ["Engine", "Expressions"]),
         .executableTarget(name: "swdbg", dependencies: [
             "Commands", "CLineEdit", "CSystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "Symbols"]),
         .testTarget(name: "CommandsTests", dependencies: ["Commands", "Arch"]),
         .testTarget(name: "SwdbgTests", dependencies: ["swdbg"]),
     ],

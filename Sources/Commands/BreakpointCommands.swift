@@ -1,5 +1,6 @@
 import Arch
 import Engine
+import Expressions
 
 /// `bp bu bm bl bc bd be br`.
 extension Interpreter {

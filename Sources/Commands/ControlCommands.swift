@@ -1,5 +1,6 @@
 import Arch
 import Engine
+import Expressions
 import Targets
 
 /// The command language core: `.if/.elsif/.else`, `j`, `.echo`, aliases (`as aS ad al`),

@@ -1,5 +1,6 @@
 import Arch
 import Engine
+import Expressions
 import Symbols
 
 /// `??`: C++ expressions over DWARF-typed variables, printed with their types as WinDbg
@@ -16,8 +17,8 @@ extension Interpreter {
         guard !text.isEmpty else { throw CommandError("Usage: ?? expression") }
         let value: TypedValue
         do {
-            var evaluator = try CppEvaluator(text, context: TypedSessionContext(interpreter: self))
-            value = try evaluator.evaluate()
+            let context = SessionContext(self)
+            value = try CppExpression.parse(text, context: context).evaluate(context)
         } catch {
             throw CommandError(error.description)
         }
@@ -75,58 +76,5 @@ extension Interpreter {
             return nil
         }
         return bytes
-    }
-}
-
-/// The session as `??` sees it: the `.frame` frame's locals, then globals, then enumerator
-/// constants, then types, in the main program first.
-private final class TypedSessionContext: TypedExpressionContext {
-    let interpreter: Interpreter
-    /// The selected frame's variables, read once for the whole expression (every identifier
-    /// and every cast asks for them).
-    private lazy var frameVariables = try? interpreter.selectedFrameVariables()
-
-    init(interpreter: Interpreter) { self.interpreter = interpreter }
-
-    private var session: Session { interpreter.session }
-
-    func variable(named name: String) -> TypedValue? {
-        guard let process = session.process else { return nil }
-        if let (values, files) = frameVariables, let files, let local = values.last(where: { $0.name == name }) {
-            if case .memory(let address) = local.location {
-                return TypedValue(type: files.expanded(local.type), address: address, bytes: [], files: files)
-            }
-            return TypedValue(type: files.expanded(local.type), address: nil, bytes: local.bytes ?? [], files: files)
-        }
-        for module in process.modules.searchOrder {
-            guard let files = module.symbolFiles, let global = files.globalVariable(named: name, bias: module.bias) else { continue }
-            return TypedValue(type: global.type, address: global.address, bytes: [], files: files)
-        }
-        for module in process.modules.searchOrder {
-            guard let files = module.symbolFiles, let constant = files.enumerator(named: name) else { continue }
-            let bytes = [UInt8](littleEndian: UInt64(bitPattern: constant.value), size: max(1, min(constant.type.size, 8)))
-            return TypedValue(type: constant.type, address: nil, bytes: bytes, files: files)
-        }
-        return nil
-    }
-
-    func type(named name: String) -> (type: TypeLayout, files: ModuleSymbols?)? {
-        guard let process = session.process else { return nil }
-        for module in process.modules.searchOrder {
-            guard let files = module.symbolFiles, let type = files.typeLayout(named: name) else { continue }
-            return (type, files)
-        }
-        return nil
-    }
-
-    func readMemory(_ address: UInt64, size: Int) -> [UInt8]? {
-        let bytes = session.readMemory(address, count: size)
-        return bytes.count == size ? bytes : nil
-    }
-
-    func registerValue(_ name: String) -> UInt64? {
-        if name.hasPrefix("$") { return SessionContext(interpreter).pseudoRegisterValue(name) }
-        guard let registers = try? session.registers() else { return nil }
-        return registers.value(named: name)
     }
 }

@@ -1,5 +1,6 @@
 import Arch
 import Engine
+import Expressions
 
 /// An error a command reports; printed as it is and the session goes on.
 public struct CommandError: Error, CustomStringConvertible {

@@ -110,6 +110,14 @@ extension Interpreter {
         return (values, process.modules.module(containing: frames[frameIndex].lookupAddress)?.symbolFiles)
     }
 
+    /// Where the `.frame` frame executes (inside the call for a caller's frame), for names
+    /// that resolve by scope.
+    func selectedFramePC() -> UInt64? {
+        guard let process = session.process, !process.gone, let thread = process.current else { return nil }
+        let frames = session.stack(thread, maxFrames: frameIndex + 1)
+        return frameIndex < frames.count ? frames[frameIndex].lookupAddress : nil
+    }
+
     private func locationText(_ location: VariableLocation?) -> String {
         switch location {
         case .register(let name): name

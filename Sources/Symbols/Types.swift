@@ -6,7 +6,9 @@ import Glibc
 /// `ModuleSymbols.layout(atOffset:)` takes them); the first definition of each name.
 struct NameIndex {
     var types: [String: UInt64] = [:]
-    var variables: [String: UInt64] = [:]
+    /// Every definition of a variable name (file statics of the same name in several units),
+    /// with the unit that defines it, in unit order.
+    var variables: [String: [(reference: UInt64, unit: UInt64)]] = [:]
     /// Enumerator constants: their enumeration type's reference and value.
     var enumerators: [String: (type: UInt64, value: Int64)] = [:]
 }
@@ -136,9 +138,18 @@ extension ModuleSymbols {
         return (type, value)
     }
 
-    /// A global variable's runtime address and type (`dt global_record`).
-    public func globalVariable(named wanted: String, bias: UInt64) -> (address: UInt64, type: TypeLayout)? {
-        guard let reference = nameIndex.variables[wanted], var die = entry(at: reference) else { return nil }
+    /// A global or file-static variable's runtime address and type (`dt global_record`): the
+    /// first definition of the name, or with `preferringUnitAt` only the one defined in the
+    /// compilation unit holding that link-time pc (a file static shadows other files' names).
+    public func globalVariable(named wanted: String, bias: UInt64, preferringUnitAt pc: UInt64? = nil) -> (address: UInt64, type: TypeLayout)? {
+        guard let definitions = nameIndex.variables[wanted] else { return nil }
+        var chosen = definitions.first?.reference
+        if let pc {
+            guard let dwarf, let unit = unitReference(containing: pc, dwarf: dwarf),
+                  let own = definitions.first(where: { $0.unit == unit }) else { return nil }
+            chosen = own.reference
+        }
+        guard let reference = chosen, var die = entry(at: reference) else { return nil }
         var attribute = Dwarf_Attribute()
         var ops: UnsafeMutablePointer<Dwarf_Op>? = nil
         var count = 0
@@ -174,7 +185,8 @@ extension ModuleSymbols {
                 }
                 // A skeleton unit's entries live in its split unit (`.dwo`).
                 var top = unitType == UInt8(DW_UT_skeleton) && split.cu != nil ? split : unit
-                addNames(under: &top, prefix: "", typeTags: typeTags, to: &index)
+                guard let unitReference = offset(of: &top) else { continue }
+                addNames(under: &top, prefix: "", unit: unitReference, typeTags: typeTags, to: &index)
             }
             if reported >= 0 { search.progress("") }
         }
@@ -184,14 +196,14 @@ extension ModuleSymbols {
 
     /// Adds the types and variables among `scope`'s children, and those inside its
     /// namespaces under both their qualified (`geometry::Rectangle`) and bare names.
-    private func addNames(under scope: inout Dwarf_Die, prefix: String, typeTags: [Int32], to index: inout NameIndex, depth: Int = 0) {
+    private func addNames(under scope: inout Dwarf_Die, prefix: String, unit: UInt64, typeTags: [Int32], to index: inout NameIndex, depth: Int = 0) {
         var child = Dwarf_Die()
         guard depth < 32, dwarf_child(&scope, &child) == 0 else { return }
         repeat {
             let tag = dwarf_tag(&child)
             if tag == Int32(DW_TAG_namespace) {
                 let name = dwarf_diename(&child).map { String(cString: $0) } ?? "(anonymous namespace)"
-                addNames(under: &child, prefix: prefix + name + "::", typeTags: typeTags, to: &index, depth: depth + 1)
+                addNames(under: &child, prefix: prefix + name + "::", unit: unit, typeTags: typeTags, to: &index, depth: depth + 1)
                 continue
             }
             if tag == Int32(DW_TAG_enumeration_type), let reference = offset(of: &child) {
@@ -208,11 +220,20 @@ extension ModuleSymbols {
             for key in prefix.isEmpty ? [name] : [prefix + name, name] {
                 if isType {
                     if index.types[key] == nil { index.types[key] = reference }
-                } else if index.variables[key] == nil {
-                    index.variables[key] = reference
+                } else {
+                    index.variables[key, default: []].append((reference, unit))
                 }
             }
         } while nextSibling(&child)
+    }
+
+    /// The reference of the unit whose entries describe link-time `pc` (its split unit for a
+    /// skeleton), as the name index records units.
+    private func unitReference(containing pc: UInt64, dwarf: OpaquePointer) -> UInt64? {
+        var unit = Dwarf_Die()
+        guard unitDIE(containing: pc, dwarf: dwarf, into: &unit) else { return nil }
+        var entries = entriesUnit(unit)
+        return offset(of: &entries)
     }
 
     /// The DIE a reference from `offset(of:)` names.

@@ -1,5 +1,7 @@
 import XCTest
-@testable import Commands
+@testable import Expressions
+import Symbols
+@testable import Expressions
 
 /// A fixed debugger state: a few registers, symbols, and 16 bytes of memory at 0x1000.
 private struct FakeContext: ExpressionContext {
@@ -263,5 +265,97 @@ final class MasmEvaluatorTests: XCTestCase {
         XCTAssertThrowsError(try prefix("; g")) { error in
             XCTAssertEqual((error as? ExpressionError)?.description, "Numeric expression missing from '; g'")
         }
+    }
+}
+
+/// Trees bounded in depth, and the other evaluator inside `@@c++(…)` / `@@masm(…)`.
+final class ExpressionTreeTests: XCTestCase {
+    private func value(_ text: String) throws -> UInt64 {
+        try MasmEvaluator(context: FakeContext()).evaluate(text[...])
+    }
+
+    func testDeepNestingIsAnErrorNotACrash() {
+        for text in [String(repeating: "(", count: 50_000) + "1" + String(repeating: ")", count: 50_000),
+                     Array(repeating: "1", count: 100_000).joined(separator: "+"),
+                     String(repeating: "-", count: 50_000) + "1",
+                     String(repeating: "poi ", count: 50_000) + "1",
+                     String(repeating: "@@c++(", count: 2_000) + "1" + String(repeating: ")", count: 2_000)] {
+            XCTAssertThrowsError(try value(text)) { error in
+                XCTAssertEqual((error as? ExpressionError)?.description, "Expression too deeply nested")
+            }
+        }
+        XCTAssertEqual(try value(String(repeating: "(", count: 200) + "1" + String(repeating: ")", count: 200)), 1)
+    }
+
+    func testParsedOnceEvaluatedManyTimes() throws {
+        final class Counter: ExpressionContext {
+            var rdi: UInt64 = 0
+            func registerValue(_ name: String) -> UInt64? { name == "rdi" ? rdi : nil }
+            func pseudoRegisterValue(_ name: String) -> UInt64? { nil }
+            func symbolAddress(_ name: String) -> UInt64? { nil }
+            func readMemory(_ address: UInt64, size: Int) -> [UInt8]? { nil }
+        }
+        let context = Counter()
+        let condition = try MasmExpression.parse("@rdi == 5")
+        var trueCount = 0
+        for value in 0..<10 as Range<UInt64> {
+            context.rdi = value
+            if try condition.evaluate(context) != 0 { trueCount += 1 }
+        }
+        XCTAssertEqual(trueCount, 1)
+    }
+
+    func testCppInsideMasmAndMasmInsideCpp() throws {
+        XCTAssertEqual(try value("@@c++(1+2)"), 3)
+        XCTAssertEqual(try value("@@c++(-1)"), 0xffff_ffff_ffff_ffff, "a signed C++ value is sign-extended")
+        XCTAssertEqual(try value("@@(2*3)+1"), 7)
+        XCTAssertEqual(try value("@@masm(10)"), 0x10)
+        XCTAssertEqual(try value("@@c++(@@masm(10) + 1)"), 0x11, "MASM numbers are hex inside C++ too")
+        XCTAssertEqual(try value("@@c++(sizeof(long))"), 8)
+        XCTAssertEqual(try value("@@c++(10 / 3)"), 3, "C++ numbers are decimal")
+        XCTAssertThrowsError(try value("@@c++(nosuch)")) { error in
+            XCTAssertEqual((error as? ExpressionError)?.description, "Couldn't resolve error at 'nosuch'")
+        }
+        XCTAssertThrowsError(try value("@@c++(1"))
+        let cpp = try CppExpression.parse("@@masm(poi(@rsp+8)) + 1", context: FakeContext()).evaluate(FakeContext())
+        XCTAssertEqual(cpp.type.cName, "unsigned long")
+        XCTAssertEqual(cpp.bytes.littleEndian(at: 0), 0x1001)
+    }
+
+    func testAssignmentWritesThroughTheContext() throws {
+        final class Memory: ExpressionContext {
+            var bytes: [UInt8] = [1, 0, 0, 0]
+            var rbx: UInt64 = 9
+            func registerValue(_ name: String) -> UInt64? { name == "rbx" ? rbx : nil }
+            func pseudoRegisterValue(_ name: String) -> UInt64? { nil }
+            func symbolAddress(_ name: String) -> UInt64? { nil }
+            func readMemory(_ address: UInt64, size: Int) -> [UInt8]? { address == 0x100 && size <= 4 ? Array(bytes.prefix(size)) : nil }
+            func writeMemory(_ address: UInt64, _ data: [UInt8]) -> Bool {
+                guard address == 0x100, data.count <= 4 else { return false }
+                bytes.replaceSubrange(0..<data.count, with: data)
+                return true
+            }
+            func setRegister(_ name: String, _ value: UInt64) -> Bool { guard name == "rbx" else { return false }; rbx = value; return true }
+            func variable(named name: String) -> TypedValue? {
+                switch name {
+                case "counter": TypedValue(type: .int, address: 0x100, bytes: [], files: nil)
+                case "held": TypedValue(type: .long, address: nil, bytes: [UInt8](littleEndian: rbx, size: 8), files: nil, register: "rbx")
+                case "computed": TypedValue(type: .int, address: nil, bytes: [7, 0, 0, 0], files: nil)
+                default: nil
+                }
+            }
+        }
+        let context = Memory()
+        let result = try CppExpression.parse("counter = 40 + 2", context: context).evaluate(context)
+        XCTAssertEqual(result.bytes, [42, 0, 0, 0])
+        XCTAssertEqual(context.bytes, [42, 0, 0, 0])
+        XCTAssertEqual(try CppExpression.parse("counter = 2.9", context: context).evaluate(context).bytes, [2, 0, 0, 0], "converted to the target's type")
+        _ = try CppExpression.parse("held = -1", context: context).evaluate(context)
+        XCTAssertEqual(context.rbx, 0xffff_ffff_ffff_ffff)
+        XCTAssertThrowsError(try CppExpression.parse("computed = 1", context: context).evaluate(context))
+        XCTAssertThrowsError(try CppExpression.parse("1 = 2", context: context).evaluate(context))
+        XCTAssertEqual(try CppExpression.parse("counter == 2 || 1 / 0", context: context).evaluate(context).bytes, [1],
+                       "|| and && evaluate their right side only when needed")
+        XCTAssertEqual(try CppExpression.parse("counter == 3 && 1 / 0", context: context).evaluate(context).bytes, [0])
     }
 }

@@ -1,5 +1,5 @@
 /// A MASM binary operator; `precedence` is higher for operators that bind tighter.
-enum MasmBinaryOperator {
+enum MasmBinaryOperator: Sendable {
     case multiply, divide, remainder
     case add, subtract
     case shiftLeft, shiftRight, arithmeticShiftRight
@@ -21,9 +21,14 @@ enum MasmBinaryOperator {
 
 /// A MASM prefix operator other than the signs, which double as binary operators and get their own tokens.
 /// `byte` through `pointer` read memory (`by`, `wo`, `dwo`, `qwo`, `poi`).
-enum MasmUnaryOperator {
+enum MasmUnaryOperator: Sendable {
     case logicalNot, bitwiseNot, high, low
     case byte, word, dword, qword, pointer
+}
+
+/// WinDbg's two expression evaluators.
+public enum ExpressionLanguage: Sendable {
+    case masm, cpp
 }
 
 /// The two bracket pairs; MASM treats `[ ]` exactly like `( )`, but each must close with its own kind.
@@ -52,6 +57,9 @@ struct MasmToken {
         case unary(MasmUnaryOperator)
         case open(MasmBracket)
         case close(MasmBracket)
+        /// `@@c++(…)`, `@@masm(…)`, `@@(…)` (the other evaluator, C++ from MASM): the text
+        /// inside the parentheses is parsed by that evaluator.
+        case otherEvaluator(ExpressionLanguage, Range<String.Index>)
         /// A word starting with a digit that is not a number in any accepted form.
         case malformedNumber
         /// A character that cannot start any token.
@@ -87,6 +95,8 @@ struct MasmLexer {
         switch first {
         case UInt8(ascii: ";"), UInt8(ascii: "\""), UInt8(ascii: "'"):
             kind = .end
+        case UInt8(ascii: "@") where byte(at: utf8.index(after: start)) == UInt8(ascii: "@"):
+            kind = otherEvaluatorToken(after: start)
         case UInt8(ascii: "@") where Substring(utf8[start...]).hasPrefix("@!\""):
             kind = delimited(from: utf8.index(start, offsetBy: 3), until: "\"", as: .quotedSymbol)
         case UInt8(ascii: "@"):
@@ -107,6 +117,41 @@ struct MasmLexer {
             kind = punctuator(first)
         }
         return MasmToken(kind: kind, start: start, end: position)
+    }
+
+    /// `@@c++(`, `@@masm(`, `@@(` up to the matching `)`; invalid without one.
+    private mutating func otherEvaluatorToken(after at: String.Index) -> MasmToken.Kind {
+        var cursor = utf8.index(at, offsetBy: 2)
+        let rest = Substring(utf8[cursor...]).lowercased()
+        let language: ExpressionLanguage
+        if rest.hasPrefix("c++(") {
+            language = .cpp
+            cursor = utf8.index(cursor, offsetBy: 3)
+        } else if rest.hasPrefix("masm(") {
+            language = .masm
+            cursor = utf8.index(cursor, offsetBy: 4)
+        } else if rest.hasPrefix("(") {
+            language = .cpp
+        } else {
+            position = cursor
+            return .invalid
+        }
+        let innerStart = utf8.index(after: cursor)
+        var depth = 0
+        var index = cursor
+        while let current = byte(at: index) {
+            if current == UInt8(ascii: "(") { depth += 1 }
+            if current == UInt8(ascii: ")") {
+                depth -= 1
+                if depth == 0 {
+                    position = utf8.index(after: index)
+                    return .otherEvaluator(language, innerStart..<index)
+                }
+            }
+            index = utf8.index(after: index)
+        }
+        position = index
+        return .invalid
     }
 
     /// A token that runs to a closing delimiter (`` `file.c:12` ``, `@!"name"`); invalid if none.

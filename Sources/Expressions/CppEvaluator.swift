@@ -1,55 +1,114 @@
 import Arch
 import Symbols
 
-/// A value with its C type, as `??` computes it: in memory (an lvalue, `address` set), or
-/// computed (`bytes`: a scalar, or a record assembled from the registers that hold it).
-struct TypedValue {
-    var type: TypeLayout
-    var address: UInt64?
-    var bytes: [UInt8]
+/// A value with its C type, as the C++ evaluator computes it: in memory (an lvalue, `address`
+/// set), held in a register (`register`, a variable the compiler keeps there), or computed
+/// (`bytes`: a scalar, or a record assembled from the registers that hold it).
+public struct TypedValue {
+    public var type: TypeLayout
+    public var address: UInt64?
+    public var bytes: [UInt8]
     /// The symbols the type came from, to read a pointer target's or a record's members.
-    var files: ModuleSymbols?
+    public var files: ModuleSymbols?
+    /// The register an assignment writes (`?? count = 4` where `count` lives in rbx).
+    public var register: String?
+
+    public init(type: TypeLayout, address: UInt64?, bytes: [UInt8], files: ModuleSymbols?, register: String? = nil) {
+        self.type = type
+        self.address = address
+        self.bytes = bytes
+        self.files = files
+        self.register = register
+    }
 }
 
-/// What the C++ evaluator needs from the session.
-protocol TypedExpressionContext {
-    /// A local of the selected frame, else a global.
-    func variable(named name: String) -> TypedValue?
-    /// A type by name (`node`, `struct node`, a typedef) from DWARF.
-    func type(named name: String) -> (type: TypeLayout, files: ModuleSymbols?)?
-    func readMemory(_ address: UInt64, size: Int) -> [UInt8]?
-    func registerValue(_ name: String) -> UInt64?
-}
-
-struct CppExpressionError: Error, CustomStringConvertible {
-    let description: String
+public struct CppExpressionError: Error, CustomStringConvertible {
+    public let description: String
     init(_ description: String) { self.description = description }
 }
 
-/// WinDbg's C++ evaluator (`??`): variables, members (`.`, `->`), indexing, `*`, `&`,
-/// casts to named or built-in types, `sizeof`, arithmetic with C's promotions and pointer
-/// scaling, comparisons and logic; every result carries its type.
-struct CppEvaluator {
-    private let context: TypedExpressionContext
+/// WinDbg's C++ evaluator (`??`, `@@c++(…)`), parsed once into a tree: variables, members
+/// (`.`, `->`), indexing, `*`, `&`, casts to named or built-in types, `sizeof`, arithmetic with
+/// C's promotions and pointer scaling, comparisons and logic, assignment; every result
+/// carries its type.
+public struct CppExpression {
+    let root: CppNode
+
+    /// Parses `text`. The context answers, while parsing, whether `(name)` names a type (a cast)
+    /// or a variable (a parenthesized expression), as a C parser knows its typedef names.
+    public static func parse(_ text: Substring, context: (any ExpressionContext)?) throws(CppExpressionError) -> CppExpression {
+        try parse(text, context: context, switches: 0)
+    }
+
+    /// `switches`: how many `@@` language switches enclose this text (bounded: each one
+    /// recurses through both parsers).
+    static func parse(_ text: Substring, context: (any ExpressionContext)?, switches: Int) throws(CppExpressionError) -> CppExpression {
+        guard switches < maximumSwitches else { throw CppExpressionError("Expression too deeply nested") }
+        var parser = CppParser(tokens: try CppLexer.tokens(text), context: context, switches: switches)
+        return CppExpression(root: try parser.parseAll())
+    }
+
+    static let maximumSwitches = 16
+
+    /// The typed value under `context`.
+    public func evaluate(_ context: any ExpressionContext) throws(CppExpressionError) -> TypedValue {
+        try CppInterpreter(context: context).value(of: root)
+    }
+
+    /// The value as a MASM expression uses it: a scalar's value (signed ones sign-extended),
+    /// a pointer's address, the address of a record or array in memory.
+    public func integerValue(_ context: any ExpressionContext) throws(CppExpressionError) -> UInt64 {
+        let interpreter = CppInterpreter(context: context)
+        let value = try interpreter.value(of: root)
+        if [.record, .array].contains(value.type.kind) {
+            guard let address = value.address else { throw CppExpressionError("<value unavailable>") }
+            return address
+        }
+        if value.type.kind == .float { return UInt64(bitPattern: Int64(try interpreter.realValue(value))) }
+        return UInt64(bitPattern: try interpreter.signedValue(value))
+    }
+}
+
+/// A node of a C++ syntax tree. Types named in casts and `sizeof` are resolved when parsing.
+indirect enum CppNode {
+    case integer(UInt64, unsigned: Bool, decimal: Bool)
+    case real(Double)
+    case boolean(Bool)
+    case identifier(String)
+    case register(String)
+    /// `- + ! ~ * &`
+    case unary(String, CppNode)
+    case binary(String, CppNode, CppNode)
+    case cast(TypeLayout, ModuleSymbols?, CppNode)
+    case size(Int)
+    case sizeOf(CppNode)
+    case member(CppNode, String, arrow: Bool)
+    case index(CppNode, CppNode)
+    case assign(CppNode, CppNode)
+    /// `@@masm(…)` / `@@(…)`: a MASM expression, typed `unsigned long`.
+    case masm(MasmExpression)
+}
+
+/// Recursive descent over the tokens, bounded in nesting.
+struct CppParser {
     private var tokens: [CppToken]
     private var position = 0
-    /// Nesting of operators and parentheses so far; bounded so a pathological expression
-    /// gets an error instead of exhausting the stack.
+    private let context: (any ExpressionContext)?
+    private let switches: Int
     private var depth = 0
     private static let maximumDepth = 256
 
-    init(_ text: Substring, context: TypedExpressionContext) throws(CppExpressionError) {
+    init(tokens: [CppToken], context: (any ExpressionContext)?, switches: Int) {
+        self.tokens = tokens
         self.context = context
-        tokens = try CppLexer.tokens(text)
+        self.switches = switches
     }
 
-    mutating func evaluate() throws(CppExpressionError) -> TypedValue {
-        let value = try binary(minimum: 1)
+    mutating func parseAll() throws(CppExpressionError) -> CppNode {
+        let node = try assignment()
         guard case .end = current else { throw CppExpressionError("Syntax error at '\(current.text)'") }
-        return value
+        return node
     }
-
-    // MARK: grammar
 
     private var current: CppToken { tokens[position] }
 
@@ -65,57 +124,59 @@ struct CppEvaluator {
         advance()
     }
 
+    private mutating func enter() throws(CppExpressionError) {
+        depth += 1
+        guard depth <= Self.maximumDepth else { throw CppExpressionError("Expression too deeply nested") }
+    }
+
     private static let precedence: [String: Int] = [
         "||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6, "<": 7, ">": 7, "<=": 7, ">=": 7,
         "<<": 8, ">>": 8, "+": 9, "-": 9, "*": 10, "/": 10, "%": 10,
     ]
 
-    private mutating func binary(minimum: Int) throws(CppExpressionError) -> TypedValue {
+    /// `a = b` binds loosest and to the right.
+    private mutating func assignment() throws(CppExpressionError) -> CppNode {
+        try enter()
+        defer { depth -= 1 }
+        let left = try binary(minimum: 1)
+        guard isPunctuation("=") else { return left }
+        advance()
+        return .assign(left, try assignment())
+    }
+
+    private mutating func binary(minimum: Int) throws(CppExpressionError) -> CppNode {
+        try enter()
+        defer { depth -= 1 }
         var left = try unary()
+        var chained = 0
         while case .punctuation(let op) = current, let level = Self.precedence[op], level >= minimum {
             advance()
-            let right = try binary(minimum: level + 1)
-            left = try apply(op, left, right)
+            left = .binary(op, left, try binary(minimum: level + 1))
+            chained += 1
+            guard depth + chained <= Self.maximumDepth else { throw CppExpressionError("Expression too deeply nested") }
         }
         return left
     }
 
-    private mutating func unary() throws(CppExpressionError) -> TypedValue {
-        depth += 1
+    private mutating func unary() throws(CppExpressionError) -> CppNode {
+        try enter()
         defer { depth -= 1 }
-        guard depth <= Self.maximumDepth else { throw CppExpressionError("Expression too deeply nested") }
         if case .punctuation(let op) = current, ["-", "+", "!", "~", "*", "&"].contains(op) {
             advance()
-            let operand = try unary()
-            switch op {
-            case "*": return try dereference(operand)
-            case "&":
-                guard let address = operand.address else { throw CppExpressionError("Cannot take the address of a computed value") }
-                return TypedValue(type: .pointer(to: operand.type), address: nil, bytes: [UInt8](littleEndian: address, size: 8), files: operand.files)
-            case "-": return try apply("-", integer(0), operand)
-            case "+": return operand
-            case "!": return boolean(try truth(operand) == false)
-            default: return try apply("^", operand, integer(-1))
-            }
+            return .unary(op, try unary())
         }
         if case .identifier("sizeof") = current {
             advance()
             try expect("(")
-            let size: Int
-            if let type = try castType() {
-                size = type.type.size
-            } else {
-                size = try binary(minimum: 1).type.size
-                try expect(")")
-            }
-            return TypedValue(type: TypeLayout.unsignedLong, address: nil, bytes: [UInt8](littleEndian: UInt64(size), size: 8), files: nil)
+            if let (type, _) = try castType() { return .size(type.size) }
+            let operand = try assignment()
+            try expect(")")
+            return .sizeOf(operand)
         }
         if isPunctuation("(") {
             let saved = position
             advance()
-            if let (type, files) = try castType() {
-                return try cast(try unary(), to: type, files: files)
-            }
+            if let (type, files) = try castType() { return .cast(type, files, try unary()) }
             position = saved
         }
         return try postfix()
@@ -139,8 +200,8 @@ struct CppEvaluator {
         var found: (type: TypeLayout, files: ModuleSymbols?)?
         if let builtin = TypeLayout.builtin(name) {
             found = (builtin, nil)
-        } else if tagged || context.variable(named: name) == nil {
-            found = context.type(named: name)
+        } else if tagged || context?.variable(named: name) == nil {
+            found = context?.type(named: name)
         }
         guard let (found, files) = found else {
             if tagged || pointers > 0 { throw CppExpressionError("Couldn't resolve type '\(words.joined(separator: " "))'") }
@@ -153,49 +214,139 @@ struct CppEvaluator {
         return (type, files)
     }
 
-    private mutating func postfix() throws(CppExpressionError) -> TypedValue {
+    private mutating func postfix() throws(CppExpressionError) -> CppNode {
         var value = try primary()
+        var chained = 0
         while true {
             if isPunctuation(".") || isPunctuation("->") {
                 let arrow = isPunctuation("->")
                 advance()
                 guard case .identifier(let name) = current else { throw CppExpressionError("Expected a member name at '\(current.text)'") }
                 advance()
-                value = try referent(member(arrow ? dereference(value) : value, name))
+                value = .member(value, name, arrow: arrow)
             } else if isPunctuation("[") {
                 advance()
-                let index = try binary(minimum: 1)
+                let index = try assignment()
                 try expect("]")
-                value = try dereference(apply("+", value, index))
+                value = .index(value, index)
             } else {
                 return value
             }
+            chained += 1
+            guard depth + chained <= Self.maximumDepth else { throw CppExpressionError("Expression too deeply nested") }
         }
     }
 
-    private mutating func primary() throws(CppExpressionError) -> TypedValue {
+    private mutating func primary() throws(CppExpressionError) -> CppNode {
         let token = current
         advance()
         switch token {
         case .integer(let value, let unsigned, let decimal):
-            let type = Self.literalType(value, unsigned: unsigned, decimal: decimal)
-            return TypedValue(type: type, address: nil, bytes: [UInt8](littleEndian: value, size: type.size), files: nil)
+            return .integer(value, unsigned: unsigned, decimal: decimal)
         case .real(let value):
-            return TypedValue(type: TypeLayout.double, address: nil, bytes: [UInt8](littleEndian: value.bitPattern, size: 8), files: nil)
+            return .real(value)
         case .register(let name):
-            guard let value = context.registerValue(name) else { throw CppExpressionError("Bad register '@\(name)'") }
-            return TypedValue(type: TypeLayout.unsignedLong, address: nil, bytes: [UInt8](littleEndian: value, size: 8), files: nil)
+            return .register(name)
         case .identifier(let name):
-            if name == "true" || name == "false" { return boolean(name == "true") }
-            guard let value = context.variable(named: name) else { throw CppExpressionError("Couldn't resolve error at '\(name)'") }
-            return try referent(value)
+            if name == "true" || name == "false" { return .boolean(name == "true") }
+            return .identifier(name)
+        case .masm(let text):
+            do { return .masm(try MasmExpression.parse(text[...], context: context, switches: switches + 1)) } catch {
+                throw CppExpressionError(error.description)
+            }
         case .punctuation("("):
-            let value = try binary(minimum: 1)
+            let value = try assignment()
             try expect(")")
             return value
         default:
             throw CppExpressionError("Syntax error at '\(token.text)'")
         }
+    }
+}
+
+/// Evaluates a C++ tree with C's rules.
+struct CppInterpreter {
+    let context: any ExpressionContext
+
+    func value(of node: CppNode) throws(CppExpressionError) -> TypedValue {
+        switch node {
+        case .integer(let value, let unsigned, let decimal):
+            let type = Self.literalType(value, unsigned: unsigned, decimal: decimal)
+            return TypedValue(type: type, address: nil, bytes: [UInt8](littleEndian: value, size: type.size), files: nil)
+        case .real(let value):
+            return TypedValue(type: TypeLayout.double, address: nil, bytes: [UInt8](littleEndian: value.bitPattern, size: 8), files: nil)
+        case .boolean(let value):
+            return boolean(value)
+        case .register(let name):
+            let value = name.hasPrefix("$") ? context.pseudoRegisterValue(name) : context.registerValue(name)
+            guard let value else { throw CppExpressionError("Bad register '@\(name)'") }
+            return TypedValue(type: TypeLayout.unsignedLong, address: nil, bytes: [UInt8](littleEndian: value, size: 8), files: nil)
+        case .identifier(let name):
+            guard let value = context.variable(named: name) else { throw CppExpressionError("Couldn't resolve error at '\(name)'") }
+            return try referent(value)
+        case .unary(let op, let operandNode):
+            let operand = try value(of: operandNode)
+            switch op {
+            case "*": return try dereference(operand)
+            case "&":
+                guard let address = operand.address else { throw CppExpressionError("Cannot take the address of a computed value") }
+                return TypedValue(type: .pointer(to: operand.type), address: nil, bytes: [UInt8](littleEndian: address, size: 8), files: operand.files)
+            case "-": return try apply("-", integer(0), operand)
+            case "+": return operand
+            case "!": return boolean(try truth(operand) == false)
+            default: return try apply("^", operand, integer(-1))
+            }
+        case .binary(let op, let leftNode, let rightNode):
+            let left = try value(of: leftNode)
+            // && and || evaluate their right side only when it decides the result, as in C.
+            if op == "&&" || op == "||" {
+                let first = try truth(left)
+                if op == "&&" ? !first : first { return boolean(first) }
+                return boolean(try truth(try value(of: rightNode)))
+            }
+            return try apply(op, left, try value(of: rightNode))
+        case .cast(let type, let files, let operand):
+            return try cast(try value(of: operand), to: type, files: files)
+        case .size(let size):
+            return TypedValue(type: TypeLayout.unsignedLong, address: nil, bytes: [UInt8](littleEndian: UInt64(size), size: 8), files: nil)
+        case .sizeOf(let operand):
+            let size = try value(of: operand).type.size
+            return TypedValue(type: TypeLayout.unsignedLong, address: nil, bytes: [UInt8](littleEndian: UInt64(size), size: 8), files: nil)
+        case .member(let base, let name, let arrow):
+            let record = try value(of: base)
+            return try referent(member(arrow ? dereference(record) : record, name))
+        case .index(let base, let index):
+            return try dereference(apply("+", try value(of: base), try value(of: index)))
+        case .assign(let target, let source):
+            return try assign(try value(of: source), to: try value(of: target))
+        case .masm(let expression):
+            let value: UInt64
+            do { value = try expression.evaluate(context) } catch { throw CppExpressionError(error.description) }
+            return TypedValue(type: TypeLayout.unsignedLong, address: nil, bytes: [UInt8](littleEndian: value, size: 8), files: nil)
+        }
+    }
+
+    /// `lvalue = value`: the value converted to the target's type, written where the target
+    /// lives (memory, or the register holding it); the result is the target's new value.
+    private func assign(_ source: TypedValue, to target: TypedValue) throws(CppExpressionError) -> TypedValue {
+        guard ![.record, .array, .void, .function].contains(target.type.kind) else {
+            throw CppExpressionError("Cannot assign to '\(target.type.cName)'")
+        }
+        let converted = try cast(source, to: target.type, files: target.files)
+        var bytes = converted.bytes
+        if bytes.count > target.type.size { bytes = Array(bytes.prefix(target.type.size)) }
+        if let address = target.address {
+            guard context.writeMemory(address, bytes) else { throw CppExpressionError("Memory access error at \(formatAddress(address))") }
+        } else if let register = target.register, bytes.count <= 8 {
+            guard context.setRegister(register, bytes.littleEndian(at: 0, size: bytes.count)) else {
+                throw CppExpressionError("Cannot write register \(register)")
+            }
+        } else {
+            throw CppExpressionError("Cannot assign to a computed value")
+        }
+        var result = target
+        result.bytes = bytes
+        return result
     }
 
     // MARK: values
@@ -236,14 +387,14 @@ struct CppEvaluator {
         return bytes.littleEndian(at: 0, size: min(bytes.count, 8))
     }
 
-    private func signedValue(_ value: TypedValue) throws(CppExpressionError) -> Int64 {
+    func signedValue(_ value: TypedValue) throws(CppExpressionError) -> Int64 {
         let bits = try raw(value)
         guard value.type.kind == .signed || value.type.kind == .character || value.type.kind == .enumeration else { return Int64(bitPattern: bits) }
         let shift = UInt64(64 - 8 * value.type.size)
         return Int64(bitPattern: bits << shift) >> Int64(shift)
     }
 
-    private func realValue(_ value: TypedValue) throws(CppExpressionError) -> Double {
+    func realValue(_ value: TypedValue) throws(CppExpressionError) -> Double {
         if value.type.kind == .float, value.type.size > 8 {
             var bytes = value.bytes
             if bytes.isEmpty, let address = value.address { bytes = context.readMemory(address, size: value.type.size) ?? [] }
@@ -449,6 +600,8 @@ enum CppToken {
     case identifier(String)
     case register(String)
     case punctuation(String)
+    /// The text inside `@@masm(…)` or `@@(…)`.
+    case masm(String)
     case end
 
     var text: String {
@@ -458,6 +611,7 @@ enum CppToken {
         case .identifier(let name): name
         case .register(let name): "@" + name
         case .punctuation(let text): text
+        case .masm(let text): "@@masm(\(text))"
         case .end: "<end>"
         }
     }
@@ -467,9 +621,10 @@ enum CppToken {
 /// ignored), identifiers with `::` scopes, `@register`, and C's operators.
 enum CppLexer {
     private static let operators = ["->", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "+", "-", "*", "/", "%", "&", "|", "^", "!", "~",
-                                    "<", ">", "(", ")", "[", "]", "."]
+                                    "<", ">", "(", ")", "[", "]", ".", "="]
 
-    static func tokens(_ text: Substring) throws(CppExpressionError) -> [CppToken] {
+    static func tokens(_ text: Substring, depth: Int = 0) throws(CppExpressionError) -> [CppToken] {
+        guard depth < 64 else { throw CppExpressionError("Expression too deeply nested") }
         var result: [CppToken] = []
         var rest = text[...]
         while true {
@@ -479,6 +634,8 @@ enum CppLexer {
                 let word = rest.prefix { $0.isLetter || $0.isNumber || $0 == "." }
                 rest = rest.dropFirst(word.count)
                 result.append(try number(word))
+            } else if rest.hasPrefix("@@") {
+                result += try otherEvaluator(&rest, depth: depth)
             } else if first.isLetter || first == "_" || first == "@" {
                 var word = String(first)
                 rest = rest.dropFirst()
@@ -503,6 +660,30 @@ enum CppLexer {
         }
         result.append(.end)
         return result
+    }
+
+    /// `@@masm(…)` and `@@(…)` (MASM from C++) as one token of its text; `@@c++(…)`, which
+    /// is C++ already, as the tokens of its inside in parentheses.
+    private static func otherEvaluator(_ rest: inout Substring, depth: Int) throws(CppExpressionError) -> [CppToken] {
+        let lower = rest.prefix(8).lowercased()
+        let prefix = lower.hasPrefix("@@masm(") ? 7 : lower.hasPrefix("@@c++(") ? 6 : lower.hasPrefix("@@(") ? 3 : 0
+        guard prefix > 0 else { throw CppExpressionError("Syntax error at '\(rest)'") }
+        var nesting = 1
+        var index = rest.index(rest.startIndex, offsetBy: prefix)
+        let innerStart = index
+        while index < rest.endIndex {
+            if rest[index] == "(" { nesting += 1 }
+            if rest[index] == ")" {
+                nesting -= 1
+                if nesting == 0 { break }
+            }
+            index = rest.index(after: index)
+        }
+        guard index < rest.endIndex else { throw CppExpressionError("Syntax error: missing ')' in '\(rest)'") }
+        let inner = rest[innerStart..<index]
+        rest = rest[rest.index(after: index)...]
+        guard prefix == 6 else { return [.masm(String(inner))] }
+        return [.punctuation("(")] + (try tokens(inner, depth: depth + 1)).dropLast() + [.punctuation(")")]
     }
 
     private static func number(_ word: Substring) throws(CppExpressionError) -> CppToken {
