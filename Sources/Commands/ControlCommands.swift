@@ -7,8 +7,10 @@ import Targets
 /// script files (`$$<`, `$$><`), logs (`.logopen .logappend .logclose`) and `.help`.
 extension Interpreter {
     static let controlCommands: [CommandSpec] = [
-        CommandSpec(names: [".if"], summary: ".if (cond) { cmds } .elsif (cond) { cmds } .else { cmds }") { i, inv throws(CommandError) in try i.conditional(inv.arguments) },
-        CommandSpec(names: ["j"], summary: "j cond 'cmds' ; 'cmds'") { i, inv throws(CommandError) in try i.jump(inv.arguments) },
+        CommandSpec(names: [".if"], summary: ".if (cond) { cmds } .elsif (cond) { cmds } .else { cmds }") { i, inv throws(CommandError) in
+            try i.run(try i.program(".if " + inv.arguments))
+        },
+        CommandSpec(names: ["j"], summary: "j cond 'cmds' ; 'cmds'") { i, inv throws(CommandError) in try i.run(try i.program("j " + inv.arguments)) },
         CommandSpec(names: [".echo"], summary: "print text") { i, inv throws(CommandError) in
             var text = inv.arguments.trimmed()
             if text.count >= 2, text.first == "\"", text.last == "\"" { text = text.dropFirst().dropLast() }
@@ -43,87 +45,6 @@ extension Interpreter {
             for spec in i.specs { i.output.line("\(spec.names.joined(separator: " ").padding(to: 36)) \(spec.summary)") }
         },
     ]
-
-    /// `.if (cond) { ... } .elsif (cond) { ... } .else { ... }` — the text after `.if`.
-    private func conditional(_ text: Substring) throws(CommandError) {
-        var rest = text.trimmed()
-        var first = true
-        while true {
-            var condition: UInt64 = 1
-            if first || rest.lowercased().hasPrefix(".elsif") {
-                if !first { rest = rest.dropFirst(6).trimmed() }
-                let (conditionText, afterCondition) = try splitCondition(rest)
-                condition = try evaluate(conditionText)
-                rest = afterCondition
-            } else if rest.lowercased().hasPrefix(".else") {
-                rest = rest.dropFirst(5).trimmed()
-            } else {
-                throw CommandError("       ^ Syntax error in '\(rest)'")
-            }
-            let (block, afterBlock) = try splitBlock(rest)
-            if condition != 0 {
-                try executeLine(block)
-                return
-            }
-            rest = afterBlock.trimmed()
-            first = false
-            if rest.isEmpty { return }
-        }
-    }
-
-    /// The condition of `.if`: up to the `{` that starts the block.
-    private func splitCondition(_ text: Substring) throws(CommandError) -> (Substring, Substring) {
-        guard let brace = text.firstIndex(of: "{") else { throw CommandError("       ^ Syntax error: missing '{' in '\(text)'") }
-        return (text[..<brace].trimmed(), text[brace...])
-    }
-
-    /// A `{ ... }` block with nesting; returns its inside and what follows.
-    private func splitBlock(_ text: Substring) throws(CommandError) -> (Substring, Substring) {
-        guard text.first == "{" else { throw CommandError("       ^ Syntax error: missing '{' in '\(text)'") }
-        var depth = 0
-        var quote: Character?
-        var index = text.startIndex
-        while index < text.endIndex {
-            let c = text[index]
-            if let open = quote { if c == open { quote = nil } }
-            else if c == "\"" || c == "'" { quote = c }
-            else if c == "{" { depth += 1 }
-            else if c == "}" {
-                depth -= 1
-                if depth == 0 {
-                    return (text[text.index(after: text.startIndex)..<index], text[text.index(after: index)...])
-                }
-            }
-            index = text.index(after: index)
-        }
-        throw CommandError("       ^ Syntax error: missing '}' in '\(text)'")
-    }
-
-    /// `j cond 'a' ; 'b'` (quotes optional when a command has no `;`).
-    private func jump(_ text: Substring) throws(CommandError) {
-        let (condition, rest) = try evaluatePrefixed(text)
-        let (first, second) = splitJumpBranches(rest)
-        try executeLine(condition != 0 ? first : second)
-    }
-
-    private func evaluatePrefixed(_ text: Substring) throws(CommandError) -> (UInt64, Substring) {
-        do { return try evaluator().evaluatePrefix(text.trimmed()) } catch { throw CommandError(error.description) }
-    }
-
-    private func splitJumpBranches(_ text: Substring) -> (Substring, Substring) {
-        var scanner = ArgumentScanner(text)
-        func branch() -> Substring {
-            if let quoted = scanner.quoted() { return Substring(quoted) }
-            let end = scanner.rest.firstIndex(of: ";") ?? scanner.rest.endIndex
-            let piece = scanner.rest[..<end]
-            scanner.rest = scanner.rest[end...]
-            return piece.trimmed()
-        }
-        let first = branch()
-        _ = scanner.accept(";")
-        let second = branch()
-        return (first, second)
-    }
 
     private func setAlias(_ invocation: Invocation) throws(CommandError) {
         var scanner = invocation.scanner

@@ -59,6 +59,8 @@ public final class Interpreter {
     var commands: [String: CommandSpec] = [:]
     var specs: [CommandSpec] = []
     var scriptDepth = 0
+    /// Command programs of breakpoint commands by text, parsed on their first run.
+    var parsedPrograms: [String: CommandProgram] = [:]
 
     public init(session: Session) {
         self.session = session
@@ -88,46 +90,59 @@ public final class Interpreter {
         output.flush()
     }
 
-    /// Executes `;`-separated commands; `z(cond)` repeats the commands before it.
+    /// Executes a command line: aliases replaced, then parsed into a program and run.
     func executeLine(_ line: Substring) throws(CommandError) {
         let trimmed = line.trimmed()
-        // `* comment` runs to the end of the line, semicolons included; `as name text` too.
-        if trimmed.first == "*" { return }
+        // An alias command names aliases: they are not replaced in it.
         if trimmed.hasPrefix("as ") || trimmed.hasPrefix("aS ") || trimmed.hasPrefix("ad ") {
             try executeCommand(trimmed)
             return
         }
-        let expanded = expandAliases(line)
-        let pieces = CommandText.split(Substring(expanded))
-        var index = 0
-        var loopStart = 0
-        var iterations = 0
-        while index < pieces.count && !quitRequested {
-            if runningEmbedded && deferredResume != nil { return }
-            let piece = pieces[index]
-            if isRepeatCondition(piece) {
-                let condition = piece.dropFirst().trimmed()
-                if try evaluate(condition) != 0 {
+        try run(try program(expandAliases(line)))
+    }
+
+    /// The parsed program of a command text; breakpoint commands, which run on every hit, are
+    /// parsed once and kept.
+    func program(_ text: String) throws(CommandError) -> CommandProgram {
+        let key = "\(radix):" + text
+        if let known = parsedPrograms[key] { return known }
+        let program = try CommandProgram.parse(text, radix: radix, context: SessionContext(self))
+        if runningEmbedded {
+            if parsedPrograms.count >= 256 { parsedPrograms.removeAll() }
+            parsedPrograms[key] = program
+        }
+        return program
+    }
+
+    /// Runs statements until one resumes the target from breakpoint commands (`gc`), or `q`.
+    func run(_ program: CommandProgram) throws(CommandError) {
+        for statement in program.statements {
+            if quitRequested || (runningEmbedded && deferredResume != nil) { return }
+            switch statement {
+            case .command(let text):
+                try executeCommand(text)
+            case .conditional(let branches, let otherwise):
+                var taken = otherwise
+                for branch in branches where try evaluate(branch.condition) != 0 {
+                    taken = branch.body
+                    break
+                }
+                if let taken { try run(taken) }
+            case .jump(let condition, let then, let otherwise):
+                try run(try evaluate(condition) != 0 ? then : otherwise)
+            case .repeatWhile(let body, let condition):
+                let loop = CommandProgram(statements: body)
+                try run(loop)
+                var iterations = 0
+                while !quitRequested, !(runningEmbedded && deferredResume != nil), try evaluate(condition) != 0 {
                     guard iterations < Interpreter.repeatLimit else {
                         throw CommandError("z: stopped after \(Interpreter.repeatLimit) repetitions")
                     }
                     iterations += 1
-                    index = loopStart
-                    continue
+                    try run(loop)
                 }
-                loopStart = index + 1
-                index += 1
-                continue
             }
-            try executeCommand(piece)
-            index += 1
         }
-    }
-
-    private func isRepeatCondition(_ piece: Substring) -> Bool {
-        guard let first = piece.first, first == "z" || first == "Z" else { return false }
-        let rest = piece.dropFirst().trimmed()
-        return rest.first == "("
     }
 
     /// Finds one command in the table and runs it.
@@ -203,6 +218,10 @@ public final class Interpreter {
 
     func evaluate(_ text: Substring) throws(CommandError) -> UInt64 {
         do { return try evaluator().evaluate(text) } catch { throw CommandError(error.description) }
+    }
+
+    func evaluate(_ expression: MasmExpression) throws(CommandError) -> UInt64 {
+        do { return try expression.evaluate(SessionContext(self)) } catch { throw CommandError(error.description) }
     }
 
     /// Evaluates an expression at the front of `scanner` and advances past it.

@@ -1,6 +1,8 @@
 // Swift fixture for collection visualizers (dx): String, Array and Dictionary values with
 // contents known by construction, built in run() and held as locals and globals while
 // stopHere() is called once.  Build: swiftc -g -Onone collections.swift -o collections
+// Dictionary iteration order depends on the per-process hash seed: run with
+// SWIFT_DETERMINISTIC_HASHING=1 in the environment for a stable bucket order.
 
 @inline(never)
 func stopHere() {

@@ -1,0 +1,75 @@
+import XCTest
+@testable import Commands
+
+/// Parsing command lines into programs with WinDbg's quoting rules.
+final class CommandProgramTests: XCTestCase {
+    /// The statements as text: commands as they are, control statements by shape.
+    private func shape(_ line: String) throws -> [String] {
+        try CommandProgram.parse(line, radix: 16, context: nil).statements.map(describe)
+    }
+
+    private func describe(_ statement: Statement) -> String {
+        switch statement {
+        case .command(let text): String(text)
+        case .conditional(let branches, let otherwise):
+            ".if[" + branches.map { "(" + $0.body.statements.map(describe).joined(separator: "|") + ")" }.joined()
+                + (otherwise.map { " else(" + $0.statements.map(describe).joined(separator: "|") + ")" } ?? "") + "]"
+        case .jump(_, let then, let otherwise):
+            "j[" + then.statements.map(describe).joined(separator: "|") + " ; " + otherwise.statements.map(describe).joined(separator: "|") + "]"
+        case .repeatWhile(let body, _): "z[" + body.map(describe).joined(separator: "|") + "]"
+        }
+    }
+
+    func testSemicolonsSeparateCommands() throws {
+        XCTAssertEqual(try shape("bp main; g ;k"), ["bp main", "g", "k"])
+    }
+
+    func testQuotesAndBracesProtectSemicolons() throws {
+        XCTAssertEqual(try shape("bp f \"r rax; gc\"; g"), ["bp f \"r rax; gc\"", "g"])
+        XCTAssertEqual(try shape(".if (1) { .echo a; .echo b } .else { gc }; k"), [".if[(.echo a|.echo b) else(gc)]", "k"])
+        XCTAssertEqual(try shape(".if (1) {} .elsif (2) { r } .else {gc}"), [".if[()(r) else(gc)]"])
+    }
+
+    func testRestOfLineCommands() throws {
+        XCTAssertEqual(try shape("lm; .sympath /a;srv*/c*http://h:1; "), ["lm", ".sympath /a;srv*/c*http://h:1;"])
+        XCTAssertEqual(try shape("r; * a comment; k"), ["r"])
+        XCTAssertEqual(try shape("as name a; b"), ["as name a; b"])
+    }
+
+    func testJumpKeepsBothBranches() throws {
+        XCTAssertEqual(try shape("j (1) 'r rax' ; 'gc'; k"), ["j[r rax ; gc]", "k"])
+        XCTAssertEqual(try shape("j (1) r ; g"), ["j[r ; g]"])
+    }
+
+    func testRepeatTakesTheCommandsBeforeIt() throws {
+        XCTAssertEqual(try shape("r; p; z(1); k"), ["z[r|p]", "k"])
+    }
+
+    func testEmptyPiecesAreDropped() throws {
+        XCTAssertEqual(try shape(" ; g;; "), ["g"])
+    }
+
+    func testMalformedPrograms() {
+        XCTAssertThrowsError(try shape(".if (1) { r")) { XCTAssertTrue(String(describing: $0).contains("missing '}'")) }
+        XCTAssertThrowsError(try shape(".if (1) r")) { XCTAssertTrue(String(describing: $0).contains("missing '{'")) }
+        XCTAssertThrowsError(try shape(".if (1+) {}"))
+        XCTAssertThrowsError(try shape(".if (1) {} .else {} .else {}"))
+    }
+
+    /// Nesting is linear to parse, and bounded.
+    func testDeepNesting() throws {
+        let nested = { (levels: Int) in String(repeating: ".if (1) { ", count: levels) + "r" + String(repeating: " }", count: levels) }
+        XCTAssertEqual(try shape(nested(400)).count, 1)
+        XCTAssertThrowsError(try shape(nested(20_000))) { XCTAssertTrue(String(describing: $0).contains("nesting too deep")) }
+    }
+
+    func testArgumentScannerLengthAndQuotes() {
+        var scanner = ArgumentScanner("L8 rest")
+        XCTAssertTrue(scanner.atLength)
+        scanner = ArgumentScanner("loop!work L8")
+        XCTAssertFalse(scanner.atLength)
+        scanner = ArgumentScanner("\"a \\\"b\\\" c\" tail")
+        XCTAssertEqual(scanner.quoted(), "a \"b\" c")
+        XCTAssertEqual(scanner.rest, "tail")
+    }
+}
