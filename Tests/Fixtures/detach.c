@@ -1,5 +1,6 @@
-/* Runs long enough to be attached to, then reports a checksum of its own code and the
-   sum it computed, so a test can prove a detach left code and result untouched. */
+/* Says "ready" once running, runs long enough to be attached to, then reports a checksum of
+   its own code and the sum it computed, so a test can prove a detach left code and result
+   untouched. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -8,6 +9,8 @@ __attribute__((noinline)) long work(long value) { return value * 3 + 1; }
 
 int main(int argc, char **argv) {
     int rounds = argc > 1 ? atoi(argv[1]) : 300;
+    printf("ready\n");
+    fflush(stdout);
     long total = 0;
     for (int i = 0; i < rounds; i++) {
         total += work(i);

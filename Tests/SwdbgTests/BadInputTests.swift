@@ -42,17 +42,12 @@ final class BadInputTests: XCTestCase {
     /// A running program whose file was deleted: its image is read through /proc/pid/exe.
     func testDeletedExecutableKeepsItsSymbols() throws {
         let path = try copyOfFixture("detach", as: "deleted")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["100"]
-        process.standardOutput = Pipe()
-        try process.run()
-        usleep(50_000)
+        let target = try Harness.start(program: path, ["100"])
         try FileManager.default.removeItem(atPath: path)
-        let out = try Harness.run(Harness.swdbg, ["-p", "\(process.processIdentifier)"], input: "lm m deleted\nk\nqd\n").output
+        let out = try Harness.run(Harness.swdbg, ["-p", "\(target.pid)"], input: "lm m deleted\nk\nqd\n").output
         XCTAssertTrue(out.output(of: "lm m deleted").contains("(deleted)"), out)
         XCTAssertTrue(out.output(of: "k").contains("deleted!main+0x"), out.output(of: "k"))
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
+        _ = target.finish()
+        XCTAssertEqual(target.process.terminationStatus, 0)
     }
 }

@@ -20,7 +20,7 @@ final class DetachTests: XCTestCase {
     }
 
     func testQuitDetachLeavesTheProgramRunning() throws {
-        let target = try Harness.start("detach", ["100"], settle: 0.05)
+        let target = try Harness.start("detach", ["100"])
         let session = try Harness.run(Harness.swdbg, ["-p", "\(target.pid)"], input: "bp detach!work\ng\nqd\n").output
         XCTAssertTrue(session.contains("Breakpoint 0 hit"))
         let result = target.finish()

@@ -41,14 +41,14 @@ final class EventTests: XCTestCase {
         process.standardInput = input
         process.standardOutput = output
         try process.run()
-        input.fileHandleForWriting.write("g\n".data(using: .utf8)!)
-        usleep(700_000)
-        kill(process.processIdentifier, SIGINT)
-        usleep(200_000)
-        input.fileHandleForWriting.write("k\nq\n".data(using: .utf8)!)
+        // The program says "ready" once it runs under swdbg; Ctrl-C then breaks in, and the
+        // commands already waiting run at the break.
+        input.fileHandleForWriting.write("g\nk\nq\n".data(using: .utf8)!)
         try input.fileHandleForWriting.close()
+        let before = try Harness.waitFor("ready\n", on: output.fileHandleForReading.fileDescriptor, timeout: 30)
+        kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
-        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let out = before + String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         XCTAssertEqual(out.output(of: "g").count(of: "Break instruction exception - code 80000003 (first chance)"), 1, out)
         XCTAssertTrue(out.output(of: "k").contains("detach!main+0x"), out.output(of: "k"))
         XCTAssertFalse(out.contains("total="), "q ended the program before it finished")
@@ -82,7 +82,7 @@ final class EventTests: XCTestCase {
     }
 
     func testAttachByName() throws {
-        let target = try Harness.start("detach", ["100"], settle: 0.05)
+        let target = try Harness.start("detach", ["100"])
         let out = try Harness.run(Harness.swdbg, ["-pn", "detach"], input: "? @$tpid\nqd\n").output
         XCTAssertTrue(out.output(of: "? @$tpid").hasPrefix("Evaluate expression: \(target.pid) = "), out)
         _ = target.finish()

@@ -49,7 +49,7 @@ enum Harness {
             flags.removeFirst()
         }
         let result = try run(compiler, options + flags + ["-o", output, source], input: "")
-        guard result.status == 0 else { throw XCTSkip("\(compiler) failed for \(name): \(result.output)") }
+        guard result.status == 0 else { throw HarnessError("\(compiler) failed for \(name): \(result.output)") }
         built[key] = output
         return output
     }
@@ -61,7 +61,7 @@ enum Harness {
         defer { lock.unlock() }
         if FileManager.default.fileExists(atPath: output) { return output }
         let result = try run("/usr/bin/gcc", ["-g", "-O0", "-shared", "-fPIC", "-o", output, source(name)], input: "")
-        guard result.status == 0 else { throw XCTSkip("gcc failed for lib\(name).so: \(result.output)") }
+        guard result.status == 0 else { throw HarnessError("gcc failed for lib\(name).so: \(result.output)") }
         return output
     }
 
@@ -112,16 +112,39 @@ enum Harness {
         }
     }
 
-    /// Starts a fixture and gives it `settle` seconds to get going.
-    static func start(_ fixture: String, _ arguments: [String], settle: TimeInterval = 0.1) throws -> RunningProgram {
+    /// Starts a program that prints `ready` once it runs, and returns when it has said so.
+    static func start(program path: String, _ arguments: [String]) throws -> RunningProgram {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.fixture(fixture, flags: flags[fixture] ?? []))
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         let output = Pipe()
         process.standardOutput = output
         try process.run()
-        usleep(UInt32(settle * 1_000_000))
+        try waitFor("ready\n", on: output.fileHandleForReading.fileDescriptor, timeout: 30)
         return RunningProgram(process: process, output: output)
+    }
+
+    /// Starts a fixture (one that prints `ready`, as detach.c) and waits until it runs.
+    static func start(_ fixture: String, _ arguments: [String]) throws -> RunningProgram {
+        try start(program: try Self.fixture(fixture, flags: flags[fixture] ?? []), arguments)
+    }
+
+    /// Reads `fd` until `marker` has arrived (a handshake instead of a guess at timing);
+    /// returns what was read.
+    @discardableResult
+    static func waitFor(_ marker: String, on fd: Int32, timeout: TimeInterval) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var seen: [UInt8] = []
+        let wanted = Array(marker.utf8)
+        while !seen.ends(with: wanted) {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let remaining = Int32(max(0, deadline.timeIntervalSinceNow) * 1000)
+            guard remaining > 0, poll(&poller, 1, remaining) == 1 else { throw HarnessError("no '\(marker)' within \(timeout) s; got: \(String(decoding: seen, as: UTF8.self))") }
+            var byte: UInt8 = 0
+            guard read(fd, &byte, 1) == 1 else { throw HarnessError("end of output before '\(marker)'; got: \(String(decoding: seen, as: UTF8.self))") }
+            seen.append(byte)
+        }
+        return String(decoding: seen, as: UTF8.self)
     }
 
     /// The absolute path of a fixture's source, as its DWARF names it (the compiler is given that path).
@@ -152,9 +175,20 @@ enum Harness {
     }
 }
 
+/// A test's setup could not be made (a fixture that does not compile): the test fails.
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension Array where Element: Equatable {
+    func ends(with suffix: [Element]) -> Bool { count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix }
+}
+
 extension String {
-    /// The lines of the transcript that follow the prompt echo of `command`, up to the next prompt.
-    func output(of command: String, occurrence: Int = 0) -> String {
+    /// The lines of the transcript that follow the prompt echo of `command`, up to the next
+    /// prompt. A command that never ran fails the test (an empty answer proves nothing).
+    func output(of command: String, occurrence: Int = 0, file: StaticString = #filePath, line: UInt = #line) -> String {
         let lines = components(separatedBy: "\n")
         var seen = 0
         for (index, line) in lines.enumerated() where line.hasSuffix("> " + command) && line.hasPrefix("0:") {
@@ -164,7 +198,8 @@ extension String {
             }
             seen += 1
         }
-        return ""
+        XCTFail("the command '\(command)' (occurrence \(occurrence)) never ran in:\n\(self)", file: file, line: line)
+        return "<command never ran>"
     }
 
     func count(of needle: String) -> Int { components(separatedBy: needle).count - 1 }
