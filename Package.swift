@@ -8,14 +8,12 @@ let package = Package(
     products: [
         .executable(name: "swdbg", targets: ["swdbg"]),
     ],
-    dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-    ],
     targets: [
         .target(name: "CSystem"),
         .target(name: "CLineEdit", linkerSettings: [.linkedLibrary("edit")]),
         .target(name: "CDemangle", linkerSettings: [.linkedLibrary("stdc++")]),
         .target(name: "CDebuginfod", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CTestPty"),
         .systemLibrary(name: "CDwarf", path: "Sources/CDwarf"),
         .systemLibrary(name: "CZydis", path: "Sources/CZydis"),
         .target(name: "Arch", dependencies: ["CZydis"]),
@@ -26,11 +24,10 @@ let package = Package(
         .target(name: "Commands", dependencies: ["Engine", "Expressions"]),
         .executableTarget(name: "swdbg", dependencies: [
             "Commands", "CLineEdit", "CSystem",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "Symbols"]),
         .testTarget(name: "CommandsTests", dependencies: ["Commands", "Arch"]),
-        .testTarget(name: "SwdbgTests", dependencies: ["swdbg"]),
+        .testTarget(name: "SwdbgTests", dependencies: ["swdbg", "CTestPty"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -39,6 +39,11 @@ public struct X86Registers: Sendable, Equatable {
         return true
     }
 
+    /// Every name `value(named:)` knows (for completion), 64-bit registers first.
+    public static var names: [String] {
+        slotNames + RegisterView.table.keys.filter { !slotNames.contains($0) }.sorted()
+    }
+
     /// Width in bits of a named register (64 for rax, 8 for al, 1 for a flag).
     public static func width(of name: String) -> Int? { RegisterView.lookup(name).map { Int($0.width) } }
 

@@ -21,6 +21,8 @@ pid_t cs_launch(const char *path, char *const argv[], char *const envp[], int di
     if (pid == 0) {
         close(fds[0]);
         int err = 0;
+        /* The debugger ignores SIGPIPE; the program starts with the default, as from a shell. */
+        signal(SIGPIPE, SIG_DFL);
         if (new_group) setpgid(0, 0);
         if (disable_aslr) {
             int persona = personality(0xffffffff);
@@ -98,6 +100,27 @@ void cs_install_break_handler(void) {
 }
 
 void cs_set_break_target(pid_t pid) { break_target = pid; }
+
+static volatile sig_atomic_t hangup_seen = 0;
+
+static void on_sighup(int sig) {
+    (void)sig;
+    hangup_seen = 1;
+    pid_t target = break_target;
+    if (target > 0) { break_requested = 1; kill(target, SIGSTOP); }
+}
+
+void cs_install_hangup_handler(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_sighup;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGHUP, &action, NULL);
+    /* A closed pipe or terminal is an error on write, not a signal that ends the session. */
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int cs_hangup_seen(void) { return hangup_seen; }
 
 int cs_take_break_request(void) {
     if (!break_requested) return 0;

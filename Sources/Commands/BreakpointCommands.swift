@@ -95,10 +95,11 @@ extension Interpreter {
         guard let pattern = scanner.word() else { throw CommandError("Usage: bm module!pattern [\"cmds\"]") }
         let commands = scanner.quoted()
         let process = try requireProcess()
-        let (modulePattern, symbolPattern) = splitPattern(String(pattern))
+        let (modulePattern, symbolText) = splitPattern(String(pattern))
+        let symbolPattern = WildcardPattern(symbolText)
         var count = 0
         for module in process.modules.modules where wildcardMatch(modulePattern, module.name) {
-            for symbol in module.symbols where symbol.isFunction && wildcardMatch(symbolPattern, symbol.name) {
+            for symbol in module.symbols where symbol.isFunction && symbolPattern.matches(symbol.name) {
                 let address = symbol.address &+ module.bias
                 var request = BreakpointRequest(kind: .bm, expression: "\(module.name)!\(symbol.name)", address: address)
                 request.commands = commands

@@ -1,6 +1,7 @@
 import Arch
 import Engine
 import Expressions
+import Glibc
 import Targets
 
 /// The command language core: `.if/.elsif/.else`, `j`, `.echo`, aliases (`as aS ad al`),
@@ -64,8 +65,7 @@ extension Interpreter {
     private func runScript(_ argument: Substring, condensed: Bool) throws(CommandError) {
         let path = String(argument.trimmed())
         guard scriptDepth < 16 else { throw CommandError("Script nesting too deep at '\(path)'") }
-        guard let data = readFile(path) else { throw CommandError("Unable to open script file '\(path)'") }
-        let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r" })
+        let lines = try commandFileLines(path)
         scriptDepth += 1
         defer { scriptDepth -= 1 }
         if condensed {
@@ -74,7 +74,40 @@ extension Interpreter {
         }
         for line in lines where !quitRequested {
             output.line(prompt + line)
-            do { try executeLine(line) } catch { output.line(error.description) }
+            do { try executeLine(Substring(line)) } catch { output.line(error.description) }
         }
     }
+
+    /// The lines of a command file (`$$<`, `-cf`, the init file), read with bounds: a regular
+    /// file only (not `/dev/zero` or a pipe), at most 16 MiB, lines of at most 64 KiB.
+    public func commandFileLines(_ path: String) throws(CommandError) -> [String] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CommandError("Unable to open script file '\(path)': \(errnoText(errno))") }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            throw CommandError("Unable to open script file '\(path)': not a regular file")
+        }
+        guard status.st_size <= Interpreter.largestCommandFile else {
+            throw CommandError("Script file '\(path)' is too large (\(status.st_size) bytes; at most \(Interpreter.largestCommandFile))")
+        }
+        var data: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while data.count <= Interpreter.largestCommandFile {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 65536) }
+            if count <= 0 { break }
+            data += chunk[0..<count]
+        }
+        guard data.count <= Interpreter.largestCommandFile else { throw CommandError("Script file '\(path)' is too large") }
+        let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map(String.init)
+        if let index = lines.firstIndex(where: { $0.utf8.count > Interpreter.longestCommandLine }) {
+            throw CommandError("Line \(index + 1) of script file '\(path)' is longer than \(Interpreter.longestCommandLine) bytes")
+        }
+        return lines
+    }
+}
+
+extension Interpreter {
+    static let largestCommandFile = 16 << 20
+    static let longestCommandLine = 64 << 10
 }

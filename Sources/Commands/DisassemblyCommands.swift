@@ -35,14 +35,16 @@ extension Interpreter {
         var printed = 0
         while printed < count {
             if let end, address > end { break }
-            if let name = session.symbolize(address), printed == 0 || !name.contains("+") { output.line("\(name)\(sourceText(address)):") }
+            if let name = session.symbolize(address), printed == 0 || !name.contains("+") {
+                output.line(paint(name, .symbol) + paint(sourceText(address), .source) + ":")
+            }
             guard let instruction = session.decode(at: address) else {
-                output.line("\(formatAddress(address)) ??              ???")
+                output.line("\(paint(formatAddress(address), .address)) ??              ???")
                 address &+= 1
                 printed += 1
                 continue
             }
-            output.line(session.formatInstruction(instruction))
+            output.line(instructionLine(instruction))
             address &+= UInt64(instruction.length)
             printed += 1
         }
@@ -94,10 +96,10 @@ extension Interpreter {
         }
         let start = address - offset
         var cursor = start
-        output.line("\(module.name)!\(symbol.name)\(sourceText(start)):")
+        output.line(paint("\(module.name)!\(symbol.name)", .symbol) + paint(sourceText(start), .source) + ":")
         while cursor < start + symbol.size {
             guard let instruction = session.decode(at: cursor) else { break }
-            output.line(session.formatInstruction(instruction))
+            output.line(instructionLine(instruction))
             cursor &+= UInt64(instruction.length)
         }
     }

@@ -132,7 +132,7 @@ extension Interpreter {
         runningEmbedded = true
         deferredResume = nil
         defer { (runningEmbedded, deferredResume) = saved }
-        do { try executeLine(Substring(commands)) } catch { output.line(error.description) }
+        do { try executeLine(Substring(commands)) } catch { output.line(paint(error.description, .error)) }
         return deferredResume
     }
 }

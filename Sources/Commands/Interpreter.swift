@@ -56,6 +56,8 @@ public final class Interpreter {
     var showSourceAtStops = false
     /// Where `ls` continues.
     var sourceCursor: (file: String, line: Int)?
+    /// `.srcpath`: where source files are looked for.
+    var sourcePath = SourcePath()
     var commands: [String: CommandSpec] = [:]
     var specs: [CommandSpec] = []
     var scriptDepth = 0
@@ -81,14 +83,33 @@ public final class Interpreter {
 
     public func requestQuit() { quitRequested = true }
 
-    /// Executes one line as typed at the prompt.
-    public func execute(_ line: String) {
-        output.logOnly(prompt + line)
+    /// Executes one line as typed at the prompt; `origin` (`file:line` of an init file)
+    /// prefixes its errors.
+    public func execute(_ line: String, origin: String? = nil) {
+        if origin == nil { output.logOnly(prompt + line) }
         do { try executeLine(Substring(line)) } catch {
-            output.line(error.description)
+            output.line(paint((origin.map { $0 + ": " } ?? "") + error.description, .error))
         }
         output.flush()
     }
+
+    /// What an empty line at the terminal runs after `line`, as WinDbg repeats: stepping and
+    /// running commands again as typed, displays (`d*`, `u`, `ls`) continuing where they ended.
+    public func repetition(of line: String) -> String? {
+        var text = Substring(line).trimmed()
+        var prefix = ""
+        if text.first == "~", let (_, rest) = try? parseThreadPrefix(text) {
+            prefix = String(text.dropLast(rest.count))
+            text = rest
+        }
+        guard let (_, name, _) = try? lookup(text) else { return nil }
+        if Interpreter.repeatedCommands.contains(name) { return line }
+        if Interpreter.continuedCommands.contains(name) { return prefix + name }
+        return nil
+    }
+
+    static let repeatedCommands: Set<String> = ["p", "t", "g", "gc", "gh", "gn", "gu", "pa", "ta", "pc", "tc", "pt", "tt"]
+    static let continuedCommands: Set<String> = ["d", "da", "db", "dc", "dd", "dD", "df", "dp", "dq", "du", "dw", "dW", "dds", "dps", "dqs", "u", "ls"]
 
     /// Executes a command line: aliases replaced, then parsed into a program and run.
     func executeLine(_ line: Substring) throws(CommandError) {
@@ -182,7 +203,7 @@ public final class Interpreter {
 
     /// Longest name in the table that prefixes the text: `lmvm libc` is `lm` with `vm libc`,
     /// `bc*` is `bc` with `*`. Names are case-sensitive only where WinDbg's are (`dD`, `dW`).
-    private func lookup(_ text: Substring) throws(CommandError) -> (CommandSpec, String, Substring) {
+    func lookup(_ text: Substring) throws(CommandError) -> (CommandSpec, String, Substring) {
         let token = text.prefix { !($0 == " " || $0 == "\t") }
         let candidates = [String(token), token.lowercased()]
         for candidate in candidates {

@@ -91,9 +91,10 @@ extension Interpreter {
         let process = try requireProcess()
         var scanner = invocation.scanner
         guard let text = scanner.word() else { throw CommandError("Usage: x module!pattern") }
-        let (modulePattern, symbolPattern) = splitPattern(String(text))
+        let (modulePattern, symbolText) = splitPattern(String(text))
+        let symbolPattern = WildcardPattern(symbolText)
         for module in process.modules.modules where wildcardMatch(modulePattern, module.name) {
-            for symbol in module.symbols where wildcardMatch(symbolPattern, symbol.name) || wildcardMatch(symbolPattern, symbol.linkageName) {
+            for symbol in module.symbols where symbolPattern.matches(symbol.name) || symbolPattern.matches(symbol.linkageName) {
                 output.line("\(formatAddress(symbol.address &+ module.bias)) \(module.name)!\(symbol.name) \(symbolTypeText(symbol))")
             }
         }

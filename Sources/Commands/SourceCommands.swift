@@ -23,8 +23,17 @@ extension Interpreter {
         },
         CommandSpec(names: ["lsf"], summary: "make a file the current source file: lsf file") { i, inv throws(CommandError) in
             let file = String(inv.arguments.trimmed())
-            guard readFile(file) != nil else { throw CommandError("Couldn't load source file '\(file)'") }
+            guard i.sourceLines(file) != nil else { throw CommandError("Couldn't load source file '\(file)'") }
             i.sourceCursor = (file, 1)
+        },
+        CommandSpec(names: [".srcpath", ".srcpath+"], summary: "source search path: .srcpath [folder;old=new;...], .srcpath+ element") { i, inv throws(CommandError) in
+            let text = String(inv.arguments.trimmed())
+            if inv.name == ".srcpath+" {
+                i.sourcePath.elements += SourcePath.parse(text)
+            } else if !text.isEmpty {
+                i.setSourcePath(text)
+            }
+            i.output.line("Source search path is: \(i.sourcePath.elements.isEmpty ? "<empty>" : i.sourcePath.text)")
         },
     ]
 
@@ -43,14 +52,18 @@ extension Interpreter {
         guard first <= lines.count else { throw CommandError("No more source lines in '\(file)'") }
         let last = min(lines.count, first + count - 1)
         for number in first...last {
-            output.line("\(number == mark ? ">" : " ")\(String(number).leftPadded(to: 5)): \(lines[number - 1])")
+            let text = "\(number == mark ? ">" : " ")\(String(number).leftPadded(to: 5)): \(lines[number - 1])"
+            output.line(paint(text, number == mark ? .current : .source))
         }
         sourceCursor = (file, last + 1)
     }
 
-    /// The file's lines, or nil when it cannot be read.
+    /// `.srcpath` and `-srcpath`.
+    public func setSourcePath(_ text: String) { sourcePath = SourcePath(text) }
+
+    /// The file's lines, found through the source path, or nil when it cannot be read.
     func sourceLines(_ file: String) -> [Substring]? {
-        guard let data = readFile(file) else { return nil }
+        guard let path = sourcePath.locate(file), let data = readFile(path) else { return nil }
         return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map { $0 }
     }
 
@@ -58,7 +71,7 @@ extension Interpreter {
     func showSourceLine(at address: UInt64) {
         guard showSourceAtStops, let source = session.sourceLine(at: address), let lines = sourceLines(source.file),
               source.line <= lines.count else { return }
-        output.line(">\(String(source.line).leftPadded(to: 5)): \(lines[source.line - 1])")
+        output.line(paint(">\(String(source.line).leftPadded(to: 5)): \(lines[source.line - 1])", .source))
         sourceCursor = (source.file, source.line + 1)
     }
 

@@ -48,7 +48,7 @@ extension Interpreter {
         if frame.inlined != nil {
             line += "(Inline Function) --------`-------- "
         } else {
-            line += "\(formatAddress(frame.sp)) \(formatAddress(frame.returnAddress)) "
+            line += "\(paint(formatAddress(frame.sp), .address)) \(paint(formatAddress(frame.returnAddress), .address)) "
         }
         if withArguments {
             let words = frame.inlined == nil ? session.readMemory(frame.sp &+ 8, count: 32) : []
@@ -76,9 +76,9 @@ extension Interpreter {
             site = name + "(" + text + ")" + (split.map { String(site[$0.lowerBound...]) } ?? "")
         }
         if let callSite = frame.callSite {
-            return line + site + (session.lineNumbers ? " [\(callSite.file) @ \(callSite.line)]" : "")
+            return line + paint(site, .symbol) + (session.lineNumbers ? paint(" [\(callSite.file) @ \(callSite.line)]", .source) : "")
         }
-        return line + site + sourceText(frame.pc, callSite: frame.physicalIndex > 0)
+        return line + paint(site, .symbol) + paint(sourceText(frame.pc, callSite: frame.physicalIndex > 0), .source)
     }
 
     /// `dv`: parameters and locals of the `.frame` frame, names right-aligned as WinDbg does;

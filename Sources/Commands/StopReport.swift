@@ -11,13 +11,13 @@ extension Interpreter {
         let prefix = "(\(session.eventPrefix(stop.thread)))"
         switch stop.kind {
         case .initialBreakpoint, .programBreakpoint, .breakIn:
-            output.line("\(prefix): Break instruction exception - code 80000003 (first chance)")
+            output.line(paint("\(prefix): Break instruction exception - code 80000003 (first chance)", .event))
         case .breakpoint(let breakpoint):
-            output.line("Breakpoint \(breakpoint.id) hit")
+            output.line(paint("Breakpoint \(breakpoint.id) hit", .event))
         case .step:
             break
         case .signal(let signal, let firstChance, let code, let fault):
-            output.line("\(prefix): \(session.describe(stop.kind))")
+            output.line(paint("\(prefix): \(session.describe(stop.kind))", .event))
             if firstChance {
                 output.line("First chance exceptions are reported before any exception handling.")
                 output.line("This exception may be expected and handled.")
@@ -48,12 +48,21 @@ extension Interpreter {
 
     /// `module!symbol+0xoff [file @ line]:` then the instruction line.
     func showInstruction(at address: UInt64) {
-        if let name = session.symbolize(address) { output.line("\(name)\(sourceText(address)):") }
+        if let name = session.symbolize(address) { output.line(paint(name, .symbol) + paint(sourceText(address), .source) + ":") }
         if let instruction = session.decode(at: address) {
-            output.line(session.formatInstruction(instruction))
+            output.line(instructionLine(instruction, current: true))
         } else {
-            output.line("\(formatAddress(address)) ??              ???")
+            output.line("\(paint(formatAddress(address), .address)) ??              ???")
         }
+    }
+
+    /// A disassembly line with its address coloured, the whole line bright for the current one.
+    func instructionLine(_ instruction: Instruction, current: Bool = false) -> String {
+        let text = session.formatInstruction(instruction)
+        guard output.colors else { return text }
+        let split = text.index(text.startIndex, offsetBy: min(17, text.count))
+        let rest = String(text[split...])
+        return paint(String(text[..<split]), .address) + (current ? paint(rest, .current) : rest)
     }
 
     private func faultCodeName(_ signal: Int32, _ code: Int32) -> String {

@@ -176,14 +176,34 @@ public final class ModuleList {
 
 /// Shell-style wildcard match (`*`, `?`), case-insensitive as WinDbg's `x` and `bm` are.
 public func wildcardMatch(_ pattern: String, _ text: String) -> Bool {
-    let p = Array(pattern.lowercased().utf8), t = Array(text.lowercased().utf8)
-    var pi = 0, ti = 0, star = -1, mark = 0
-    while ti < t.count {
-        if pi < p.count && (p[pi] == UInt8(ascii: "?") || p[pi] == t[ti]) { pi += 1; ti += 1 }
-        else if pi < p.count && p[pi] == UInt8(ascii: "*") { star = pi; mark = ti; pi += 1 }
-        else if star >= 0 { pi = star + 1; mark += 1; ti = mark }
-        else { return false }
+    WildcardPattern(pattern).matches(text)
+}
+
+/// A wildcard pattern prepared once for matching many names (`x libc!*`, `bm`), so a long
+/// pattern costs its length once, not once per symbol.
+public struct WildcardPattern {
+    private let pattern: [UInt8]
+
+    public init(_ text: String) { pattern = text.utf8.map(Self.lower) }
+
+    private static func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte }
+
+    public func matches(_ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { matches($0) } ?? matches(Array(text.utf8))
     }
-    while pi < p.count && p[pi] == UInt8(ascii: "*") { pi += 1 }
-    return pi == p.count
+
+    private func matches<C: RandomAccessCollection>(_ t: C) -> Bool where C.Element == UInt8, C.Index == Int {
+        let p = pattern
+        let star = UInt8(ascii: "*"), any = UInt8(ascii: "?")
+        var pi = 0, ti = t.startIndex, starAt = -1, mark = t.startIndex
+        while ti < t.endIndex {
+            let c = Self.lower(t[ti])
+            if pi < p.count && (p[pi] == any || p[pi] == c) { pi += 1; ti += 1 }
+            else if pi < p.count && p[pi] == star { starAt = pi; mark = ti; pi += 1 }
+            else if starAt >= 0 { pi = starAt + 1; mark += 1; ti = mark }
+            else { return false }
+        }
+        while pi < p.count && p[pi] == star { pi += 1 }
+        return pi == p.count
+    }
 }

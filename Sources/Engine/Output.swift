@@ -13,6 +13,10 @@ public final class Output {
     /// into a pipe, output is batched and flushed at each prompt and before each resume.
     private let immediate: Bool
 
+    /// Text may carry colour (ANSI SGR sequences): on a terminal unless `NO_COLOR` is set.
+    /// The log file never gets them.
+    public var colors = false
+
     public init(fd: Int32 = 1) {
         self.fd = fd
         immediate = isatty(fd) != 0
@@ -52,11 +56,30 @@ public final class Output {
 
     public func flush() {
         guard !buffer.isEmpty else { return }
-        buffer.withUnsafeBytes { raw in
-            writeAll(fd, raw)
-            if logFile >= 0 { writeAll(logFile, raw) }
+        buffer.withUnsafeBytes { raw in writeAll(fd, raw) }
+        if logFile >= 0 {
+            let plain = colors ? withoutEscapes(buffer) : buffer
+            plain.withUnsafeBytes { raw in writeAll(logFile, raw) }
         }
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// The bytes without `ESC [ … m` colour sequences.
+    private func withoutEscapes(_ bytes: [UInt8]) -> [UInt8] {
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == 0x1b, index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "[") {
+                var end = index + 2
+                while end < bytes.count, bytes[end] != UInt8(ascii: "m") { end += 1 }
+                index = end + 1
+                continue
+            }
+            result.append(bytes[index])
+            index += 1
+        }
+        return result
     }
 
     /// Opens a log file (`.logopen`); `append` keeps what it had (`.logappend`).

@@ -106,4 +106,8 @@ public enum BreakIn {
     public static func setTarget(_ pid: Int32) { cs_set_break_target(pid) }
     /// True once per Ctrl-C.
     public static func takeRequest() -> Bool { cs_take_break_request() != 0 }
+    /// Installs the SIGHUP handler (the terminal went away), which breaks in the same way.
+    public static func installHangupHandler() { cs_install_hangup_handler() }
+    /// Whether the terminal has hung up.
+    public static var hungUp: Bool { cs_hangup_seen() != 0 }
 }

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Arch
 import CLineEdit
 import Commands
@@ -6,57 +5,43 @@ import Engine
 import Glibc
 import Targets
 
-/// cdb-compatible command line. Everything after the program name goes to the program.
-/// The whole session runs on the main thread, which is therefore the one tracer thread
-/// that ptrace requires; no other thread ever touches the target.
-struct SwdbgCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "swdbg",
-        abstract: "A WinDbg-style debugger for Linux x86-64.",
-        usage: "swdbg [options] program [args...]\n       swdbg [options] -p PID | -pn NAME"
-    )
-
-    @Option(name: .customShort("p"), help: "Attach to a running process.")
-    var pid: Int32?
-
-    @Option(name: .customLong("pn", withSingleDash: true), help: "Attach to the process with this name.")
-    var processName: String?
-
-    @Option(name: .customShort("c"), help: "Commands to run at the first prompt (separated by ';').")
-    var commands: String?
-
-    @Option(name: .customLong("cf", withSingleDash: true), help: "A file of commands to run at the first prompt.")
-    var commandFile: String?
-
-    @Flag(name: .customShort("g"), help: "Skip the initial breakpoint.")
-    var skipInitialBreakpoint = false
-
-    @Flag(name: .customShort("G"), help: "Skip the final breakpoint (process exit).")
-    var skipFinalBreakpoint = false
-
-    @Option(name: .customShort("y"), help: "Symbol search path.")
-    var symbolPath: String?
-
-    @Option(name: .customLong("logo", withSingleDash: true), help: "Write a log of the session to this file.")
-    var logFile: String?
-
-    @Flag(name: .customLong("aslr"), help: "Keep address space layout randomization (off by default, as in gdb).")
-    var keepASLR = false
-
-    @Argument(parsing: .captureForPassthrough, help: "The program to launch and its arguments.")
-    var program: [String] = []
-
-    func validate() throws {
-        let targets = (pid != nil ? 1 : 0) + (processName != nil ? 1 : 0) + (program.isEmpty ? 0 : 1)
-        guard targets == 1 else { throw ValidationError("Give exactly one of: a program, -p PID, -pn NAME") }
+/// The whole session runs on the main thread, which is therefore the one tracer thread that
+/// ptrace requires; no other thread ever touches the target.
+func main() -> Int32 {
+    let request: Options.Request
+    do { request = try Options.parse(Array(CommandLine.arguments.dropFirst())) } catch {
+        let text = "swdbg: \(error.message)\nUsage: swdbg [options] program [args...] | -p PID | -pn NAME; see swdbg --help\n"
+        _ = write(2, text, text.utf8.count)
+        return 2
     }
+    switch request {
+    case .help:
+        print(Options.helpText)
+        return 0
+    case .version:
+        print("swdbg \(swdbgVersion)")
+        return 0
+    case .session(let options):
+        return Debugger(options).run()
+    }
+}
 
-    func run() throws {
+/// One debugging session from the command line: the target, the init file and `-c`/`-cf`
+/// commands, then commands from the terminal or standard input until `q` or their end.
+struct Debugger {
+    let options: Options
+    let interpreter: Interpreter
+    /// Commands come from a terminal: line editing, completion, history, Enter repeats.
+    let terminal = isatty(0) != 0
+
+    init(_ options: Options) {
+        self.options = options
         let output = Output()
+        output.colors = isatty(1) != 0 && getenv("NO_COLOR") == nil && getenv("TERM").map { String(cString: $0) } != "dumb"
         let session = Session(output: output)
-        session.disableASLR = !keepASLR
+        session.disableASLR = !options.keepASLR
         session.shareTerminal = isatty(0) != 0
-        if let symbolPath { session.symbolSearch.path = symbolPath.split(separator: ";").map(String.init) }
+        if let symbolPath = options.symbolPath { session.symbolSearch.path = symbolPath.split(separator: ";").map(String.init) }
         if isatty(2) != 0 {
             // Long symbol loads show how far they got on the terminal's current line.
             session.symbolSearch.progress = { text in
@@ -64,96 +49,128 @@ struct SwdbgCommand: ParsableCommand {
                 _ = write(2, line, line.utf8.count)
             }
         }
-        if skipFinalBreakpoint { _ = session.filters.set("epr", action: .ignore, commands: nil, argument: nil) }
-        let interpreter = Interpreter(session: session)
-        if let logFile, !output.openLog(logFile, append: false) {
+        if options.skipFinalBreakpoint { _ = session.filters.set("epr", action: .ignore, commands: nil, argument: nil) }
+        interpreter = Interpreter(session: session)
+        if let sourcePath = options.sourcePath { interpreter.setSourcePath(sourcePath) }
+    }
+
+    private var output: Output { interpreter.session.output }
+
+    func run() -> Int32 {
+        if let logFile = options.logFile, !output.openLog(logFile, append: false) {
             output.line("Unable to open log file '\(logFile)'")
         }
         BreakIn.installHandler()
-        output.line("swdbg - WinDbg-style debugger for Linux x86-64")
+        BreakIn.installHangupHandler()
+        output.line("swdbg \(swdbgVersion) - WinDbg-style debugger for Linux x86-64")
         output.line("")
-        let terminal = isatty(0) != 0
-        let started = startTarget(interpreter)
+        if options.readInitFile { runInitFile() }
+        let started = startTarget()
         if started {
             var initial: [String] = []
-            if let commandFile {
-                guard let data = readFile(commandFile) else {
-                    output.line("Unable to open command file '\(commandFile)'")
-                    finish(interpreter)
-                    return
+            if let commandFile = options.commandFile {
+                do { initial += try interpreter.commandFileLines(commandFile) } catch {
+                    output.line(error.description)
+                    finish()
+                    return 1
                 }
-                initial += String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
             }
-            if let commands { initial.append(commands) }
+            if let commands = options.commands { initial.append(commands) }
             for line in initial where !interpreter.quitRequested {
                 output.line(interpreter.prompt + line)
                 interpreter.execute(line)
             }
-            if !interpreter.quitRequested { readCommands(interpreter, terminal: terminal) }
+            if !interpreter.quitRequested { readCommands() }
         }
-        finish(interpreter)
-        if !started { throw ExitCode(1) }
+        finish()
+        return started ? 0 : 1
+    }
+
+    /// The user's init file, before the target starts (settings, aliases, deferred breakpoints).
+    private func runInitFile() {
+        let path = InitFile.path
+        guard access(path, F_OK) == 0 else { return }
+        do {
+            for (number, line) in try interpreter.commandFileLines(path).enumerated() where !interpreter.quitRequested {
+                interpreter.execute(line, origin: "\(path):\(number + 1)")
+            }
+        } catch {
+            output.line(error.description)
+        }
     }
 
     /// Launches or attaches and reports the first stop; false when there is no target.
-    private func startTarget(_ interpreter: Interpreter) -> Bool {
+    private func startTarget() -> Bool {
         let session = interpreter.session
         do {
             let stop: StopEvent
-            if let pid {
+            if let pid = options.pid {
                 stop = try session.attach(pid: pid)
-            } else if let processName {
+            } else if let processName = options.processName {
                 stop = try session.attach(pid: try findProcess(named: processName))
             } else {
-                stop = try session.launch(path: program[0], arguments: Array(program.dropFirst()))
+                stop = try session.launch(path: options.program[0], arguments: Array(options.program.dropFirst()))
             }
-            if skipInitialBreakpoint {
+            if options.skipInitialBreakpoint {
                 interpreter.execute("g")
             } else {
                 interpreter.reportStop(stop)
-                session.output.flush()
+                output.flush()
             }
             return true
         } catch {
-            session.output.line(String(describing: error))
-            session.output.flush()
+            output.line(String(describing: error))
+            output.flush()
             return false
         }
     }
 
-    /// Commands from the terminal (with line editing and history) or from standard input.
-    private func readCommands(_ interpreter: Interpreter, terminal: Bool) {
-        if terminal {
-            le_init("swdbg")
-            defer { le_end() }
-            while !interpreter.quitRequested {
-                le_set_prompt(interpreter.prompt)
-                var length: Int32 = 0
-                guard let raw = le_read_line(&length) else {
-                    if length < 0 { interpreter.session.output.line(); continue }  // Ctrl-C at the prompt
-                    break
-                }
-                let line = String(String(cString: raw).trimmed())
-                if !line.isEmpty { le_add_history(line) }
+    /// Commands from the terminal (line editing, completion, history; an empty line repeats
+    /// the last command where WinDbg does) or from standard input.
+    private func readCommands() {
+        guard terminal else {
+            while !interpreter.quitRequested, let line = readLine() {
+                output.line(interpreter.prompt + line)
                 interpreter.execute(line)
             }
             return
         }
-        while !interpreter.quitRequested, let line = readLine() {
-            interpreter.session.output.line(interpreter.prompt + line)
+        activeInterpreter = interpreter
+        le_init("swdbg", InitFile.historyPath, InitFile.historySize, completeLine)
+        defer {
+            le_end()
+            activeInterpreter = nil
+        }
+        var last: String?
+        while !interpreter.quitRequested {
+            le_set_prompt(interpreter.prompt)
+            var status: Int32 = 0
+            let raw = BreakIn.hungUp ? nil : le_read_line(&status)
+            guard let raw else {
+                if status == 1 && !BreakIn.hungUp { output.line(); continue }  // Ctrl-C cancels the line
+                if status == 2 || BreakIn.hungUp { output.line("The terminal went away: ending the session") }
+                break
+            }
+            var line = String(String(cString: raw).trimmed())
+            if line.isEmpty, let previous = last, let repeated = interpreter.repetition(of: previous) {
+                line = repeated
+            } else if !line.isEmpty {
+                le_add_history(line)
+            }
+            last = line
             interpreter.execute(line)
         }
     }
 
     /// End of the session: a launched program is ended, an attached one let go untouched.
-    private func finish(_ interpreter: Interpreter) {
+    private func finish() {
         let session = interpreter.session
         if let process = session.process, !interpreter.quitRequested {
             if process.launched { session.kill() } else { try? session.detach() }
         }
-        session.output.line("quit:")
-        session.output.closeLog()
-        session.output.flush()
+        output.line("quit:")
+        output.closeLog()
+        output.flush()
     }
 }
 
@@ -165,5 +182,4 @@ func findProcess(named name: String) throws -> Int32 {
     return matches[0]
 }
 
-
-SwdbgCommand.main()
+exit(main())

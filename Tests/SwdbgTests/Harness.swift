@@ -76,7 +76,10 @@ enum Harness {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
-        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        let isolation = path == swdbg ? isolatedEnvironment : [:]
+        if !environment.isEmpty || !isolation.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(isolation) { $1 }.merging(environment) { $1 }
+        }
         process.currentDirectoryURL = URL(fileURLWithPath: fixtureDirectory)
         let stdin = Pipe(), stdout = Pipe()
         process.standardInput = stdin
@@ -145,6 +148,32 @@ enum Harness {
             seen.append(byte)
         }
         return String(decoding: seen, as: UTF8.self)
+    }
+
+    /// Whether a process (not a child of the tests) is gone or a zombie within `timeout`.
+    static func hasEnded(_ pid: Int32, timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        repeat {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+            if let close = stat.lastIndex(of: ")"), stat[close...].dropFirst(2).first == "Z" { return true }
+            usleep(20_000)
+        } while Date() < deadline
+        return false
+    }
+
+    /// swdbg under test reads no init file and writes no history of the user's: its config
+    /// and state folders are the test run's own.
+    static let isolatedEnvironment: [String: String] = {
+        let home = fixtureDirectory + "/home"
+        for folder in ["config", "state"] { try? FileManager.default.createDirectory(atPath: home + "/" + folder, withIntermediateDirectories: true) }
+        return ["XDG_CONFIG_HOME": home + "/config", "XDG_STATE_HOME": home + "/state"]
+    }()
+
+    /// Runs `body` with a NULL-terminated C array of C strings.
+    static func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+        let pointers = strings.map { strdup($0) } + [nil]
+        defer { pointers.forEach { free($0) } }
+        return body(pointers)
     }
 
     /// The absolute path of a fixture's source, as its DWARF names it (the compiler is given that path).

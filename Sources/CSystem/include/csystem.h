@@ -52,6 +52,13 @@ void cs_set_break_target(pid_t pid);
 /// Returns 1 and clears the flag when Ctrl-C was pressed since the last call.
 int cs_take_break_request(void);
 
+/// Installs a SIGHUP handler (the terminal went away): it records the hangup and stops a
+/// running target as Ctrl-C does, so the session can end cleanly instead of dying with the
+/// program's bytes still changed. SIGPIPE is ignored from then on.
+void cs_install_hangup_handler(void);
+/// 1 once a SIGHUP arrived.
+int cs_hangup_seen(void);
+
 /// The calling thread's kernel id.
 pid_t cs_gettid(void);
 

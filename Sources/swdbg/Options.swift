@@ -1,0 +1,147 @@
+import Glibc
+
+/// swdbg's version, printed by `--version` and at the start of a session.
+let swdbgVersion = "0.7.0"
+
+/// The command line, cdb's way: single-dash options (`-p`, `-pn`, `-cf`), then the program and
+/// everything after it, which is the program's.
+struct Options {
+    var pid: Int32?
+    var processName: String?
+    var commands: String?
+    var commandFile: String?
+    var skipInitialBreakpoint = false
+    var skipFinalBreakpoint = false
+    var symbolPath: String?
+    var sourcePath: String?
+    var logFile: String?
+    var keepASLR = false
+    var readInitFile = true
+    var program: [String] = []
+
+    /// What the command line asks for besides a session.
+    enum Request { case session(Options), help, version }
+
+    /// One option: its spellings, its value's name (nil for a flag), its help line, and how
+    /// it sets the options.
+    struct Spec: Sendable {
+        let names: [String]
+        let value: String?
+        let help: String
+        let apply: @Sendable (inout Options, String) throws(UsageError) -> Void
+    }
+
+    static let specs: [Spec] = [
+        Spec(names: ["-p"], value: "PID", help: "attach to a running process") { o, v throws(UsageError) in
+            guard let pid = Int32(v), pid > 0 else { throw UsageError("-p takes a process id, not '\(v)'") }
+            o.pid = pid
+        },
+        Spec(names: ["-pn"], value: "NAME", help: "attach to the one process with this name") { o, v in o.processName = v },
+        Spec(names: ["-c"], value: "\"CMDS\"", help: "commands to run at the first prompt (separated by ';')") { o, v in o.commands = v },
+        Spec(names: ["-cf"], value: "FILE", help: "a file of commands to run at the first prompt") { o, v in o.commandFile = v },
+        Spec(names: ["-g"], value: nil, help: "skip the initial breakpoint") { o, _ in o.skipInitialBreakpoint = true },
+        Spec(names: ["-G"], value: nil, help: "skip the final breakpoint (process exit)") { o, _ in o.skipFinalBreakpoint = true },
+        Spec(names: ["-y"], value: "PATH", help: "symbol search path (folders and srv* servers, ';'-separated)") { o, v in o.symbolPath = v },
+        Spec(names: ["-srcpath"], value: "PATH", help: "source search path (folders and old=new remappings, ';'-separated)") { o, v in o.sourcePath = v },
+        Spec(names: ["-logo"], value: "FILE", help: "write a log of the session to this file") { o, v in o.logFile = v },
+        Spec(names: ["--aslr"], value: nil, help: "keep address space layout randomization (off by default, as in gdb)") { o, _ in o.keepASLR = true },
+        Spec(names: ["--no-init", "-nx"], value: nil, help: "do not run the init file (\(InitFile.displayPath))") { o, _ in o.readInitFile = false },
+    ]
+
+    /// Parses the arguments after the program name.
+    static func parse(_ arguments: [String]) throws(UsageError) -> Request {
+        var options = Options()
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if ["--help", "-?", "-h", "-help"].contains(argument) { return .help }
+            if ["--version", "-version"].contains(argument) { return .version }
+            guard argument.hasPrefix("-"), argument.count > 1 else {
+                options.program = Array(arguments[index...])
+                break
+            }
+            if argument == "--" {
+                options.program = Array(arguments[(index + 1)...])
+                break
+            }
+            guard let spec = specs.first(where: { $0.names.contains(argument) }) else {
+                throw UsageError("unknown option '\(argument)'")
+            }
+            var value = ""
+            if let name = spec.value {
+                index += 1
+                guard index < arguments.count else { throw UsageError("\(argument) needs a value (\(name))") }
+                value = arguments[index]
+            }
+            try spec.apply(&options, value)
+            index += 1
+        }
+        let targets = (options.pid != nil ? 1 : 0) + (options.processName != nil ? 1 : 0) + (options.program.isEmpty ? 0 : 1)
+        guard targets == 1 else {
+            throw UsageError(targets == 0 ? "no program to debug" : "give one target: a program, -p PID or -pn NAME")
+        }
+        return .session(options)
+    }
+
+    /// `--help`: every option on one line.
+    static var helpText: String {
+        var lines = [
+            "swdbg \(swdbgVersion) - a WinDbg-style debugger for Linux x86-64",
+            "",
+            "usage: swdbg [options] program [args...]    launch a program under the debugger",
+            "       swdbg [options] -p PID | -pn NAME     attach to a running process",
+            "",
+            "options:",
+        ]
+        let width = specs.map { option in option.names.joined(separator: ", ").count + (option.value.map { $0.count + 1 } ?? 0) }.max() ?? 0
+        for option in specs {
+            let left = option.names.joined(separator: ", ") + (option.value.map { " " + $0 } ?? "")
+            lines.append("  " + left + String(repeating: " ", count: width - left.count + 3) + option.help)
+        }
+        for (names, help) in [("--help, -?", "show this help and exit"), ("--version", "show the version and exit")] {
+            lines.append("  " + names + String(repeating: " ", count: max(1, width - names.count + 3)) + help)
+        }
+        lines += [
+            "",
+            "At the prompt, .help lists the commands and .help CMD shows one (.hh CMD too).",
+            "Environment: NO_COLOR turns colour off; DEBUGINFOD_URLS names the servers of .symfix.",
+        ]
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// A command line swdbg cannot run; printed with a pointer to `--help`, exit status 2.
+struct UsageError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// Where swdbg keeps its files, after the XDG base directory rules: the init file under the
+/// config folder, the command history under the state folder.
+enum InitFile {
+    static var path: String { configFolder + "/swdbg/init" }
+    static let displayPath = "$XDG_CONFIG_HOME/swdbg/init, else ~/.config/swdbg/init"
+
+    static var configFolder: String { environmentFolder("XDG_CONFIG_HOME", fallback: ".config") }
+    static var stateFolder: String { environmentFolder("XDG_STATE_HOME", fallback: ".local/state") }
+
+    private static func environmentFolder(_ variable: String, fallback: String) -> String {
+        if let value = getenv(variable).map({ String(cString: $0) }), value.hasPrefix("/") { return value }
+        let home = getenv("HOME").map { String(cString: $0) } ?? "/"
+        return home + "/" + fallback
+    }
+
+    /// The history file, its folder made on first use (nil when it cannot be).
+    static var historyPath: String? {
+        let folder = stateFolder + "/swdbg"
+        var parts = ""
+        for part in folder.split(separator: "/") {
+            parts += "/" + part
+            if access(parts, F_OK) != 0 { mkdir(parts, 0o700) }
+        }
+        return access(folder, W_OK) == 0 ? folder + "/history" : nil
+    }
+
+    /// Most commands kept in the history file.
+    static let historySize: Int32 = 1000
+}
