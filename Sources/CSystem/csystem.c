@@ -85,8 +85,8 @@ static volatile pid_t break_target = 0;
 static void on_sigint(int sig) {
     (void)sig;
     pid_t target = break_target;
-    if (target <= 0) return;  /* at the prompt Ctrl-C only cancels the line */
-    break_requested = 1;
+    if (target <= 0) { break_requested = 1; return; }  /* between runs: the next run breaks in */
+    break_requested = 3;
     kill(target, SIGSTOP);
 }
 
@@ -107,7 +107,7 @@ static void on_sighup(int sig) {
     (void)sig;
     hangup_seen = 1;
     pid_t target = break_target;
-    if (target > 0) { break_requested = 1; kill(target, SIGSTOP); }
+    if (target > 0) { break_requested = 3; kill(target, SIGSTOP); } else { break_requested = 1; }
 }
 
 void cs_install_hangup_handler(void) {
@@ -123,9 +123,9 @@ void cs_install_hangup_handler(void) {
 int cs_hangup_seen(void) { return hangup_seen; }
 
 int cs_take_break_request(void) {
-    if (!break_requested) return 0;
+    int request = break_requested;
     break_requested = 0;
-    return 1;
+    return request;
 }
 
 pid_t cs_gettid(void) { return (pid_t)syscall(SYS_gettid); }

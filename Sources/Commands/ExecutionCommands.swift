@@ -14,10 +14,10 @@ extension Interpreter {
         CommandSpec(names: ["t"], summary: "trace (step into) [count]") { i, inv throws(CommandError) in try i.stepCommand(inv, .stepInto) },
         CommandSpec(names: ["pa"], summary: "step over to address") { i, inv throws(CommandError) in try i.stepToAddress(inv, .stepOver) },
         CommandSpec(names: ["ta"], summary: "trace to address") { i, inv throws(CommandError) in try i.stepToAddress(inv, .stepInto) },
-        CommandSpec(names: ["pc"], summary: "step over to the next call") { i, _ throws(CommandError) in try i.stepUntil(.stepOver) { $0.flow == .call } },
-        CommandSpec(names: ["tc"], summary: "trace to the next call") { i, _ throws(CommandError) in try i.stepUntil(.stepInto) { $0.flow == .call } },
-        CommandSpec(names: ["pt"], summary: "step over to the next return") { i, _ throws(CommandError) in try i.stepUntil(.stepOver) { $0.flow == .ret } },
-        CommandSpec(names: ["tt"], summary: "trace to the next return") { i, _ throws(CommandError) in try i.stepUntil(.stepInto) { $0.flow == .ret } },
+        CommandSpec(names: ["pc"], summary: "step over to the next call") { i, _ throws(CommandError) in try i.run(.stepUntil(.call, over: true)) },
+        CommandSpec(names: ["tc"], summary: "trace to the next call") { i, _ throws(CommandError) in try i.run(.stepUntil(.call, over: false)) },
+        CommandSpec(names: ["pt"], summary: "step over to the next return") { i, _ throws(CommandError) in try i.run(.stepUntil(.ret, over: true)) },
+        CommandSpec(names: ["tt"], summary: "trace to the next return") { i, _ throws(CommandError) in try i.run(.stepUntil(.ret, over: false)) },
     ]
 
     private func goCommand(_ invocation: Invocation, handled: Bool?) throws(CommandError) {
@@ -33,16 +33,16 @@ extension Interpreter {
         try run(.go(handled: handled, until: until))
     }
 
+    /// `p [count]`, `t [count]`: each step reported; in source mode (`l+t`) by source line.
     private func stepCommand(_ invocation: Invocation, _ request: ResumeRequest) throws(CommandError) {
         var scanner = invocation.scanner
         let count = scanner.isAtEnd ? 1 : try expression(&scanner)
-        if sourceStepping && !runningEmbedded {
-            for _ in 0..<max(1, count) { try stepSourceLine(request) }
-            return
-        }
-        for _ in 0..<max(1, count) {
-            guard let stop = try resumeOnce(request) else { return }
+        let step = sourceStepping && !runningEmbedded ? ResumeRequest.stepLine(over: request.isStepOver) : request
+        var done: UInt64 = 0
+        while done < max(1, count) {
+            guard let stop = try resumeOnce(step) else { return }
             guard case .step = stop.kind else { return }
+            done += 1
         }
     }
 
@@ -52,21 +52,6 @@ extension Interpreter {
         while true {
             guard let stop = try resumeOnce(request), case .step = stop.kind else { return }
             if try currentRegisters().rip == target { return }
-        }
-    }
-
-    /// Steps silently until the next instruction satisfies `done`, then shows the state.
-    private func stepUntil(_ request: ResumeRequest, _ done: (Instruction) -> Bool) throws(CommandError) {
-        var first = true
-        while true {
-            let rip = try currentRegisters().rip
-            if !first, let instruction = session.decode(at: rip), done(instruction) {
-                reportStop(StopEvent(kind: .step, thread: session.process?.current?.tid ?? 0))
-                return
-            }
-            first = false
-            guard let stop = try resumeOnce(request, quiet: true) else { return }
-            guard case .step = stop.kind else { return }
         }
     }
 
@@ -80,11 +65,17 @@ extension Interpreter {
     @discardableResult
     func resumeOnce(_ request: ResumeRequest, quiet: Bool = false) throws(CommandError) -> StopEvent? {
         if runningEmbedded { deferredResume = request; return nil }
-        _ = try requireProcess()
+        let process = try requireProcess()
         var request = request
+        let frozen = process.threads.filter { !$0.runsOnResume(only: runOnlyThread) }.count
+        let total = process.threads.count
+        if frozen > 0 { output.line("System 0: \(frozen) of \(total) threads are frozen") }
+        defer {
+            if frozen > 0, let process = session.process, !process.gone { output.line("System 0: \(frozen) of \(total) threads were frozen") }
+        }
         while true {
             let stop: StopEvent
-            do { stop = try session.resume(request) } catch { throw CommandError(error.description) }
+            do { stop = try session.resume(request, onlyThread: runOnlyThread) } catch { throw CommandError(error.description) }
             if let commands = embeddedCommands(for: stop) {
                 output.setPendingHeader(header(for: stop))
                 if let next = runEmbedded(commands) {

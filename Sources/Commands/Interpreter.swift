@@ -43,6 +43,8 @@ public final class Interpreter {
     var aliases: [(name: String, value: String)] = []
     /// Set by an execution command inside breakpoint commands (`gc`): the loop resumes with it.
     var deferredResume: ResumeRequest?
+    /// `~N g`: the one thread the command runs.
+    var runOnlyThread: ThreadInfo?
     /// True while a breakpoint's or event filter's command string runs.
     var runningEmbedded = false
     public private(set) var quitRequested = false
@@ -103,12 +105,11 @@ public final class Interpreter {
             text = rest
         }
         guard let (_, name, _) = try? lookup(text) else { return nil }
-        if Interpreter.repeatedCommands.contains(name) { return line }
+        if Interpreter.runningCommands.contains(name) { return line }
         if Interpreter.continuedCommands.contains(name) { return prefix + name }
         return nil
     }
 
-    static let repeatedCommands: Set<String> = ["p", "t", "g", "gc", "gh", "gn", "gu", "pa", "ta", "pc", "tc", "pt", "tt"]
     static let continuedCommands: Set<String> = ["d", "da", "db", "dc", "dd", "dD", "df", "dp", "dq", "du", "dw", "dW", "dds", "dps", "dqs", "u", "ls"]
 
     /// Executes a command line: aliases replaced, then parsed into a program and run.
@@ -189,6 +190,14 @@ public final class Interpreter {
         lastCommandName = name
         commandText = String(text)
         let invocation = Invocation(name: name, arguments: arguments, threads: selector)
+        // `~1 g`, `~1 p`: that thread alone runs (and becomes the current one), the others frozen.
+        if let selector, !selector.isMulti, Interpreter.runningCommands.contains(name), let thread = try selectedThreads(selector, defaultAll: false).first {
+            session.setCurrentThread(thread)
+            runOnlyThread = thread
+            defer { runOnlyThread = nil }
+            try spec.handler(self, invocation)
+            return
+        }
         // `~1 r rip`: a command under a one-thread prefix runs in that thread's context
         // (breakpoint commands read the prefix themselves: `~1 bp` is thread-specific).
         if let selector, !selector.isMulti, !Interpreter.threadSpecificCommands.contains(name),
@@ -225,6 +234,9 @@ public final class Interpreter {
 
     /// Commands for which a `~N` prefix means "only this thread" rather than "in this thread".
     static let threadSpecificCommands: Set<String> = ["bp", "bu", "bm"]
+
+    /// Commands that resume the target: under `~N` only that thread runs.
+    static let runningCommands: Set<String> = ["g", "gc", "gh", "gn", "gu", "p", "t", "pa", "ta", "pc", "tc", "pt", "tt"]
 
     /// Commands whose letter options may follow the name directly (`lmvm`, `lmm`), and `?`,
     /// which takes a glued expression (`?rax`).

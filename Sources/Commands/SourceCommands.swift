@@ -74,40 +74,4 @@ extension Interpreter {
         output.line(paint(">\(String(source.line).leftPadded(to: 5)): \(lines[source.line - 1])", .source))
         sourceCursor = (source.file, source.line + 1)
     }
-
-    /// `p`/`t` in source mode, as gdb's `next`/`step` and WinDbg's source stepping: instruction
-    /// steps (over or into calls) until the start of a statement (an `is_stmt` line-table row)
-    /// on another line. `p` also steps over inlined calls (a statement deeper in inlined code is
-    /// not a stop); `t` does not stop in the dynamic loader's lazy-binding resolver. Returning
-    /// from the function goes on to the caller's next statement.
-    func stepSourceLine(_ request: ResumeRequest) throws(CommandError) {
-        let start = try currentRegisters()
-        guard var origin = session.sourceLine(at: start.rip) else {
-            try run(request)  // no line information here: one instruction, as WinDbg does
-            return
-        }
-        var frameSP = start.rsp
-        var originDepth = request.isStepOver ? session.inlineDepth(at: start.rip) : 0
-        while true {
-            guard let stop = try resumeOnce(request, quiet: true) else { return }
-            guard stop.isStep else { return }
-            let registers = try currentRegisters()
-            if registers.rsp > frameSP {
-                // Back in the caller, in the middle of the line that made the call.
-                guard let caller = session.sourceLine(at: registers.rip) else {
-                    reportStop(stop)
-                    return
-                }
-                origin = caller
-                frameSP = registers.rsp
-                originDepth = request.isStepOver ? session.inlineDepth(at: registers.rip) : 0
-                continue
-            }
-            guard let statement = session.statementStart(at: registers.rip), !statement.sameLine(as: origin) else { continue }
-            if request.isStepOver && session.inlineDepth(at: registers.rip) > originDepth { continue }
-            if !request.isStepOver && session.isInDynamicLoader(registers.rip) { continue }
-            reportStop(stop)
-            return
-        }
-    }
 }

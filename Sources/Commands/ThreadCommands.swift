@@ -83,13 +83,15 @@ extension Interpreter {
         for thread in threads { output.line(threadLine(thread)) }
     }
 
-    /// One `~` line: `.  0  Id: 4d2.4d2 Suspend: 0 Tcb: 00007fff`f7dd2740 Unfrozen "name"`.
+    /// One `~` line: `.  0  Id: 4d2.4d2 Suspend: 1 Teb: 00007fff`f7dd2740 Unfrozen "name"`. As
+    /// in WinDbg, the debugger's own suspension of a stopped thread counts one; `Teb` is the
+    /// thread pointer (fs_base), Linux's counterpart of the thread environment block.
     func threadLine(_ thread: ThreadInfo) -> String {
         guard let process = session.process else { return "" }
         let marker = thread === process.current ? "." : (thread.tid == session.lastEventThread ? "#" : " ")
-        let tcb = (try? session.registers(thread))?.value(named: "fs_base") ?? 0
+        let teb = (try? session.registers(thread))?.value(named: "fs_base") ?? 0
         let name = process.target.threadName(thread.tid) ?? ""
-        return "\(marker)\(String(thread.index).leftPadded(to: 3))  Id: \(session.eventPrefix(thread.tid)) Suspend: \(thread.suspendCount) Tcb: \(formatAddress(tcb)) \(thread.frozen ? "Frozen" : "Unfrozen") \"\(name)\""
+        return "\(marker)\(String(thread.index).leftPadded(to: 3))  Id: \(session.eventPrefix(thread.tid)) Suspend: \(thread.suspendCount + 1) Teb: \(formatAddress(teb)) \(thread.frozen ? "Frozen" : "Unfrozen") \"\(name)\""
     }
 
     /// `~*e cmd`: runs a command with each thread current in turn.

@@ -13,7 +13,14 @@ extension Session {
         case .trap:
             let details = process.target.signalDetails(thread.tid)
             if details?.code == 0x80 {  // SI_KERNEL: an int3 the program executed itself
-                return filteredStop(filters.filter("bpe")!, .programBreakpoint, thread)
+                // Handled by the debugger, as WinDbg's breakpoint exception; at a break, `gn`
+                // passes its SIGTRAP to the program's handler.
+                let stop = filteredStop(filters.filter("bpe")!, .programBreakpoint, thread)
+                if stop != nil {
+                    thread.signalToDeliver = SIGTRAP
+                    thread.signalIsBreakpoint = true
+                }
+                return stop
             }
             return try signalStop(SIGTRAP, thread)
         case .signal(let signal):
@@ -57,8 +64,12 @@ extension Session {
             output.line("(\(eventPrefix(thread.tid))): Exec \(process.target.executablePath)")
             if let entry = process.target.auxiliaryVector()[AuxiliaryVectorKey.entry] {
                 process.entryPoint = entry
-                process.entryBreak = EntryBreak(address: entry, isInitialBreakpoint: false)
-                try insertSite(entry, isInternal: true)
+                if (try? registers(thread))?.rip == entry {
+                    scanModules()  // a static program: nothing to wait for
+                } else {
+                    process.entryBreak = EntryBreak(address: entry, isInitialBreakpoint: false)
+                    try insertSite(entry, isInternal: true)
+                }
             }
             return nil
         case .exiting(let status):
@@ -152,7 +163,7 @@ extension Session {
         // Ctrl-C reaches a program that holds the terminal as SIGINT; otherwise the
         // debugger's handler saw it and sent SIGSTOP.
         let typedInterrupt = signal == SIGINT && shareTerminal && process.launched
-        let requested = (signal == SIGSTOP || signal == SIGINT) && BreakIn.takeRequest()
+        let requested = (signal == SIGSTOP || signal == SIGINT) && BreakIn.takeRequest() != .none
         if typedInterrupt || requested {
             // The handler's SIGSTOP is still on its way when its SIGINT came first.
             process.strayBreakStop = requested && signal == SIGINT

@@ -5,72 +5,116 @@ import Targets
 /// The debug event loop: resume the threads that may run, wait for an event, interpret it,
 /// apply the event filters, and either continue silently or stop every thread and report.
 extension Session {
-    /// Resumes the target as `request` asks and returns the next stop worth reporting.
-    public func resume(_ request: ResumeRequest) throws(EngineError) -> StopEvent {
+    /// Resumes the target as `request` asks and returns the next stop worth reporting. With
+    /// `onlyThread` (`~2 g`, `~2 p`) that thread alone runs, the others stay frozen.
+    public func resume(_ request: ResumeRequest, onlyThread: ThreadInfo? = nil) throws(EngineError) -> StopEvent {
         guard let process, !process.gone else { throw EngineError("No runnable debuggees") }
         output.flush()
-        _ = BreakIn.takeRequest()  // a Ctrl-C typed at the prompt is not a break-in
+        let thread = onlyThread ?? process.current!
+        if let stop = pendingBreakIn(thread) { record(stop); return stop }
         BreakIn.setTarget(process.pid)
         process.target.handTerminal(toTarget: true)
+        exclusiveThread = onlyThread?.tid
         defer {
             BreakIn.setTarget(0)
             process.target.handTerminal(toTarget: false)
+            exclusiveThread = nil
         }
-        let thread = process.current!
-        let resumedPlan = interruptedPlan
-        interruptedPlan = nil
+        let resumed = interrupted
+        interrupted = nil
         applyHandling(request, to: thread)
         if let second = secondChanceStop(thread) { record(second); return second }
         let stop: StopEvent
         switch request {
         case .go(_, let until):
-            stop = try runWithPlan(until.isEmpty ? nil : RunPlan(sites: Set(until), thread: nil, minimumSP: nil))
+            stop = until.isEmpty ? try run() : try execute(RunToPlan(until), on: thread)
         case .resumeInterrupted:
-            stop = try runWithPlan(resumedPlan)
-        case .stepInto, .stepOver:
-            let registers = try self.registers(thread)
-            let instruction = decode(at: registers.rip)
-            let overCall = request.isStepOver && (instruction?.flow == .call || instruction?.hasRepPrefix == true)
-            // A system call may block on another thread (a futex, a pipe): let them all run
-            // while it completes rather than single-stepping it with the others held.
-            let overSyscall = instruction?.flow == .syscall && process.threads.count > 1
-            if let instruction, overCall || overSyscall {
-                let next = registers.rip &+ UInt64(instruction.length)
-                stop = try runWithPlan(RunPlan(sites: [next], thread: thread.tid, minimumSP: registers.rsp))
+            if let resumed, process.thread(resumed.thread.tid) != nil {
+                stop = try execute(resumed.plan, on: resumed.thread, resuming: resumed.step)
             } else {
-                stop = try stepInstruction(thread)
+                stop = try run()
             }
+        case .stepInto, .stepOver:
+            stop = try execute(InstructionPlan(over: request.isStepOver), on: thread)
         case .stepOut:
-            let frames = unwind(thread, maxFrames: 2)
-            guard frames.count > 1 else { throw EngineError("Unable to determine the return address of the current frame") }
-            stop = try runWithPlan(RunPlan(sites: [frames[1].pc], thread: thread.tid, minimumSP: frames[1].sp))
+            stop = try execute(try StepOutPlan(self, thread), on: thread)
+        case .stepUntil(let flow, let over):
+            stop = try execute(StepUntilPlan(flow: flow, over: over), on: thread)
+        case .stepLine(let over):
+            stop = try execute(SourceLinePlan(over: over), on: thread)
         }
         record(stop)
         return stop
     }
 
+    /// A Ctrl-C since the last run (typed while commands ran, or during the last step): the
+    /// run does not start, the stop is the break-in. A SIGSTOP the handler sent the target
+    /// is still on its way; it is swallowed when it comes.
+    private func pendingBreakIn(_ thread: ThreadInfo) -> StopEvent? {
+        guard let process else { return nil }
+        switch BreakIn.takeRequest() {
+        case .none: return nil
+        case .stoppedTarget: process.strayBreakStop = true
+        case .requested: break
+        }
+        process.current = thread
+        return StopEvent(kind: .breakIn, thread: thread.tid)
+    }
+
     /// `gh` swallows the signal the thread stopped with, `gn` passes it on, `g` passes it
-    /// unless it was a breakpoint-like stop (those never set a signal to deliver).
+    /// unless it was a breakpoint-like stop (a program's own int3 is handled by the debugger
+    /// unless `gn` passes it, as WinDbg treats a breakpoint exception).
     private func applyHandling(_ request: ResumeRequest, to thread: ThreadInfo) {
-        if case .go(let handled?, _) = request, handled {
+        if case .go(let handled?, _) = request {
+            if handled { thread.signalToDeliver = 0 }
+        } else if thread.signalIsBreakpoint {
             thread.signalToDeliver = 0
+        }
+        thread.signalIsBreakpoint = false
+    }
+
+    /// Runs a plan's steps until it arrives (a `.step` stop) or something interrupts it (kept
+    /// for `gc`, which runs the interrupted step again and goes on).
+    private func execute(_ plan: ThreadPlan, on thread: ThreadInfo, resuming pending: PlanStep? = nil) throws(EngineError) -> StopEvent {
+        guard let process else { throw EngineError("No target") }
+        var next = pending
+        var first = true
+        while true {
+            if next == nil { next = try plan.nextStep(self, thread) }
+            guard let step = next else {
+                process.current = thread
+                return StopEvent(kind: .step, thread: thread.tid)
+            }
+            if !first, let stop = pendingBreakIn(thread) {
+                interrupted = (plan, thread, step)
+                return stop
+            }
+            first = false
+            let stop: StopEvent
+            switch step {
+            case .instruction: stop = try stepInstruction(thread)
+            case .run(let target): stop = try runWithPlan(target)
+            }
+            guard stop.isStep else {
+                if !process.gone { interrupted = (plan, thread, step) }
+                return stop
+            }
+            next = nil
         }
     }
 
-    private func runWithPlan(_ newPlan: RunPlan?) throws(EngineError) -> StopEvent {
+    private func runWithPlan(_ newPlan: RunPlan) throws(EngineError) -> StopEvent {
         var planted: [UInt64] = []
         defer {
             plan = nil
             for address in planted { try? removeSite(address, isInternal: true) }
         }
-        for address in newPlan?.sites ?? [] {
+        for address in newPlan.sites {
             try insertSite(address, isInternal: true)
             planted.append(address)
         }
         plan = newPlan
-        let stop = try run()
-        if let newPlan, !stop.isStep { interruptedPlan = newPlan }
-        return stop
+        return try run()
     }
 
     /// Single-steps one thread while the others stay stopped.
@@ -188,6 +232,12 @@ extension Session {
 
     var goneStatus: String { lastExitStatus.map(exitDescription) ?? "gone" }
 
+    /// Whether resuming the process resumes this thread: not frozen or suspended, not already
+    /// running, and the one thread a `~N g` runs, if any.
+    func mayRun(_ thread: ThreadInfo) -> Bool {
+        thread.resumable && (exclusiveThread == nil || thread.tid == exclusiveThread)
+    }
+
     /// Resumes every stopped thread that may run. A thread sitting on one of our int3s first
     /// steps over it alone, with every other thread stopped, so no thread can pass the
     /// lifted breakpoint unseen.
@@ -196,7 +246,7 @@ extension Session {
         var needsStep: [ThreadInfo] = []
         var syscallSteps: [ThreadInfo] = []
         for thread in process.threads {
-            guard thread.resumable, thread.pending == nil, let registers = try? self.registers(thread),
+            guard mayRun(thread), thread.pending == nil, let registers = try? self.registers(thread),
                   let site = process.sites[registers.rip], !emulate(site, thread) else { continue }
             if thread.signalToDeliver != 0 {
                 // Deliver the signal with the int3 in place; the handler returns onto it.
@@ -213,7 +263,7 @@ extension Session {
         for thread in needsStep where thread.pending == nil && !thread.running {
             try stepOverSite(thread)
         }
-        for thread in process.threads where thread.resumable && thread.pending == nil && !syscallSteps.contains(where: { $0 === thread }) {
+        for thread in process.threads where mayRun(thread) && thread.pending == nil && !syscallSteps.contains(where: { $0 === thread }) {
             let signal = thread.signalToDeliver
             thread.signalToDeliver = 0
             thread.secondChanceReported = false
@@ -230,7 +280,7 @@ extension Session {
         // is not seen (stepping it out of line would close that gap).
         for thread in syscallSteps where thread.pending == nil {
             try stepOverSite(thread)
-            if thread.pending == nil, thread.resumable {
+            if thread.pending == nil, mayRun(thread) {
                 try resumeThread(thread, singleStep: false, signal: 0)
                 thread.running = true
             }

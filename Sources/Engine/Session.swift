@@ -40,15 +40,20 @@ public struct StopEvent {
     public var isStep: Bool { if case .step = kind { return true }; return false }
 }
 
-/// How to resume: `g`/`gh`/`gn` (with optional end addresses), or one step of a kind.
+/// How to resume: `g`/`gh`/`gn` (with optional end addresses), or a kind of stepping, each
+/// run by the engine as a thread plan.
 public enum ResumeRequest {
     /// `handled`: nil for `g` (signals go to the program), true for `gh`, false for `gn`.
     case go(handled: Bool?, until: [UInt64])
     case stepInto
     case stepOver
     case stepOut
-    /// `gc`: resume the way the breakpoint was reached: a step over a call or a `gu` that a
-    /// breakpoint interrupted goes on to its end; otherwise like `g`.
+    /// `pc tc pt tt`: silently, until the thread stands on the next call or return.
+    case stepUntil(ControlFlow, over: Bool)
+    /// Source-mode `p`/`t`: to the next source line (over or into calls).
+    case stepLine(over: Bool)
+    /// `gc`: resume the way the breakpoint was reached: a step or plan that a breakpoint
+    /// interrupted goes on to its end; otherwise like `g`.
     case resumeInterrupted
 
     public var isStepOver: Bool { if case .stepOver = self { return true }; return false }
@@ -149,8 +154,10 @@ public final class Session {
     public private(set) var launchSpec: (path: String, arguments: [String])?
     let disassembler = Disassembler()
     var plan: RunPlan?
-    /// The step plan a breakpoint interrupted, for `gc`.
-    var interruptedPlan: RunPlan?
+    /// The thread plan a breakpoint or event interrupted, with the step it was running, for `gc`.
+    var interrupted: (plan: ThreadPlan, thread: ThreadInfo, step: PlanStep)?
+    /// `~N g`: only this thread runs.
+    var exclusiveThread: ThreadID?
     /// The wait status the process reported on its way out.
     var lastExitStatus: Int32?
 
@@ -178,7 +185,10 @@ public final class Session {
         let main = process.addThread(target.processID)
         process.current = main
         output.line("CommandLine: \(([resolved] + arguments).joined(separator: " "))")
-        guard entry != 0 else {
+        // A static program (no dynamic loader: static glibc, static-pie, Go, musl) starts at
+        // its entry point: the exec stop is already where the initial breakpoint goes.
+        let startsAtEntry = (try? registers(main))?.rip == entry
+        guard entry != 0, !startsAtEntry else {
             scanModules()
             return recorded(StopEvent(kind: .initialBreakpoint, thread: main.tid))
         }
@@ -263,6 +273,7 @@ public final class Session {
     private func forgetProcess() {
         process = nil
         plan = nil
+        interrupted = nil
         for breakpoint in breakpoints { breakpoint.address = nil }
     }
 

@@ -22,6 +22,9 @@ public final class ThreadInfo {
     var signalToDeliver: Int32 = 0
     /// The current signal was already reported as a second chance.
     var secondChanceReported = false
+    /// `signalToDeliver` is the SIGTRAP of the program's own int3: handled by the debugger
+    /// unless `gn` passes it to the program.
+    var signalIsBreakpoint = false
     /// `~N f`: stays stopped while the others run.
     public var frozen = false
     /// `~N n` / `~N m`: a suspend count above zero keeps the thread stopped.
@@ -41,6 +44,12 @@ public final class ThreadInfo {
 
     /// Whether resuming the process resumes this thread.
     var resumable: Bool { !frozen && suspendCount == 0 && !running }
+
+    /// Whether a resume lets this thread run: not frozen or suspended, and the one thread a
+    /// `~N g` runs when there is one.
+    public func runsOnResume(only: ThreadInfo?) -> Bool {
+        !frozen && suspendCount == 0 && (only == nil || only === self)
+    }
 }
 
 /// What happened to a thread, after the event loop has interpreted the raw target event

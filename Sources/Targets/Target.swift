@@ -104,8 +104,17 @@ public enum BreakIn {
     public static func installHandler() { cs_install_break_handler() }
     /// The process Ctrl-C should stop while it runs (0 for none).
     public static func setTarget(_ pid: Int32) { cs_set_break_target(pid) }
-    /// True once per Ctrl-C.
-    public static func takeRequest() -> Bool { cs_take_break_request() != 0 }
+    /// What a Ctrl-C since the last call asked.
+    public enum Request { case none, requested, stoppedTarget }
+
+    /// Once per Ctrl-C: whether one came, and whether the target was sent a SIGSTOP for it.
+    public static func takeRequest() -> Request {
+        switch cs_take_break_request() {
+        case 0: .none
+        case 3: .stoppedTarget
+        default: .requested
+        }
+    }
     /// Installs the SIGHUP handler (the terminal went away), which breaks in the same way.
     public static func installHangupHandler() { cs_install_hangup_handler() }
     /// Whether the terminal has hung up.

@@ -131,6 +131,7 @@ struct Debugger {
         guard terminal else {
             while !interpreter.quitRequested, let line = readLine() {
                 output.line(interpreter.prompt + line)
+                _ = BreakIn.takeRequest()  // a Ctrl-C before the command is not meant for it
                 interpreter.execute(line)
             }
             return
@@ -158,6 +159,7 @@ struct Debugger {
                 le_add_history(line)
             }
             last = line
+            _ = BreakIn.takeRequest()  // Ctrl-C at the prompt cancelled a line, nothing more
             interpreter.execute(line)
         }
     }

@@ -88,4 +88,19 @@ final class EventTests: XCTestCase {
         _ = target.finish()
         XCTAssertEqual(target.process.terminationStatus, 0)
     }
+
+    /// Static programs (no dynamic loader) get the initial breakpoint at their entry point,
+    /// their module, symbols and stacks.
+    func testStaticProgramsStopAtTheirEntryPoint() throws {
+        for flag in ["-static", "-static-pie"] {
+            let program = try Harness.fixture("loop", flags: [flag])
+            let out = try Harness.session(program: program, ["lm", "bp loop!work", "g", "kp 2", "g"])
+            XCTAssertTrue(out.contains("Break instruction exception - code 80000003 (first chance)\n"), "\(flag): \(out)")
+            XCTAssertTrue(out.contains("loop!_start:\n"), "\(flag): the initial breakpoint is at the entry point: \(out)")
+            XCTAssertTrue(out.output(of: "lm").contains(" loop "), out.output(of: "lm"))
+            XCTAssertTrue(out.output(of: "g").hasPrefix("Breakpoint 0 hit"), "\(flag): \(out.output(of: "g"))")
+            XCTAssertTrue(out.output(of: "kp 2").contains("loop!work(int value = 0n0)"), out.output(of: "kp 2"))
+            XCTAssertTrue(out.output(of: "kp 2").contains("loop!main("), out.output(of: "kp 2"))
+        }
+    }
 }

@@ -70,6 +70,17 @@ final class SignalTests: XCTestCase {
         XCTAssertTrue(out.output(of: "g", occurrence: 1).contains("code 3"))
     }
 
+    /// `gn` passes the int3's SIGTRAP to the program's own handler; `g` handles it.
+    func testGnPassesTheProgramsInt3ToItsHandler() throws {
+        let passed = try Harness.session("int3", ["g", "gn", "g"], arguments: ["handle"])
+        XCTAssertTrue(passed.output(of: "g").contains("Break instruction exception"), passed)
+        XCTAssertTrue(passed.contains("handler saw SIGTRAP"), passed)
+        XCTAssertTrue(passed.contains("after"))
+        let handled = try Harness.session("int3", ["g", "g"], arguments: ["handle"])
+        XCTAssertFalse(handled.contains("handler saw SIGTRAP"), handled)
+        XCTAssertTrue(handled.contains("after"))
+    }
+
     func testIgnoredBreakInstructionRunsThrough() throws {
         let out = try Harness.session("int3", ["sxi bpe", "sxe -c \".echo filter-ran\" av", "sx", "g"])
         XCTAssertTrue(out.output(of: "sx").contains("bpe - Break instruction exception - ignore"))

@@ -56,6 +56,22 @@ final class SourceLineTests: XCTestCase {
     }
 }
 
+extension SourceLineTests {
+    /// The return address starts the caller's next line: stepping out of callee() stops on
+    /// that line, as gdb's `next` does (it used to run on to the line after).
+    func testSourceStepOutStopsOnTheLineTheReturnAddressStarts() throws {
+        let program = try Harness.fixture("stepout")
+        let gdb = try Harness.run("/usr/bin/gdb", ["-batch", "-nx", "-ex", "break callee", "-ex", "run", "-ex", "next", "-ex", "next", "-ex", "next", program], input: "").output
+        let gdbLines = gdb.split(separator: "\n").compactMap { $0.split(separator: "\t").first.flatMap { Int($0) } }
+        XCTAssertEqual(gdbLines.suffix(3), [7, 10, 11], gdb)
+        let out = try Harness.session("stepout", ["l+t", "bp stepout!callee", "g", "p", "p", "p", "p"])
+        let source = Harness.source("stepout")
+        for (occurrence, line) in [6, 7, 10, 11].enumerated() {
+            XCTAssertTrue(out.output(of: "p", occurrence: occurrence).contains("[\(source) @ \(line)]:"), out.output(of: "p", occurrence: occurrence))
+        }
+    }
+}
+
 /// Parameters from DWARF locations (kp, kP): right values, and `<value unavailable>` where
 /// the optimizer left none — checked against gdb's view of the same frames.
 final class ParameterTests: XCTestCase {

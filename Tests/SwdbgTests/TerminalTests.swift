@@ -108,6 +108,23 @@ final class TerminalTests: XCTestCase {
         XCTAssertNotNil(terminal.exitStatus(timeout: 20))
     }
 
+    /// Ctrl-C ends stepping that would never end by itself (`ta` to an address never reached).
+    func testControlCStopsLongStepping() throws {
+        let terminal = try startSession("loop")
+        terminal.type("bp loop!work\r")
+        terminal.type("g\r")
+        terminal.waitFor("Breakpoint 0 hit")
+        var mark = terminal.mark
+        terminal.type("ta 1\r")
+        terminal.waitFor("loop!work+0x", after: mark)
+        mark = terminal.mark
+        terminal.type("\u{3}")
+        terminal.waitFor("Break instruction exception - code 80000003", after: mark)
+        terminal.waitFor("0:000> ", after: mark)
+        terminal.type("q\r")
+        XCTAssertNotNil(terminal.exitStatus(timeout: 20))
+    }
+
     func testColourOnATerminalOnly() throws {
         let coloured = try startSession("loop")
         var mark = coloured.mark

@@ -47,10 +47,22 @@ final class ThreadTests: XCTestCase {
         XCTAssertEqual(out.output(of: "? @$t0 > 0"), "Evaluate expression: 1 = 00000000`00000001")
     }
 
+    /// `~. g`: only the current thread runs; every hit until it ends is its own, and the
+    /// others are frozen (and said to be), then run when all may.
+    func testRunningOneThreadFreezesTheOthers() throws {
+        let out = try Harness.session("threads", ["bp threads!tick", "g", "r $t3 = @$tid", "bc *",
+                                                  "bp threads!tick \"j (@$tid != @$t3) 'r $t2 = 1' ; 'r $t1 = @$t1 + 1; gc'\"",
+                                                  "~. g", "? @$t2", "? @$t1", "bc *", "g"])
+        XCTAssertTrue(out.output(of: "~. g").contains("threads are frozen"), out.output(of: "~. g"))
+        XCTAssertEqual(out.output(of: "? @$t2"), "Evaluate expression: 0 = 00000000`00000000", "no other thread hit the breakpoint")
+        XCTAssertEqual(out.output(of: "? @$t1"), "Evaluate expression: 49 = 00000000`00000031", "the thread made its other 49 calls")
+        XCTAssertTrue(out.contains("hits=50,50,50,50"), out)
+    }
+
     func testSuspendCounts() throws {
         let out = try Harness.session("threads", ["bp threads!tick", "g", "~. n", "~.", "~. m", "~.", "~. m"])
-        XCTAssertTrue(out.output(of: "~.").contains("Suspend: 1"))
-        XCTAssertTrue(out.output(of: "~.", occurrence: 1).contains("Suspend: 0"))
+        XCTAssertTrue(out.output(of: "~.").contains("Suspend: 2 Teb: "), "the debugger's own suspension counts one")
+        XCTAssertTrue(out.output(of: "~.", occurrence: 1).contains("Suspend: 1 Teb: "))
         XCTAssertTrue(out.output(of: "~. m", occurrence: 1).contains("not suspended"))
     }
 

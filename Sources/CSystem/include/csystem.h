@@ -49,7 +49,8 @@ long cs_write_memory_as_program(pid_t pid, uint64_t address, const void *buffer,
 /// (set with cs_set_break_target) with SIGSTOP, so Ctrl-C breaks into a running target.
 void cs_install_break_handler(void);
 void cs_set_break_target(pid_t pid);
-/// Returns 1 and clears the flag when Ctrl-C was pressed since the last call.
+/// Whether Ctrl-C was pressed since the last call, and clears it: 0 no, 1 yes (while no
+/// target ran), 3 yes and the running target was sent SIGSTOP.
 int cs_take_break_request(void);
 
 /// Installs a SIGHUP handler (the terminal went away): it records the hangup and stops a

@@ -1,0 +1,137 @@
+import Arch
+import Symbols
+
+/// One primitive way of running a thread that a plan asks for.
+enum PlanStep {
+    /// One instruction of the plan's thread, the others stopped.
+    case instruction
+    /// Every runnable thread runs until one of the run's internal stops (or an event).
+    case run(RunPlan)
+}
+
+/// A kind of stepping, as LLDB's thread plans: asked, each time its last step completed,
+/// how to run the thread next, until it says it has arrived. A breakpoint or event that
+/// interrupts a step interrupts the plan; `gc` runs that step again and the plan goes on.
+protocol ThreadPlan: AnyObject {
+    /// The next step, or nil when the plan's thread stands where the plan was going.
+    func nextStep(_ session: Session, _ thread: ThreadInfo) throws(EngineError) -> PlanStep?
+}
+
+/// `p`/`t`: one instruction; `p` runs over a call or a repeated string instruction by
+/// running to the instruction after it (recursion cannot end it early: the stack must be
+/// back where it was).
+final class InstructionPlan: ThreadPlan {
+    let over: Bool
+    private var issued = false
+
+    init(over: Bool) { self.over = over }
+
+    func nextStep(_ session: Session, _ thread: ThreadInfo) throws(EngineError) -> PlanStep? {
+        guard !issued else { return nil }
+        issued = true
+        let registers = try session.registers(thread)
+        let instruction = session.decode(at: registers.rip)
+        let overCall = over && (instruction?.flow == .call || instruction?.hasRepPrefix == true)
+        // A system call may block on another thread (a futex, a pipe): let them all run
+        // while it completes rather than single-stepping it with the others held.
+        let overSyscall = instruction?.flow == .syscall && (session.process?.threads.count ?? 1) > 1
+        if let instruction, overCall || overSyscall {
+            return .run(RunPlan(sites: [registers.rip &+ UInt64(instruction.length)], thread: thread.tid, minimumSP: registers.rsp))
+        }
+        return .instruction
+    }
+}
+
+/// `gu`: to the return address of the current function, with the stack back above its frame.
+final class StepOutPlan: ThreadPlan {
+    private var target: RunPlan?
+
+    init(_ session: Session, _ thread: ThreadInfo) throws(EngineError) {
+        let frames = session.unwind(thread, maxFrames: 2)
+        guard frames.count > 1 else { throw EngineError("Unable to determine the return address of the current frame") }
+        target = RunPlan(sites: [frames[1].pc], thread: thread.tid, minimumSP: frames[1].sp)
+    }
+
+    func nextStep(_ session: Session, _ thread: ThreadInfo) throws(EngineError) -> PlanStep? {
+        defer { target = nil }
+        return target.map(PlanStep.run)
+    }
+}
+
+/// `g addr…`: run every thread until one reaches an end address.
+final class RunToPlan: ThreadPlan {
+    private var target: RunPlan?
+
+    init(_ addresses: [UInt64]) { target = RunPlan(sites: Set(addresses), thread: nil, minimumSP: nil) }
+
+    func nextStep(_ session: Session, _ thread: ThreadInfo) throws(EngineError) -> PlanStep? {
+        defer { target = nil }
+        return target.map(PlanStep.run)
+    }
+}
+
+/// `pc tc pt tt`: steps (over or into calls) until the thread stands on the next call or
+/// return instruction.
+final class StepUntilPlan: ThreadPlan {
+    let flow: ControlFlow
+    let over: Bool
+    private var current: InstructionPlan?
+
+    init(flow: ControlFlow, over: Bool) {
+        self.flow = flow
+        self.over = over
+    }
+
+    func nextStep(_ session: Session, _ thread: ThreadInfo) throws(EngineError) -> PlanStep? {
+        if let current, let step = try current.nextStep(session, thread) { return step }
+        if current != nil, let instruction = session.decode(at: try session.registers(thread).rip), instruction.flow == flow { return nil }
+        let step = InstructionPlan(over: over)
+        current = step
+        return try step.nextStep(session, thread)
+    }
+}
+
+/// Source-mode `p`/`t`, as gdb's `next`/`step`: instruction steps (over or into calls) until
+/// the start of a statement (an `is_stmt` line-table row) on another line. `p` also steps
+/// over inlined calls (a statement deeper in inlined code is no stop); `t` does not stop in
+/// the dynamic loader's lazy-binding resolver. A return lands in the caller: at the start of
+/// a statement there it stops (the call ended a line), in the middle of one it finishes that
+/// line first. Where there is no line information it is one instruction, as in WinDbg.
+final class SourceLinePlan: ThreadPlan {
+    let over: Bool
+    private var origin: SourceLine?
+    private var frameSP: UInt64 = 0
+    private var originDepth = 0
+    private var current: InstructionPlan?
+    private var started = false
+
+    init(over: Bool) { self.over = over }
+
+    func nextStep(_ session: Session, _ thread: ThreadInfo) throws(EngineError) -> PlanStep? {
+        if let current, let step = try current.nextStep(session, thread) { return step }
+        let registers = try session.registers(thread)
+        if !started {
+            started = true
+            origin = session.sourceLine(at: registers.rip)
+            frameSP = registers.rsp
+            originDepth = over ? session.inlineDepth(at: registers.rip) : 0
+        } else {
+            guard let line = origin else { return nil }
+            if registers.rsp > frameSP {
+                // Back in the caller. The call's own line is the caller's line.
+                guard let caller = session.sourceLine(at: registers.rip &- 1) else { return nil }
+                if let statement = session.statementStart(at: registers.rip), !statement.sameLine(as: caller) { return nil }
+                origin = caller
+                frameSP = registers.rsp
+                originDepth = over ? session.inlineDepth(at: registers.rip) : 0
+            } else if let statement = session.statementStart(at: registers.rip), !statement.sameLine(as: line),
+                      !(over && session.inlineDepth(at: registers.rip) > originDepth),
+                      !(!over && session.isInDynamicLoader(registers.rip)) {
+                return nil
+            }
+        }
+        let step = InstructionPlan(over: over)
+        current = step
+        return try step.nextStep(session, thread)
+    }
+}
