@@ -208,7 +208,9 @@ extension Session {
     func run() throws(EngineError) -> StopEvent {
         guard let process else { throw EngineError("No target") }
         while true {
-            if let thread = process.threads.first(where: { $0.pending != nil }), let event = thread.pending {
+            // An event a thread reported while the others were being stopped, reported now
+            // unless the thread is frozen (it is kept until the thread may run).
+            if let thread = process.threads.first(where: { $0.pending != nil && isAllowedToRun($0) }), let event = thread.pending {
                 thread.pending = nil
                 if let stop = try handle(event, thread) { try stopAll(); return stop }
                 if process.gone { return StopEvent(kind: .processGone(status: goneStatus), thread: thread.tid) }
@@ -216,7 +218,7 @@ extension Session {
             }
             try resumeStoppedThreads()
             // A step over a breakpoint can itself end in an event: report it before waiting.
-            if process.threads.contains(where: { $0.pending != nil }) { continue }
+            if process.threads.contains(where: { $0.pending != nil && isAllowedToRun($0) }) { continue }
             if process.threads.allSatisfy({ !$0.running }) {
                 throw EngineError("No thread can run: every thread is frozen or suspended")
             }
@@ -236,6 +238,12 @@ extension Session {
     /// running, and the one thread a `~N g` runs, if any.
     func mayRun(_ thread: ThreadInfo) -> Bool {
         thread.resumable && (exclusiveThread == nil || thread.tid == exclusiveThread)
+    }
+
+    /// Whether this resume lets the thread run at all (frozen and suspended threads, and all
+    /// but the one a `~N g` runs, do not; their events wait).
+    func isAllowedToRun(_ thread: ThreadInfo) -> Bool {
+        !thread.frozen && thread.suspendCount == 0 && (exclusiveThread == nil || thread.tid == exclusiveThread)
     }
 
     /// Resumes every stopped thread that may run. A thread sitting on one of our int3s first
