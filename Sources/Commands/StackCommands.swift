@@ -35,7 +35,11 @@ extension Interpreter {
         var header = " # Child-SP          RetAddr           "
         if withArguments { header += ": Args to Child                                                           : " }
         output.line(header + "Call Site")
-        for frame in frames {
+        // Frames found without unwind information (by the frame-pointer chain or the return
+        // address on top of the stack) are guesses, and WinDbg says so where they start.
+        let firstGuess = frames.firstIndex { $0.method == .framePointer || $0.method == .stackTop }
+        for (index, frame) in frames.enumerated() {
+            if index == firstGuess { output.line("WARNING: Stack unwind information not available. Following frames may be wrong.") }
             let line = frameLine(frame, of: thread, withArguments: withArguments, parameters: parameters)
             output.line(showMethod ? "\(line) (\(frame.method.text))" : line)
         }
@@ -65,7 +69,7 @@ extension Interpreter {
             let module = session.process?.modules.module(containing: frame.pc)
             site = module.map { "\($0.name)!\(inlined)" } ?? inlined
         } else {
-            site = session.symbolize(frame.pc, callSite: frame.physicalIndex > 0) ?? formatAddress(frame.pc)
+            site = session.symbolize(frame.pc, callSite: frame.isReturnAddress) ?? "0x" + String(frame.pc, radix: 16)
         }
         if parameters != .none, let (_, values) = session.parameters(of: frame, in: thread) {
             // `module!function(int value = 0n5)+0x4`, as WinDbg's kp prints it.
@@ -78,7 +82,7 @@ extension Interpreter {
         if let callSite = frame.callSite {
             return line + paint(site, .symbol) + (session.lineNumbers ? paint(" [\(callSite.file) @ \(callSite.line)]", .source) : "")
         }
-        return line + paint(site, .symbol) + paint(sourceText(frame.pc, callSite: frame.physicalIndex > 0), .source)
+        return line + paint(site, .symbol) + paint(sourceText(frame.pc, callSite: frame.isReturnAddress), .source)
     }
 
     /// `dv`: parameters and locals of the `.frame` frame, names right-aligned as WinDbg does;

@@ -75,13 +75,22 @@ extension Session {
     private func syncModuleList() -> (added: [Module], removed: [String]) {
         guard let process else { return ([], []) }
         var seen: [(path: String, bias: UInt64)] = []
+        var map: [MemoryRegion]?
         if let rDebug = process.debugStateAddress, var node = readWord(rDebug &+ 8) {
             var guardCount = 0
             while node != 0 && guardCount < 4096 {
                 guardCount += 1
                 guard let bias = readWord(node), let namePointer = readWord(node &+ 8), let next = readWord(node &+ 24) else { break }
                 let name = readString(namePointer)
-                if !name.isEmpty && name.hasPrefix("/") { seen.append((name, bias)) }
+                if name.hasPrefix("/") {
+                    seen.append((name, bias))
+                } else if !name.isEmpty {
+                    // `dlopen("./lib.so")`, `LD_PRELOAD=x.so`: the loader keeps the name as given,
+                    // relative to a working directory that may have changed since; the mapping
+                    // of the file at the module's base has its real path.
+                    if map == nil { map = process.target.memoryMap() }
+                    if let path = mappedPath(of: name, bias: bias, in: map ?? []) { seen.append((path, bias)) }
+                }
                 node = next
             }
         }
@@ -106,6 +115,14 @@ extension Session {
             }
         }
         return (added, removed)
+    }
+
+    /// The path of the file mapped from offset 0 at (or first above) `bias` whose name ends
+    /// like `name`; nil for names no file mapping has (the vDSO).
+    private func mappedPath(of name: String, bias: UInt64, in map: [MemoryRegion]) -> String? {
+        let file = name.split(separator: "/").last.map(String.init) ?? name
+        return map.filter { $0.offset == 0 && $0.path.hasPrefix("/") && $0.path.hasSuffix("/" + file) && $0.range.lowerBound >= bias }
+            .min { $0.range.lowerBound < $1.range.lowerBound }?.path
     }
 
     /// Adds a module; one whose file cannot be read (deleted, replaced, corrupt) is still listed,

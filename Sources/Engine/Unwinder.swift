@@ -25,9 +25,17 @@ public struct StackFrame {
     /// The line this frame is at when it is not the pc's: the call of the inlined function
     /// in the frame below.
     public var callSite: SourceLine?
+    /// The frame is the signal trampoline (`__restore_rt`) a handler returns into: its pc is
+    /// where the handler returns, not after a call.
+    public internal(set) var isSignalTrampoline = false
+    /// The frame a signal interrupted: its pc is the interrupted instruction itself.
+    public internal(set) var wasInterrupted = false
+
+    /// Whether the pc is a return address, pointing after the call the frame is in.
+    public var isReturnAddress: Bool { physicalIndex > 0 && !isSignalTrampoline && !wasInterrupted }
 
     /// The address to look symbols and lines up at: inside the call for a return address.
-    public var lookupAddress: UInt64 { physicalIndex > 0 ? pc &- 1 : pc }
+    public var lookupAddress: UInt64 { isReturnAddress ? pc &- 1 : pc }
 
     /// `context`: frame 0, from the registers; `cfi`: unwound with `.eh_frame`/`.debug_frame`;
     /// `framePointer`: found by following the rbp chain where no CFI covered the callee;
@@ -46,8 +54,12 @@ extension Session {
         var frames: [StackFrame] = []
         var method = StackFrame.Method.context
         var isSignalFrame = false
-        while frames.count < maxFrames, let pc = registers[DwarfRegister.returnAddress], let sp = registers[DwarfRegister.stackPointer], pc != 0 {
-            frames.append(StackFrame(number: frames.count, pc: pc, sp: sp, method: method, registers: registers, physicalIndex: frames.count))
+        // Frame 0 may stand at address 0 (a call through a null function pointer); beyond it
+        // a zero return address ends the stack.
+        while frames.count < maxFrames, let pc = registers[DwarfRegister.returnAddress], let sp = registers[DwarfRegister.stackPointer], pc != 0 || frames.isEmpty {
+            var frame = StackFrame(number: frames.count, pc: pc, sp: sp, method: method, registers: registers, physicalIndex: frames.count)
+            frame.wasInterrupted = isSignalFrame
+            frames.append(frame)
             // A return address points after the call; look the caller up inside the call.
             let lookup = frames.count == 1 || isSignalFrame ? pc : pc &- 1
             var next: [Int: UInt64]?
@@ -55,6 +67,7 @@ extension Session {
                let step = cfi.unwind(lookupAddress: lookup &- module.bias, registers: registers, readMemory: readWord) {
                 next = step.caller
                 isSignalFrame = step.isSignalFrame
+                frames[frames.count - 1].isSignalTrampoline = step.isSignalFrame
                 method = .cfi
             } else if frames.count == 1, let ret = readWord(sp), followsCall(ret), isCode(ret) {
                 // Stopped where no CFI reaches (glibc's clone3 after its syscall) and nothing
@@ -64,7 +77,7 @@ extension Session {
                 next?[DwarfRegister.returnAddress] = ret
                 isSignalFrame = false
                 method = .stackTop
-            } else if let rbp = registers[DwarfRegister.framePointer], rbp > sp, let savedRbp = readWord(rbp), let ret = readWord(rbp &+ 8) {
+            } else if let rbp = registers[DwarfRegister.framePointer], rbp >= sp, let savedRbp = readWord(rbp), let ret = readWord(rbp &+ 8) {
                 next = registers
                 next?[DwarfRegister.framePointer] = savedRbp
                 next?[DwarfRegister.stackPointer] = rbp &+ 16

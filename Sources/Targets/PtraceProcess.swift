@@ -268,16 +268,20 @@ public final class PtraceProcess: LiveTarget {
         return vector
     }
 
-    public func mappedRange(of path: String) -> Range<UInt64>? {
-        guard let data = readFile("/proc/\(processID)/maps") else { return nil }
-        var low = UInt64.max, high: UInt64 = 0
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasSuffix(" " + path) {
-            let bounds = line.prefix { $0 != " " }.split(separator: "-")
-            guard bounds.count == 2, let start = UInt64(bounds[0], radix: 16), let end = UInt64(bounds[1], radix: 16) else { continue }
-            low = min(low, start)
-            high = max(high, end)
+    /// `/proc/pid/maps`: `start-end perms offset dev inode path`.
+    public func memoryMap() -> [MemoryRegion] {
+        guard let data = readFile("/proc/\(processID)/maps") else { return [] }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+            guard fields.count >= 5 else { return nil }
+            let bounds = fields[0].split(separator: "-")
+            let permissions = Array(fields[1].utf8)
+            guard bounds.count == 2, permissions.count >= 3, let start = UInt64(bounds[0], radix: 16), let end = UInt64(bounds[1], radix: 16),
+                  start < end, let offset = UInt64(fields[2], radix: 16) else { return nil }
+            return MemoryRegion(range: start..<end, readable: permissions[0] == UInt8(ascii: "r"), writable: permissions[1] == UInt8(ascii: "w"),
+                                executable: permissions[2] == UInt8(ascii: "x"), offset: offset,
+                                path: fields.count > 5 ? String(fields[5].trimmed()) : "")
         }
-        return low < high ? low..<high : nil
     }
 
     public func resume(_ thread: ThreadID, singleStep: Bool, signal: Int32) throws(TargetError) {

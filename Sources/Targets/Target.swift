@@ -66,8 +66,37 @@ public protocol Target: AnyObject {
     func threadName(_ thread: ThreadID) -> String?
     /// The ELF auxiliary vector (AT_ENTRY, AT_BASE, ...).
     func auxiliaryVector() -> [UInt64: UInt64]
+    /// The mappings of the address space, in address order (`/proc/pid/maps`, a core's
+    /// program headers and NT_FILE note).
+    func memoryMap() -> [MemoryRegion]
+}
+
+/// One mapping of a target's address space.
+public struct MemoryRegion: Sendable, Equatable {
+    public let range: Range<UInt64>
+    public let readable, writable, executable: Bool
+    /// Offset in the mapped file.
+    public let offset: UInt64
+    /// The mapped file, `[stack]`, `[vdso]`, `[heap]`, or empty for anonymous memory.
+    public let path: String
+
+    public init(range: Range<UInt64>, readable: Bool, writable: Bool, executable: Bool, offset: UInt64, path: String) {
+        self.range = range
+        self.readable = readable
+        self.writable = writable
+        self.executable = executable
+        self.offset = offset
+        self.path = path
+    }
+}
+
+extension Target {
     /// The address range a file is mapped at, for a module whose ELF file cannot be read.
-    func mappedRange(of path: String) -> Range<UInt64>?
+    public func mappedRange(of path: String) -> Range<UInt64>? {
+        let ranges = memoryMap().filter { $0.path == path }.map(\.range)
+        guard let low = ranges.map(\.lowerBound).min(), let high = ranges.map(\.upperBound).max() else { return nil }
+        return low..<high
+    }
 }
 
 /// Execution control on top of `Target`, for targets that run (a live process, a remote stub).

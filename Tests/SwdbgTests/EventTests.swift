@@ -103,4 +103,21 @@ final class EventTests: XCTestCase {
             XCTAssertTrue(out.output(of: "kp 2").contains("loop!main("), out.output(of: "kp 2"))
         }
     }
+
+    /// A library named by a relative path (`dlopen("./libplugin.so")`, `LD_PRELOAD=./…`) is a
+    /// module with its full path, symbols and stack frames like any other.
+    func testLibrariesLoadedByRelativePath() throws {
+        let library = try Harness.library("plugin")
+        let out = try Harness.session("plugin_host", ["bu libplugin!plugin_compute", "g", "k 2", "lm m libplugin"], arguments: ["./libplugin.so"])
+        XCTAssertTrue(out.contains("ModLoad: ") && out.contains("   \(library)\n"), out)
+        XCTAssertTrue(out.output(of: "g").contains("Breakpoint 0 hit"), out.output(of: "g"))
+        XCTAssertTrue(out.output(of: "k 2").contains("libplugin!plugin_compute"), out.output(of: "k 2"))
+        XCTAssertTrue(out.output(of: "k 2").contains("plugin_host!main+0x"), out.output(of: "k 2"))
+        XCTAssertTrue(out.output(of: "lm m libplugin").contains(library), out.output(of: "lm m libplugin"))
+        let host = try Harness.fixture("plugin_host", flags: Harness.flags["plugin_host"] ?? [])
+        let preloaded = try Harness.session(program: "/usr/bin/env", ["bu libplugin!plugin_compute", "g", "lm m libplugin", "q"],
+                                            arguments: ["LD_PRELOAD=./libplugin.so", host, "./libplugin.so"])
+        XCTAssertTrue(preloaded.output(of: "g").contains("Breakpoint 0 hit"), preloaded)
+        XCTAssertTrue(preloaded.output(of: "lm m libplugin").contains(library), preloaded)
+    }
 }

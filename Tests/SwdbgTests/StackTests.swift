@@ -89,4 +89,45 @@ final class StackTests: XCTestCase {
         XCTAssertTrue(out.output(of: "dt p").contains("+0x008 second           : 0n7"))
         XCTAssertEqual(out.output(of: "?? p.second"), "long int 0n7")
     }
+
+    /// A call through a null function pointer: frame 0 is `0x0`, its caller comes from the
+    /// return address on the stack, as gdb shows it.
+    func testNullFunctionPointerCallKeepsItsCallers() throws {
+        let program = try Harness.fixture("nullcall")
+        let gdb = try Harness.run("/usr/bin/gdb", ["-batch", "-nx", "-ex", "run", "-ex", "bt", program], input: "").output
+        XCTAssertTrue(gdb.contains("#1  0x") && gdb.contains(" in dispatch (") && gdb.contains(" in main () "), gdb)
+        let out = try Harness.session("nullcall", ["g", "k"])
+        let stack = out.output(of: "k").split(separator: "\n").map(String.init)
+        XCTAssertTrue(stack.count > 3, out.output(of: "k"))
+        XCTAssertTrue(stack[1].hasSuffix("    0x0"), stack[1])
+        XCTAssertTrue(stack.contains { $0.contains("nullcall!dispatch+0x") && $0.contains("nullcall.c @ 6]") }, out.output(of: "k"))
+        XCTAssertTrue(stack.contains { $0.contains("nullcall!main+0x") && $0.contains("nullcall.c @ 10]") }, out.output(of: "k"))
+    }
+
+    /// Inside a signal handler: the frame it returns to is `libc!__restore_rt`, and below it
+    /// the interrupted code at the faulting instruction (gdb's `<signal handler called>`).
+    func testSignalTrampolineFrame() throws {
+        let out = try Harness.session("handler", ["bp handler!on_segv", "g", "g", "k"])
+        let stack = out.output(of: "k").split(separator: "\n").map(String.init)
+        XCTAssertTrue(stack.count > 3, out.output(of: "k"))
+        XCTAssertTrue(stack[1].contains("handler!on_segv"), stack[1])
+        XCTAssertTrue(stack[2].hasSuffix("libc!__restore_rt"), stack[2])
+        XCTAssertTrue(stack[3].contains("handler!main+0x") && stack[3].contains("handler.c @ 14]"), stack[3])
+    }
+
+    /// No unwind information at all: WinDbg's warning, then the frame chain and the return
+    /// address on top of the stack still find the callers.
+    func testStackWithoutUnwindInformation() throws {
+        let program = try Harness.fixture("loop", flags: ["-g0", "-fno-asynchronous-unwind-tables", "-fno-unwind-tables"])
+        let sections = try Harness.run("/usr/bin/readelf", ["-S", "-W", program], input: "").output
+        XCTAssertFalse(sections.contains(".debug_frame"), sections)
+        let out = try Harness.session(program: program, ["bp loop!work", "g", "k", "bp loop!work+4", "g", "k"])
+        for occurrence in [0, 1] {
+            let stack = out.output(of: "k", occurrence: occurrence).split(separator: "\n").map(String.init)
+            XCTAssertEqual(stack.count(where: { $0 == "WARNING: Stack unwind information not available. Following frames may be wrong." }), 1, stack.joined(separator: "\n"))
+            XCTAssertTrue(stack[1].contains("loop!work"), stack.joined(separator: "\n"))
+            XCTAssertTrue(stack[3].contains("loop!main+0x"), "from [rsp] at the entry, from the frame chain after it: \(stack.joined(separator: "\n"))")
+            XCTAssertTrue(stack.contains { $0.contains("libc!__libc_start_call_main+0x") })
+        }
+    }
 }
