@@ -28,11 +28,12 @@ struct ArgumentScanner {
         return true
     }
 
-    /// WinDbg's `L count` length syntax (`L8`, `L?1000`): an L followed by a digit or `?`,
-    /// so `loop!work` still reads as an address.
+    /// WinDbg's `L count` length syntax (`L8`, `L?1000`, `L@rdx`, `L(@rdx)`, `L $t0`): an L
+    /// followed by a digit, `?`, a register, a parenthesis or a blank, so `loop!work` still
+    /// reads as an address.
     var atLength: Bool {
         guard let first = rest.first, first == "L" || first == "l", let next = rest.dropFirst().first else { return false }
-        return next.isNumber || next == "?" || next == " "
+        return next.isNumber || ["?", " ", "@", "(", "$", "["].contains(next)
     }
 
     /// A "quoted" string (backslash escapes \" and \\), or nil when the text does not start with a quote.

@@ -47,11 +47,18 @@ extension Interpreter {
         },
     ]
 
+    /// `as name text`, `aS name "text"`, and WinDbg's value forms: `/x` an expression's value,
+    /// `/e` an environment variable, `/ma` `/mu` a string in memory, `/f` a file's text,
+    /// `/c` what commands print.
     private func setAlias(_ invocation: Invocation) throws(CommandError) {
         var scanner = invocation.scanner
-        guard let name = scanner.word() else { throw CommandError("Usage: as name text") }
+        var form: Substring?
+        if scanner.rest.first == "/" { form = scanner.word() }
+        guard let name = scanner.word() else { throw CommandError("Usage: as [/x|/e|/ma|/mu|/f|/c] name value") }
         let value: String
-        if invocation.name == "aS" {
+        if let form {
+            value = try aliasValue(form: form, text: scanner.rest.trimmed(), invocation: invocation)
+        } else if invocation.name == "aS" {
             // The quotes are optional: unquoted, the value is one word.
             guard let text = scanner.quoted() ?? scanner.word().map(String.init) else { throw CommandError("       ^ Syntax error in 'aS\(invocation.arguments)'") }
             value = text
@@ -60,6 +67,37 @@ extension Interpreter {
         }
         aliases.removeAll { $0.name == String(name) }
         aliases.append((String(name), value))
+    }
+
+    private func aliasValue(form: Substring, text: Substring, invocation: Invocation) throws(CommandError) -> String {
+        switch form.lowercased() {
+        case "/x":
+            return "0x" + String(try evaluate(text), radix: 16)
+        case "/e":
+            guard let value = getenv(String(text)) else { throw CommandError("Environment variable '\(text)' is not set") }
+            return String(cString: value)
+        case "/ma", "/mu":
+            let address = try evaluate(text)
+            let wide = form.lowercased() == "/mu"
+            let bytes = session.readMemory(address, count: wide ? 2048 : 1024)
+            guard !bytes.isEmpty else { throw CommandError("Memory access error at '\(formatAddress(address))'") }
+            if wide {
+                let units = stride(from: 0, to: bytes.count - 1, by: 2).map { UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8 }
+                return String(decoding: units.prefix { $0 != 0 }, as: UTF16.self)
+            }
+            return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+        case "/f":
+            return try commandFileLines(String(text)).joined(separator: "\n")
+        case "/c":
+            output.beginCapture()
+            do { try executeLine(text) } catch {
+                _ = output.endCapture()
+                throw error
+            }
+            return output.endCapture().split(separator: "\n").joined(separator: " ")
+        default:
+            throw CommandError("Unknown alias option '\(form)' in '\(invocation.name)\(invocation.arguments)'")
+        }
     }
 
     private func runScript(_ argument: Substring, condensed: Bool) throws(CommandError) {

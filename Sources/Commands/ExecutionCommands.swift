@@ -6,10 +6,10 @@ import Engine
 extension Interpreter {
     static let executionCommands: [CommandSpec] = [
         CommandSpec(names: ["g"], summary: "go [=start] [end addresses]") { i, inv throws(CommandError) in try i.goCommand(inv, handled: nil) },
-        CommandSpec(names: ["gc"], summary: "go from a conditional breakpoint, the way it was reached") { i, _ throws(CommandError) in try i.run(.resumeInterrupted) },
+        CommandSpec(names: ["gc"], summary: "go from a conditional breakpoint, the way it was reached", takesArguments: false) { i, _ throws(CommandError) in try i.run(.resumeInterrupted) },
         CommandSpec(names: ["gh"], summary: "go, exception handled (the signal is swallowed)") { i, inv throws(CommandError) in try i.goCommand(inv, handled: true) },
         CommandSpec(names: ["gn"], summary: "go, exception not handled (the signal is delivered)") { i, inv throws(CommandError) in try i.goCommand(inv, handled: false) },
-        CommandSpec(names: ["gu"], summary: "go up: run until the current function returns") { i, _ throws(CommandError) in try i.run(.stepOut) },
+        CommandSpec(names: ["gu"], summary: "go up: run until the current function returns", takesArguments: false) { i, _ throws(CommandError) in try i.run(.stepOut) },
         CommandSpec(names: ["p"], summary: "step over [count]") { i, inv throws(CommandError) in try i.stepCommand(inv, .stepOver) },
         CommandSpec(names: ["t"], summary: "trace (step into) [count]") { i, inv throws(CommandError) in try i.stepCommand(inv, .stepInto) },
         CommandSpec(names: ["pa"], summary: "step over to address") { i, inv throws(CommandError) in try i.stepToAddress(inv, .stepOver) },

@@ -28,6 +28,8 @@ typealias CommandHandler = @Sendable (Interpreter, Invocation) throws(CommandErr
 struct CommandSpec: Sendable {
     let names: [String]
     let summary: String
+    /// False for commands that take nothing (`q`, `gc`): `q1` is an error, not `q`.
+    var takesArguments = true
     let handler: CommandHandler
 }
 
@@ -189,6 +191,7 @@ public final class Interpreter {
         let (spec, name, arguments) = try lookup(text)
         lastCommandName = name
         commandText = String(text)
+        guard spec.takesArguments || arguments.trimmed().isEmpty else { throw CommandError("       ^ Extra character error in '\(text)'") }
         let invocation = Invocation(name: name, arguments: arguments, threads: selector)
         // `~1 g`, `~1 p`: that thread alone runs (and becomes the current one), the others frozen.
         if let selector, !selector.isMulti, Interpreter.runningCommands.contains(name), let thread = try selectedThreads(selector, defaultAll: false).first {
@@ -240,7 +243,7 @@ public final class Interpreter {
 
     /// Commands whose letter options may follow the name directly (`lmvm`, `lmm`), and `?`,
     /// which takes a glued expression (`?rax`).
-    static let gluedOptionCommands: Set<String> = ["lm", "?"]
+    static let gluedOptionCommands: Set<String> = ["lm", "?", "k", "kb", "kn", "kv", "kp", "kP"]
 
     /// Most repetitions of a `z(cond)` loop before it is stopped with a message.
     static let repeatLimit = 100_000

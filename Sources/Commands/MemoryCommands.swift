@@ -61,6 +61,13 @@ extension Interpreter {
         _ = try requireProcess()
         guard let layout = Interpreter.layouts[format] else { throw CommandError("Unknown display format '\(format)'") }
         var scanner = invocation.scanner
+        // `dd /c 8 addr`: eight columns per line.
+        var perLine = layout.perLine
+        if scanner.accept("/c") {
+            let columns = try expression(&scanner)
+            guard (1...256).contains(columns) else { throw CommandError("       ^ Range error in '\(commandText)': /c takes 1 to 256 columns") }
+            perLine = Int(columns)
+        }
         let continuing = lastDisplay?.next
         let (start, count) = try parseRange(&scanner, unit: layout.size, defaultCount: layout.count, continuing: continuing)
         var index = 0
@@ -68,18 +75,19 @@ extension Interpreter {
         // does not hide what follows it.
         while index < count {
             let lineStart = start &+ UInt64(index * layout.size)
-            let elements = min(layout.perLine, count - index)
+            let elements = min(perLine, count - index)
             let bytes = session.readMemory(lineStart, count: elements * layout.size)
-            output.line(formatLine(format, layout.size, lineStart, elements, 0, bytes))
+            output.line(formatLine(format, layout.size, lineStart, elements, perLine, bytes))
             index += elements
         }
         lastDisplay = (format, start &+ UInt64(count * layout.size))
     }
 
-    /// One display line; elements past the readable prefix show as question marks.
-    private func formatLine(_ format: String, _ size: Int, _ address: UInt64, _ elements: Int, _ offset: Int, _ bytes: [UInt8]) -> String {
+    /// One display line of `elements` of at most `columns`; elements past the readable
+    /// prefix show as question marks.
+    private func formatLine(_ format: String, _ size: Int, _ address: UInt64, _ elements: Int, _ columns: Int, _ bytes: [UInt8]) -> String {
         func element(_ n: Int) -> UInt64? {
-            let at = offset + n * size
+            let at = n * size
             return at + size <= bytes.count ? bytes.littleEndian(at: at, size: size) : nil
         }
         var text = formatAddress(address) + "  "
@@ -93,7 +101,7 @@ extension Interpreter {
                 text += cells[n]
                 if n < cells.count - 1 { text += n == 7 ? "-" : " " }
             }
-            text = text.padding(to: formatAddress(0).count + 2 + 16 * 3 - 1) + "  " + characters(bytes, offset, elements, size: 1)
+            text = text.padding(to: formatAddress(0).count + 2 + columns * 3 - 1) + "  " + characters(bytes, elements, size: 1)
         case "dds", "dps", "dqs":
             if let value = element(0) {
                 text += size == 8 ? formatAddress(value) : zeroPaddedHex(value, digits: 8)
@@ -115,18 +123,17 @@ extension Interpreter {
             }
             text += cells.joined(separator: " ")
             if format == "dc" || format == "dW" {
-                let width = (size * 2 + 1) * (16 / size) - 1
-                text = text.padding(to: formatAddress(0).count + 2 + width) + "  " + characters(bytes, offset, elements, size: size)
+                let width = (size * 2 + 1) * columns - 1
+                text = text.padding(to: formatAddress(0).count + 2 + width) + "  " + characters(bytes, elements, size: size)
             }
         }
         return text
     }
 
     /// The printable-character column of `db`/`dc`/`dW`.
-    private func characters(_ bytes: [UInt8], _ offset: Int, _ elements: Int, size: Int) -> String {
+    private func characters(_ bytes: [UInt8], _ elements: Int, size: Int) -> String {
         var text = ""
-        for k in 0..<(elements * size) {
-            let at = offset + k
+        for at in 0..<(elements * size) {
             guard at < bytes.count else { text += "?"; continue }
             let b = bytes[at]
             text.append(b >= 0x20 && b < 0x7f ? Character(UnicodeScalar(b)) : ".")

@@ -19,27 +19,63 @@ extension Interpreter {
             }
             return
         }
+        // `r rip, rsp`: the registers asked for on one line, as WinDbg prints them.
+        var shown: [String] = []
         for item in text.split(separator: ",") {
             let part = item.trimmed()
             if let equals = part.firstIndex(of: "=") {
                 let name = part[..<equals].trimmed().lowercased().trimmingPrefix("@")
-                let value = try evaluate(part[part.index(after: equals)...])
-                try assign(String(name), value)
+                try assign(String(name), part[part.index(after: equals)...])
             } else {
-                let name = String(part.lowercased().trimmingPrefix("@"))
-                output.line(try describeRegister(name))
+                shown.append(try describeRegister(String(part.lowercased().trimmingPrefix("@"))))
             }
         }
+        if !shown.isEmpty { output.line(shown.joined(separator: " ")) }
     }
 
-    private func assign(_ name: String, _ value: UInt64) throws(CommandError) {
+    private func assign(_ name: String, _ text: Substring) throws(CommandError) {
+        if let (index, wide) = vectorRegister(name) { return try assignVector(index: index, wide: wide, text) }
+        let value = try evaluate(text)
         if name.hasPrefix("$t"), let index = Int(name.dropFirst(2)), (0..<20).contains(index) {
             userRegisters[index] = value
+            return
+        }
+        if name == "mxcsr" {
+            var area = try engine { () throws(EngineError) in try session.vectorState() }
+            guard area.count >= 28 else { throw CommandError("Bad register error at 'mxcsr'") }
+            area.replaceSubrange(24..<28, with: [UInt8](littleEndian: value, size: 4))
+            try engine { () throws(EngineError) in try session.setVectorState(area) }
             return
         }
         var registers = try currentRegisters()
         guard registers.setValue(value, named: name) else { throw CommandError("Bad register error at '\(name)'") }
         do { try session.setRegisters(registers) } catch { throw CommandError(error.description) }
+    }
+
+    /// `r xmm0=4 3 2 1` (lanes as `r xmm0` shows them, highest first), `r ymm1=…` with eight;
+    /// one number sets the lowest lane and clears the others.
+    private func assignVector(index: Int, wide: Bool, _ text: Substring) throws(CommandError) {
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        let lanes = wide ? 8 : 4
+        guard words.count == 1 || words.count == lanes else { throw CommandError("\(wide ? "ymm" : "xmm")\(index) takes 1 or \(lanes) float values") }
+        var values: [Float] = []
+        for word in words.reversed() {
+            guard let value = Float(word) else { throw CommandError("Bad float value '\(word)'") }
+            values.append(value)
+        }
+        while values.count < lanes { values.append(0) }
+        var area = try engine { () throws(EngineError) in try session.vectorState() }
+        guard area.count >= 512, !wide || area.count >= 576 + 256 else { throw CommandError("Bad register error at '\(wide ? "ymm" : "xmm")\(index)'") }
+        for lane in 0..<4 { area.replaceSubrange(160 + index * 16 + lane * 4..<164 + index * 16 + lane * 4, with: [UInt8](littleEndian: UInt64(values[lane].bitPattern), size: 4)) }
+        if wide {
+            for lane in 0..<4 { area.replaceSubrange(576 + index * 16 + lane * 4..<580 + index * 16 + lane * 4, with: [UInt8](littleEndian: UInt64(values[4 + lane].bitPattern), size: 4)) }
+        }
+        if area.count >= 520 {
+            // XSTATE_BV: the SSE (and AVX) state is in use, so the kernel loads what was written.
+            let features = area.littleEndian(at: 512) | 0b10 | (wide ? 0b100 : 0)
+            area.replaceSubrange(512..<520, with: [UInt8](littleEndian: features, size: 8))
+        }
+        try engine { () throws(EngineError) in try session.setVectorState(area) }
     }
 
     private func describeRegister(_ name: String) throws(CommandError) -> String {

@@ -3,20 +3,20 @@ import Engine
 /// `q qd .detach .kill .restart .attach`: ending, leaving and restarting targets.
 extension Interpreter {
     static let sessionCommands: [CommandSpec] = [
-        CommandSpec(names: ["q"], summary: "quit (ends a launched or attached target)") { i, _ throws(CommandError) in
+        CommandSpec(names: ["q"], summary: "quit (ends a launched or attached target)", takesArguments: false) { i, _ throws(CommandError) in
             i.session.kill()
             i.requestQuit()
         },
-        CommandSpec(names: ["qd"], summary: "detach and quit") { i, _ throws(CommandError) in
+        CommandSpec(names: ["qd"], summary: "detach and quit", takesArguments: false) { i, _ throws(CommandError) in
             if i.session.process != nil { try i.engine { () throws(EngineError) in try i.session.detach() } }
             i.requestQuit()
         },
-        CommandSpec(names: [".detach"], summary: "detach: restore every byte, let the process run on") { i, _ throws(CommandError) in
+        CommandSpec(names: [".detach"], summary: "detach: restore every byte, let the process run on", takesArguments: false) { i, _ throws(CommandError) in
             let process = try i.requireProcess()
             try i.engine { () throws(EngineError) in try i.session.detach() }
             i.output.line("Detached from process \(process.pid)")
         },
-        CommandSpec(names: [".kill"], summary: "end the process") { i, _ throws(CommandError) in
+        CommandSpec(names: [".kill"], summary: "end the process", takesArguments: false) { i, _ throws(CommandError) in
             let process = try i.requireProcess()
             i.session.kill()
             i.output.line("Terminated.  Exit thread and process events will occur.")

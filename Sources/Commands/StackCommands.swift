@@ -12,19 +12,30 @@ extension Interpreter {
         CommandSpec(names: ["dv"], summary: "display the current frame's parameters and locals: dv [/t] [/v] [/i] [pattern]") { i, inv throws(CommandError) in try i.displayVariables(inv) },
     ]
 
+    /// `k` with WinDbg's option letters, alone or combined (`kb`, `kv`, `kp`, `kP`, `kbn`,
+    /// `kpn`): b arguments, v also how each frame was found, p/P parameters, n frame numbers
+    /// (always shown, as recent WinDbg does).
     private func stackCommand(_ invocation: Invocation) throws(CommandError) {
         _ = try requireProcess()
-        var scanner = invocation.scanner
+        var flags = Set(invocation.name.dropFirst())
+        var arguments = invocation.arguments
+        while let letter = arguments.first, Interpreter.stackOptionLetters.contains(letter) {
+            flags.insert(letter)
+            arguments = arguments.dropFirst()
+        }
+        var scanner = ArgumentScanner(arguments)
         let count = scanner.isAtEnd ? 256 : Int(min(try expression(&scanner), 0xffff))
         for (position, thread) in try selectedThreads(invocation.threads, defaultAll: false).enumerated() {
             if invocation.threads != nil && invocation.threads?.isMulti == true {
                 if position > 0 { output.line() }
                 output.line(threadLine(thread))
             }
-            printStack(thread, count: count, withArguments: invocation.name == "kb" || invocation.name == "kv", showMethod: invocation.name == "kv",
-                       parameters: invocation.name == "kp" ? .inline : invocation.name == "kP" ? .oneLineEach : .none)
+            printStack(thread, count: count, withArguments: flags.contains("b") || flags.contains("v"), showMethod: flags.contains("v"),
+                       parameters: flags.contains("P") ? .oneLineEach : flags.contains("p") ? .inline : .none)
         }
     }
+
+    static let stackOptionLetters: Set<Character> = ["b", "v", "p", "P", "n"]
 
     /// How `kp` (inline) and `kP` (a line each) show a frame's parameters.
     enum ParameterStyle { case none, inline, oneLineEach }

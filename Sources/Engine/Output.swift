@@ -22,11 +22,13 @@ public final class Output {
         immediate = isatty(fd) != 0
     }
 
+    /// Text being captured instead of printed (`as /c`), innermost capture last.
+    private var captures: [[UInt8]] = []
+
     /// Writes `text` followed by a newline.
     public func line(_ text: String = "") {
-        write(text)
-        buffer.append(10)
-        if immediate || buffer.count > 1 << 16 { flush() }
+        write(text + "\n")
+        if captures.isEmpty, immediate || buffer.count > 1 << 16 { flush() }
     }
 
     /// Writes `text` as it is.
@@ -35,7 +37,15 @@ public final class Output {
             pendingHeader = nil
             line(header)
         }
-        buffer.append(contentsOf: text.utf8)
+        if captures.isEmpty { buffer.append(contentsOf: text.utf8) } else { captures[captures.count - 1].append(contentsOf: text.utf8) }
+    }
+
+    /// Starts collecting what is printed, up to `endCapture`.
+    public func beginCapture() { captures.append([]) }
+
+    /// What was printed since the matching `beginCapture`.
+    public func endCapture() -> String {
+        String(decoding: captures.popLast() ?? [], as: UTF8.self)
     }
 
     public func setPendingHeader(_ header: String) {

@@ -403,6 +403,11 @@ public final class Session {
         do { return try process.target.vectorState(thread.tid) } catch { throw EngineError(error.description) }
     }
 
+    public func setVectorState(_ area: [UInt8], _ thread: ThreadInfo? = nil) throws(EngineError) {
+        guard let process, !process.gone, let thread = thread ?? process.current else { throw EngineError("No target") }
+        do { try process.target.setVectorState(area, thread.tid) } catch { throw EngineError(error.description) }
+    }
+
     public func setCurrentThread(_ thread: ThreadInfo) { process?.current = thread }
 
     /// `module!symbol+0x10`, or nil outside every module.

@@ -254,6 +254,22 @@ public final class PtraceProcess: LiveTarget {
         return Array(area.prefix(512))
     }
 
+    /// Writes the XSAVE area back (NT_X86_XSTATE), else its FXSAVE part.
+    public func setVectorState(_ area: [UInt8], _ thread: ThreadID) throws(TargetError) {
+        checkThread()
+        var bytes = area
+        let result = bytes.withUnsafeMutableBytes { raw -> Int in
+            if raw.count > 512 {
+                var vector = iovec(iov_base: raw.baseAddress, iov_len: raw.count)
+                return withUnsafeMutablePointer(to: &vector) { pointer in
+                    cs_ptrace(Int32(PTRACE_SETREGSET.rawValue), thread, 0x202, UInt64(UInt(bitPattern: pointer)))
+                }
+            }
+            return cs_ptrace(Int32(PTRACE_SETFPREGS.rawValue), thread, 0, UInt64(UInt(bitPattern: raw.baseAddress)))
+        }
+        if result != 0 { throw TargetError("Cannot write vector registers of thread \(thread): \(errnoText(errno))") }
+    }
+
     public func auxiliaryVector() -> [UInt64: UInt64] {
         guard let data = readFile("/proc/\(processID)/auxv") else { return [:] }
         var vector: [UInt64: UInt64] = [:]

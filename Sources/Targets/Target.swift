@@ -62,6 +62,8 @@ public protocol Target: AnyObject {
     /// The XSAVE area in its standard layout: the FXSAVE part first (x87, MXCSR, xmm0–15 at
     /// byte 160), the XSAVE header at 512, the ymm upper halves at 576 when present.
     func vectorState(_ thread: ThreadID) throws(TargetError) -> [UInt8]
+    /// Writes an area `vectorState` returned, changed (`r xmm0=…`).
+    func setVectorState(_ area: [UInt8], _ thread: ThreadID) throws(TargetError)
     /// The thread's name (`pthread_setname_np`, or the program's name).
     func threadName(_ thread: ThreadID) -> String?
     /// The ELF auxiliary vector (AT_ENTRY, AT_BASE, ...).

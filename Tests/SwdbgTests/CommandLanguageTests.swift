@@ -136,3 +136,55 @@ final class CommandLanguageTests: XCTestCase {
         XCTAssertNotEqual(badPid.status, 0)
     }
 }
+
+/// Forms a WinDbg user types that swdbg once misread.
+final class CommandShapeTests: XCTestCase {
+    func testAliasValueForms() throws {
+        let out = try Harness.session("loop", ["as /x myval 0x10+5", "as /e homevar HOME", "as /c regs r rip", "al", ".echo ${myval}", "as /q bad x"])
+        let list = out.output(of: "al")
+        XCTAssertTrue(list.contains(" myval            0x15"), list)
+        XCTAssertFalse(list.contains("/x"), "no alias named /x: \(list)")
+        XCTAssertTrue(list.contains(" homevar          " + (ProcessInfo.processInfo.environment["HOME"] ?? "")), list)
+        XCTAssertTrue(list.contains(" regs             rip="), list)
+        XCTAssertEqual(out.output(of: ".echo ${myval}"), "0x15")
+        XCTAssertTrue(out.output(of: "as /q bad x").contains("Unknown alias option '/q'"))
+    }
+
+    func testQuitTakesNoArguments() throws {
+        let out = try Harness.session("loop", ["q1", "q,", "q|", "? 7"])
+        for text in ["q1", "q,", "q|"] { XCTAssertEqual(out.output(of: text), "       ^ Extra character error in '\(text)'") }
+        XCTAssertEqual(out.output(of: "? 7"), "Evaluate expression: 7 = 00000000`00000007", "the session went on")
+    }
+
+    func testRegistersLengthsColumnsAndStackLetters() throws {
+        let out = try Harness.session("loop", ["bp loop!work", "g", "r rip, rsp", "r rdx=4", "db @rsp L@rdx", "db @rsp L(@rdx)", "dd /c 8 @rsp L10", "dd /c 0 @rsp",
+                                               "kbn 2", "kpn 2", "kvn 1"])
+        XCTAssertTrue(out.output(of: "r rip, rsp").hasPrefix("rip="), out.output(of: "r rip, rsp"))
+        XCTAssertEqual(out.output(of: "r rip, rsp").split(separator: "\n").count, 1)
+        XCTAssertTrue(out.output(of: "r rip, rsp").contains(" rsp="))
+        for command in ["db @rsp L@rdx", "db @rsp L(@rdx)"] {
+            let line = out.output(of: command)
+            XCTAssertEqual(line.split(separator: "\n").count, 1, line)
+            XCTAssertEqual(line.split(separator: " ").filter { $0.count == 2 }.count, 4, "four bytes: \(line)")
+        }
+        let columns = out.output(of: "dd /c 8 @rsp L10").split(separator: "\n")
+        XCTAssertEqual(columns.count, 2)
+        XCTAssertEqual(columns[0].split(separator: " ").count, 9, "an address and 8 dwords: \(columns[0])")
+        XCTAssertTrue(out.output(of: "dd /c 0 @rsp").contains("Range error"))
+        XCTAssertTrue(out.output(of: "kbn 2").contains("Args to Child"))
+        XCTAssertTrue(out.output(of: "kbn 2").contains("loop!main+0x"))
+        XCTAssertTrue(out.output(of: "kpn 2").contains("loop!work(int value = 0n0)"), out.output(of: "kpn 2"))
+        XCTAssertTrue(out.output(of: "kvn 1").contains("(registers)"), out.output(of: "kvn 1"))
+    }
+
+    /// `r xmm5=…`, `r ymm5=…` and `r mxcsr=…` write the thread's vector state, which the
+    /// program keeps when it runs on.
+    func testVectorRegisterAssignment() throws {
+        let out = try Harness.session("vector", ["g", "r ymm5", "r xmm5=4 3 2 1.5", "r ymm6=8 7 6 5 4 3 2 1", "r mxcsr=1f80", "p", "r xmm5", "r ymm6", "r mxcsr", "r xmm5=1 2"])
+        XCTAssertEqual(out.output(of: "r ymm5"), "ymm5=8 7 6 5 4 3 2 1.5")
+        XCTAssertEqual(out.output(of: "r xmm5"), "xmm5=4 3 2 1.5")
+        XCTAssertEqual(out.output(of: "r ymm6"), "ymm6=8 7 6 5 4 3 2 1")
+        XCTAssertEqual(out.output(of: "r mxcsr"), "mxcsr=00001f80")
+        XCTAssertEqual(out.output(of: "r xmm5=1 2"), "xmm5 takes 1 or 4 float values")
+    }
+}
