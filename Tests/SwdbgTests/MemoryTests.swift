@@ -82,7 +82,7 @@ final class MemoryTests: XCTestCase {
         let out = try Harness.session("loop", ["r rax=0x1122334455667788", "r rax", "r eax", "r ax, al, ah", "r zf", "r", "r xmm0", "r $t3=5", "r $t3"])
         XCTAssertEqual(out.output(of: "r rax"), "rax=1122334455667788")
         XCTAssertEqual(out.output(of: "r eax"), "eax=55667788")
-        XCTAssertEqual(out.output(of: "r ax, al, ah"), "ax=7788\nal=88\nah=77")
+        XCTAssertEqual(out.output(of: "r ax, al, ah"), "ax=7788 al=88 ah=77", "one line, as WinDbg")
         XCTAssertTrue(["zf=0", "zf=1"].contains(out.output(of: "r zf")))
         let block = out.output(of: "r")
         XCTAssertTrue(block.contains("rax=1122334455667788 rbx="))
