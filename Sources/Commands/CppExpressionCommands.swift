@@ -40,16 +40,29 @@ extension Interpreter {
                 printMembers(type, at: .memory(base), indent: 3, recursive: false)
                 return
             }
+            guard let element = type.elementType, element.size > 0 else {
+                output.line("\(type.cName) 0x\(formatAddress(base))")
+                return
+            }
+            if let unit = element.text, element.size == unit.size, type.size <= 1 << 20 {
+                output.line("\(type.cName)  " + quotedText(session.readMemory(base, count: type.size), unit: unit, name: element.cName).text)
+                return
+            }
             output.line("\(type.cName) 0x\(formatAddress(base))")
-            guard let element = type.elementType, element.size > 0 else { return }
-            for index in 0..<min(type.size / element.size, 16) {
+            let count = type.size / element.size
+            for index in 0..<min(count, Interpreter.mostArrayElementsShown) {
                 let text = [.record, .array].contains(element.kind) ? element.cName
-                    : valueText(element, bytes: session.readMemory(base &+ UInt64(index * element.size), count: min(element.size, 16)))
+                    : valueText(element, bytes: session.readMemory(base &+ UInt64(index * element.size), count: min(element.size, 32)))
                 output.line("   [\(index)] \(text)")
             }
+            if count > Interpreter.mostArrayElementsShown { output.line("   ... (\(count - Interpreter.mostArrayElementsShown) more elements)") }
         case .pointer:
             guard let bytes = valueBytes(value) else { return }
             let address = bytes.littleEndian(at: 0)
+            if let element = type.elementType, let unit = element.text, address != 0 {
+                output.line("\(type.cName) 0x\(formatAddress(address))  " + pointedText(address, unit: unit, name: element.cName))
+                return
+            }
             output.line("\(type.cName) 0x\(formatAddress(address))")
             if address != 0, let pointee = type.elementType, let files = value.files, files.expanded(pointee).kind == .record {
                 printMembers(files.expanded(pointee), at: .memory(address), indent: 3, recursive: false)
@@ -70,11 +83,16 @@ extension Interpreter {
             output.line("\(value.type.cName) <value unavailable>")
             return nil
         }
-        let bytes = session.readMemory(address, count: min(value.type.size, 16))
+        let bytes = session.readMemory(address, count: min(value.type.size, 32))
         guard bytes.count == value.type.size, bytes.count > 0 else {
             output.line("Memory access error at \(formatAddress(address))")
             return nil
         }
         return bytes
     }
+}
+
+extension Interpreter {
+    /// Most elements `??` lists of an array.
+    static let mostArrayElementsShown = 256
 }

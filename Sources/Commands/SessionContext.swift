@@ -77,19 +77,26 @@ final class SessionContext: ExpressionContext {
                 return TypedValue(type: type, address: nil, bytes: local.bytes ?? [], files: files)
             }
         }
-        let scope = interpreter.selectedFramePC().flatMap { pc in process.modules.module(containing: pc).map { ($0, pc) } }
-        if let (module, pc) = scope, let files = module.symbolFiles,
-           let global = files.globalVariable(named: name, bias: module.bias, preferringUnitAt: pc &- module.bias) {
-            return TypedValue(type: global.type, address: global.address, bytes: [], files: files)
-        }
-        for module in process.modules.searchOrder {
-            guard let files = module.symbolFiles, let global = files.globalVariable(named: name, bias: module.bias) else { continue }
-            return TypedValue(type: global.type, address: global.address, bytes: [], files: files)
-        }
+        if let global = global(named: name, in: process.modules.searchOrder) { return global }
         for module in process.modules.searchOrder {
             guard let files = module.symbolFiles, let constant = files.enumerator(named: name) else { continue }
             let bytes = [UInt8](littleEndian: UInt64(bitPattern: constant.value), size: max(1, min(constant.type.size, 8)))
             return TypedValue(type: constant.type, address: nil, bytes: bytes, files: files)
+        }
+        return nil
+    }
+
+    /// A static of the selected frame's compilation unit, else the first global of the name
+    /// in `modules`.
+    func global(named name: String, in modules: [Module]) -> TypedValue? {
+        let scope = interpreter.selectedFramePC().flatMap { pc in session.process?.modules.module(containing: pc).map { ($0, pc) } }
+        if let (module, pc) = scope, modules.contains(where: { $0 === module }), let files = module.symbolFiles,
+           let global = files.globalVariable(named: name, bias: module.bias, preferringUnitAt: pc &- module.bias) {
+            return TypedValue(global, files: files)
+        }
+        for module in modules {
+            guard let files = module.symbolFiles, let global = files.globalVariable(named: name, bias: module.bias) else { continue }
+            return TypedValue(global, files: files)
         }
         return nil
     }
@@ -110,5 +117,12 @@ final class SessionContext: ExpressionContext {
     func setRegister(_ name: String, _ value: UInt64) -> Bool {
         guard var registers = try? session.registers(), registers.setValue(value, named: name) else { return false }
         return (try? session.setRegisters(registers)) != nil
+    }
+}
+
+extension TypedValue {
+    /// A module's variable: at its address, or the constant the compiler folded it into.
+    init(_ global: GlobalVariable, files: ModuleSymbols) {
+        self.init(type: global.type, address: global.address, bytes: global.constant ?? [], files: files)
     }
 }

@@ -22,13 +22,11 @@ extension Interpreter {
             showLocal(value, files: files, recursive: recursive)
             return
         }
-        for module in modules {
-            guard let files = module.symbolFiles else { continue }
-            if scanner.isAtEnd, let global = files.globalVariable(named: name, bias: module.bias) {
-                output.line("\(module.name)!\(global.type.name)")
-                printMembers(global.type, at: .memory(global.address), indent: 3, recursive: recursive)
-                return
-            }
+        if scanner.isAtEnd, let global = SessionContext(self).global(named: name, in: modules), let files = global.files,
+           let module = process.modules.modules.first(where: { $0.symbolFiles === files }) {
+            output.line("\(module.name)!\(global.type.name)")
+            printMembers(global.type, at: global.address.map(ValueBytes.memory) ?? .held(global.bytes), indent: 3, recursive: recursive)
+            return
         }
         for module in modules {
             guard let layout = module.symbolFiles?.typeLayout(named: name) else { continue }
@@ -116,16 +114,24 @@ extension Interpreter {
         }
         switch type.kind {
         case .array:
-            // WinDbg shows an array by its count and first element.
+            // WinDbg shows an array by its count and first element; characters as their text.
+            let count = type.display.prefix { $0 != " " }
+            if let element = type.elementType, let unit = element.text, element.size == unit.size, type.size <= 1 << 20 {
+                return "\(count)  " + quotedText(place.read(type.size, session), unit: unit, name: element.cName).text
+            }
             let first = type.elementType.map { value(of: $0, at: place, bits: nil) } ?? "????"
-            return "\(type.display.prefix { $0 != " " }) \(first)"
+            return "\(count) \(first)"
         case .record:
             return type.name
         case .pointer:
             let bytes = place.read(8, session)
-            return bytes.count == 8 ? "\(formatAddress(bytes.littleEndian(at: 0))) \(type.display.dropFirst(6))" : "????"
+            guard bytes.count == 8 else { return "????" }
+            if let element = type.elementType, let unit = element.text, bytes.littleEndian(at: 0) != 0 {
+                return "\(formatAddress(bytes.littleEndian(at: 0)))  " + pointedText(bytes.littleEndian(at: 0), unit: unit, name: element.cName)
+            }
+            return "\(formatAddress(bytes.littleEndian(at: 0))) \(type.display.dropFirst(6))"
         default:
-            return valueText(type, bytes: place.read(min(type.size, 16), session))
+            return valueText(type, bytes: place.read(min(type.size, 32), session))
         }
     }
 }

@@ -24,7 +24,7 @@ extension Interpreter {
             return type.enumeratorName(signed).map { "\($0) (0n\(signed))" } ?? "0n\(signed)"
         case .pointer:
             return "0x" + zeroPaddedHex(raw, digits: 16)
-        case .unsigned, .array, .record, .function, .void, .other:
+        case .unsigned, .complex, .array, .record, .function, .void, .other:
             return "0x" + String(raw, radix: 16)
         }
     }
@@ -37,16 +37,100 @@ extension Interpreter {
             // x87 long double: 80 bits in 16 bytes, shown through the nearest Double.
             return extendedToDouble(bytes).map { floatText($0.description) } ?? "????"
         }
+        if type.kind == .complex {
+            // Real part, then imaginary part, each float, double or x87 long double, as gdb
+            // prints them (`1 + 2i`, `3 + -4i`).
+            let half = type.size / 2
+            let part = TypeLayout.builtin(half == 4 ? "float" : half == 8 ? "double" : "long double")!
+            return "\(valueText(part, bytes: Array(bytes[..<half]))) + \(valueText(part, bytes: Array(bytes[half...])))i"
+        }
         guard type.size <= 8, type.kind != .record, type.kind != .array else { return "????" }
         return scalarText(type, raw: bytes.littleEndian(at: 0, size: type.size))
     }
 
-    /// A variable's value for `kp` and `dv`; records and arrays by their braces, as their
-    /// members are for `dt`.
+    /// A variable's value for `kp` and `dv`: character pointers and arrays with their text,
+    /// other records and arrays by their braces (their members are for `dt`).
     func formatValue(_ value: VariableValue) -> String {
         guard let bytes = value.bytes, !bytes.isEmpty else { return "<value unavailable>" }
-        return value.type.kind == .record || value.type.kind == .array ? "{...}" : valueText(value.type, bytes: bytes)
+        return valueWithText(value.type, bytes: bytes) ?? (value.type.kind == .record || value.type.kind == .array ? "{...}" : valueText(value.type, bytes: bytes))
     }
+
+    /// A pointer to characters as its address and text (`0x… "apple"`), an array of characters
+    /// as its text; nil for any other type.
+    func valueWithText(_ type: TypeLayout, bytes: [UInt8]) -> String? {
+        if type.kind == .pointer, let element = type.elementType, let unit = element.text, bytes.count == 8 {
+            let address = bytes.littleEndian(at: 0)
+            return scalarText(type, raw: address) + (address == 0 ? "" : " " + pointedText(address, unit: unit, name: element.cName))
+        }
+        if type.kind == .array, let element = type.elementType, let unit = element.text, element.size == unit.size {
+            return quotedText(bytes, unit: unit, name: element.cName).text
+        }
+        return nil
+    }
+
+    /// The characters at `address`, up to a NUL; `...` after them where `limit` characters
+    /// or unreadable memory came first.
+    func pointedText(_ address: UInt64, unit: TypeLayout.TextUnit, name: String, limit: Int = Interpreter.longestShownText) -> String {
+        var units: [UInt8] = []
+        var scanned = 0
+        var terminated = false
+        reading: while units.count < (limit + 1) * unit.size {
+            let bytes = session.readMemory(address &+ UInt64(units.count), count: 256)
+            if bytes.isEmpty { break }
+            units += bytes
+            while scanned + unit.size <= units.count {
+                if units[scanned..<scanned + unit.size].allSatisfy({ $0 == 0 }) { terminated = true; break reading }
+                scanned += unit.size
+            }
+            if bytes.count < 256 { break }
+        }
+        guard !units.isEmpty else { return "<memory unreadable>" }
+        let (text, cut) = quotedText(units, unit: unit, name: name, limit: limit)
+        return cut || !terminated ? text + "..." : text
+    }
+
+    /// Characters as a C literal (`"apple"`, `L"wide"`, `u"…"`, `U"…"`, `u8"…"`) up to the
+    /// first NUL or the end of the bytes; `cut` when `limit` characters came first.
+    func quotedText(_ bytes: [UInt8], unit: TypeLayout.TextUnit, name: String, limit: Int = Interpreter.longestShownText) -> (text: String, cut: Bool) {
+        var codes: [UInt32] = []
+        var index = 0
+        var cut = false
+        while index + unit.size <= bytes.count {
+            let code = UInt32(truncatingIfNeeded: bytes.littleEndian(at: index, size: unit.size))
+            if code == 0 { break }
+            if codes.count == limit { cut = true; break }
+            codes.append(code)
+            index += unit.size
+        }
+        let prefix = name.contains("wchar_t") ? "L" : name.contains("char8_t") ? "u8" : unit == .utf16 ? "u" : unit == .utf32 ? "U" : ""
+        let text: String
+        switch unit {
+        case .utf8: text = String(decoding: codes.map { UInt8($0) }, as: UTF8.self)
+        case .utf16: text = String(decoding: codes.map { UInt16($0) }, as: UTF16.self)
+        case .utf32: text = String(String.UnicodeScalarView(codes.compactMap(Unicode.Scalar.init)))
+        }
+        return (prefix + "\"" + escaped(text) + "\"", cut)
+    }
+
+    /// C escapes for quotes, backslashes and control characters.
+    private func escaped(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\t": result += "\\t"
+            case "\r": result += "\\r"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7f { result += "\\x" + zeroPaddedHex(UInt64(scalar.value), digits: 2) } else { result.unicodeScalars.append(scalar) }
+            }
+        }
+        return result
+    }
+
+    /// Most characters shown of a string (gdb's `print elements` is 200).
+    static let longestShownText = 256
 }
 
 /// The shortest decimal that reads back as the same number (`3.141592653589793`,

@@ -375,7 +375,7 @@ struct CppInterpreter {
 
     /// The scalar's bytes, read from memory for an lvalue.
     private func raw(_ value: TypedValue) throws(CppExpressionError) -> UInt64 {
-        guard value.type.size > 0, value.type.size <= 8, ![.record, .array].contains(value.type.kind) else {
+        guard value.type.size > 0, value.type.size <= 8, ![.record, .array, .complex].contains(value.type.kind) else {
             throw CppExpressionError("'\(value.type.cName)' is not a scalar")
         }
         var bytes = value.bytes

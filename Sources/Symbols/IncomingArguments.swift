@@ -43,6 +43,21 @@ struct IncomingArguments {
             guard !lost, let value = registers[Self.firstVectorRegister + vectorIndex] else { return nil }
             return [UInt8](littleEndian: value, size: type.size)
         }
+        if type.kind == .complex && type.size <= 16 {
+            // `float _Complex` packs both parts into one SSE register; `double _Complex` takes
+            // two, the real part first.
+            let parts = type.size == 8 ? 1 : 2
+            guard vectorIndex + parts <= 8 else { vectorIndex = 8; return nil }
+            defer { vectorIndex += parts }
+            guard !lost else { return nil }
+            var bytes: [UInt8] = []
+            for part in 0..<parts {
+                guard let value = registers[Self.firstVectorRegister + vectorIndex + part] else { return nil }
+                bytes += [UInt8](littleEndian: value, size: 8)
+            }
+            return bytes
+        }
+        if type.kind == .complex { return nil }  // long double _Complex: passed in memory
         // MEMORY-class values (over 16 bytes, long double) take no register; smaller records
         // take registers by a classification not repeated here, so the rest is unknown too.
         if isCPlusPlus || !(type.size > 16 || (type.kind == .float && type.size == 16)) { lost = true }

@@ -31,14 +31,18 @@ public struct TypeLayout: Sendable {
     public let referenceOffset: UInt64?
     /// A C++ reference (`T &`, `T &&`): a pointer that expressions follow implicitly.
     public let isReference: Bool
+    /// A character type whose arrays and pointers are shown as text (`char`, `wchar_t`,
+    /// `char8_t`, `char16_t`, `char32_t`).
+    public let text: TextUnit?
     /// An array's element type, a pointer's target type (kept in an array: a struct cannot
     /// hold itself directly). A target record comes without members (`expanded` reads them).
     private let elementStorage: [TypeLayout]
     public var elementType: TypeLayout? { elementStorage.first }
 
     init(name: String, cName: String? = nil, display: String, size: Int, kind: Kind, members: [Member] = [], enumerators: [Enumerator] = [],
-         referenceOffset: UInt64? = nil, element: TypeLayout? = nil, isReference: Bool = false) {
+         referenceOffset: UInt64? = nil, element: TypeLayout? = nil, isReference: Bool = false, text: TextUnit? = nil) {
         self.isReference = isReference
+        self.text = text
         self.name = name
         self.cName = cName ?? name
         self.display = display
@@ -50,13 +54,40 @@ public struct TypeLayout: Sendable {
         elementStorage = element.map { [$0] } ?? []
     }
 
-    /// The same type under another C name (a typedef, a const qualifier).
-    func renamed(_ cName: String) -> TypeLayout {
+    /// The same type under another C name (a typedef, a const qualifier), as text or not.
+    func renamed(_ cName: String, text: TextUnit?? = nil) -> TypeLayout {
         TypeLayout(name: name, cName: cName, display: display, size: size, kind: kind, members: members, enumerators: enumerators,
-                   referenceOffset: referenceOffset, element: elementType, isReference: isReference)
+                   referenceOffset: referenceOffset, element: elementType, isReference: isReference, text: text ?? self.text)
     }
 
-    public enum Kind: Sendable { case signed, unsigned, boolean, character, float, pointer, array, record, enumeration, function, void, other }
+    /// `complex` is C's `_Complex` (two floating-point parts, real first).
+    public enum Kind: Sendable { case signed, unsigned, boolean, character, float, complex, pointer, array, record, enumeration, function, void, other }
+
+    /// How the characters of a text type are encoded.
+    public enum TextUnit: Sendable {
+        case utf8, utf16, utf32
+
+        /// The unit for a character type of `size` bytes.
+        init?(size: Int) {
+            switch size {
+            case 1: self = .utf8
+            case 2: self = .utf16
+            case 4: self = .utf32
+            default: return nil
+            }
+        }
+
+        public var size: Int {
+            switch self {
+            case .utf8: 1
+            case .utf16: 2
+            case .utf32: 4
+            }
+        }
+    }
+
+    /// Character types known by name, whatever their DWARF says (`wchar_t` is `int` in C).
+    static let textTypeNames: Set<String> = ["wchar_t", "char8_t", "char16_t", "char32_t"]
 
     /// One member at a byte offset; bitfields also give their bit position and width.
     public struct Member: Sendable {
@@ -85,7 +116,7 @@ public struct TypeLayout: Sendable {
     public static let unsignedLong = TypeLayout(name: "unsigned long", display: "Uint8B", size: 8, kind: .unsigned)
     public static let double = TypeLayout(name: "double", display: "Double", size: 8, kind: .float)
     public static let bool = TypeLayout(name: "bool", display: "Bool", size: 1, kind: .boolean)
-    public static let char = TypeLayout(name: "char", display: "Char", size: 1, kind: .character)
+    public static let char = TypeLayout(name: "char", display: "Char", size: 1, kind: .character, text: .utf8)
 
     /// C's built-in types by name (`int`, `unsigned long`, `double`, `char`), for casts and
     /// literals: they need no DWARF.
@@ -124,6 +155,13 @@ public struct TypeLayout: Sendable {
     public func enumeratorName(_ value: Int64) -> String? { enumerators.first { $0.value == value }?.name }
 }
 
+/// A variable of a module's own (not a local): in memory, or a constant the compiler folded.
+public struct GlobalVariable {
+    public let type: TypeLayout
+    public let address: UInt64?
+    public let constant: [UInt8]?
+}
+
 extension ModuleSymbols {
     /// The layout of a named struct, union, enum or typedef (`point`, `struct point`).
     public func typeLayout(named wanted: String) -> TypeLayout? {
@@ -138,10 +176,11 @@ extension ModuleSymbols {
         return (type, value)
     }
 
-    /// A global or file-static variable's runtime address and type (`dt global_record`): the
-    /// first definition of the name, or with `preferringUnitAt` only the one defined in the
-    /// compilation unit holding that link-time pc (a file static shadows other files' names).
-    public func globalVariable(named wanted: String, bias: UInt64, preferringUnitAt pc: UInt64? = nil) -> (address: UInt64, type: TypeLayout)? {
+    /// A global or file-static variable's runtime address (or, optimized into a constant, its
+    /// value) and type (`dt global_record`): the first definition of the name, or with
+    /// `preferringUnitAt` only the one defined in the compilation unit holding that link-time pc
+    /// (a file static shadows other files' names).
+    public func globalVariable(named wanted: String, bias: UInt64, preferringUnitAt pc: UInt64? = nil) -> GlobalVariable? {
         guard let definitions = nameIndex.variables[wanted] else { return nil }
         var chosen = definitions.first?.reference
         if let pc {
@@ -150,14 +189,16 @@ extension ModuleSymbols {
             chosen = own.reference
         }
         guard let reference = chosen, var die = entry(at: reference) else { return nil }
+        var type = Dwarf_Die()
+        guard referencedType(of: &die, into: &type) else { return nil }
+        let layout = layout(of: &type, depth: 0)
+        if let constant = constantValue(&die, size: layout.size) { return GlobalVariable(type: layout, address: nil, constant: constant) }
         var attribute = Dwarf_Attribute()
         var ops: UnsafeMutablePointer<Dwarf_Op>? = nil
         var count = 0
         guard dwarf_attr(&die, UInt32(DW_AT_location), &attribute) != nil, dwarf_getlocation(&attribute, &ops, &count) == 0,
               let ops, count == 1, ops[0].atom == UInt8(DW_OP_addr) else { return nil }
-        var type = Dwarf_Die()
-        guard referencedType(of: &die, into: &type) else { return nil }
-        return (ops[0].number &+ bias, layout(of: &type, depth: 0))
+        return GlobalVariable(type: layout, address: ops[0].number &+ bias, constant: nil)
     }
 
     /// The names of the module's types and global variables, from one walk over the units'
@@ -214,7 +255,8 @@ extension ModuleSymbols {
             guard let cName = dwarf_diename(&child) else { continue }
             let isType = typeTags.contains(tag)
             guard isType || tag == Int32(DW_TAG_variable) else { continue }
-            let defines = isType ? dwarf_hasattr(&child, UInt32(DW_AT_declaration)) == 0 : dwarf_hasattr(&child, UInt32(DW_AT_location)) != 0
+            let defines = isType ? dwarf_hasattr(&child, UInt32(DW_AT_declaration)) == 0
+                : dwarf_hasattr(&child, UInt32(DW_AT_location)) != 0 || dwarf_hasattr(&child, UInt32(DW_AT_const_value)) != 0
             guard defines, let reference = offset(of: &child) else { continue }
             let name = String(cString: cName)
             for key in prefix.isEmpty ? [name] : [prefix + name, name] {
@@ -268,6 +310,10 @@ extension ModuleSymbols {
             var attribute = Dwarf_Attribute()
             if dwarf_attr(&type, UInt32(DW_AT_encoding), &attribute) != nil { dwarf_formudata(&attribute, &encoding) }
             switch Int(encoding) {
+            case DW_ATE_complex_float:
+                return TypeLayout(name: name, display: "Complex\(byteSize * 8)", size: byteSize, kind: [8, 16, 32].contains(byteSize) ? .complex : .other)
+            case DW_ATE_UTF:
+                return TypeLayout(name: name, display: "Char\(byteSize * 8)", size: byteSize, kind: .unsigned, text: TypeLayout.TextUnit(size: byteSize))
             case DW_ATE_float:
                 // float, double, and x87's long double; other widths (_Float16, _Float128)
                 // are not decoded.
@@ -275,11 +321,13 @@ extension ModuleSymbols {
                 return TypeLayout(name: name, display: byteSize == 4 ? "Float" : byteSize == 8 ? "Double" : known ? "Float80" : "Float\(byteSize * 8)",
                                   size: byteSize, kind: known ? .float : .other)
             case DW_ATE_signed_char:
-                return TypeLayout(name: name, display: "Char", size: byteSize, kind: .character)
+                return TypeLayout(name: name, display: "Char", size: byteSize, kind: .character, text: .utf8)
             case DW_ATE_unsigned_char:
                 // An unsigned byte: its value is 0…255, shown in hex as WinDbg shows a UChar.
-                return TypeLayout(name: name, display: "UChar", size: byteSize, kind: .unsigned)
-            case DW_ATE_signed: return TypeLayout(name: name, display: "Int\(byteSize)B", size: byteSize, kind: .signed)
+                return TypeLayout(name: name, display: "UChar", size: byteSize, kind: .unsigned, text: .utf8)
+            case DW_ATE_signed:
+                let text = TypeLayout.textTypeNames.contains(name) ? TypeLayout.TextUnit(size: byteSize) : nil
+                return TypeLayout(name: name, display: "Int\(byteSize)B", size: byteSize, kind: .signed, text: text)
             case DW_ATE_boolean: return TypeLayout(name: name, display: "Bool", size: byteSize, kind: .boolean)
             default: return TypeLayout(name: name, display: "Uint\(byteSize)B", size: byteSize, kind: .unsigned)
             }
@@ -311,7 +359,10 @@ extension ModuleSymbols {
             return layout
         case Int32(DW_TAG_typedef):
             guard referencedType(of: &type, into: &target) else { break }
-            return layout(of: &target, depth: depth, hops: hops + 1).renamed(name)
+            let inner = layout(of: &target, depth: depth, hops: hops + 1)
+            // `wchar_t` is a typedef of `int` in C, `char16_t` of `uint_least16_t`: text by name.
+            guard TypeLayout.textTypeNames.contains(name) else { return inner.renamed(name) }
+            return inner.renamed(name, text: .some(TypeLayout.TextUnit(size: inner.size)))
         case Int32(DW_TAG_const_type), Int32(DW_TAG_volatile_type):
             let qualifier = tag == Int32(DW_TAG_const_type) ? "const" : "volatile"
             guard referencedType(of: &type, into: &target) else { return TypeLayout(name: "void", cName: qualifier + " void", display: "Void", size: 0, kind: .void) }
@@ -433,9 +484,8 @@ extension ModuleSymbols {
         repeat {
             guard dwarf_tag(&child) == Int32(DW_TAG_enumerator), let name = dwarf_diename(&child) else { continue }
             var attribute = Dwarf_Attribute()
-            var value: Dwarf_Sword = 0
-            guard dwarf_attr(&child, UInt32(DW_AT_const_value), &attribute) != nil, dwarf_formsdata(&attribute, &value) == 0 else { continue }
-            result.append(TypeLayout.Enumerator(name: String(cString: name), value: Int64(value)))
+            guard dwarf_attr(&child, UInt32(DW_AT_const_value), &attribute) != nil, let value = constantInteger(&attribute) else { continue }
+            result.append(TypeLayout.Enumerator(name: String(cString: name), value: Int64(bitPattern: value)))
         } while nextSibling(&child)
         return result
     }

@@ -134,16 +134,34 @@ extension ModuleSymbols {
     }
 
     /// A `DW_AT_const_value`: a number, or a block of the value's bytes.
-    private func constantValue(_ die: inout Dwarf_Die, size: Int) -> [UInt8]? {
+    func constantValue(_ die: inout Dwarf_Die, size: Int) -> [UInt8]? {
         var attribute = Dwarf_Attribute()
         guard size > 0, dwarf_attr_integrate(&die, UInt32(DW_AT_const_value), &attribute) != nil else { return nil }
         var block = Dwarf_Block()
         if dwarf_formblock(&attribute, &block) == 0, let data = block.data, block.length >= UInt64(size) {
             return Array(UnsafeBufferPointer(start: data, count: size))
         }
-        var signed: Dwarf_Sword = 0
-        guard size <= 8, dwarf_formsdata(&attribute, &signed) == 0 else { return nil }
-        return [UInt8](littleEndian: UInt64(bitPattern: Int64(signed)), size: size)
+        guard size <= 8, let value = constantInteger(&attribute) else { return nil }
+        return [UInt8](littleEndian: value, size: size)
+    }
+
+    /// An integer constant as its form says: `DW_FORM_sdata` is signed, the fixed-size data
+    /// forms and `udata` are not (gcc writes 203 as one byte, 0xcb, for an `int`), as gdb reads
+    /// them.
+    func constantInteger(_ attribute: inout Dwarf_Attribute) -> UInt64? {
+        let form = Int(dwarf_whatform(&attribute))
+        if form == DW_FORM_sdata || form == DW_FORM_implicit_const {
+            var signed: Dwarf_Sword = 0
+            return dwarf_formsdata(&attribute, &signed) == 0 ? UInt64(bitPattern: Int64(signed)) : nil
+        }
+        var unsigned: Dwarf_Word = 0
+        guard dwarf_formudata(&attribute, &unsigned) == 0 else { return nil }
+        switch form {
+        case DW_FORM_data1: return unsigned & 0xff
+        case DW_FORM_data2: return unsigned & 0xffff
+        case DW_FORM_data4: return unsigned & 0xffff_ffff
+        default: return unsigned
+        }
     }
 
     /// What the call returning to link-time `returnAddress` passed in `register`: the
