@@ -19,6 +19,9 @@ public struct Instruction: Sendable {
     public let branchTarget: UInt64?
     /// rep/repe/repne string instructions, which `p` steps over as a whole.
     public let hasRepPrefix: Bool
+    /// The memory the instruction reads or writes through an explicit operand (not `lea`'s
+    /// computation), for the effective address WinDbg shows at a stop.
+    public let memoryAccess: MemoryAccess?
     /// The operands split where an address may be replaced by a symbol when formatting.
     fileprivate let operandPieces: [OperandPiece]
 }
@@ -64,6 +67,7 @@ public struct Disassembler: Sendable {
             flow: decoded.flow,
             branchTarget: decoded.branchTarget,
             hasRepPrefix: decoded.hasRepPrefix,
+            memoryAccess: decoded.memoryAccess,
             operandPieces: pieces
         )
     }
@@ -82,6 +86,28 @@ public struct Disassembler: Sendable {
             + instruction.mnemonic.padding(to: 7) + " "
             + operands
         return String(line.reversed().drop(while: { $0 == " " }).reversed())
+    }
+}
+
+/// An operand's memory reference: `segment:[base + index*scale + displacement]` of `size`
+/// bytes, or an absolute address (rip-relative operands are resolved when decoding).
+public struct MemoryAccess: Sendable, Equatable {
+    public let segment: String
+    public let base: String?
+    public let index: String?
+    public let scale: UInt64
+    public let displacement: Int64
+    public let absolute: UInt64?
+    public let size: Int
+
+    /// The address under the thread's registers (fs/gs through their base registers).
+    public func address(_ registers: X86Registers) -> UInt64? {
+        if let absolute { return absolute }
+        var address = UInt64(bitPattern: displacement)
+        if let base { guard let value = registers.value(named: base) else { return nil }; address &+= value }
+        if let index { guard let value = registers.value(named: index) else { return nil }; address &+= value &* scale }
+        if segment == "fs" || segment == "gs" { address &+= registers.value(named: segment + "_base") ?? 0 }
+        return address
     }
 }
 
@@ -187,6 +213,29 @@ private struct DecodedInstruction {
     }
 
     var visibleOperandIndices: Range<Int> { 0..<Int(instruction.operand_count_visible) }
+
+    /// The first visible memory operand the instruction accesses (not `lea`, not the hint
+    /// operands of `nop` and prefetches), with its segment as the CPU uses it.
+    var memoryAccess: MemoryAccess? {
+        guard instruction.mnemonic != ZYDIS_MNEMONIC_LEA, instruction.mnemonic != ZYDIS_MNEMONIC_NOP,
+              instruction.meta.category != ZYDIS_CATEGORY_PREFETCH else { return nil }
+        for index in visibleOperandIndices where operands[index].type == ZYDIS_OPERAND_TYPE_MEMORY && operands[index].mem.type == ZYDIS_MEMOP_TYPE_MEM {
+            let memory = operands[index].mem
+            let name = { (register: ZydisRegister) -> String? in
+                register == ZYDIS_REGISTER_NONE ? nil : cString(ZydisRegisterGetString(register))
+            }
+            let size = Int(operands[index].size / 8)
+            guard size > 0 else { return nil }
+            var segment = name(memory.segment) ?? "ds"
+            if let override = segmentOverride.flatMap(name), override == "fs" || override == "gs" { segment = override }
+            if memory.base == ZYDIS_REGISTER_RIP {
+                return MemoryAccess(segment: segment, base: nil, index: nil, scale: 1, displacement: 0, absolute: absoluteAddress(of: index), size: size)
+            }
+            return MemoryAccess(segment: segment, base: name(memory.base), index: name(memory.index), scale: UInt64(max(1, memory.scale)),
+                                displacement: memory.disp.value, absolute: nil, size: size)
+        }
+        return nil
+    }
 
     /// Resolves a relative immediate or a rip-relative memory operand.
     func absoluteAddress(of index: Int) -> UInt64? {

@@ -41,6 +41,16 @@ extension Interpreter {
         var address: UInt64?
         var passes: UInt64 = 1
         if !scanner.isAtEnd && scanner.rest.first != "\"" {
+            // `bp file.c:9` (gdb's form) can only mean a source line: `bp `file.c:9``.
+            let word = scanner.rest.prefix { $0 != " " && $0 != "\t" }
+            if Interpreter.isSourceLineSpec(word) {
+                scanner.rest = Substring("`\(word)`") + scanner.rest.dropFirst(word.count)
+            } else if word.hasPrefix("`:"), word.hasSuffix("`") {
+                // `` `:58` ``: a line of the current file, kept as `file:58` so it resolves again later.
+                let spec = qualifiedSourceSpec(String(word.dropFirst().dropLast()))
+                guard !spec.hasPrefix(":") else { throw CommandError("No current source file for '\(word)'") }
+                scanner.rest = Substring("`\(spec)`") + scanner.rest.dropFirst(word.count)
+            }
             let before = scanner.rest
             if kind == .bu {
                 expressionText = String(scanner.word() ?? "")
@@ -54,6 +64,7 @@ extension Interpreter {
                     guard error.message == "Couldn't resolve error" else { throw CommandError(error.description) }
                     expressionText = String(scanner.word() ?? "")
                     output.line("Bp expression '\(expressionText)' could not be resolved, adding deferred bp")
+                    if let note = unmatchedNote(expressionText) { output.line("WARNING: \(note)") }
                 }
             }
             if !scanner.isAtEnd && scanner.rest.first != "\"" { passes = try expression(&scanner) }
@@ -63,7 +74,10 @@ extension Interpreter {
         }
         if let text = scanner.quoted() { commands = text }
         if !scanner.isAtEnd { throw CommandError("       ^ Syntax error in '\(invocation.name)\(invocation.arguments)'") }
-        if kind == .bu { address = try? evaluate(Substring(expressionText)) }
+        if kind == .bu {
+            address = try? evaluate(Substring(expressionText))
+            if address == nil, let note = unmatchedNote(expressionText) { output.line("WARNING: \(note)") }
+        }
         var request = BreakpointRequest(kind: kind, expression: expressionText, address: address)
         request.passCount = Int(min(passes, 0xffff))
         request.oneShot = oneShot
@@ -79,7 +93,7 @@ extension Interpreter {
     private func addOtherLocations(of request: BreakpointRequest) throws(CommandError) {
         let text = request.expression
         guard request.kind != .bu, let first = request.address, text.count > 2, text.hasPrefix("`"), text.hasSuffix("`") else { return }
-        for address in session.sourceLineLocations(String(text.dropFirst().dropLast())) where address != first {
+        for address in session.sourceLineLocations(qualifiedSourceSpec(String(text.dropFirst().dropLast()))) where address != first {
             var other = request
             other.address = address
             other.id = nil
@@ -113,6 +127,38 @@ extension Interpreter {
         if count == 0 { output.line("No matching code symbols found, no breakpoints set.") }
     }
 
+    /// Whether a word is a source line written without backticks (`file.c:9`,
+    /// `module!file.c:9`): a file name with an extension, a colon, a line number.
+    static func isSourceLineSpec(_ word: Substring) -> Bool {
+        guard !word.contains("`"), let colon = word.lastIndex(of: ":"), colon > word.startIndex,
+              word[word.index(after: colon)...].allSatisfy(\.isNumber), word.index(after: colon) < word.endIndex else { return false }
+        let file = word[..<colon].split(separator: "!").last ?? ""
+        guard let dot = file.lastIndex(of: "."), dot > file.startIndex, !file.contains(":") else { return false }
+        return file[file.index(after: dot)...].allSatisfy { $0.isLetter || $0.isNumber || $0 == "+" } && file.index(after: dot) < file.endIndex
+    }
+
+    /// Why a deferred breakpoint's spec resolves nowhere yet, when nothing loaded could hold
+    /// it (a module that is loaded but lacks the symbol, a source file no module has); nil
+    /// when it simply waits for its module.
+    func unmatchedNote(_ expression: String) -> String? {
+        guard let process = session.process, !process.gone else { return nil }
+        let spec = expression.hasPrefix("`") && expression.hasSuffix("`") && expression.count > 2 ? String(expression.dropFirst().dropLast()) : expression
+        if Interpreter.isSourceLineSpec(Substring(spec)), let colon = spec.lastIndex(of: ":") {
+            let qualified = spec[..<colon]
+            let file = String(qualified.split(separator: "!").last ?? "")
+            let modules = qualified.contains("!") ? process.modules.modules.filter { $0.name.lowercased() == qualified.split(separator: "!")[0].lowercased() } : process.modules.searchOrder
+            if qualified.contains("!") && modules.isEmpty { return nil }
+            if modules.contains(where: { $0.symbolFiles?.hasSourceFile(file) == true }) { return "no code at line \(spec[spec.index(after: colon)...]) of \(file) in the loaded modules" }
+            return "no loaded module has the source file \(file)"
+        }
+        if let bang = spec.firstIndex(of: "!"), bang > spec.startIndex {
+            let moduleName = String(spec[..<bang])
+            guard process.modules.module(named: moduleName) != nil else { return nil }
+            return "\(moduleName) is loaded and has no symbol \(spec[spec.index(after: bang)...])"
+        }
+        return "no loaded module has a symbol \(spec)"
+    }
+
     /// `libc!send*` → ("libc", "send*"); a bare pattern matches every module.
     func splitPattern(_ text: String) -> (module: String, symbol: String) {
         guard let bang = text.firstIndex(of: "!") else { return ("*", text) }
@@ -138,6 +184,7 @@ extension Interpreter {
                 line += session.symbolize(address) ?? breakpoint.expression
             } else {
                 line += "(\(breakpoint.expression))"
+                if let note = unmatchedNote(breakpoint.expression) { line += " - " + note }
             }
             if breakpoint.oneShot { line += " /1" }
             if let commands = breakpoint.commands { line += " \"\(commands)\"" }

@@ -58,6 +58,8 @@ public final class Interpreter {
     var sourceStepping = false
     /// `l+s`: stops show their source line.
     var showSourceAtStops = false
+    /// `.prompt_allow`: the parts each stop shows.
+    var promptShows = Set(PromptPart.allCases)
     /// Where `ls` continues.
     var sourceCursor: (file: String, line: Int)?
     /// `.srcpath`: where source files are looked for.

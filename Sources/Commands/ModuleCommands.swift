@@ -95,7 +95,7 @@ extension Interpreter {
         let symbolPattern = WildcardPattern(symbolText)
         for module in process.modules.modules where wildcardMatch(modulePattern, module.name) {
             for symbol in module.symbols where symbolPattern.matches(symbol.name) || symbolPattern.matches(symbol.linkageName) {
-                output.line("\(formatAddress(symbol.address &+ module.bias)) \(module.name)!\(symbol.name) \(symbolTypeText(symbol))")
+                output.line("\(formatAddress(symbol.address &+ module.bias)) \(module.name)!\(symbol.name) \(symbolTypeText(symbol, in: module))")
             }
         }
     }
@@ -119,17 +119,20 @@ extension Interpreter {
         if offset == 0 {
             output.line("Exact matches:")
             for alias in table where alias.address == symbol.address {
-                output.line("    \(module.name)!\(alias.name) \(symbolTypeText(alias))")
+                output.line("    \(module.name)!\(alias.name) \(symbolTypeText(alias, in: module))")
             }
         }
     }
 
     /// What `x` and `ln` say after a name: a demangled function's parameter list
-    /// (`(int)`, `() const`), else WinDbg's words for a symbol without type information.
-    private func symbolTypeText(_ symbol: ElfSymbol) -> String {
+    /// (`(int)`, `() const`), a C function's from DWARF (`(int, const void *, size_t, int)`),
+    /// else WinDbg's words for a symbol without type information.
+    private func symbolTypeText(_ symbol: ElfSymbol, in module: Module) -> String {
         if let full = symbol.fullName, let range = full.firstRange(of: symbol.name), range.upperBound < full.endIndex {
             return String(String(full[range.upperBound...]).trimmed())
         }
+        // An indirect function's symbol is its resolver, whose prototype is not the function's.
+        if symbol.isFunction, !symbol.isIndirect, let prototype = module.symbolFiles?.prototype(at: symbol.address) { return prototype }
         return symbol.isFunction ? "(<no parameter info>)" : "= <no type information>"
     }
 

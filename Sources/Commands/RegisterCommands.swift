@@ -14,7 +14,7 @@ extension Interpreter {
             for thread in threads {
                 let saved = session.process?.current
                 if let saved, saved !== thread { session.setCurrentThread(thread) }
-                showCurrentState()
+                showCurrentState(everything: true)
                 if let saved { session.setCurrentThread(saved) }
             }
             return

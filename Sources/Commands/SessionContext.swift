@@ -55,7 +55,8 @@ final class SessionContext: ExpressionContext {
         return session.resolveSymbol(name)
     }
 
-    func sourceLineAddress(_ spec: String) -> UInt64? { session.resolveSourceLine(spec) }
+    /// `file.c:12`, `module!file.c:12`, and `:12`, a line of the current source file.
+    func sourceLineAddress(_ spec: String) -> UInt64? { session.resolveSourceLine(interpreter.qualifiedSourceSpec(spec)) }
 
     func readMemory(_ address: UInt64, size: Int) -> [UInt8]? {
         let bytes = session.readMemory(address, count: size)

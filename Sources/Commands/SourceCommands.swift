@@ -26,6 +26,22 @@ extension Interpreter {
             guard i.sourceLines(file) != nil else { throw CommandError("Couldn't load source file '\(file)'") }
             i.sourceCursor = (file, 1)
         },
+        CommandSpec(names: [".prompt_allow"], summary: "what stops show: .prompt_allow [+|-reg] [+|-dis] [+|-sym] [+|-src] [+|-ea]") { i, inv throws(CommandError) in
+            for word in inv.arguments.split(separator: " ") {
+                guard let sign = word.first, sign == "+" || sign == "-", let part = PromptPart(rawValue: String(word.dropFirst()).lowercased()) else {
+                    throw CommandError("       ^ Syntax error in '.prompt_allow\(inv.arguments)': use +/- with reg, dis, sym, src or ea")
+                }
+                if sign == "+" { i.promptShows.insert(part) } else { i.promptShows.remove(part) }
+            }
+            i.output.line("Allow the following information to be displayed at the prompt:")
+            i.output.line("(Other settings can affect whether the information is actually displayed)")
+            for part in PromptPart.allCases where i.promptShows.contains(part) { i.output.line("   \(part.rawValue) - \(part.description)") }
+            let hidden = PromptPart.allCases.filter { !i.promptShows.contains($0) }
+            if !hidden.isEmpty {
+                i.output.line("Do not allow the following information to be displayed at the prompt:")
+                for part in hidden { i.output.line("   \(part.rawValue) - \(part.description)") }
+            }
+        },
         CommandSpec(names: [".srcpath", ".srcpath+"], summary: "source search path: .srcpath [folder;old=new;...], .srcpath+ element") { i, inv throws(CommandError) in
             let text = String(inv.arguments.trimmed())
             if inv.name == ".srcpath+" {
@@ -56,6 +72,14 @@ extension Interpreter {
             output.line(paint(text, number == mark ? .current : .source))
         }
         sourceCursor = (file, last + 1)
+    }
+
+    /// A source line spec with the current file put in for `:12` (the file `ls` shows, else
+    /// the one of the current instruction).
+    func qualifiedSourceSpec(_ spec: String) -> String {
+        guard spec.hasPrefix(":") else { return spec }
+        let file = sourceCursor?.file ?? (try? currentRegisters()).flatMap { session.sourceLine(at: $0.rip)?.file }
+        return (file ?? "") + spec
     }
 
     /// `.srcpath` and `-srcpath`.

@@ -38,22 +38,46 @@ extension Interpreter {
         showCurrentState()
     }
 
-    /// The register block and the current instruction (what `r` prints).
-    func showCurrentState() {
+    /// The register block and the current instruction (what `r` prints), as far as
+    /// `.prompt_allow` lets each part show.
+    func showCurrentState(everything: Bool = false) {
         guard let registers = try? session.registers() else { return }
-        output.line(formatRegisterBlock(registers))
-        showSourceLine(at: registers.rip)
+        let saved = promptShows
+        if everything { promptShows = Set(PromptPart.allCases) }
+        defer { promptShows = saved }
+        if promptShows.contains(.registers) { output.line(formatRegisterBlock(registers)) }
+        if promptShows.contains(.source) { showSourceLine(at: registers.rip) }
         showInstruction(at: registers.rip)
     }
 
     /// `module!symbol+0xoff [file @ line]:` then the instruction line.
     func showInstruction(at address: UInt64) {
-        if let name = session.symbolize(address) { output.line(paint(name, .symbol) + paint(sourceText(address), .source) + ":") }
+        if promptShows.contains(.symbol), let name = session.symbolize(address) {
+            output.line(paint(name, .symbol) + paint(sourceText(address), .source) + ":")
+        }
+        guard promptShows.contains(.disassembly) else { return }
         if let instruction = session.decode(at: address) {
-            output.line(instructionLine(instruction, current: true))
+            output.line(instructionLine(instruction, current: true) + effectiveAddress(of: instruction))
         } else {
             output.line("\(paint(formatAddress(address), .address)) ??              ???")
         }
+    }
+
+    /// ` ss:00007fff`ffffe2cc=00000000`: where the current instruction reads or writes memory,
+    /// and what is there, as WinDbg ends the line (`.prompt_allow -ea` leaves it out).
+    func effectiveAddress(of instruction: Instruction) -> String {
+        guard promptShows.contains(.effectiveAddress), let access = instruction.memoryAccess, let registers = try? session.registers(),
+              let address = access.address(registers) else { return "" }
+        let bytes = session.readMemory(address, count: min(access.size, 64))
+        let value: String
+        if bytes.count < access.size {
+            value = String(repeating: "?", count: min(access.size, 8) * 2)
+        } else if access.size == 8 {
+            value = formatAddress(bytes.littleEndian(at: 0))
+        } else {
+            value = bytes.reversed().map { zeroPaddedHex(UInt64($0), digits: 2) }.joined()
+        }
+        return " \(access.segment):\(formatAddress(address))=\(value)"
     }
 
     /// A disassembly line with its address coloured, the whole line bright for the current one.
@@ -84,5 +108,20 @@ extension Interpreter {
     func sourceText(_ address: UInt64, callSite: Bool = false) -> String {
         guard let source = session.sourceLine(at: callSite ? address &- 1 : address) else { return "" }
         return " [\(source.file) @ \(source.line)]"
+    }
+}
+
+/// What each stop shows (`.prompt_allow`): WinDbg's `reg`, `dis`, `sym`, `src`, `ea`.
+enum PromptPart: String, CaseIterable {
+    case symbol = "sym", disassembly = "dis", effectiveAddress = "ea", registers = "reg", source = "src"
+
+    var description: String {
+        switch self {
+        case .symbol: "Symbol for current instruction"
+        case .disassembly: "Disassembly of current instruction"
+        case .effectiveAddress: "Effective address for current instruction"
+        case .registers: "Register state"
+        case .source: "Source info for current instruction"
+        }
     }
 }

@@ -13,6 +13,8 @@ public struct ElfSymbol: Sendable {
     /// The whole demangled name (`geometry::scale(int)`), for C++ and Swift symbols.
     public let fullName: String?
     public let isFunction: Bool
+    /// An indirect function (`STT_GNU_IFUNC`: `strlen`, `memcpy`): the symbol is its resolver.
+    public let isIndirect: Bool
     let isGlobal: Bool
     /// Among symbols at one address, which name to show first (computed once: sorting big
     /// tables compares often).
@@ -21,8 +23,9 @@ public struct ElfSymbol: Sendable {
     /// The name in the symbol table (mangled for C++ and Swift).
     public var linkageName: String { mangledName ?? name }
 
-    init(address: UInt64, size: UInt64, linkageName: String, isFunction: Bool, isGlobal: Bool, suffix: String = "") {
+    init(address: UInt64, size: UInt64, linkageName: String, isFunction: Bool, isIndirect: Bool = false, isGlobal: Bool, suffix: String = "") {
         self.address = address
+        self.isIndirect = isIndirect
         self.size = size
         let demangled = Demangler.demangle(linkageName)
         name = (demangled?.short ?? linkageName) + suffix
@@ -233,7 +236,7 @@ public final class ElfImage {
             if type == STT_NOTYPE && (name.hasPrefix("$") || name.hasPrefix(".L")) { continue }
             let binding = Int32(sym.st_info >> 4)
             result.append(ElfSymbol(address: sym.st_value, size: sym.st_size, linkageName: name,
-                                    isFunction: type == STT_FUNC || type == STT_GNU_IFUNC,
+                                    isFunction: type == STT_FUNC || type == STT_GNU_IFUNC, isIndirect: type == STT_GNU_IFUNC,
                                     isGlobal: binding == STB_GLOBAL || binding == STB_WEAK))
         }
         return result

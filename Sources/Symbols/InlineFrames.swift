@@ -121,3 +121,36 @@ extension ModuleSymbols {
         return SourceLine(file: absolutePath(String(cString: name), unit: &unit), line: Int(min(line, UInt64(Int32.max))), rowStart: 0)
     }
 }
+
+extension ModuleSymbols {
+    /// The parameter list of the function starting at link-time `address`, from its DWARF
+    /// subprogram (`(int, const void *, size_t, int)`, `(void)`, `(const char *, ...)`); nil
+    /// without DWARF for it.
+    public func prototype(at address: UInt64) -> String? {
+        guard var (_, scopes) = scopes(at: address),
+              let index = scopes.indices.first(where: { dwarf_tag(&scopes[$0]) == Int32(DW_TAG_subprogram) }) else { return nil }
+        var function = scopes[index]
+        // The function begins there: one of its ranges starts at the address (a function split
+        // into hot and cold parts has its cold part, often lower, as its lowest address).
+        var base: Dwarf_Addr = 0, start: Dwarf_Addr = 0, end: Dwarf_Addr = 0
+        var offset = dwarf_ranges(&function, 0, &base, &start, &end)
+        var begins = false
+        while offset > 0 && !begins {
+            begins = start == address
+            offset = dwarf_ranges(&function, offset, &base, &start, &end)
+        }
+        guard begins else { return nil }
+        var types: [String] = []
+        var child = Dwarf_Die()
+        if dwarf_child(&function, &child) == 0 {
+            repeat {
+                switch dwarf_tag(&child) {
+                case Int32(DW_TAG_formal_parameter): types.append(layout(ofTypeOf: &child, depth: 3).cName)
+                case Int32(DW_TAG_unspecified_parameters): types.append("...")
+                default: break
+                }
+            } while nextSibling(&child) && types.count < 64
+        }
+        return "(" + (types.isEmpty ? "void" : types.joined(separator: ", ")) + ")"
+    }
+}

@@ -89,3 +89,63 @@ final class BreakpointTests: XCTestCase {
         XCTAssertEqual(out.output(of: "bl", occurrence: 1), "")
     }
 }
+
+/// Breakpoints written as gdb users write them, and deferred ones that can never resolve.
+final class BreakpointSpecTests: XCTestCase {
+    func testSourceLinesWithoutBackticksAndInTheCurrentFile() throws {
+        let out = try Harness.session("loop", ["bp loop.c:7", "bp loop!loop.c:8", "g", "bp `:9`", "bl", "g", "g"])
+        let list = out.output(of: "bl")
+        let source = Harness.source("loop")
+        XCTAssertTrue(list.contains("[\(source) @ 7]") && list.contains("[\(source) @ 8]") && list.contains("[\(source) @ 9]"), list)
+        XCTAssertTrue(out.output(of: "g").contains("[\(source) @ 7]:"), out.output(of: "g"))
+        XCTAssertTrue(out.output(of: "g", occurrence: 1).contains("[\(source) @ 8]:"))
+        XCTAssertTrue(out.output(of: "g", occurrence: 2).contains("[\(source) @ 9]:"))
+    }
+
+    func testDeferredBreakpointsThatMatchNothingSaySo() throws {
+        let out = try Harness.session("loop", ["bp nosuch.c:9", "bp loop.c:9999", "bp libc!nosuchfunction", "bu libz!inflate", "bl"])
+        XCTAssertTrue(out.output(of: "bp nosuch.c:9").contains("WARNING: no loaded module has the source file nosuch.c"), out.output(of: "bp nosuch.c:9"))
+        XCTAssertTrue(out.output(of: "bp loop.c:9999").contains("WARNING: no code at line 9999 of loop.c"), out.output(of: "bp loop.c:9999"))
+        XCTAssertTrue(out.output(of: "bp libc!nosuchfunction").contains("WARNING: libc is loaded and has no symbol nosuchfunction"))
+        XCTAssertEqual(out.output(of: "bu libz!inflate"), "", "a module not loaded yet: it simply waits")
+        let list = out.output(of: "bl").split(separator: "\n")
+        XCTAssertTrue(list[0].hasSuffix("(`nosuch.c:9`) - no loaded module has the source file nosuch.c"), String(list[0]))
+        XCTAssertTrue(list[2].hasSuffix("(libc!nosuchfunction) - libc is loaded and has no symbol nosuchfunction"), String(list[2]))
+        XCTAssertTrue(list[3].hasSuffix("(libz!inflate)"), String(list[3]))
+    }
+}
+
+/// What each stop shows: `.prompt_allow`, the effective address, and `x` with prototypes.
+final class StopDisplayTests: XCTestCase {
+    func testPromptAllowLeavesOneSourceLinePerStep() throws {
+        let out = try Harness.session("loop", ["bp loop!work", "g", ".prompt_allow -reg -dis -sym -ea", "l+s", "l+t", "p", "p", "r"])
+        XCTAssertTrue(out.output(of: ".prompt_allow -reg -dis -sym -ea").contains("Do not allow the following information to be displayed at the prompt:"))
+        XCTAssertEqual(out.output(of: "p"), ">    7:     counter += value;")
+        XCTAssertEqual(out.output(of: "p", occurrence: 1), ">    8:     return counter * 2;")
+        XCTAssertTrue(out.output(of: "r").contains("rax="), "r still shows the registers")
+    }
+
+    /// The current instruction's memory operand: segment, address and what is there.
+    func testEffectiveAddressOfTheCurrentInstruction() throws {
+        let out = try Harness.session("loop", ["bp loop!work", "g", "p", "p", "p", "? @rbp-4", "dd @rbp-4 L1"])
+        let store = out.output(of: "p", occurrence: 1)
+        XCTAssertTrue(store.contains("mov     dword ptr [rbp-4],edi ss:"), store)
+        let address = out.output(of: "? @rbp-4").components(separatedBy: "= ").last ?? "?"
+        XCTAssertTrue(store.hasSuffix("ss:\(address)=" + (store.components(separatedBy: "=").last ?? "")), store)
+        let load = out.output(of: "p", occurrence: 2)
+        XCTAssertTrue(load.contains("mov     edx,dword ptr [loop!counter (") && load.contains(")] ds:"), load)
+        let counter = try Harness.session("loop", ["bp loop!work", "g", "p", "p", "p", "dd loop!counter L1"]).output(of: "dd loop!counter L1")
+        XCTAssertTrue(load.hasSuffix("=" + (counter.split(separator: " ").last.map(String.init) ?? "?")), "\(load) / \(counter)")
+        let plain = try Harness.session("loop", ["bp loop!work", "g", ".prompt_allow -ea", "p", "p"])
+        XCTAssertFalse(plain.output(of: "p", occurrence: 1).contains(" ss:"), plain.output(of: "p", occurrence: 1))
+    }
+
+    /// `x` shows a C function's prototype from DWARF (libc's from libc6-dbg), as `kp` knows it.
+    func testExamineShowsPrototypesFromDwarf() throws {
+        let out = try Harness.session("values", ["x libc!send", "x libc!printf", "x values!words", "x values!main"])
+        XCTAssertTrue(out.output(of: "x libc!send").hasSuffix(" libc!send (int, const void *, size_t, int)"), out.output(of: "x libc!send"))
+        XCTAssertTrue(out.output(of: "x libc!printf").hasSuffix(" libc!printf (const char *, ...)"), out.output(of: "x libc!printf"))
+        XCTAssertTrue(out.output(of: "x values!words").hasSuffix(" values!words (const char *, struct person *)"))
+        XCTAssertTrue(out.output(of: "x values!main").hasSuffix(" values!main (void)"))
+    }
+}
