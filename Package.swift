@@ -3,6 +3,7 @@ import PackageDescription
 
 // Layers, arrows pointing down only:
 //   swdbg (CLI) → Commands → Engine → Expressions → Symbols / Arch / Targets → C shims
+//   (Values, the value formatting and visualizers any front end shows, beside Engine)
 let package = Package(
     name: "swdbg",
     products: [
@@ -21,7 +22,8 @@ let package = Package(
         .target(name: "Targets", dependencies: ["CSystem", "Arch"]),
         .target(name: "Expressions", dependencies: ["Symbols", "Arch"]),
         .target(name: "Engine", dependencies: ["Symbols", "Arch", "Targets", "Expressions"]),
-        .target(name: "Commands", dependencies: ["Engine", "Expressions"]),
+        .target(name: "Values", dependencies: ["Symbols", "Arch"]),
+        .target(name: "Commands", dependencies: ["Engine", "Expressions", "Values"]),
         .executableTarget(name: "swdbg", dependencies: [
             "Commands", "CLineEdit", "CSystem",
         ]),

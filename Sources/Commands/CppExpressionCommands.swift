@@ -2,6 +2,7 @@ import Arch
 import Engine
 import Expressions
 import Symbols
+import Values
 
 /// `??`: C++ expressions over DWARF-typed variables, printed with their types as WinDbg
 /// prints them (`int 0n20`, `struct node * 0x…` followed by the target's members).
@@ -45,14 +46,14 @@ extension Interpreter {
                 return
             }
             if let unit = element.text, element.size == unit.size, type.size <= 1 << 20 {
-                output.line("\(type.cName)  " + quotedText(session.readMemory(base, count: type.size), unit: unit, name: element.cName).text)
+                output.line("\(type.cName)  " + values.quotedText(session.readMemory(base, count: type.size), unit: unit, name: element.cName).text)
                 return
             }
             output.line("\(type.cName) 0x\(formatAddress(base))")
             let count = type.size / element.size
             for index in 0..<min(count, Interpreter.mostArrayElementsShown) {
                 let text = [.record, .array].contains(element.kind) ? element.cName
-                    : valueText(element, bytes: session.readMemory(base &+ UInt64(index * element.size), count: min(element.size, 32)))
+                    : values.valueText(element, bytes: session.readMemory(base &+ UInt64(index * element.size), count: min(element.size, 32)))
                 output.line("   [\(index)] \(text)")
             }
             if count > Interpreter.mostArrayElementsShown { output.line("   ... (\(count - Interpreter.mostArrayElementsShown) more elements)") }
@@ -60,7 +61,7 @@ extension Interpreter {
             guard let bytes = valueBytes(value) else { return }
             let address = bytes.littleEndian(at: 0)
             if let element = type.elementType, let unit = element.text, address != 0 {
-                output.line("\(type.cName) 0x\(formatAddress(address))  " + pointedText(address, unit: unit, name: element.cName))
+                output.line("\(type.cName) 0x\(formatAddress(address))  " + values.pointedText(address, unit: unit, name: element.cName))
                 return
             }
             output.line("\(type.cName) 0x\(formatAddress(address))")
@@ -71,7 +72,7 @@ extension Interpreter {
             output.line("void")
         default:
             guard let bytes = valueBytes(value) else { return }
-            output.line("\(type.cName) \(valueText(type, bytes: bytes))")
+            output.line("\(type.cName) \(values.valueText(type, bytes: bytes))")
         }
     }
 

@@ -1,6 +1,7 @@
 import Arch
 import Engine
 import Symbols
+import Values
 
 /// `dt`: a type's layout in WinDbg's form (`+0x000 value : Int4B`), or a variable or an
 /// address shown through it, with `-r` expanding nested structures.
@@ -117,7 +118,7 @@ extension Interpreter {
             // WinDbg shows an array by its count and first element; characters as their text.
             let count = type.display.prefix { $0 != " " }
             if let element = type.elementType, let unit = element.text, element.size == unit.size, type.size <= 1 << 20 {
-                return "\(count)  " + quotedText(place.read(type.size, session), unit: unit, name: element.cName).text
+                return "\(count)  " + values.quotedText(place.read(type.size, session), unit: unit, name: element.cName).text
             }
             let first = type.elementType.map { value(of: $0, at: place, bits: nil) } ?? "????"
             return "\(count) \(first)"
@@ -127,11 +128,11 @@ extension Interpreter {
             let bytes = place.read(8, session)
             guard bytes.count == 8 else { return "????" }
             if let element = type.elementType, let unit = element.text, bytes.littleEndian(at: 0) != 0 {
-                return "\(formatAddress(bytes.littleEndian(at: 0)))  " + pointedText(bytes.littleEndian(at: 0), unit: unit, name: element.cName)
+                return "\(formatAddress(bytes.littleEndian(at: 0)))  " + values.pointedText(bytes.littleEndian(at: 0), unit: unit, name: element.cName)
             }
             return "\(formatAddress(bytes.littleEndian(at: 0))) \(type.display.dropFirst(6))"
         default:
-            return valueText(type, bytes: place.read(min(type.size, 32), session))
+            return values.valueText(type, bytes: place.read(min(type.size, 32), session))
         }
     }
 }
