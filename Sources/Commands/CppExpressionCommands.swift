@@ -24,6 +24,12 @@ extension Interpreter {
             throw CommandError(error.description)
         }
         let type = value.type
+        if useVisualizers, [.record, .array].contains(type.kind),
+           let place = value.address.map(ValuePlace.memory) ?? (value.bytes.isEmpty ? nil : .held(value.bytes)) {
+            let node = visualizer.node(type, at: place, files: value.files)
+            output.line("\(node.typeName) " + node.inlineText())
+            return
+        }
         switch type.kind {
         case .record, .array:
             // In memory, assembled from registers, or not at all.

@@ -60,6 +60,8 @@ public final class Interpreter {
     var showSourceAtStops = false
     /// `.prompt_allow`: the parts each stop shows.
     var promptShows = Set(PromptPart.allCases)
+    /// `.visualizers on`: `dv`, `kp` and `??` show container summaries as `dx` does.
+    var useVisualizers = false
     /// Where `ls` continues.
     var sourceCursor: (file: String, line: Int)?
     /// `.srcpath`: where source files are looked for.

@@ -36,5 +36,5 @@ extension Interpreter {
     /// Every command family, in the order `.help` lists them.
     static let allCommands: [CommandSpec] = executionCommands + breakpointCommands + eventCommands + registerCommands
         + memoryCommands + editCommands + expressionCommands + cppExpressionCommands + listCommands + disassemblyCommands + stackCommands
-        + moduleCommands + sourceCommands + typeCommands + controlCommands + sessionCommands
+        + moduleCommands + sourceCommands + typeCommands + displayCommands + controlCommands + sessionCommands
 }

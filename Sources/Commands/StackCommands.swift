@@ -84,7 +84,8 @@ extension Interpreter {
         }
         if parameters != .none, let (_, values) = session.parameters(of: frame, in: thread) {
             // `module!function(int value = 0n5)+0x4`, as WinDbg's kp prints it.
-            let list = values.map { "\($0.type.cName) \($0.name) = \(formatValue($0))" }
+            let files = session.process?.modules.module(containing: frame.lookupAddress)?.symbolFiles
+            let list = values.map { "\($0.type.cName) \($0.name) = \(formatValue($0, files: files))" }
             let text = parameters == .inline ? list.joined(separator: ", ") : list.map { "\n\t\t\t" + $0 }.joined(separator: ",")
             let split = site.firstRange(of: "+0x")
             let name = split.map { String(site[..<$0.lowerBound]) } ?? site
@@ -103,14 +104,14 @@ extension Interpreter {
         let flags = Set(words.filter { $0.hasPrefix("/") }.map { $0.lowercased() })
         // `dv name` / `dv na*`: only the variables whose names match.
         let pattern = words.first { !$0.hasPrefix("/") }.map(String.init) ?? "*"
-        let (values, _) = try selectedFrameVariables()
+        let (values, files) = try selectedFrameVariables()
         let width = max(15, values.map(\.name.count).max() ?? 0)
         for value in values where wildcardMatch(pattern, value.name) {
             var line = ""
             if flags.contains("/i") { line += value.isParameter ? "prv param  " : "prv local  " }
             if flags.contains("/v") { line += locationText(value.location).padding(to: 18) + " " }
             if flags.contains("/t") { line += value.type.cName + " " + value.name } else { line += value.name.leftPadded(to: width) }
-            output.line(line + " = " + formatValue(value))
+            output.line(line + " = " + formatValue(value, files: files))
         }
     }
 

@@ -26,14 +26,14 @@ extension Interpreter {
         if scanner.isAtEnd, let global = SessionContext(self).global(named: name, in: modules), let files = global.files,
            let module = process.modules.modules.first(where: { $0.symbolFiles === files }) {
             output.line("\(module.name)!\(global.type.name)")
-            printMembers(global.type, at: global.address.map(ValueBytes.memory) ?? .held(global.bytes), indent: 3, recursive: recursive)
+            printMembers(global.type, at: global.address.map(ValuePlace.memory) ?? .held(global.bytes), indent: 3, recursive: recursive)
             return
         }
         for module in modules {
             guard let layout = module.symbolFiles?.typeLayout(named: name) else { continue }
             let address = scanner.isAtEnd ? nil : try expression(&scanner)
             output.line("\(module.name)!\(layout.name)")
-            printMembers(layout, at: address.map(ValueBytes.memory), indent: 3, recursive: recursive)
+            printMembers(layout, at: address.map(ValuePlace.memory), indent: 3, recursive: recursive)
             return
         }
         throw CommandError("Symbol \(word) not found.")
@@ -69,12 +69,12 @@ extension Interpreter {
             // A record the optimizer keeps in registers, assembled from its pieces.
             printMembers(files.expanded(value.type), at: .held(bytes), indent: 3, recursive: recursive)
         } else {
-            output.line("   " + formatValue(value))
+            output.line("   " + formatValue(value, files: files))
         }
     }
 
     /// `+0x000 name : type-or-value`, members of nested records indented with `-r`.
-    func printMembers(_ layout: TypeLayout, at place: ValueBytes?, indent: Int, recursive: Bool) {
+    func printMembers(_ layout: TypeLayout, at place: ValuePlace?, indent: Int, recursive: Bool) {
         guard layout.kind == .record else {
             if let place { output.line(String(repeating: " ", count: indent) + value(of: layout, at: place, bits: nil)) }
             return
@@ -104,11 +104,11 @@ extension Interpreter {
 
     /// A value as dt prints it: `0n5`, `0x1f`, `0n120 'x'`, `0y101` for bitfields, a pointer
     /// with its target type, `[4] 0n1` for arrays (the first element), a record by type name.
-    private func value(of type: TypeLayout, at place: ValueBytes, bits: (offset: Int, size: Int)?) -> String {
+    private func value(of type: TypeLayout, at place: ValuePlace, bits: (offset: Int, size: Int)?) -> String {
         if let bits {
             // The bytes that hold the field, which may run past its type's storage unit.
             let count = (bits.offset + bits.size + 7) / 8
-            let bytes = count <= 8 ? place.read(count, session) : []
+            let bytes = count <= 8 ? place.read(count, memoryReader) : []
             guard bytes.count == count, count > 0 else { return "????" }
             let field = (bytes.littleEndian(at: 0, size: count) >> UInt64(bits.offset)) & bitMask(bits.size)
             return "0y" + String(field, radix: 2).leftPadded(to: bits.size, with: "0")
@@ -118,44 +118,21 @@ extension Interpreter {
             // WinDbg shows an array by its count and first element; characters as their text.
             let count = type.display.prefix { $0 != " " }
             if let element = type.elementType, let unit = element.text, element.size == unit.size, type.size <= 1 << 20 {
-                return "\(count)  " + values.quotedText(place.read(type.size, session), unit: unit, name: element.cName).text
+                return "\(count)  " + values.quotedText(place.read(type.size, memoryReader), unit: unit, name: element.cName).text
             }
             let first = type.elementType.map { value(of: $0, at: place, bits: nil) } ?? "????"
             return "\(count) \(first)"
         case .record:
             return type.name
         case .pointer:
-            let bytes = place.read(8, session)
+            let bytes = place.read(8, memoryReader)
             guard bytes.count == 8 else { return "????" }
             if let element = type.elementType, let unit = element.text, bytes.littleEndian(at: 0) != 0 {
                 return "\(formatAddress(bytes.littleEndian(at: 0)))  " + values.pointedText(bytes.littleEndian(at: 0), unit: unit, name: element.cName)
             }
             return "\(formatAddress(bytes.littleEndian(at: 0))) \(type.display.dropFirst(6))"
         default:
-            return values.valueText(type, bytes: place.read(min(type.size, 32), session))
-        }
-    }
-}
-
-/// Where a value's bytes come from: target memory, or bytes already assembled (a record the
-/// optimizer keeps in registers, put together from its `DW_OP_piece`s).
-enum ValueBytes {
-    case memory(UInt64)
-    case held([UInt8])
-
-    /// The place of a member `offset` bytes in.
-    func advanced(by offset: Int) -> ValueBytes {
-        switch self {
-        case .memory(let address): .memory(address &+ UInt64(offset))
-        case .held(let bytes): .held(offset < bytes.count ? Array(bytes[offset...]) : [])
-        }
-    }
-
-    /// `count` bytes from the start, fewer where memory is unreadable or the bytes end.
-    func read(_ count: Int, _ session: Session) -> [UInt8] {
-        switch self {
-        case .memory(let address): session.readMemory(address, count: count)
-        case .held(let bytes): Array(bytes.prefix(count))
+            return values.valueText(type, bytes: place.read(min(type.size, 32), memoryReader))
         }
     }
 }

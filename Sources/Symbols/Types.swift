@@ -247,6 +247,11 @@ extension ModuleSymbols {
                 addNames(under: &child, prefix: prefix + name + "::", unit: unit, typeTags: typeTags, to: &index, depth: depth + 1)
                 continue
             }
+            if tag == Int32(DW_TAG_module), let name = dwarf_diename(&child) {
+                // A Swift module's globals and types (`collections.globalDict`, or bare).
+                addNames(under: &child, prefix: prefix + String(cString: name) + ".", unit: unit, typeTags: typeTags, to: &index, depth: depth + 1)
+                continue
+            }
             if tag == Int32(DW_TAG_enumeration_type), let reference = offset(of: &child) {
                 for enumerator in enumerators(of: &child) where index.enumerators[prefix + enumerator.name] == nil {
                     index.enumerators[prefix + enumerator.name] = (reference, enumerator.value)
@@ -551,5 +556,41 @@ extension ModuleSymbols {
     func nextSibling(_ die: inout Dwarf_Die) -> Bool {
         var current = die
         return dwarf_siblingof(&current, &die) == 0
+    }
+}
+
+extension ModuleSymbols {
+    /// A C++ class template's type arguments in order (`_Tp`, `_Alloc`; a parameter pack's
+    /// types in place, as `std::variant`'s), or a Swift generic type's (`Array`'s element,
+    /// `Dictionary`'s key and value), from the type's DIE.
+    public func templateArguments(of type: TypeLayout) -> [TypeLayout] {
+        guard let reference = type.referenceOffset, var die = entry(at: reference) else { return [] }
+        var result: [TypeLayout] = []
+        collectTypeParameters(under: &die, into: &result, depth: 0)
+        return result
+    }
+
+    private func collectTypeParameters(under die: inout Dwarf_Die, into result: inout [TypeLayout], depth: Int) {
+        var child = Dwarf_Die()
+        guard depth < 2, dwarf_child(&die, &child) == 0 else { return }
+        repeat {
+            switch dwarf_tag(&child) {
+            case Int32(DW_TAG_template_type_parameter): result.append(layout(ofTypeOf: &child, depth: 0))
+            case Int32(DW_TAG_GNU_template_parameter_pack): collectTypeParameters(under: &child, into: &result, depth: depth + 1)
+            default: break
+            }
+        } while nextSibling(&child) && result.count < 64
+    }
+}
+
+extension TypeLayout {
+    /// The alignment the ABI gives the type, from its scalars (at most 16).
+    public var alignment: Int {
+        switch kind {
+        case .array: return elementType?.alignment ?? 1
+        case .record: return min(16, max(1, members.map(\.type.alignment).max() ?? 1))
+        case .complex: return min(16, max(1, size / 2))
+        default: return min(16, max(1, size))
+        }
     }
 }
