@@ -40,10 +40,13 @@ public struct ElfSymbol: Sendable {
     }
 }
 
-/// A loadable segment's link-time range (for a module's extent in memory).
+/// A loadable segment's link-time range (for a module's extent in memory) and where its
+/// bytes are in the file.
 public struct LoadSegment: Sendable {
     public let address: UInt64
     public let memorySize: UInt64
+    public let fileOffset: UInt64
+    public let fileSize: UInt64
 }
 
 /// Errors while reading an ELF file; the session reports them and goes on.
@@ -94,7 +97,7 @@ public final class ElfImage {
             var phdr = GElf_Phdr()
             guard gelf_getphdr(elf, Int32(index), &phdr) != nil else { continue }
             if phdr.p_type == UInt32(PT_LOAD) {
-                segments.append(LoadSegment(address: phdr.p_vaddr, memorySize: phdr.p_memsz))
+                segments.append(LoadSegment(address: phdr.p_vaddr, memorySize: phdr.p_memsz, fileOffset: phdr.p_offset, fileSize: phdr.p_filesz))
             } else if phdr.p_type == UInt32(PT_DYNAMIC) {
                 dynamic = phdr.p_vaddr
             }
@@ -206,9 +209,90 @@ public final class ElfImage {
             }
         }
         pltStubs = synthesizePLTSymbols(sections: sectionsByName)
+        // A string table of garbage (a damaged `.strtab`) makes names no one wrote: the
+        // exports are trusted instead.
+        if !full.isEmpty, Self.looksDamaged(full) {
+            damagedSymbolTable = true
+            full = []
+        }
+        // Section headers that cannot be read (cut off, damaged): the exports are still
+        // reachable through the dynamic segment, as the loader reads them.
+        if full.isEmpty, exports.isEmpty { exports = dynamicSegmentSymbols() }
         hasFullSymbolTable = !full.isEmpty
         let chosen = (full.isEmpty ? exports : full) + pltStubs
         return chosen.sorted(by: ElfImage.symbolOrder)
+    }
+
+    /// `.symtab` was there but its names were garbage.
+    public private(set) var damagedSymbolTable = false
+
+    /// More than a tenth of the names hold bytes no compiler or assembler writes.
+    private static func looksDamaged(_ symbols: [ElfSymbol]) -> Bool {
+        let bad = symbols.filter { symbol in symbol.linkageName.utf8.contains { $0 < 0x21 || $0 > 0x7e } }.count
+        return bad * 10 > symbols.count
+    }
+
+    /// The dynamic symbols through `PT_DYNAMIC` (`DT_SYMTAB`, `DT_STRTAB`, and the symbol
+    /// count from `DT_HASH` or `DT_GNU_HASH`), read from the file without section headers.
+    private func dynamicSegmentSymbols() -> [ElfSymbol] {
+        guard let dynamicAddress, let entries = fileBytes(atAddress: dynamicAddress, count: 16 * 1024) else { return [] }
+        var tags: [UInt64: UInt64] = [:]
+        var offset = 0
+        while offset + 16 <= entries.count {
+            let tag = entries.littleEndian(at: offset), value = entries.littleEndian(at: offset + 8)
+            if tag == 0 { break }
+            if tags[tag] == nil { tags[tag] = value }
+            offset += 16
+        }
+        // DT_SYMTAB 6, DT_STRTAB 5, DT_STRSZ 10, DT_SYMENT 11, DT_HASH 4, DT_GNU_HASH 0x6ffffef5.
+        guard let symbolTable = tags[6], let stringTable = tags[5], let stringSize = tags[10], stringSize < 1 << 26,
+              let strings = fileBytes(atAddress: stringTable, count: Int(stringSize)) else { return [] }
+        let entrySize = Int(tags[11] ?? 24)
+        guard entrySize >= 24, let count = dynamicSymbolCount(tags), count > 0, count < 1 << 20,
+              let table = fileBytes(atAddress: symbolTable, count: count * entrySize) else { return [] }
+        var result: [ElfSymbol] = []
+        for index in 1..<count {
+            let base = index * entrySize
+            let nameOffset = Int(table.littleEndian(at: base, size: 4)), info = table[base + 4]
+            let section = table.littleEndian(at: base + 6, size: 2), value = table.littleEndian(at: base + 8), size = table.littleEndian(at: base + 16)
+            let type = Int32(info & 0xf), binding = Int32(info >> 4)
+            guard value != 0, section != 0, type == STT_FUNC || type == STT_OBJECT || type == STT_GNU_IFUNC, nameOffset < strings.count else { continue }
+            let name = String(decoding: strings[nameOffset...].prefix { $0 != 0 }, as: UTF8.self)
+            guard !name.isEmpty else { continue }
+            result.append(ElfSymbol(address: value, size: size, linkageName: name, isFunction: type != STT_OBJECT, isIndirect: type == STT_GNU_IFUNC,
+                                    isGlobal: binding == STB_GLOBAL || binding == STB_WEAK))
+        }
+        return result
+    }
+
+    /// How many entries the dynamic symbol table has: `DT_HASH`'s chain count, or past the
+    /// last chain of `DT_GNU_HASH` (the highest symbol any bucket reaches, then its chain).
+    private func dynamicSymbolCount(_ tags: [UInt64: UInt64]) -> Int? {
+        if let hash = tags[4], let header = fileBytes(atAddress: hash, count: 8) { return Int(header.littleEndian(at: 4, size: 4)) }
+        guard let gnu = tags[0x6fff_fef5], let header = fileBytes(atAddress: gnu, count: 16) else { return nil }
+        let buckets = Int(header.littleEndian(at: 0, size: 4)), symbolBase = Int(header.littleEndian(at: 4, size: 4))
+        let bloomWords = Int(header.littleEndian(at: 8, size: 4))
+        guard buckets > 0, buckets < 1 << 20, bloomWords < 1 << 20 else { return nil }
+        let bucketsAt = gnu &+ 16 &+ UInt64(bloomWords * 8)
+        guard let bucketBytes = fileBytes(atAddress: bucketsAt, count: buckets * 4) else { return nil }
+        let highest = (0..<buckets).map { Int(bucketBytes.littleEndian(at: $0 * 4, size: 4)) }.max() ?? 0
+        guard highest >= symbolBase else { return symbolBase }
+        let chains = bucketsAt &+ UInt64(buckets * 4)
+        var index = highest
+        while index < 1 << 20, let entry = fileBytes(atAddress: chains &+ UInt64((index - symbolBase) * 4), count: 4) {
+            if entry.littleEndian(at: 0, size: 4) & 1 == 1 { return index + 1 }
+            index += 1
+        }
+        return nil
+    }
+
+    /// Bytes of the file at a link-time address, through the PT_LOAD segment that maps it.
+    private func fileBytes(atAddress address: UInt64, count: Int) -> [UInt8]? {
+        guard count > 0, let segment = segments.first(where: { address >= $0.address && address < $0.address &+ $0.fileSize }) else { return nil }
+        let available = Int(min(UInt64(count), segment.address &+ segment.fileSize &- address))
+        var bytes = [UInt8](repeating: 0, count: available)
+        let read = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, available, off_t(segment.fileOffset &+ (address &- segment.address))) }
+        return read == available ? bytes : nil
     }
 
     /// By address; among symbols at one address the name to show comes first.

@@ -55,6 +55,7 @@ public final class ModuleSymbols {
         if let cachedSymbols { return cachedSymbols }
         if image.isTruncated { search.warning("*** WARNING: \(image.path) is truncated (its section headers lie past the end) - export symbols only") }
         var table = image.symbols
+        if image.damagedSymbolTable { search.warning("*** WARNING: damaged symbol names in \(image.path) (.strtab) - export symbols only") }
         if !image.hasFullSymbolTable, let debug = debugImage, !debug.symbols.isEmpty, debug.hasFullSymbolTable {
             table = (debug.symbols + image.symbols.filter { $0.name.hasSuffix("@plt") }).sorted(by: ElfImage.symbolOrder)
         }
@@ -86,21 +87,34 @@ public final class ModuleSymbols {
         if let candidate = handle, let problem = Self.corruption(in: candidate) {
             search.warning("*** WARNING: corrupt DWARF in \(file.path): \(problem) - using ELF symbols only")
             handle = nil
+        } else if handle == nil, file.sectionSize(".debug_info") > 0 {
+            // libdw refused the sections outright: as damaged as an unreadable header.
+            search.warning("*** WARNING: corrupt DWARF in \(file.path): \(String(cString: dwarf_errmsg(-1))) - using ELF symbols only")
         }
         checkedDwarf = .some(handle)
         return handle
     }
 
-    /// Walks every unit header (cheap: no entries, no line tables), so a damaged file is
-    /// refused before a command trusts what it would read.
+    /// Walks every unit header and reads each unit's first entry (cheap: no children, no
+    /// line tables), so a damaged file is refused before a command trusts what it would
+    /// read: a version libdw does not know, a unit entry that is not a unit, no unit at all.
     private static func corruption(in dwarf: OpaquePointer) -> String? {
         var offset: Dwarf_Off = 0
         var next: Dwarf_Off = 0
         var headerSize = 0
+        var version: Dwarf_Half = 0
+        var units = 0
+        let unitTags = [DW_TAG_compile_unit, DW_TAG_partial_unit, DW_TAG_type_unit, DW_TAG_skeleton_unit].map { Int32($0) }
         while true {
-            let status = dwarf_nextcu(dwarf, offset, &next, &headerSize, nil, nil, nil)
-            if status == 1 { return nil }
+            let status = dwarf_next_unit(dwarf, offset, &next, &headerSize, &version, nil, nil, nil, nil, nil)
+            if status == 1 { return units == 0 ? "no compilation unit" : nil }
             guard status == 0 else { return String(cString: dwarf_errmsg(-1)) }
+            guard (2...5).contains(version) else { return "unit at offset 0x\(String(offset, radix: 16)) has version \(version)" }
+            var unit = Dwarf_Die()
+            guard dwarf_offdie(dwarf, offset + Dwarf_Off(headerSize), &unit) != nil, unitTags.contains(dwarf_tag(&unit)) else {
+                return "unit at offset 0x\(String(offset, radix: 16)) does not begin with a unit entry"
+            }
+            units += 1
             offset = next
         }
     }

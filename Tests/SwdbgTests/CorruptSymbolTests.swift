@@ -46,4 +46,68 @@ final class CorruptSymbolTests: XCTestCase {
         XCTAssertTrue(out.contains("Exit process"), "the program still runs: \(out)")
         XCTAssertEqual(out.output(of: "? 1+1"), "Evaluate expression: 2 = 00000000`00000002")
     }
+
+    /// Random bytes as `.debug_info` (not only a pattern that breaks the first header).
+    func testRandomDebugInfoIsRefusedWithAWarning() throws {
+        var generator = SystemRandomNumberGenerator()
+        let folder = Harness.fixtureDirectory + "/random-info"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for round in 0..<3 {
+            let junk = folder + "/junk\(round)"
+            XCTAssertTrue(FileManager.default.createFile(atPath: junk, contents: Data((0..<4000).map { _ in UInt8.random(in: 0...255, using: &generator) })))
+            let program = folder + "/loop"
+            XCTAssertEqual(try Harness.run("/usr/bin/objcopy", ["--update-section", ".debug_info=\(junk)", try Harness.fixture("loop"), program], input: "").status, 0)
+            let out = try Harness.session(program: program, commands)
+            XCTAssertTrue(out.contains("*** WARNING: corrupt DWARF in "), out)
+            XCTAssertTrue(out.output(of: "lm m loop").contains("(elf symbols)"), out.output(of: "lm m loop"))
+            XCTAssertTrue(out.output(of: "k 2").contains("loop!main+0x"))
+        }
+    }
+
+    /// A copy of the plugin library damaged by `damage`, loaded by plugin_host by relative path.
+    private func damagedPlugin(_ name: String, _ damage: (FileHandle, String) throws -> Void) throws -> String {
+        let folder = Harness.fixtureDirectory + "/" + name
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let library = folder + "/libplugin.so"
+        try? FileManager.default.removeItem(atPath: library)
+        try FileManager.default.copyItem(atPath: try Harness.library("plugin"), toPath: library)
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: library))
+        try damage(handle, library)
+        try handle.close()
+        return "./\(name)/libplugin.so"
+    }
+
+    private func pluginSession(_ library: String) throws -> String {
+        try Harness.session("plugin_host", ["bu libplugin!plugin_compute", "g", "x libplugin!plugin_*", "k 2"], arguments: [library])
+    }
+
+    /// `.strtab` full of garbage: a warning, and the exports (`.dynsym`) are the symbols.
+    func testDamagedStringTableFallsBackToExports() throws {
+        let library = try damagedPlugin("damaged-strtab") { handle, path in
+            let sections = try Harness.run("/usr/bin/readelf", ["-S", "-W", path], input: "").output
+            let fields = try XCTUnwrap(sections.split(separator: "\n").first { $0.contains(" .strtab ") }).split(separator: " ")
+            let index = try XCTUnwrap(fields.firstIndex(of: ".strtab"))
+            let offset = try XCTUnwrap(UInt64(fields[index + 3], radix: 16)), size = try XCTUnwrap(Int(fields[index + 4], radix: 16))
+            try handle.seek(toOffset: offset)
+            handle.write(Data((0..<size).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 0x80) }))
+        }
+        let out = try pluginSession(library)
+        XCTAssertTrue(out.contains("*** WARNING: damaged symbol names in ") && out.contains("(.strtab) - export symbols only"), out)
+        XCTAssertTrue(out.output(of: "g").contains("Breakpoint 0 hit"), out.output(of: "g"))
+        XCTAssertTrue(out.output(of: "x libplugin!plugin_*").contains("libplugin!plugin_compute"), out.output(of: "x libplugin!plugin_*"))
+    }
+
+    /// Section headers past the end of the file: the exports come from the dynamic segment.
+    func testTruncatedLibraryExportsResolve() throws {
+        let library = try damagedPlugin("cut-headers") { handle, _ in
+            try handle.seek(toOffset: 0x28)  // e_shoff
+            handle.write(Data([0xf0, 0xff, 0xff, 0xff, 0, 0, 0, 0]))
+        }
+        let out = try pluginSession(library)
+        XCTAssertTrue(out.contains("is truncated (its section headers lie past the end) - export symbols only"), out)
+        XCTAssertTrue(out.output(of: "g").contains("Breakpoint 0 hit"), out.output(of: "g"))
+        XCTAssertTrue(out.output(of: "x libplugin!plugin_*").contains("libplugin!plugin_compute"))
+        XCTAssertTrue(out.output(of: "x libplugin!plugin_*").contains("libplugin!plugin_calls"))
+        XCTAssertTrue(out.output(of: "k 2").contains("libplugin!plugin_compute"), out.output(of: "k 2"))
+    }
 }
