@@ -109,6 +109,7 @@ extension Interpreter {
         guard let pattern = scanner.word() else { throw CommandError("Usage: bm module!pattern [\"cmds\"]") }
         let commands = scanner.quoted()
         let process = try requireProcess()
+        let thread = try invocation.threads.flatMap { selector throws(CommandError) in selector.isMulti ? nil : try selectedThreads(selector, defaultAll: false).first?.tid }
         let (modulePattern, symbolText) = splitPattern(String(pattern))
         let symbolPattern = WildcardPattern(symbolText)
         var count = 0
@@ -117,6 +118,7 @@ extension Interpreter {
                 let address = symbol.address &+ module.bias
                 var request = BreakpointRequest(kind: .bm, expression: "\(module.name)!\(symbol.name)", address: address)
                 request.commands = commands
+                request.thread = thread
                 do {
                     let breakpoint = try session.addBreakpoint(request)
                     output.line("\(String(breakpoint.id).leftPadded(to: 3)): \(formatAddress(address)) @!\"\(module.name)!\(symbol.name)\"")

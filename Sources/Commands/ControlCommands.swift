@@ -42,14 +42,45 @@ extension Interpreter {
         CommandSpec(names: [".logclose"], summary: "close the log file") { i, _ throws(CommandError) in
             if i.output.isLogging { i.output.line("Closing open log file"); i.output.closeLog() } else { i.output.line("No log file open") }
         },
-        CommandSpec(names: [".help", "?help"], summary: "list commands") { i, _ throws(CommandError) in
-            for spec in i.specs { i.output.line("\(spec.names.joined(separator: " ").padding(to: 36)) \(spec.summary)") }
+        CommandSpec(names: [".help", "?help", ".hh"], summary: "list commands; .help command (or .hh command) shows one") { i, inv throws(CommandError) in
+            try i.showHelp(String(inv.arguments.trimmed()))
         },
     ]
 
     /// `as name text`, `aS name "text"`, and WinDbg's value forms: `/x` an expression's value,
     /// `/e` an environment variable, `/ma` `/mu` a string in memory, `/f` a file's text,
     /// `/c` what commands print.
+    /// `.help` lists every command; `.help bp` shows one command's syntax, options and examples.
+    private func showHelp(_ name: String) throws(CommandError) {
+        guard !name.isEmpty else {
+            for spec in specs { output.line("\(spec.names.joined(separator: " ").padding(to: 36)) \(spec.summary)") }
+            output.line("")
+            output.line(".help COMMAND shows one command's syntax, options and examples.")
+            return
+        }
+        let lookupName = name.hasPrefix("~") ? "~" : name
+        guard let spec = commands[lookupName] ?? commands[lookupName.lowercased()],
+              let help = Interpreter.commandHelp[spec.names[0]] else {
+            throw CommandError("No help for '\(name)': .help lists the commands")
+        }
+        output.line(spec.names.joined(separator: ", "))
+        output.line("")
+        for line in help.syntax { output.line("  " + line) }
+        output.line("")
+        output.line(help.description)
+        if !help.options.isEmpty {
+            output.line("")
+            output.line("Options:")
+            let width = help.options.map(\.name.count).max() ?? 0
+            for option in help.options { output.line("  " + option.name.padding(to: width) + "  " + option.meaning) }
+        }
+        if !help.examples.isEmpty {
+            output.line("")
+            output.line("Examples:")
+            for example in help.examples { output.line("  " + example) }
+        }
+    }
+
     private func setAlias(_ invocation: Invocation) throws(CommandError) {
         var scanner = invocation.scanner
         var form: Substring?

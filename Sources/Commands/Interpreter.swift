@@ -121,9 +121,14 @@ public final class Interpreter {
     /// Executes a command line: aliases replaced, then parsed into a program and run.
     func executeLine(_ line: Substring) throws(CommandError) {
         let trimmed = line.trimmed()
-        // An alias command names aliases: they are not replaced in it.
-        if trimmed.hasPrefix("as ") || trimmed.hasPrefix("aS ") || trimmed.hasPrefix("ad ") {
+        // An alias command names aliases: they are not replaced in it. `as` takes the rest
+        // of the line; `aS` and `ad` end at a `;` like any command.
+        if trimmed.hasPrefix("as ") {
             try executeCommand(trimmed)
+            return
+        }
+        if trimmed.hasPrefix("aS ") || trimmed.hasPrefix("ad ") {
+            try run(try program(String(trimmed)))
             return
         }
         try run(try program(expandAliases(line)))

@@ -6,7 +6,13 @@ import Glibc
 /// the memory cannot be read.
 extension Interpreter {
     static let memoryCommands: [CommandSpec] = [
-        CommandSpec(names: ["d"], summary: "display memory in the last format") { i, inv throws(CommandError) in try i.display(inv, format: i.lastDisplay?.name ?? "db") },
+        CommandSpec(names: ["d"], summary: "display memory in the last format") { i, inv throws(CommandError) in
+            switch i.lastDisplay?.name ?? "db" {
+            case "da": try i.displayString(inv, wide: false)
+            case "du": try i.displayString(inv, wide: true)
+            case let format: try i.display(inv, format: format)
+            }
+        },
         CommandSpec(names: ["da"], summary: "display ASCII string") { i, inv throws(CommandError) in try i.displayString(inv, wide: false) },
         CommandSpec(names: ["du"], summary: "display Unicode (UTF-16) string") { i, inv throws(CommandError) in try i.displayString(inv, wide: true) },
         CommandSpec(names: ["db", "dc", "dd", "dD", "df", "dp", "dq", "dw", "dW", "dds", "dps", "dqs"],
@@ -57,7 +63,7 @@ extension Interpreter {
     static let largestCheckedRange: UInt64 = 0x100000
     static let largestRange: UInt64 = 0x1000000
 
-    private func display(_ invocation: Invocation, format: String) throws(CommandError) {
+    fileprivate func display(_ invocation: Invocation, format: String) throws(CommandError) {
         _ = try requireProcess()
         guard let layout = Interpreter.layouts[format] else { throw CommandError("Unknown display format '\(format)'") }
         var scanner = invocation.scanner
@@ -66,6 +72,8 @@ extension Interpreter {
         if scanner.accept("/c") {
             let columns = try expression(&scanner)
             guard (1...256).contains(columns) else { throw CommandError("       ^ Range error in '\(commandText)': /c takes 1 to 256 columns") }
+            // The symbol displays show one value a line, its symbol after it.
+            guard layout.perLine > 1 else { throw CommandError("\(format) shows one value a line: /c does not apply") }
             perLine = Int(columns)
         }
         let continuing = lastDisplay?.next
@@ -141,7 +149,7 @@ extension Interpreter {
         return text
     }
 
-    private func displayString(_ invocation: Invocation, wide: Bool) throws(CommandError) {
+    fileprivate func displayString(_ invocation: Invocation, wide: Bool) throws(CommandError) {
         _ = try requireProcess()
         var scanner = invocation.scanner
         let (start, limit) = try parseRange(&scanner, unit: wide ? 2 : 1, defaultCount: 0x100, continuing: lastDisplay?.next)

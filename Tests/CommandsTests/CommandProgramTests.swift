@@ -73,3 +73,17 @@ final class CommandProgramTests: XCTestCase {
         XCTAssertEqual(scanner.rest, "tail")
     }
 }
+
+/// Every command in the table has its help, and the help names only real commands.
+final class CommandHelpTests: XCTestCase {
+    func testEveryCommandHasHelp() {
+        let names = Set(Interpreter.allCommands.map { $0.names[0] })
+        for name in names { XCTAssertNotNil(Interpreter.commandHelp[name], "no help for \(name)") }
+        for name in Interpreter.commandHelp.keys { XCTAssertTrue(names.contains(name), "help for a command the table lacks: \(name)") }
+        for (name, help) in Interpreter.commandHelp {
+            XCTAssertFalse(help.syntax.isEmpty, name)
+            XCTAssertFalse(help.description.isEmpty, name)
+            XCTAssertFalse(help.examples.isEmpty, name)
+        }
+    }
+}

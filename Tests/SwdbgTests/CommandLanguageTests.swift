@@ -187,4 +187,13 @@ final class CommandShapeTests: XCTestCase {
         XCTAssertEqual(out.output(of: "r mxcsr"), "mxcsr=00001f80")
         XCTAssertEqual(out.output(of: "r xmm5=1 2"), "xmm5 takes 1 or 4 float values")
     }
+
+    func testDisplayContinuesStringsAndAliasesEndAtSemicolons() throws {
+        let out = try Harness.session("values", ["da values!greeting L5", "d", "dps @rsp /c 2", "aS word \"apple\"; .echo after", "al", "dps /c 2 @rsp"])
+        XCTAssertEqual(out.output(of: "da values!greeting L5").split(separator: " ").last, "\"hello\"")
+        XCTAssertTrue(out.output(of: "d").contains("\""), "d goes on as da: \(out.output(of: "d"))")
+        XCTAssertEqual(out.output(of: "aS word \"apple\"; .echo after"), "after")
+        XCTAssertTrue(out.output(of: "al").contains(" word             apple"), out.output(of: "al"))
+        XCTAssertEqual(out.output(of: "dps /c 2 @rsp"), "dps shows one value a line: /c does not apply")
+    }
 }
