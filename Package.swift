@@ -8,6 +8,8 @@ let package = Package(
     name: "swdbg",
     products: [
         .executable(name: "swdbg", targets: ["swdbg"]),
+        // The layers as a library, for the fuzzing harnesses in Fuzz/.
+        .library(name: "SwdbgKit", targets: ["Commands", "Expressions", "Symbols", "Values", "Arch"]),
     ],
     targets: [
         .target(name: "CSystem"),

@@ -138,6 +138,7 @@ extension Session {
         }
         let module = Module(path: path, name: uniqueName(moduleName(forPath: path)), bias: bias, image: image, symbolSearch: symbolSearch, isMainProgram: isMain, fallbackRange: fallback)
         process.modules.add(module)
+        module.symbolFiles?.prefetchDebugDwarf()
         if filters.filter("ld")!.action != .ignore {
             output.line("ModLoad: \(formatAddress(module.start)) \(formatAddress(module.end))   \(path)")
         }

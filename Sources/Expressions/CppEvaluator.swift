@@ -64,7 +64,12 @@ public struct CppExpression {
             guard let address = value.address else { throw CppExpressionError("<value unavailable>") }
             return address
         }
-        if value.type.kind == .float { return UInt64(bitPattern: Int64(try interpreter.realValue(value))) }
+        if value.type.kind == .float {
+            let real = try interpreter.realValue(value).rounded(.towardZero)
+            if let exact = Int64(exactly: real) { return UInt64(bitPattern: exact) }
+            if let exact = UInt64(exactly: real) { return exact }
+            throw CppExpressionError("\(real) is not an integer MASM can take")
+        }
         return UInt64(bitPattern: try interpreter.signedValue(value))
     }
 }

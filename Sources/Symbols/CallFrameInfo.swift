@@ -6,20 +6,26 @@ import Glibc
 /// unwind step over them. The CFI rules come from libdw; their DWARF expressions are
 /// evaluated here against the registers and memory of the frame being unwound.
 public final class CallFrameInfo {
-    private let tables: [OpaquePointer]
     /// The .eh_frame table, which this object owns; a .debug_frame table belongs to the
     /// image's Dwarf handle.
     private let ehFrame: OpaquePointer?
+    /// Where `.debug_frame` comes from: the image and its debug file. Their DWARF is opened
+    /// only when `.eh_frame` does not cover an address (opening a debug file's DWARF
+    /// decompresses every section of it, costlier than the whole unwind).
+    private let debugSources: [ElfImage]
+    private var debugFrames: [OpaquePointer]?
 
     init?(image: ElfImage, debugImage: ElfImage?) {
-        var tables: [OpaquePointer] = []
         ehFrame = dwarf_getcfi_elf(image.elf)
-        if let ehFrame { tables.append(ehFrame) }
-        for source in [image, debugImage].compactMap({ $0 }) {
-            if let dwarf = source.dwarf, let debugFrame = dwarf_getcfi(dwarf) { tables.append(debugFrame) }
-        }
-        guard !tables.isEmpty else { return nil }
-        self.tables = tables
+        debugSources = [image, debugImage].compactMap { $0 }.filter { $0.sectionSize(".debug_frame") > 0 }
+        guard ehFrame != nil || !debugSources.isEmpty else { return nil }
+    }
+
+    private var debugFrameTables: [OpaquePointer] {
+        if let debugFrames { return debugFrames }
+        let tables = debugSources.compactMap { source in source.dwarf.flatMap { dwarf_getcfi($0) } }
+        debugFrames = tables
+        return tables
     }
 
     deinit {
@@ -31,47 +37,54 @@ public final class CallFrameInfo {
     /// table covers the address or a rule cannot be evaluated.
     public func unwind(lookupAddress: UInt64, registers: [Int: UInt64],
                        readMemory: (UInt64) -> UInt64?) -> (caller: [Int: UInt64], isSignalFrame: Bool)? {
-        for table in tables {
-            var framePointer: OpaquePointer? = nil
-            guard dwarf_cfi_addrframe(table, lookupAddress, &framePointer) == 0, let frame = framePointer else { continue }
-            defer { free(UnsafeMutableRawPointer(frame)) }
-            var isSignal = false
-            var start: Dwarf_Addr = 0
-            var end: Dwarf_Addr = 0
-            let returnRegister = Int(dwarf_frame_info(frame, &start, &end, &isSignal))
-            var cfaOps: UnsafeMutablePointer<Dwarf_Op>? = nil
-            var cfaCount = 0
-            guard dwarf_frame_cfa(frame, &cfaOps, &cfaCount) == 0, let cfaOps,
-                  let cfa = DwarfExpression.evaluate(UnsafeBufferPointer(start: cfaOps, count: cfaCount),
-                                                     registers: registers, cfa: nil, readMemory: readMemory)?.value else { return nil }
-            var caller: [Int: UInt64] = [:]
-            let scratch = UnsafeMutablePointer<Dwarf_Op>.allocate(capacity: 3)
-            defer { scratch.deallocate() }
-            for number in 0...16 {
-                var ops: UnsafeMutablePointer<Dwarf_Op>? = nil
-                var count = 0
-                guard dwarf_frame_register(frame, Int32(number), scratch, &ops, &count) == 0 else { continue }
-                if count == 0 {
-                    // No ops and no buffer: "same value"; the scratch buffer: undefined. The SysV
-                    // ABI decides for rax (call-clobbered) and rbx (callee-saved) whatever the
-                    // default rules say: elfutils 0.188's x86-64 defaults name rax where rbx is meant.
-                    let sameValue = number == 3 || (ops == nil && number != 0)
-                    if sameValue, let same = registers[number] { caller[number] = same }
-                    continue
-                }
-                guard let ops, let result = DwarfExpression.evaluate(UnsafeBufferPointer(start: ops, count: count),
-                                                                     registers: registers, cfa: cfa, readMemory: readMemory) else { continue }
-                if result.isValue {
-                    caller[number] = result.value
-                } else if let saved = readMemory(result.value) {
-                    caller[number] = saved
-                }
-            }
-            caller[DwarfRegister.stackPointer] = cfa
-            if returnRegister != DwarfRegister.returnAddress, let ra = caller[returnRegister] { caller[DwarfRegister.returnAddress] = ra }
-            return (caller, isSignal)
+        // .eh_frame first; .debug_frame (opening DWARF) only where it has no answer.
+        if let ehFrame, let step = unwind(in: ehFrame, lookupAddress: lookupAddress, registers: registers, readMemory: readMemory) { return step }
+        for table in debugFrameTables {
+            if let step = unwind(in: table, lookupAddress: lookupAddress, registers: registers, readMemory: readMemory) { return step }
         }
         return nil
+    }
+
+    private func unwind(in table: OpaquePointer, lookupAddress: UInt64, registers: [Int: UInt64],
+                        readMemory: (UInt64) -> UInt64?) -> (caller: [Int: UInt64], isSignalFrame: Bool)? {
+        var framePointer: OpaquePointer? = nil
+        guard dwarf_cfi_addrframe(table, lookupAddress, &framePointer) == 0, let frame = framePointer else { return nil }
+        defer { free(UnsafeMutableRawPointer(frame)) }
+        var isSignal = false
+        var start: Dwarf_Addr = 0
+        var end: Dwarf_Addr = 0
+        let returnRegister = Int(dwarf_frame_info(frame, &start, &end, &isSignal))
+        var cfaOps: UnsafeMutablePointer<Dwarf_Op>? = nil
+        var cfaCount = 0
+        guard dwarf_frame_cfa(frame, &cfaOps, &cfaCount) == 0, let cfaOps,
+              let cfa = DwarfExpression.evaluate(UnsafeBufferPointer(start: cfaOps, count: cfaCount),
+                                                 registers: registers, cfa: nil, readMemory: readMemory)?.value else { return nil }
+        var caller: [Int: UInt64] = [:]
+        let scratch = UnsafeMutablePointer<Dwarf_Op>.allocate(capacity: 3)
+        defer { scratch.deallocate() }
+        for number in 0...16 {
+            var ops: UnsafeMutablePointer<Dwarf_Op>? = nil
+            var count = 0
+            guard dwarf_frame_register(frame, Int32(number), scratch, &ops, &count) == 0 else { continue }
+            if count == 0 {
+                // No ops and no buffer: "same value"; the scratch buffer: undefined. The SysV
+                // ABI decides for rax (call-clobbered) and rbx (callee-saved) whatever the
+                // default rules say: elfutils 0.188's x86-64 defaults name rax where rbx is meant.
+                let sameValue = number == 3 || (ops == nil && number != 0)
+                if sameValue, let same = registers[number] { caller[number] = same }
+                continue
+            }
+            guard let ops, let result = DwarfExpression.evaluate(UnsafeBufferPointer(start: ops, count: count),
+                                                                 registers: registers, cfa: cfa, readMemory: readMemory) else { continue }
+            if result.isValue {
+                caller[number] = result.value
+            } else if let saved = readMemory(result.value) {
+                caller[number] = saved
+            }
+        }
+        caller[DwarfRegister.stackPointer] = cfa
+        if returnRegister != DwarfRegister.returnAddress, let ra = caller[returnRegister] { caller[DwarfRegister.returnAddress] = ra }
+        return (caller, isSignal)
     }
 }
 

@@ -220,22 +220,24 @@ public final class ElfImage {
         if full.isEmpty, exports.isEmpty { exports = dynamicSegmentSymbols() }
         hasFullSymbolTable = !full.isEmpty
         let chosen = (full.isEmpty ? exports : full) + pltStubs
-        return chosen.sorted(by: ElfImage.symbolOrder)
+        return ElfImage.sortedByAddress(chosen)
     }
 
     /// `.symtab` was there but its names were garbage.
     public private(set) var damagedSymbolTable = false
 
-    /// More than a tenth of the names hold bytes no compiler or assembler writes.
+    /// More than a tenth of the names (of the first thousand) hold bytes no compiler or
+    /// assembler writes.
     private static func looksDamaged(_ symbols: [ElfSymbol]) -> Bool {
-        let bad = symbols.filter { symbol in symbol.linkageName.utf8.contains { $0 < 0x21 || $0 > 0x7e } }.count
-        return bad * 10 > symbols.count
+        let sample = symbols.prefix(1000)
+        let bad = sample.filter { symbol in symbol.linkageName.utf8.contains { $0 < 0x21 || $0 > 0x7e } }.count
+        return bad * 10 > sample.count
     }
 
     /// The dynamic symbols through `PT_DYNAMIC` (`DT_SYMTAB`, `DT_STRTAB`, and the symbol
     /// count from `DT_HASH` or `DT_GNU_HASH`), read from the file without section headers.
     private func dynamicSegmentSymbols() -> [ElfSymbol] {
-        guard let dynamicAddress, let entries = fileBytes(atAddress: dynamicAddress, count: 16 * 1024) else { return [] }
+        guard let dynamicAddress, let entries = fileBytes(atAddress: dynamicAddress, count: 16 * 1024, allowingShorter: true) else { return [] }
         var tags: [UInt64: UInt64] = [:]
         var offset = 0
         while offset + 16 <= entries.count {
@@ -246,12 +248,13 @@ public final class ElfImage {
         }
         // DT_SYMTAB 6, DT_STRTAB 5, DT_STRSZ 10, DT_SYMENT 11, DT_HASH 4, DT_GNU_HASH 0x6ffffef5.
         guard let symbolTable = tags[6], let stringTable = tags[5], let stringSize = tags[10], stringSize < 1 << 26,
-              let strings = fileBytes(atAddress: stringTable, count: Int(stringSize)) else { return [] }
+              let strings = fileBytes(atAddress: stringTable, count: Int(stringSize), allowingShorter: true) else { return [] }
         let entrySize = Int(tags[11] ?? 24)
         guard entrySize >= 24, let count = dynamicSymbolCount(tags), count > 0, count < 1 << 20,
-              let table = fileBytes(atAddress: symbolTable, count: count * entrySize) else { return [] }
+              let table = fileBytes(atAddress: symbolTable, count: count * entrySize, allowingShorter: true) else { return [] }
         var result: [ElfSymbol] = []
-        for index in 1..<count {
+        // The segment may end before the count says (a damaged file): only whole entries.
+        for index in 1..<max(1, min(count, table.count / entrySize)) {
             let base = index * entrySize
             let nameOffset = Int(table.littleEndian(at: base, size: 4)), info = table[base + 4]
             let section = table.littleEndian(at: base + 6, size: 2), value = table.littleEndian(at: base + 8), size = table.littleEndian(at: base + 16)
@@ -286,19 +289,26 @@ public final class ElfImage {
         return nil
     }
 
-    /// Bytes of the file at a link-time address, through the PT_LOAD segment that maps it.
-    private func fileBytes(atAddress address: UInt64, count: Int) -> [UInt8]? {
+    /// Bytes of the file at a link-time address, through the PT_LOAD segment that maps it;
+    /// nil unless all `count` are there (or, `allowingShorter`, as many as the segment has).
+    private func fileBytes(atAddress address: UInt64, count: Int, allowingShorter: Bool = false) -> [UInt8]? {
         guard count > 0, let segment = segments.first(where: { address >= $0.address && address < $0.address &+ $0.fileSize }) else { return nil }
         let available = Int(min(UInt64(count), segment.address &+ segment.fileSize &- address))
+        guard available == count || allowingShorter else { return nil }
         var bytes = [UInt8](repeating: 0, count: available)
         let read = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, available, off_t(segment.fileOffset &+ (address &- segment.address))) }
         return read == available ? bytes : nil
     }
 
     /// By address; among symbols at one address the name to show comes first.
-    static func symbolOrder(_ a: ElfSymbol, _ b: ElfSymbol) -> Bool {
-        if a.address != b.address { return a.address < b.address }
-        return a.preference > b.preference
+    /// Sorted through a permutation of plain keys: moving the symbols themselves (three
+    /// strings each) while sorting cost more than reading them.
+    static func sortedByAddress(_ symbols: [ElfSymbol]) -> [ElfSymbol] {
+        let keys = symbols.map { (address: $0.address, preference: $0.preference) }
+        let order = keys.indices.sorted { a, b in
+            keys[a].address != keys[b].address ? keys[a].address < keys[b].address : keys[a].preference > keys[b].preference
+        }
+        return order.map { symbols[$0] }
     }
 
     private func symbols(in scn: OpaquePointer, header: GElf_Shdr) -> [ElfSymbol] {

@@ -1,0 +1,15 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// libFuzzer harnesses over swdbg's parsers and file readers; script/fuzz builds them with
+// -sanitize=fuzzer,address and runs them.
+let package = Package(
+    name: "swdbg-fuzz",
+    dependencies: [.package(name: "swdbg", path: "..")],
+    targets: [
+        .executableTarget(name: "FuzzCommandLine", dependencies: [.product(name: "SwdbgKit", package: "swdbg")], path: "FuzzCommandLine"),
+        .executableTarget(name: "FuzzExpressions", dependencies: [.product(name: "SwdbgKit", package: "swdbg")], path: "FuzzExpressions"),
+        .executableTarget(name: "FuzzSymbols", dependencies: [.product(name: "SwdbgKit", package: "swdbg")], path: "FuzzSymbols"),
+    ],
+    swiftLanguageModes: [.v6]
+)
