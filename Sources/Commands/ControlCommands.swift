@@ -150,7 +150,8 @@ extension Interpreter {
     /// The lines of a command file (`$$<`, `-cf`, the init file), read with bounds: a regular
     /// file only (not `/dev/zero` or a pipe), at most 16 MiB, lines of at most 64 KiB.
     public func commandFileLines(_ path: String) throws(CommandError) -> [String] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Not blocking: opening a FIFO would otherwise wait for a writer before fstat could refuse it.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw CommandError("Unable to open script file '\(path)': \(errnoText(errno))") }
         defer { close(fd) }
         var status = stat()

@@ -86,8 +86,17 @@ enum Harness {
         process.standardOutput = stdout
         process.standardError = stdout
         try process.run()
-        stdin.fileHandleForWriting.write(input.data(using: .utf8)!)
-        try stdin.fileHandleForWriting.close()
+        // Written from another thread while the output is read: a long input and a long
+        // answer would otherwise fill both pipes and wait on each other.
+        let writer = stdin.fileHandleForWriting
+        let bytes = Data(input.utf8)
+        let written = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            writer.write(bytes)
+            try? writer.close()
+            written.signal()
+        }
+        defer { written.wait() }
         let deadline = Date().addingTimeInterval(timeout)
         var data = Data()
         let reader = stdout.fileHandleForReading
