@@ -296,7 +296,7 @@ public final class ElfImage {
         let available = Int(min(UInt64(count), segment.address &+ segment.fileSize &- address))
         guard available == count || allowingShorter else { return nil }
         var bytes = [UInt8](repeating: 0, count: available)
-        let read = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, available, off_t(segment.fileOffset &+ (address &- segment.address))) }
+        let read = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, available, off_t(Int64(bitPattern: segment.fileOffset &+ (address &- segment.address)))) }
         return read == available ? bytes : nil
     }
 
