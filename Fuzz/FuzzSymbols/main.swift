@@ -20,7 +20,7 @@ public func fuzzSymbols(_ data: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
     _ = symbols.state
     _ = image.buildID
     _ = image.debugLink
-    for symbol in table.prefix(64) {
+    for symbol in table.prefix(12) {
         _ = symbols.sourceLine(at: symbol.address)
         _ = symbols.statementStart(at: symbol.address)
         _ = symbols.inlinedCalls(at: symbol.address)
