@@ -334,7 +334,10 @@ extension ModuleSymbols {
                 let text = TypeLayout.textTypeNames.contains(name) ? TypeLayout.TextUnit(size: byteSize) : nil
                 return TypeLayout(name: name, display: "Int\(byteSize)B", size: byteSize, kind: .signed, text: text)
             case DW_ATE_boolean: return TypeLayout(name: name, display: "Bool", size: byteSize, kind: .boolean)
-            default: return TypeLayout(name: name, display: "Uint\(byteSize)B", size: byteSize, kind: .unsigned)
+            default:
+                // gcc writes `char8_t` as an unsigned base type: text by its name.
+                let text = TypeLayout.textTypeNames.contains(name) ? TypeLayout.TextUnit(size: byteSize) : nil
+                return TypeLayout(name: name, display: "Uint\(byteSize)B", size: byteSize, kind: .unsigned, text: text)
             }
         case Int32(DW_TAG_pointer_type), Int32(DW_TAG_reference_type), Int32(DW_TAG_rvalue_reference_type):
             let marker = tag == Int32(DW_TAG_pointer_type) ? "*" : tag == Int32(DW_TAG_reference_type) ? "&" : "&&"

@@ -95,7 +95,7 @@ public struct ValueFormatter {
         return cut || !terminated ? text + "..." : text
     }
 
-    /// Characters as a C literal (`"apple"`, `L"wide"`, `u"…"`, `U"…"`, `u8"…"`) up to the
+    /// Characters as a C literal (`"apple"`, `L"wide"`, `u"…"`, `U"…"`; `char8_t` unprefixed, as gdb) up to the
     /// first NUL or the end of the bytes; `cut` when `limit` characters came first.
     public func quotedText(_ bytes: [UInt8], unit: TypeLayout.TextUnit, name: String, limit: Int = ValueFormatter.longestShownText) -> (text: String, cut: Bool) {
         var codes: [UInt32] = []
@@ -108,7 +108,7 @@ public struct ValueFormatter {
             codes.append(code)
             index += unit.size
         }
-        let prefix = name.contains("wchar_t") ? "L" : name.contains("char8_t") ? "u8" : unit == .utf16 ? "u" : unit == .utf32 ? "U" : ""
+        let prefix = name.contains("wchar_t") ? "L" : unit == .utf16 ? "u" : unit == .utf32 ? "U" : ""
         let text: String
         switch unit {
         case .utf8: text = String(decoding: codes.map { UInt8($0) }, as: UTF8.self)

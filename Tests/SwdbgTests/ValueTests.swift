@@ -37,6 +37,18 @@ final class ValueTests: XCTestCase {
         XCTAssertTrue(out.output(of: "kp 1").contains("values!words(const char * text = 0x") && out.output(of: "kp 1").contains("\"apple\", struct person * who"), out.output(of: "kp 1"))
     }
 
+    /// C++'s character types, `char8_t` included (gcc writes it as an unsigned byte).
+    func testCppCharacterTypes() throws {
+        let program = try Harness.fixture("text", flags: ["-std=c++20"])
+        let names = ["eight", "sixteen", "thirtytwo", "wide", "letters"]
+        let gdb = try gdbPrint(program, at: "main", names)
+        let out = try Harness.session("text", names.map { "?? " + $0 })
+        for (name, expected) in zip(names, gdb) {
+            XCTAssertTrue(out.output(of: "?? " + name).hasSuffix("  " + literal(expected)), "\(name): gdb \(expected), swdbg \(out.output(of: "?? " + name))")
+        }
+        XCTAssertTrue(out.output(of: "?? eight").hasPrefix("const char8_t * 0x"), out.output(of: "?? eight"))
+    }
+
     func testComplexNumbersAndComplexParametersAtEntry() throws {
         let program = try Harness.fixture("values", flags: Harness.flags["values"] ?? [])
         let gdb = try gdbPrint(program, at: "words", ["cf", "cd", "cld"])
