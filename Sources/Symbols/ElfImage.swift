@@ -249,7 +249,7 @@ public final class ElfImage {
         // DT_SYMTAB 6, DT_STRTAB 5, DT_STRSZ 10, DT_SYMENT 11, DT_HASH 4, DT_GNU_HASH 0x6ffffef5.
         guard let symbolTable = tags[6], let stringTable = tags[5], let stringSize = tags[10], stringSize < 1 << 26,
               let strings = fileBytes(atAddress: stringTable, count: Int(stringSize), allowingShorter: true) else { return [] }
-        let entrySize = Int(tags[11] ?? 24)
+        let entrySize = Int(min(tags[11] ?? 24, 256))
         guard entrySize >= 24, let count = dynamicSymbolCount(tags), count > 0, count < 1 << 20,
               let table = fileBytes(atAddress: symbolTable, count: count * entrySize, allowingShorter: true) else { return [] }
         var result: [ElfSymbol] = []
