@@ -2,8 +2,9 @@
 import PackageDescription
 
 // Layers, arrows pointing down only:
-//   swdbg (CLI) → Commands → Engine → Expressions → Symbols / Arch / Targets → C shims
-//   (Values, the value formatting and visualizers any front end shows, beside Engine)
+//   swdbg (CLI) → Commands → Engine → Symbols / Arch / Targets → C shims
+//   (beside Engine, under Commands: Expressions, the MASM and C++ evaluators, and Values,
+//   the value formatting and visualizers any front end shows)
 let package = Package(
     name: "swdbg",
     products: [
@@ -23,7 +24,7 @@ let package = Package(
         .target(name: "Symbols", dependencies: ["CDwarf", "CDemangle", "CDebuginfod", "Arch"]),
         .target(name: "Targets", dependencies: ["CSystem", "Arch"]),
         .target(name: "Expressions", dependencies: ["Symbols", "Arch"]),
-        .target(name: "Engine", dependencies: ["Symbols", "Arch", "Targets", "Expressions"]),
+        .target(name: "Engine", dependencies: ["Symbols", "Arch", "Targets"]),
         .target(name: "Values", dependencies: ["Symbols", "Arch"]),
         .target(name: "Commands", dependencies: ["Engine", "Expressions", "Values"]),
         .executableTarget(name: "swdbg", dependencies: [

@@ -86,8 +86,9 @@ static void on_sigint(int sig) {
     (void)sig;
     pid_t target = break_target;
     if (target <= 0) { break_requested = 1; return; }  /* between runs: the next run breaks in */
-    break_requested = 3;
+    /* Sent before it is recorded: whoever takes the request finds the SIGSTOP pending. */
     kill(target, SIGSTOP);
+    break_requested = 3;
 }
 
 void cs_install_break_handler(void) {
@@ -107,7 +108,7 @@ static void on_sighup(int sig) {
     (void)sig;
     hangup_seen = 1;
     pid_t target = break_target;
-    if (target > 0) { break_requested = 3; kill(target, SIGSTOP); } else { break_requested = 1; }
+    if (target > 0) { kill(target, SIGSTOP); break_requested = 3; } else { break_requested = 1; }
 }
 
 void cs_install_hangup_handler(void) {
@@ -123,9 +124,8 @@ void cs_install_hangup_handler(void) {
 int cs_hangup_seen(void) { return hangup_seen; }
 
 int cs_take_break_request(void) {
-    int request = break_requested;
-    break_requested = 0;
-    return request;
+    /* One exchange, so a Ctrl-C arriving between a read and a clear is not lost. */
+    return __atomic_exchange_n(&break_requested, 0, __ATOMIC_SEQ_CST);
 }
 
 pid_t cs_gettid(void) { return (pid_t)syscall(SYS_gettid); }

@@ -139,7 +139,7 @@ struct ProgramParser {
         let start = trim(piece).lowerBound
         guard start < bytes.count else { return false }
         if bytes[start] == UInt8(ascii: "*") { return true }
-        return [".sympath", ".srcpath"].contains { hasPrefix($0, at: start, caseInsensitive: true) } || (hasPrefix("as ", at: start) || hasPrefix("as\t", at: start))
+        return [".sympath", ".srcpath"].contains { hasPrefix($0, at: start, caseInsensitive: true) } || AliasCommand(string(start..<piece.upperBound)[...]) == .restOfLine
     }
 
     private func hasPrefix(_ prefix: String, at index: Int, caseInsensitive: Bool = false) -> Bool {
@@ -166,10 +166,11 @@ struct ProgramParser {
         return low..<high
     }
 
+    /// `j cond ...`, `j(cond) ...`, `j@rax==0 ...`: a `j` not followed by a letter or digit.
     private func isJump(_ piece: Range<Int>) -> Bool {
         guard piece.count > 1, bytes[piece.lowerBound] | 0x20 == UInt8(ascii: "j") else { return false }
         let second = bytes[piece.lowerBound + 1]
-        return second == UInt8(ascii: " ") || second == UInt8(ascii: "(") || second == UInt8(ascii: "\t")
+        return !(second.isLetter || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(second) || second == UInt8(ascii: "_"))
     }
 
     /// `z(cond)`: the condition's range.
@@ -261,4 +262,20 @@ struct ProgramParser {
 private extension UInt8 {
     var isBlank: Bool { self == UInt8(ascii: " ") || self == UInt8(ascii: "\t") || self == UInt8(ascii: "\r") || self == UInt8(ascii: "\n") }
     var isLetter: Bool { (self | 0x20) >= UInt8(ascii: "a") && (self | 0x20) <= UInt8(ascii: "z") }
+}
+
+/// The alias commands, which name aliases and so never have them replaced: `as` takes the
+/// rest of the line (`;` included), `aS` and `ad` end at a `;` like any command.
+enum AliasCommand: Equatable {
+    case restOfLine, toSemicolon
+
+    init?(_ line: Substring) {
+        let name = line.prefix { $0 != " " && $0 != "\t" }
+        guard name.count < line.count else { return nil }
+        switch name {
+        case "as": self = .restOfLine
+        case "aS", "ad": self = .toSemicolon
+        default: return nil
+        }
+    }
 }

@@ -47,7 +47,7 @@ extension Interpreter {
         return Completion(insertion: insertion, candidates: shown)
     }
 
-    static let fileCommands: Set<String> = ["$$<", "$<", "$$><", "$><", ".logopen", ".logappend", "lsf", ".srcpath", ".srcpath+", ".opendump"]
+    static let fileCommands: Set<String> = ["$$<", "$<", "$$><", "$><", ".logopen", ".logappend", "lsf", ".srcpath", ".srcpath+"]
     static let vectorRegisterNames = (0..<16).flatMap { ["xmm\($0)", "ymm\($0)"] } + ["mxcsr"]
     static let mostCompletionsShown = 200
 

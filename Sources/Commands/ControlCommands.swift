@@ -47,9 +47,6 @@ extension Interpreter {
         },
     ]
 
-    /// `as name text`, `aS name "text"`, and WinDbg's value forms: `/x` an expression's value,
-    /// `/e` an environment variable, `/ma` `/mu` a string in memory, `/f` a file's text,
-    /// `/c` what commands print.
     /// `.help` lists every command; `.help bp` shows one command's syntax, options and examples.
     private func showHelp(_ name: String) throws(CommandError) {
         guard !name.isEmpty else {
@@ -81,6 +78,9 @@ extension Interpreter {
         }
     }
 
+    /// `as name text`, `aS name "text"`, and WinDbg's value forms: `/x` an expression's value,
+    /// `/e` an environment variable, `/ma` `/mu` a string in memory, `/f` a file's text,
+    /// `/c` what commands print.
     private func setAlias(_ invocation: Invocation) throws(CommandError) {
         var scanner = invocation.scanner
         var form: Substring?
@@ -90,9 +90,9 @@ extension Interpreter {
         if let form {
             value = try aliasValue(form: form, text: scanner.rest.trimmed(), invocation: invocation)
         } else if invocation.name == "aS" {
-            // The quotes are optional: unquoted, the value is one word.
-            guard let text = scanner.quoted() ?? scanner.word().map(String.init) else { throw CommandError("       ^ Syntax error in 'aS\(invocation.arguments)'") }
-            value = text
+            // The quotes are optional: unquoted, the value is the rest of the command (to a `;`).
+            guard !scanner.isAtEnd else { throw CommandError("       ^ Syntax error in 'aS\(invocation.arguments)'") }
+            value = scanner.rest.first == "\"" ? scanner.quoted() ?? "" : String(scanner.rest)
         } else {
             value = String(scanner.rest)
         }
@@ -125,7 +125,8 @@ extension Interpreter {
                 _ = output.endCapture()
                 throw error
             }
-            return output.endCapture().split(separator: "\n").joined(separator: " ")
+            // As WinDbg keeps them: the line breaks of the output, one after each line.
+            return output.endCapture()
         default:
             throw CommandError("Unknown alias option '\(form)' in '\(invocation.name)\(invocation.arguments)'")
         }

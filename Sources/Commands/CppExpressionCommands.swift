@@ -13,19 +13,18 @@ extension Interpreter {
         },
     ]
 
+    /// A C++ expression's value against the session (`??`, `dx`).
+    func cppValue(_ text: Substring) throws(CommandError) -> TypedValue {
+        let context = SessionContext(self)
+        do { return try CppExpression.parse(text, context: context).evaluate(context) } catch { throw CommandError(error.description) }
+    }
+
     private func evaluateTyped(_ text: Substring) throws(CommandError) {
         _ = try requireProcess()
         guard !text.isEmpty else { throw CommandError("Usage: ?? expression") }
-        let value: TypedValue
-        do {
-            let context = SessionContext(self)
-            value = try CppExpression.parse(text, context: context).evaluate(context)
-        } catch {
-            throw CommandError(error.description)
-        }
+        let value = try cppValue(text)
         let type = value.type
-        if useVisualizers, [.record, .array].contains(type.kind),
-           let place = value.address.map(ValuePlace.memory) ?? (value.bytes.isEmpty ? nil : .held(value.bytes)) {
+        if useVisualizers, [.record, .array].contains(type.kind), let place = value.place {
             let node = visualizer.node(type, at: place, files: value.files)
             output.line("\(node.typeName) " + node.inlineText())
             return
@@ -102,4 +101,10 @@ extension Interpreter {
 extension Interpreter {
     /// Most elements `??` lists of an array.
     static let mostArrayElementsShown = 256
+}
+
+extension TypedValue {
+    /// Where a visualizer reads the value: its memory, or the bytes it was assembled from;
+    /// nil for a value that is neither (optimized out).
+    var place: ValuePlace? { address.map(ValuePlace.memory) ?? (bytes.isEmpty ? nil : .held(bytes)) }
 }

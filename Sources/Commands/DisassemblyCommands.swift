@@ -94,10 +94,11 @@ extension Interpreter {
         guard let module = process.modules.module(containing: address), let (symbol, offset) = module.symbol(at: address), symbol.size > 0 else {
             throw CommandError("No code found, aborting")
         }
-        let start = address - offset
+        let start = address &- offset
+        let (end, overflow) = start.addingReportingOverflow(symbol.size)
         var cursor = start
         output.line(paint("\(module.name)!\(symbol.name)", .symbol) + paint(sourceText(start), .source) + ":")
-        while cursor < start + symbol.size {
+        while cursor < (overflow ? .max : end) {
             guard let instruction = session.decode(at: cursor) else { break }
             output.line(instructionLine(instruction))
             cursor &+= UInt64(instruction.length)

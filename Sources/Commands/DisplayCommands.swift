@@ -34,12 +34,8 @@ extension Interpreter {
             text = text.dropFirst(2 + digits.count).trimmed()
         }
         guard !text.isEmpty else { throw CommandError("Usage: dx [-r DEPTH] expression") }
-        let value: TypedValue
-        do {
-            let context = SessionContext(self)
-            value = try CppExpression.parse(text, context: context).evaluate(context)
-        } catch { throw CommandError(error.description) }
-        guard let place = value.address.map(ValuePlace.memory) ?? (value.bytes.isEmpty ? nil : .held(value.bytes)) else {
+        let value = try cppValue(text)
+        guard let place = value.place else {
             throw CommandError("\(text) : <value unavailable>")
         }
         let node = visualizer.node(value.type, at: place, files: value.files)

@@ -63,11 +63,11 @@ extension Interpreter {
 
     /// One resume as the user sees it; returns the stop that ended it (nil inside embedded commands).
     @discardableResult
-    func resumeOnce(_ request: ResumeRequest, quiet: Bool = false) throws(CommandError) -> StopEvent? {
+    func resumeOnce(_ request: ResumeRequest) throws(CommandError) -> StopEvent? {
         if runningEmbedded { deferredResume = request; return nil }
         let process = try requireProcess()
         var request = request
-        let frozen = process.threads.filter { !$0.runsOnResume(only: runOnlyThread) }.count
+        let frozen = process.threads.filter { !$0.runsOnResume(only: runOnlyThread?.tid) }.count
         let total = process.threads.count
         if frozen > 0 { output.line("System 0: \(frozen) of \(total) threads are frozen") }
         defer {
@@ -91,7 +91,6 @@ extension Interpreter {
                 }
                 return stop
             }
-            if quiet, case .step = stop.kind { return stop }
             reportStop(stop)
             return stop
         }

@@ -92,9 +92,10 @@ public final class Interpreter {
     public func requestQuit() { quitRequested = true }
 
     /// Executes one line as typed at the prompt; `origin` (`file:line` of an init file)
-    /// prefixes its errors.
-    public func execute(_ line: String, origin: String? = nil) {
-        if origin == nil { output.logOnly(prompt + line) }
+    /// prefixes its errors. `echo` shows the prompt and line first (commands that came from
+    /// `-c` or a pipe); either way the log has them once.
+    public func execute(_ line: String, origin: String? = nil, echo: Bool = false) {
+        if echo { output.line(prompt + line) } else if origin == nil { output.logOnly(prompt + line) }
         do { try executeLine(Substring(line)) } catch {
             output.line(paint((origin.map { $0 + ": " } ?? "") + error.description, .error))
         }
@@ -121,17 +122,11 @@ public final class Interpreter {
     /// Executes a command line: aliases replaced, then parsed into a program and run.
     func executeLine(_ line: Substring) throws(CommandError) {
         let trimmed = line.trimmed()
-        // An alias command names aliases: they are not replaced in it. `as` takes the rest
-        // of the line; `aS` and `ad` end at a `;` like any command.
-        if trimmed.hasPrefix("as ") {
-            try executeCommand(trimmed)
-            return
+        switch AliasCommand(trimmed) {
+        case .restOfLine: try executeCommand(trimmed)
+        case .toSemicolon: try run(try program(String(trimmed)))
+        case nil: try run(try program(expandAliases(line)))
         }
-        if trimmed.hasPrefix("aS ") || trimmed.hasPrefix("ad ") {
-            try run(try program(String(trimmed)))
-            return
-        }
-        try run(try program(expandAliases(line)))
     }
 
     /// The parsed program of a command text; breakpoint commands, which run on every hit, are

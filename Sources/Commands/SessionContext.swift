@@ -47,9 +47,10 @@ final class SessionContext: ExpressionContext {
     }
 
     /// A local variable's name is its address, as in WinDbg's MASM (`dd items`, `dl head`);
-    /// then the modules' symbols.
+    /// then the modules' symbols. A register's name (`rax` in a breakpoint condition) skips
+    /// the locals, which would be read from DWARF on every hit.
     func symbolAddress(_ name: String) -> UInt64? {
-        if !name.contains("!"), let local = frameVariables?.values.last(where: { $0.name == name }), case .memory(let address) = local.location {
+        if !name.contains("!"), X86Registers.width(of: name.lowercased()) == nil, let local = frameVariables?.values.last(where: { $0.name == name }), case .memory(let address) = local.location {
             return address
         }
         return session.resolveSymbol(name)

@@ -37,7 +37,7 @@ struct SourcePath {
     /// The readable file for a path from the debug information: remapped first, then as it
     /// is, then in each folder; nil when none exists.
     func locate(_ file: String) -> String? {
-        for case .remap(let from, let to) in elements where file.hasPrefix(from) {
+        for case .remap(let from, let to) in elements where Self.isPathPrefix(from, of: file) {
             let candidate = to + file.dropFirst(from.count)
             if isReadable(candidate) { return candidate }
         }
@@ -50,6 +50,13 @@ struct SourcePath {
             }
         }
         return nil
+    }
+
+    /// `/build` is a prefix of `/build/a.c` but not of `/buildroot/a.c`, as in gdb's
+    /// `substitute-path`.
+    static func isPathPrefix(_ prefix: String, of path: String) -> Bool {
+        guard path.hasPrefix(prefix) else { return false }
+        return prefix.hasSuffix("/") || path.count == prefix.count || path.dropFirst(prefix.count).first == "/"
     }
 
     private func isReadable(_ path: String) -> Bool {

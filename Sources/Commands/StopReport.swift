@@ -64,11 +64,12 @@ extension Interpreter {
     }
 
     /// ` ss:00007fff`ffffe2cc=00000000`: where the current instruction reads or writes memory,
-    /// and what is there, as WinDbg ends the line (`.prompt_allow -ea` leaves it out).
+    /// and what is there, as WinDbg ends the line (`.prompt_allow -ea` leaves it out). Not for
+    /// an area larger than a vector register (`fxsave`'s 512 bytes): no value to show.
     func effectiveAddress(of instruction: Instruction) -> String {
-        guard promptShows.contains(.effectiveAddress), let access = instruction.memoryAccess, let registers = try? session.registers(),
-              let address = access.address(registers) else { return "" }
-        let bytes = session.readMemory(address, count: min(access.size, 64))
+        guard promptShows.contains(.effectiveAddress), let access = instruction.memoryAccess, (1...64).contains(access.size),
+              let registers = try? session.registers(), let address = access.address(registers) else { return "" }
+        let bytes = session.readMemory(address, count: access.size)
         let value: String
         if bytes.count < access.size {
             value = String(repeating: "?", count: min(access.size, 8) * 2)

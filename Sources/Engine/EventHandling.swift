@@ -163,10 +163,10 @@ extension Session {
         // Ctrl-C reaches a program that holds the terminal as SIGINT; otherwise the
         // debugger's handler saw it and sent SIGSTOP.
         let typedInterrupt = signal == SIGINT && shareTerminal && process.launched
-        let requested = (signal == SIGSTOP || signal == SIGINT) && BreakIn.takeRequest() != .none
-        if typedInterrupt || requested {
+        let request = signal == SIGSTOP || signal == SIGINT ? BreakIn.takeRequest() : .none
+        if typedInterrupt || request != .none {
             // The handler's SIGSTOP is still on its way when its SIGINT came first.
-            process.strayBreakStop = requested && signal == SIGINT
+            process.strayBreakStop = request == .stoppedTarget && signal == SIGINT
             process.current = thread
             return StopEvent(kind: .breakIn, thread: thread.tid)
         }

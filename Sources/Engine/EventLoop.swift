@@ -27,7 +27,7 @@ extension Session {
         let stop: StopEvent
         switch request {
         case .go(_, let until):
-            stop = until.isEmpty ? try run() : try execute(RunToPlan(until), on: thread)
+            stop = until.isEmpty ? try run() : try execute(RunToSitesPlan(until), on: thread)
         case .resumeInterrupted:
             if let resumed, process.thread(resumed.thread.tid) != nil {
                 stop = try execute(resumed.plan, on: resumed.thread, resuming: resumed.step)
@@ -37,7 +37,7 @@ extension Session {
         case .stepInto, .stepOver:
             stop = try execute(InstructionPlan(over: request.isStepOver), on: thread)
         case .stepOut:
-            stop = try execute(try StepOutPlan(self, thread), on: thread)
+            stop = try execute(try RunToSitesPlan(returnOf: thread, in: self), on: thread)
         case .stepUntil(let flow, let over):
             stop = try execute(StepUntilPlan(flow: flow, over: over), on: thread)
         case .stepLine(let over):
@@ -234,17 +234,11 @@ extension Session {
 
     var goneStatus: String { lastExitStatus.map(exitDescription) ?? "gone" }
 
-    /// Whether resuming the process resumes this thread: not frozen or suspended, not already
-    /// running, and the one thread a `~N g` runs, if any.
-    func mayRun(_ thread: ThreadInfo) -> Bool {
-        thread.resumable && (exclusiveThread == nil || thread.tid == exclusiveThread)
-    }
+    /// Whether this resume lets the thread run at all.
+    func isAllowedToRun(_ thread: ThreadInfo) -> Bool { thread.runsOnResume(only: exclusiveThread) }
 
-    /// Whether this resume lets the thread run at all (frozen and suspended threads, and all
-    /// but the one a `~N g` runs, do not; their events wait).
-    func isAllowedToRun(_ thread: ThreadInfo) -> Bool {
-        !thread.frozen && thread.suspendCount == 0 && (exclusiveThread == nil || thread.tid == exclusiveThread)
-    }
+    /// Whether resuming the process resumes this thread: allowed to run and not running yet.
+    func mayRun(_ thread: ThreadInfo) -> Bool { !thread.running && isAllowedToRun(thread) }
 
     /// Resumes every stopped thread that may run. A thread sitting on one of our int3s first
     /// steps over it alone, with every other thread stopped, so no thread can pass the

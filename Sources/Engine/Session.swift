@@ -242,6 +242,8 @@ public final class Session {
             for thread in process.threads {
                 if case .forked = thread.pending { _ = try handle(thread.pending!, thread); thread.pending = nil }
             }
+            // The Ctrl-C handler's SIGSTOP, not taken yet, would stop the program once it is free.
+            if process.strayBreakStop, process.target.isSignalPending(SIGSTOP) { process.current.stopPending = true }
             try drainExpectedStops()
             for thread in process.threads {
                 try? flushRegisters(thread)
@@ -410,9 +412,9 @@ public final class Session {
 
     public func setCurrentThread(_ thread: ThreadInfo) { process?.current = thread }
 
-    /// `module!symbol+0x10`, or nil outside every module.
-    /// `module!symbol+0xoff` for an address; a return address (`callSite`) is looked up in the
-    /// call before it, so a call that ends a function (a `noreturn` callee) names that function.
+    /// `module!symbol+0xoff` for an address, or nil outside every module; a return address
+    /// (`callSite`) is looked up in the call before it, so a call that ends a function (a
+    /// `noreturn` callee) names that function.
     public func symbolize(_ address: UInt64, callSite: Bool = false) -> String? {
         process?.modules.describe(address, callSite: callSite)
     }

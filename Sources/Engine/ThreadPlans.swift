@@ -42,11 +42,14 @@ final class InstructionPlan: ThreadPlan {
     }
 }
 
-/// `gu`: to the return address of the current function, with the stack back above its frame.
-final class StepOutPlan: ThreadPlan {
+/// One run of every thread to a set of addresses: `g addr…` (any thread, any depth) and
+/// `gu` (the thread's return address, with the stack back above its frame).
+final class RunToSitesPlan: ThreadPlan {
     private var target: RunPlan?
 
-    init(_ session: Session, _ thread: ThreadInfo) throws(EngineError) {
+    init(_ addresses: [UInt64]) { target = RunPlan(sites: Set(addresses), thread: nil, minimumSP: nil) }
+
+    init(returnOf thread: ThreadInfo, in session: Session) throws(EngineError) {
         let frames = session.unwind(thread, maxFrames: 2)
         guard frames.count > 1 else { throw EngineError("Unable to determine the return address of the current frame") }
         target = RunPlan(sites: [frames[1].pc], thread: thread.tid, minimumSP: frames[1].sp)
@@ -58,15 +61,27 @@ final class StepOutPlan: ThreadPlan {
     }
 }
 
-/// `g addr…`: run every thread until one reaches an end address.
-final class RunToPlan: ThreadPlan {
-    private var target: RunPlan?
+/// The instruction steps a stepping plan is made of, one at a time: a step over a call is
+/// several primitive steps, finished before the plan looks where the thread stands.
+struct InstructionSteps {
+    let over: Bool
+    private var current: InstructionPlan?
 
-    init(_ addresses: [UInt64]) { target = RunPlan(sites: Set(addresses), thread: nil, minimumSP: nil) }
+    init(over: Bool) { self.over = over }
 
-    func nextStep(_ session: Session, _ thread: ThreadInfo) throws(EngineError) -> PlanStep? {
-        defer { target = nil }
-        return target.map(PlanStep.run)
+    /// Whether an instruction step was taken yet.
+    var started: Bool { current != nil }
+
+    /// What remains of the instruction step under way; nil once it is complete.
+    func remaining(_ session: Session, _ thread: ThreadInfo) throws(EngineError) -> PlanStep? {
+        try current?.nextStep(session, thread)
+    }
+
+    /// The first primitive step of a new instruction step.
+    mutating func next(_ session: Session, _ thread: ThreadInfo) throws(EngineError) -> PlanStep? {
+        let step = InstructionPlan(over: over)
+        current = step
+        return try step.nextStep(session, thread)
     }
 }
 
@@ -74,20 +89,17 @@ final class RunToPlan: ThreadPlan {
 /// return instruction.
 final class StepUntilPlan: ThreadPlan {
     let flow: ControlFlow
-    let over: Bool
-    private var current: InstructionPlan?
+    private var steps: InstructionSteps
 
     init(flow: ControlFlow, over: Bool) {
         self.flow = flow
-        self.over = over
+        steps = InstructionSteps(over: over)
     }
 
     func nextStep(_ session: Session, _ thread: ThreadInfo) throws(EngineError) -> PlanStep? {
-        if let current, let step = try current.nextStep(session, thread) { return step }
-        if current != nil, let instruction = session.decode(at: try session.registers(thread).rip), instruction.flow == flow { return nil }
-        let step = InstructionPlan(over: over)
-        current = step
-        return try step.nextStep(session, thread)
+        if let step = try steps.remaining(session, thread) { return step }
+        if steps.started, let instruction = session.decode(at: try session.registers(thread).rip), instruction.flow == flow { return nil }
+        return try steps.next(session, thread)
     }
 }
 
@@ -102,16 +114,17 @@ final class SourceLinePlan: ThreadPlan {
     private var origin: SourceLine?
     private var frameSP: UInt64 = 0
     private var originDepth = 0
-    private var current: InstructionPlan?
-    private var started = false
+    private var steps: InstructionSteps
 
-    init(over: Bool) { self.over = over }
+    init(over: Bool) {
+        self.over = over
+        steps = InstructionSteps(over: over)
+    }
 
     func nextStep(_ session: Session, _ thread: ThreadInfo) throws(EngineError) -> PlanStep? {
-        if let current, let step = try current.nextStep(session, thread) { return step }
+        if let step = try steps.remaining(session, thread) { return step }
         let registers = try session.registers(thread)
-        if !started {
-            started = true
+        if !steps.started {
             origin = session.sourceLine(at: registers.rip)
             frameSP = registers.rsp
             originDepth = over ? session.inlineDepth(at: registers.rip) : 0
@@ -130,8 +143,6 @@ final class SourceLinePlan: ThreadPlan {
                 return nil
             }
         }
-        let step = InstructionPlan(over: over)
-        current = step
-        return try step.nextStep(session, thread)
+        return try steps.next(session, thread)
     }
 }

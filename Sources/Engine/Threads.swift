@@ -42,13 +42,10 @@ public final class ThreadInfo {
         self.index = index
     }
 
-    /// Whether resuming the process resumes this thread.
-    var resumable: Bool { !frozen && suspendCount == 0 && !running }
-
     /// Whether a resume lets this thread run: not frozen or suspended, and the one thread a
-    /// `~N g` runs when there is one.
-    public func runsOnResume(only: ThreadInfo?) -> Bool {
-        !frozen && suspendCount == 0 && (only == nil || only === self)
+    /// `~N g` runs (`only`) when there is one. The others' events wait.
+    public func runsOnResume(only: ThreadID?) -> Bool {
+        !frozen && suspendCount == 0 && (only == nil || only == tid)
     }
 }
 

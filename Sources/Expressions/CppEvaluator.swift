@@ -43,7 +43,7 @@ public struct CppExpression {
     /// `switches`: how many `@@` language switches enclose this text (bounded: each one
     /// recurses through both parsers).
     static func parse(_ text: Substring, context: (any ExpressionContext)?, switches: Int) throws(CppExpressionError) -> CppExpression {
-        guard switches < maximumSwitches else { throw CppExpressionError("Expression too deeply nested") }
+        guard switches < maximumSwitches else { throw CppExpressionError(ExpressionError.Message.tooDeep) }
         var parser = CppParser(tokens: try CppLexer.tokens(text), context: context, switches: switches)
         return CppExpression(root: try parser.parseAll())
     }
@@ -94,7 +94,8 @@ indirect enum CppNode {
     case masm(MasmExpression)
 }
 
-/// Recursive descent over the tokens, bounded in nesting.
+/// Recursive descent over the tokens, bounded in nesting and in the height of the tree it
+/// builds (evaluating and releasing a tree recurse as deep as it is tall).
 struct CppParser {
     private var tokens: [CppToken]
     private var position = 0
@@ -110,7 +111,7 @@ struct CppParser {
     }
 
     mutating func parseAll() throws(CppExpressionError) -> CppNode {
-        let node = try assignment()
+        let (node, _) = try assignment()
         guard case .end = current else { throw CppExpressionError("Syntax error at '\(current.text)'") }
         return node
     }
@@ -131,7 +132,16 @@ struct CppParser {
 
     private mutating func enter() throws(CppExpressionError) {
         depth += 1
-        guard depth <= Self.maximumDepth else { throw CppExpressionError("Expression too deeply nested") }
+        guard depth <= Self.maximumDepth else { throw Self.tooDeep }
+    }
+
+    private static let tooDeep = CppExpressionError(ExpressionError.Message.tooDeep)
+
+    /// One level above the tallest of `heights`, within the bound.
+    private func taller(_ heights: Int...) throws(CppExpressionError) -> Int {
+        let height = heights.max() ?? 0
+        guard height < Self.maximumDepth else { throw Self.tooDeep }
+        return height + 1
     }
 
     private static let precedence: [String: Int] = [
@@ -140,53 +150,56 @@ struct CppParser {
     ]
 
     /// `a = b` binds loosest and to the right.
-    private mutating func assignment() throws(CppExpressionError) -> CppNode {
+    private mutating func assignment() throws(CppExpressionError) -> (CppNode, Int) {
         try enter()
         defer { depth -= 1 }
-        let left = try binary(minimum: 1)
-        guard isPunctuation("=") else { return left }
+        let (left, leftHeight) = try binary(minimum: 1)
+        guard isPunctuation("=") else { return (left, leftHeight) }
         advance()
-        return .assign(left, try assignment())
+        let (right, rightHeight) = try assignment()
+        return (.assign(left, right), try taller(leftHeight, rightHeight))
     }
 
-    private mutating func binary(minimum: Int) throws(CppExpressionError) -> CppNode {
+    private mutating func binary(minimum: Int) throws(CppExpressionError) -> (CppNode, Int) {
         try enter()
         defer { depth -= 1 }
-        var left = try unary()
-        var chained = 0
+        var (left, height) = try unary()
         while case .punctuation(let op) = current, let level = Self.precedence[op], level >= minimum {
             advance()
-            left = .binary(op, left, try binary(minimum: level + 1))
-            chained += 1
-            guard depth + chained <= Self.maximumDepth else { throw CppExpressionError("Expression too deeply nested") }
+            let (right, rightHeight) = try binary(minimum: level + 1)
+            left = .binary(op, left, right)
+            height = try taller(height, rightHeight)
         }
-        return left
+        return (left, height)
     }
 
-    private mutating func unary() throws(CppExpressionError) -> CppNode {
+    private mutating func unary() throws(CppExpressionError) -> (CppNode, Int) {
         try enter()
         defer { depth -= 1 }
         if case .punctuation(let op) = current, ["-", "+", "!", "~", "*", "&"].contains(op) {
             advance()
-            return .unary(op, try unary())
+            let (operand, height) = try unary()
+            return (.unary(op, operand), try taller(height))
         }
         if case .identifier("sizeof") = current {
             advance()
             try expect("(")
-            if let (type, _) = try castType() { return .size(type.size) }
-            let operand = try assignment()
+            if let (type, _) = try castType() { return (.size(type.size), 1) }
+            let (operand, height) = try assignment()
             try expect(")")
-            return .sizeOf(operand)
+            return (.sizeOf(operand), try taller(height))
         }
         if isPunctuation("(") {
             let saved = position
             advance()
-            if let (type, files) = try castType() { return .cast(type, files, try unary()) }
+            if let (type, files) = try castType() {
+                let (operand, height) = try unary()
+                return (.cast(type, files, operand), try taller(height))
+            }
             position = saved
         }
         return try postfix()
     }
-
     /// After `(`: a type name and `*`s closed by `)`, or nil (and nothing consumed) if the
     /// parenthesis holds an expression.
     private mutating func castType() throws(CppExpressionError) -> (type: TypeLayout, files: ModuleSymbols?)? {
@@ -219,9 +232,8 @@ struct CppParser {
         return (type, files)
     }
 
-    private mutating func postfix() throws(CppExpressionError) -> CppNode {
-        var value = try primary()
-        var chained = 0
+    private mutating func postfix() throws(CppExpressionError) -> (CppNode, Int) {
+        var (value, height) = try primary()
         while true {
             if isPunctuation(".") || isPunctuation("->") {
                 let arrow = isPunctuation("->")
@@ -229,34 +241,34 @@ struct CppParser {
                 guard case .identifier(let name) = current else { throw CppExpressionError("Expected a member name at '\(current.text)'") }
                 advance()
                 value = .member(value, name, arrow: arrow)
+                height = try taller(height)
             } else if isPunctuation("[") {
                 advance()
-                let index = try assignment()
+                let (index, indexHeight) = try assignment()
                 try expect("]")
                 value = .index(value, index)
+                height = try taller(height, indexHeight)
             } else {
-                return value
+                return (value, height)
             }
-            chained += 1
-            guard depth + chained <= Self.maximumDepth else { throw CppExpressionError("Expression too deeply nested") }
         }
     }
 
-    private mutating func primary() throws(CppExpressionError) -> CppNode {
+    private mutating func primary() throws(CppExpressionError) -> (CppNode, Int) {
         let token = current
         advance()
         switch token {
         case .integer(let value, let unsigned, let decimal):
-            return .integer(value, unsigned: unsigned, decimal: decimal)
+            return (.integer(value, unsigned: unsigned, decimal: decimal), 1)
         case .real(let value):
-            return .real(value)
+            return (.real(value), 1)
         case .register(let name):
-            return .register(name)
+            return (.register(name), 1)
         case .identifier(let name):
-            if name == "true" || name == "false" { return .boolean(name == "true") }
-            return .identifier(name)
+            if name == "true" || name == "false" { return (.boolean(name == "true"), 1) }
+            return (.identifier(name), 1)
         case .masm(let text):
-            do { return .masm(try MasmExpression.parse(text[...], context: context, switches: switches + 1)) } catch {
+            do { return (.masm(try MasmExpression.parse(text[...], context: context, switches: switches + 1)), 1) } catch {
                 throw CppExpressionError(error.description)
             }
         case .punctuation("("):
@@ -272,6 +284,8 @@ struct CppParser {
 /// Evaluates a C++ tree with C's rules.
 struct CppInterpreter {
     let context: any ExpressionContext
+    /// False inside `sizeof`, whose operand is only typed, as in C: `sizeof(x = 5)` leaves x alone.
+    var writes = true
 
     func value(of node: CppNode) throws(CppExpressionError) -> TypedValue {
         switch node {
@@ -315,7 +329,9 @@ struct CppInterpreter {
         case .size(let size):
             return TypedValue(type: TypeLayout.unsignedLong, address: nil, bytes: [UInt8](littleEndian: UInt64(size), size: 8), files: nil)
         case .sizeOf(let operand):
-            let size = try value(of: operand).type.size
+            var typing = self
+            typing.writes = false
+            let size = try typing.value(of: operand).type.size
             return TypedValue(type: TypeLayout.unsignedLong, address: nil, bytes: [UInt8](littleEndian: UInt64(size), size: 8), files: nil)
         case .member(let base, let name, let arrow):
             let record = try value(of: base)
@@ -340,6 +356,10 @@ struct CppInterpreter {
         let converted = try cast(source, to: target.type, files: target.files)
         var bytes = converted.bytes
         if bytes.count > target.type.size { bytes = Array(bytes.prefix(target.type.size)) }
+        var result = target
+        result.bytes = bytes
+        // Typed only (`sizeof`): the target's type is all that matters.
+        guard writes else { return result }
         if let address = target.address {
             guard context.writeMemory(address, bytes) else { throw CppExpressionError("Memory access error at \(formatAddress(address))") }
         } else if let register = target.register, bytes.count <= 8 {
@@ -349,8 +369,6 @@ struct CppInterpreter {
         } else {
             throw CppExpressionError("Cannot assign to a computed value")
         }
-        var result = target
-        result.bytes = bytes
         return result
     }
 
@@ -629,7 +647,7 @@ enum CppLexer {
                                     "<", ">", "(", ")", "[", "]", ".", "="]
 
     static func tokens(_ text: Substring, depth: Int = 0) throws(CppExpressionError) -> [CppToken] {
-        guard depth < 64 else { throw CppExpressionError("Expression too deeply nested") }
+        guard depth < 64 else { throw CppExpressionError(ExpressionError.Message.tooDeep) }
         var result: [CppToken] = []
         var rest = text[...]
         while true {

@@ -1,6 +1,6 @@
 /// A MASM expression parsed once into a syntax tree (`poi(rsp+8)`, `libc!puts+0x10`,
-/// `@rdi == 0xffffffff`), evaluated as many times as needed: a breakpoint condition is parsed
-/// when it is set and evaluated by the engine on every hit, never parsed again.
+/// `@rdi == 0xffffffff`), evaluated as many times as needed: a breakpoint's condition is
+/// parsed on its first hit and then only evaluated.
 ///
 /// Names are resolved when the tree is evaluated (a module loaded later makes a symbol
 /// resolve), numbers when it is parsed (in the radix of that moment, as WinDbg does).
@@ -33,7 +33,7 @@ public struct MasmExpression {
         guard switches < CppExpression.maximumSwitches else { throw ExpressionError(plain: ExpressionError.Message.tooDeep) }
         let source = String(text)
         var parser = MasmParser(text: source[...], radix: radix, context: context, switches: switches)
-        let root = try parser.parseExpression()
+        let (root, _) = try parser.parseExpression()
         let consumed = source.utf8.distance(from: source.startIndex, to: parser.rest.startIndex)
         let rest = text.utf8.index(text.startIndex, offsetBy: consumed)
         return (MasmExpression(source: source, root: root), text[rest...])
@@ -64,6 +64,8 @@ indirect enum MasmNode {
     case binary(MasmBinaryOperator, MasmNode, MasmNode, at: Int)
     /// `@@c++(…)`: a C++ expression whose value the MASM expression uses.
     case cpp(CppExpression)
+    /// `@@masm(…)`: a MASM expression with its own text.
+    case masm(MasmExpression)
 }
 
 /// Recursive-descent MASM parser (precedence climbing, left-associative operators), bounded in
@@ -79,7 +81,7 @@ struct MasmParser {
     /// Start of the last consumed token; WinDbg reports memory errors there (`Memory access error at ')'`).
     private var previousTokenStart: String.Index
     private var depth = 0
-    /// Deepest nesting of operands and operators; evaluation recurses as deep as the tree.
+    /// Deepest nesting of operands and operators, and the tallest tree.
     static let maximumDepth = 1000
 
     init(text: Substring, radix: Int, context: (any ExpressionContext)?, switches: Int) {
@@ -102,22 +104,27 @@ struct MasmParser {
         guard depth <= Self.maximumDepth else { throw ExpressionError(plain: ExpressionError.Message.tooDeep) }
     }
 
-    /// Parses operators binding tighter than `precedence`.
-    mutating func parseExpression(above precedence: Int = 0) throws(ExpressionError) -> MasmNode {
+    /// Parses operators binding tighter than `precedence`; returns the tree and its height,
+    /// bounded as a whole (a chain inside parentheses inside a chain deepens it too), since
+    /// evaluating and releasing a tree recurse as deep as it is.
+    mutating func parseExpression(above precedence: Int = 0) throws(ExpressionError) -> (MasmNode, Int) {
         try enter()
         defer { depth -= 1 }
-        var value = try parseOperand()
-        var chained = 0
+        var (value, height) = try parseOperand()
         while let binary = binaryOperator(token.kind), binary.precedence > precedence {
             advance()
             let operandStart = offset(token.start)
-            let operand = try parseExpression(above: binary.precedence)
+            let (operand, operandHeight) = try parseExpression(above: binary.precedence)
             value = .binary(binary, value, operand, at: operandStart)
-            // A left-associative chain (`1+1+1…`) deepens the tree by one per operator.
-            chained += 1
-            guard depth + chained <= Self.maximumDepth else { throw ExpressionError(plain: ExpressionError.Message.tooDeep) }
+            height = try taller(max(height, operandHeight))
         }
-        return value
+        return (value, height)
+    }
+
+    /// One level above `height`, within the bound.
+    private func taller(_ height: Int) throws(ExpressionError) -> Int {
+        guard height < Self.maximumDepth else { throw ExpressionError(plain: ExpressionError.Message.tooDeep) }
+        return height + 1
     }
 
     private mutating func advance() {
@@ -138,8 +145,9 @@ struct MasmParser {
 
     private func name(of token: MasmToken) -> Substring { text[token.start..<token.end] }
 
-    /// A value with its prefix operators: a number, name, register, or bracketed expression.
-    private mutating func parseOperand() throws(ExpressionError) -> MasmNode {
+    /// A value with its prefix operators: a number, name, register, or bracketed expression;
+    /// with the height of its tree.
+    private mutating func parseOperand() throws(ExpressionError) -> (MasmNode, Int) {
         try enter()
         defer { depth -= 1 }
         let current = token
@@ -147,38 +155,35 @@ struct MasmParser {
         switch current.kind {
         case .number(let value):
             advance()
-            return .number(value)
+            return (.number(value), 1)
         case .symbol:
             advance()
-            return .word(String(name(of: current)), at: at)
+            return (.word(String(name(of: current)), at: at), 1)
         case .register:
             advance()
-            return .register(MasmLexer.lowercasedName(name(of: current).dropFirst()), at: at)
+            return (.register(MasmLexer.lowercasedName(name(of: current).dropFirst()), at: at), 1)
         case .pseudoRegister:
             advance()
             var pseudo = name(of: current)
             if pseudo.first == "@" { pseudo = pseudo.dropFirst() }
-            return .pseudoRegister(MasmLexer.lowercasedName(pseudo), at: at)
+            return (.pseudoRegister(MasmLexer.lowercasedName(pseudo), at: at), 1)
         case .quotedSymbol:
             advance()
-            return .quotedSymbol(String(name(of: current).dropFirst(3).dropLast()), at: at)
+            return (.quotedSymbol(String(name(of: current).dropFirst(3).dropLast()), at: at), 1)
         case .sourceLine:
             advance()
-            return .sourceLine(String(name(of: current).dropFirst().dropLast()), at: at)
+            return (.sourceLine(String(name(of: current).dropFirst().dropLast()), at: at), 1)
         case .otherEvaluator(let language, let inner):
             advance()
             let body = text[inner]
             switch language {
             case .masm:
-                guard switches + 1 < CppExpression.maximumSwitches else { throw ExpressionError(plain: ExpressionError.Message.tooDeep) }
-                var nested = MasmParser(text: body, radix: radix, context: context, switches: switches + 1)
-                nested.depth = depth
-                let node = try nested.parseExpression()
-                guard nested.rest.isEmpty else { throw .syntax(near: nested.rest) }
-                return node
+                // Its own source text, so its errors quote the right place.
+                let nested = try MasmExpression.parse(body, radix: radix, context: context, switches: switches + 1)
+                return (.masm(nested), 1)
             case .cpp:
                 do {
-                    return .cpp(try CppExpression.parse(body, context: context, switches: switches + 1))
+                    return (.cpp(try CppExpression.parse(body, context: context, switches: switches + 1)), 1)
                 } catch {
                     throw ExpressionError(plain: error.description)
                 }
@@ -188,11 +193,12 @@ struct MasmParser {
             return try parseOperand()
         case .minus:
             advance()
-            return .negate(try parseOperand())
+            let (operand, height) = try parseOperand()
+            return (.negate(operand), try taller(height))
         case .unary(let unary):
             advance()
-            let operand = try parseOperand()
-            return .unary(unary, operand, at: offset(previousTokenStart))
+            let (operand, height) = try parseOperand()
+            return (.unary(unary, operand, at: offset(previousTokenStart)), try taller(height))
         case .open(let bracket):
             advance()
             let value = try parseExpression()
@@ -244,6 +250,8 @@ struct MasmInterpreter {
             return try apply(op, try value(of: operand), at: at)
         case .binary(let op, let left, let right, let at):
             return try apply(op, try value(of: left), try value(of: right), at: at)
+        case .masm(let expression):
+            return try expression.evaluate(context)
         case .cpp(let expression):
             do { return try expression.integerValue(context) } catch {
                 throw ExpressionError(plain: error.description)

@@ -123,9 +123,14 @@ public final class ElfImage {
     public var dwarf: OpaquePointer? {
         if let cachedDwarf { return cachedDwarf }
         let handle = dwarf_begin_elf(elf, DWARF_C_READ, nil)
+        if handle == nil { dwarfError = String(cString: dwarf_errmsg(-1)) }
         cachedDwarf = .some(handle)
         return handle
     }
+
+    /// Why libdw refused the DWARF, kept here because its error is per thread and the file
+    /// may have been opened on the prefetch queue.
+    public private(set) var dwarfError: String?
 
     /// The GNU build ID (`.note.gnu.build-id`), which names a separate debug file.
     public var buildID: [UInt8]? {
@@ -316,7 +321,8 @@ public final class ElfImage {
         // A malformed header can claim any size; libelf bounds the reads, the index must fit in Int32.
         let count = Int(min(header.sh_size / header.sh_entsize, UInt64(Int32.max)))
         var result: [ElfSymbol] = []
-        result.reserveCapacity(count)
+        // Never more entries than the section's bytes hold, whatever its header claims.
+        result.reserveCapacity(min(count, data.pointee.d_size / max(1, Int(min(header.sh_entsize, 1 << 16)))))
         for index in 0..<count {
             var sym = GElf_Sym()
             guard gelf_getsym(data, Int32(index), &sym) != nil else { continue }
@@ -342,7 +348,7 @@ public final class ElfImage {
         guard let rela = sections[".rela.plt"], rela.sh_entsize > 0 else { return [] }
         let stubBase: UInt64
         if let sec = sections[".plt.sec"] { stubBase = sec.sh_addr }
-        else if let plt = sections[".plt"] { stubBase = plt.sh_addr + 16 }
+        else if let plt = sections[".plt"] { stubBase = plt.sh_addr &+ 16 }
         else { return [] }
         guard let relaScn = elf_getscn(elf, Int(sectionIndex(of: rela))),
               let relaData = elf_getdata(relaScn, nil),

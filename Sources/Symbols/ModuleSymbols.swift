@@ -14,9 +14,10 @@ public struct SourceLine: Sendable, Equatable {
     public func sameLine(as other: SourceLine) -> Bool { file == other.file && line == other.line }
 }
 
-/// What is known about one module's symbols: its ELF file and, found on first use, a separate
-/// debug file (by build ID or `.gnu_debuglink`, in /usr/lib/debug or the symbol path), which
-/// brings full symbols, DWARF line tables and `.debug_frame`.
+/// What is known about one module's symbols: its ELF file and a separate debug file (by
+/// build ID or `.gnu_debuglink`, in /usr/lib/debug or the symbol path; looked for when the
+/// module loads, else on first use), which brings full symbols, DWARF line tables and
+/// `.debug_frame`.
 public final class ModuleSymbols {
     public let image: ElfImage
     let search: SymbolSearch
@@ -57,9 +58,13 @@ public final class ModuleSymbols {
     /// it (libc6-dbg's: 40 ms here, most of a first `k`). Only for a debug file found in a
     /// folder (no symbol server, no narration while it runs); the file is not touched on this
     /// thread until the work is done.
+    /// A file not found is not remembered: it may be installed, or the path changed, before
+    /// the first command that needs it.
     public func prefetchDebugDwarf() {
         guard located == nil, prefetch == nil, !search.noisy, search.servers.isEmpty else { return }
-        guard let debug = debugImage, debug.sectionSize(".debug_info") > 0 else { return }
+        guard let debug = locateDebugFile() else { return }
+        located = .some(debug)
+        guard debug.sectionSize(".debug_info") > 0 else { return }
         let work = DwarfPrefetch(debug)
         prefetch = work
         DwarfPrefetch.queue.async { work.run() }
@@ -109,7 +114,7 @@ public final class ModuleSymbols {
             handle = nil
         } else if handle == nil, file.sectionSize(".debug_info") > 0 {
             // libdw refused the sections outright: as damaged as an unreadable header.
-            search.warning("*** WARNING: corrupt DWARF in \(file.path): \(String(cString: dwarf_errmsg(-1))) - using ELF symbols only")
+            search.warning("*** WARNING: corrupt DWARF in \(file.path): \(file.dwarfError ?? "unreadable") - using ELF symbols only")
         }
         checkedDwarf = .some(handle)
         return handle

@@ -426,17 +426,26 @@ public final class PtraceProcess: LiveTarget {
 
     /// Reads the handler state from /proc/pid/status (SigCgt, SigIgn masks).
     public func disposition(of signal: Int32) -> SignalDisposition {
-        guard let data = readFile("/proc/\(processID)/status"), let text = String(validating: data, as: UTF8.self) else { return .byDefault }
-        func mask(_ key: String) -> UInt64 {
-            for line in text.split(separator: "\n") where line.hasPrefix(key) {
-                return UInt64(line.dropFirst(key.count).trimmed(), radix: 16) ?? 0
-            }
-            return 0
-        }
-        let bit = UInt64(1) << UInt64(signal - 1)
-        if mask("SigCgt:") & bit != 0 { return .caught }
-        if mask("SigIgn:") & bit != 0 { return .ignored }
+        let status = "/proc/\(processID)/status"
+        if Self.signalMask("SigCgt:", in: status) & Self.bit(signal) != 0 { return .caught }
+        if Self.signalMask("SigIgn:", in: status) & Self.bit(signal) != 0 { return .ignored }
         return .byDefault
+    }
+
+    public func isSignalPending(_ signal: Int32) -> Bool {
+        if Self.signalMask("ShdPnd:", in: "/proc/\(processID)/status") & Self.bit(signal) != 0 { return true }
+        return listThreads().contains { Self.signalMask("SigPnd:", in: "/proc/\(processID)/task/\($0)/status") & Self.bit(signal) != 0 }
+    }
+
+    private static func bit(_ signal: Int32) -> UInt64 { (1...64).contains(signal) ? UInt64(1) << UInt64(signal - 1) : 0 }
+
+    /// A signal set from a /proc status file (`SigCgt:\t0000000000004002`); empty if unreadable.
+    private static func signalMask(_ key: String, in path: String) -> UInt64 {
+        guard let data = readFile(path), let text = String(validating: data, as: UTF8.self) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix(key) {
+            return UInt64(line.dropFirst(key.count).trimmed(), radix: 16) ?? 0
+        }
+        return 0
     }
 
     public func detach(_ thread: ThreadID, signal: Int32) throws(TargetError) {

@@ -68,8 +68,8 @@ public protocol Target: AnyObject {
     func threadName(_ thread: ThreadID) -> String?
     /// The ELF auxiliary vector (AT_ENTRY, AT_BASE, ...).
     func auxiliaryVector() -> [UInt64: UInt64]
-    /// The mappings of the address space, in address order (`/proc/pid/maps`, a core's
-    /// program headers and NT_FILE note).
+    /// The mappings of the address space, in address order, with the files they map (for a
+    /// live process, `/proc/pid/maps`).
     func memoryMap() -> [MemoryRegion]
 }
 
@@ -115,6 +115,8 @@ public protocol LiveTarget: Target {
     /// The fault address of the signal a thread is stopped with (SIGSEGV's si_addr), and si_code.
     func signalDetails(_ thread: ThreadID) -> (code: Int32, address: UInt64)?
     func disposition(of signal: Int32) -> SignalDisposition
+    /// Whether `signal` waits to be delivered to the process or any of its threads.
+    func isSignalPending(_ signal: Int32) -> Bool
     /// Lets a stopped thread go without the debugger, delivering `signal` (0 for none).
     func detach(_ thread: ThreadID, signal: Int32) throws(TargetError)
     /// Ends the process.

@@ -4,7 +4,7 @@ import Symbols
 /// How typed values read through DWARF are printed, one set of rules for `kp`, `dv`, `dt`,
 /// `??` and `dx`: `0n-5` for signed integers, hex for unsigned ones and pointers, `0n120 'x'`
 /// for characters, `BLUE (0n6)` for enums, `1.5` for floating point, text for characters.
-/// Front ends other than the command line (DAP) use it too.
+/// It sits below the commands so that another front end (a DAP server) can share it.
 public struct ValueFormatter {
     /// Reads target memory as the program sees it; fewer bytes where it is unreadable.
     let read: (UInt64, Int) -> [UInt8]

@@ -10,8 +10,8 @@ public enum ValuePlace {
     /// The place of a member `offset` bytes in.
     public func advanced(by offset: Int) -> ValuePlace {
         switch self {
-        case .memory(let address): .memory(address &+ UInt64(offset))
-        case .held(let bytes): .held(offset < bytes.count ? Array(bytes[offset...]) : [])
+        case .memory(let address): .memory(address &+ UInt64(bitPattern: Int64(offset)))
+        case .held(let bytes): .held((0..<bytes.count).contains(offset) ? Array(bytes[offset...]) : [])
         }
     }
 
@@ -83,6 +83,16 @@ public struct Visualizer {
 
     public init(formatter: ValueFormatter) { self.formatter = formatter }
 
+    /// A count read from the program, as an `Int` no larger than any real container: a
+    /// damaged or uninitialised one must not trap or allocate without end.
+    static func bounded(_ count: UInt64) -> Int { Int(min(count, 1 << 30)) }
+
+    /// `offset` rounded up to `alignment` (1 to 16): where a value follows a header.
+    static func roundedUp(_ offset: Int, to alignment: Int) -> UInt64 {
+        let alignment = UInt64(max(1, alignment))
+        return (UInt64(max(0, offset)) + alignment - 1) / alignment * alignment
+    }
+
     private var read: (UInt64, Int) -> [UInt8] { formatter.read }
 
     private func word(_ address: UInt64) -> UInt64? {
@@ -117,12 +127,13 @@ public struct Visualizer {
                 }
             }
         case .array:
-            let bytes = place.read(min(type.size, 1 << 20), read)
-            if let text = formatter.valueWithText(type, bytes: bytes) { return DisplayNode(summary: text, typeName: type.cName) }
+            if type.elementType?.text != nil, let text = formatter.valueWithText(type, bytes: place.read(min(type.size, 1 << 20), read)) {
+                return DisplayNode(summary: text, typeName: type.cName)
+            }
             guard let element = type.elementType, element.size > 0 else { return DisplayNode(summary: "{...}", typeName: type.cName) }
             let count = type.size / element.size
             return DisplayNode(summary: "{ size=\(count) }", typeName: type.cName, isContainer: true) {
-                (0..<min(count, Self.mostElements)).map { DisplayChild("[\($0)]", node(element, at: place.advanced(by: $0 * element.size), files: files)) }
+                (0..<min(count, Self.mostElements)).map { DisplayChild("[\($0)]", node(element, at: place.advanced(by: $0 &* element.size), files: files)) }
             }
         case .pointer:
             let bytes = place.read(8, read)
@@ -228,10 +239,10 @@ public struct Visualizer {
         guard start <= finish, finish <= end, (finish - start) % UInt64(element.size) == 0, (start == 0) == (end == 0) else {
             return invalid(type, "pointers out of order")
         }
-        let count = Int((finish - start) / UInt64(element.size)), capacity = Int((end - start) / UInt64(element.size))
+        let count = Self.bounded((finish - start) / UInt64(element.size)), capacity = Self.bounded((end - start) / UInt64(element.size))
         return sized(count, type) {
             [DisplayChild("[capacity]", DisplayNode(summary: "0n\(capacity)", typeName: "size_t"), detail: true)]
-                + (0..<min(count, Self.mostElements)).map { DisplayChild("[\($0)]", node(element, at: .memory(start &+ UInt64($0 * element.size)), files: files)) }
+                + (0..<min(count, Self.mostElements)).map { DisplayChild("[\($0)]", node(element, at: .memory(start &+ UInt64($0) &* UInt64(element.size)), files: files)) }
         }
     }
 
@@ -240,7 +251,8 @@ public struct Visualizer {
               let finish = pointerField(["_M_impl", "_M_finish", "_M_p"], of: type, at: place, files: files),
               let (offsetPlace, _) = member(["_M_impl", "_M_finish", "_M_offset"], of: type, files: files),
               let bitOffset = unsigned(place.advanced(by: offsetPlace), 4), start <= finish else { return nil }
-        let count = Int(min((finish - start) / 8 * 64 + bitOffset, 1 << 24))
+        let words = (finish - start) / 8
+        let count = words >= 1 << 24 ? Self.bounded(UInt64.max) : Self.bounded(words * 64 + min(bitOffset, 63))
         return sized(count, type) {
             (0..<min(count, Self.mostElements)).map { index in
                 let bit = word(start &+ UInt64(index / 64 * 8)).map { ($0 >> UInt64(index % 64)) & 1 == 1 }
@@ -254,8 +266,8 @@ public struct Visualizer {
               let (headerOffset, _) = member(["_M_impl", "_M_node"], of: type, files: files), let head = place.address.map({ $0 &+ UInt64(headerOffset) }),
               let size = pointerField(["_M_impl", "_M_node", "_M_size"], of: type, at: place, files: files) else { return nil }
         // A node is its two links (16 bytes), then the value at its alignment.
-        let valueOffset = UInt64((16 + element.alignment - 1) / element.alignment * element.alignment)
-        return sized(Int(min(size, 1 << 30)), type) {
+        let valueOffset = Self.roundedUp(16, to: element.alignment)
+        return sized(Self.bounded(size), type) {
             var children: [DisplayChild] = []
             var node = word(head) ?? 0
             while node != head, node != 0, children.count < min(Int(size), Self.mostElements) {
@@ -273,8 +285,8 @@ public struct Visualizer {
               let (headerOffset, _) = member(["_M_t", "_M_impl", "_M_header"], of: type, files: files), let base = place.address,
               let count = pointerField(["_M_t", "_M_impl", "_M_node_count"], of: type, at: place, files: files) else { return nil }
         let header = base &+ UInt64(headerOffset)
-        let valueOffset = UInt64((32 + value.alignment - 1) / value.alignment * value.alignment)
-        return sized(Int(min(count, 1 << 30)), type) {
+        let valueOffset = Self.roundedUp(32, to: value.alignment)
+        return sized(Self.bounded(count), type) {
             var children: [DisplayChild] = []
             var node = word(header &+ 16) ?? 0  // leftmost
             while node != header, node != 0, children.count < min(Int(count), Self.mostElements) {
@@ -321,8 +333,8 @@ public struct Visualizer {
               let value = files.templateArguments(of: tableType).dropFirst().first.map(files.expanded),
               let first = pointerField(["_M_h", "_M_before_begin", "_M_nxt"], of: type, at: place, files: files),
               let count = pointerField(["_M_h", "_M_element_count"], of: type, at: place, files: files) else { return nil }
-        let valueOffset = UInt64((8 + value.alignment - 1) / value.alignment * value.alignment)
-        return sized(Int(min(count, 1 << 30)), type) {
+        let valueOffset = Self.roundedUp(8, to: value.alignment)
+        return sized(Self.bounded(count), type) {
             var children: [DisplayChild] = []
             var node = first
             while node != 0, node % 8 == 0, children.count < min(Int(count), Self.mostElements) {
@@ -398,13 +410,15 @@ public struct Visualizer {
               let finishCursor = pointerField(["_M_impl", "_M_finish", "_M_cur"], of: type, at: place, files: files),
               let finishFirst = pointerField(["_M_impl", "_M_finish", "_M_first"], of: type, at: place, files: files),
               let finishNode = pointerField(["_M_impl", "_M_finish", "_M_node"], of: type, at: place, files: files),
-              startNode <= finishNode, startCursor <= startLast, finishFirst <= finishCursor else { return nil }
+              startNode <= finishNode, startCursor <= startLast, finishFirst <= finishCursor,
+              finishNode != startNode || startCursor <= finishCursor else { return nil }
         let size = UInt64(element.size)
         let perBuffer = element.size < 512 ? UInt64(512 / element.size) : 1
         let nodes = (finishNode - startNode) / 8
+        let (middle, overflow) = perBuffer.multipliedReportingOverflow(by: nodes == 0 ? 0 : nodes - 1)
         let count = nodes == 0 ? (finishCursor - startCursor) / size
-            : perBuffer * (nodes - 1) + (startLast - startCursor) / size + (finishCursor - finishFirst) / size
-        return sized(Int(min(count, 1 << 30)), type) {
+            : overflow ? UInt64.max : middle.addingClamped((startLast - startCursor) / size).addingClamped((finishCursor - finishFirst) / size)
+        return sized(Self.bounded(count), type) {
             var children: [DisplayChild] = []
             var cursor = startCursor, last = startLast, node = startNode
             while cursor != finishCursor, children.count < min(Int(count), Self.mostElements) {
@@ -458,8 +472,8 @@ public struct Visualizer {
             guard let count = word(storage &+ 16), let capacityAndFlags = word(storage &+ 24), count <= capacityAndFlags >> 1, count <= 1 << 30 else {
                 return invalid(type, "count")
             }
-            let stride = UInt64((element.size + element.alignment - 1) / element.alignment * element.alignment)
-            let first = storage &+ UInt64((32 + element.alignment - 1) / element.alignment * element.alignment)
+            let stride = Self.roundedUp(element.size, to: element.alignment)
+            let first = storage &+ Self.roundedUp(32, to: element.alignment)
             return DisplayNode(summary: "{ size=\(count) }", typeName: name, isContainer: true) {
                 (0..<min(Int(count), Self.mostElements)).map { DisplayChild("[\($0)]", node(element, at: .memory(first &+ UInt64($0) &* stride), files: files)) }
             }
@@ -475,8 +489,8 @@ public struct Visualizer {
             return DisplayNode(summary: "{ size=0 }", typeName: name, isContainer: true)
         }
         let buckets = 1 << Int(scaleByte)
-        let keyStride = UInt64((key.size + key.alignment - 1) / key.alignment * key.alignment)
-        let valueStride = UInt64((value.size + value.alignment - 1) / value.alignment * value.alignment)
+        let keyStride = Self.roundedUp(key.size, to: key.alignment)
+        let valueStride = Self.roundedUp(value.size, to: value.alignment)
         return DisplayNode(summary: "{ size=\(count) }", typeName: name, isContainer: true) {
             var children: [DisplayChild] = []
             var bucket = 0
@@ -501,4 +515,12 @@ public struct Visualizer {
     ]
 
     private func swiftName(_ type: TypeLayout) -> String { type.name == "String" || type.name == "Int" ? type.name : type.cName }
+}
+
+private extension UInt64 {
+    /// The sum, or `UInt64.max` where it would overflow.
+    func addingClamped(_ other: UInt64) -> UInt64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? .max : sum
+    }
 }

@@ -77,8 +77,7 @@ struct Debugger {
             }
             if let commands = options.commands { initial.append(commands) }
             for line in initial where !interpreter.quitRequested {
-                output.line(interpreter.prompt + line)
-                interpreter.execute(line)
+                interpreter.execute(line, echo: true)
             }
             if !interpreter.quitRequested { readCommands() }
         }
@@ -130,9 +129,8 @@ struct Debugger {
     private func readCommands() {
         guard terminal else {
             while !interpreter.quitRequested, let line = readLine() {
-                output.line(interpreter.prompt + line)
                 _ = BreakIn.takeRequest()  // a Ctrl-C before the command is not meant for it
-                interpreter.execute(line)
+                interpreter.execute(line, echo: true)
             }
             return
         }

@@ -97,6 +97,7 @@ final class CommandLanguageTests: XCTestCase {
         let logged = try String(contentsOfFile: log, encoding: .utf8)
         XCTAssertTrue(logged.contains("Breakpoint 0 hit"))
         XCTAssertTrue(logged.contains("rdi=0000000000000000"))
+        XCTAssertEqual(logged.components(separatedBy: "0:000> $$< \(script)\n").count, 2, "a piped command is logged once: \(logged)")
     }
 
     func testCommandFileAndInitialCommandsFromTheCommandLine() throws {
@@ -140,7 +141,11 @@ final class CommandLanguageTests: XCTestCase {
 /// Forms a WinDbg user types that swdbg once misread.
 final class CommandShapeTests: XCTestCase {
     func testAliasValueForms() throws {
-        let out = try Harness.session("loop", ["as /x myval 0x10+5", "as /e homevar HOME", "as /c regs r rip", "al", ".echo ${myval}", "as /q bad x"])
+        let out = try Harness.session("loop", ["as /x myval 0x10+5", "as /e homevar HOME", "as /c regs r rip", "al", ".echo ${myval}", "as /q bad x",
+                                                "aS phrase hello big world; .echo next", ".echo <${phrase}>", "as /c twolines .echo one; .echo two", ".echo <${twolines}>"])
+        XCTAssertEqual(out.output(of: "aS phrase hello big world; .echo next"), "next")
+        XCTAssertEqual(out.output(of: ".echo <${phrase}>"), "<hello big world>", "unquoted, aS takes the rest of the command")
+        XCTAssertEqual(out.output(of: ".echo <${twolines}>"), "<one\ntwo\n>", "as /c keeps each line's break")
         let list = out.output(of: "al")
         XCTAssertTrue(list.contains(" myval            0x15"), list)
         XCTAssertFalse(list.contains("/x"), "no alias named /x: \(list)")

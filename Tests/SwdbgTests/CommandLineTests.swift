@@ -51,8 +51,12 @@ final class CommandLineTests: XCTestCase {
         let program = root + "/loop"
         XCTAssertEqual(try Harness.run("/usr/bin/gcc", ["-g", "-O0", "-o", program, built + "/loop.c"], input: "").status, 0)
         try FileManager.default.moveItem(atPath: built + "/loop.c", toPath: moved + "/src/loop.c")
+        // Where `/bu=/x` would lead if it matched inside the name `build`.
+        try FileManager.default.createDirectory(atPath: root + "/xild/src", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: moved + "/src/loop.c", toPath: root + "/xild/src/loop.c")
         let out = try Harness.session(program: program, ["lsa loop!work", ".srcpath \(moved)", "lsa loop!work", ".srcpath \(root)/build=\(moved)", "lsa loop!work",
-                                                        ".srcpath+ /nonexistent", ".srcpath"])
+                                                        ".srcpath+ /nonexistent", ".srcpath", ".srcpath \(root)/bu=\(root)/x", "lsa loop!work"])
+        XCTAssertTrue(out.output(of: "lsa loop!work", occurrence: 3).contains("Couldn't load source file"), "a remapping matches whole path components")
         XCTAssertTrue(out.output(of: "lsa loop!work").contains("Couldn't load source file '\(built)/loop.c'"), out.output(of: "lsa loop!work"))
         for occurrence in [1, 2] {
             XCTAssertTrue(out.output(of: "lsa loop!work", occurrence: occurrence).contains(">    6: __attribute__((noinline)) int work(int value) {"),
