@@ -61,16 +61,22 @@ public final class Module {
     /// (`geometry::scale(double)`) or as linked (`_ZN8geometry5scaleEd`).
     public func address(of symbol: String) -> UInt64? {
         if byName == nil {
+            // The first symbol to carry a name keeps it. Assigned last to first, so each name
+            // costs one insertion (this table is most of a first `bp` in a large library).
             var table: [String: UInt64] = [:]
-            for entry in symbols {
-                for name in [entry.name, entry.linkageName, entry.fullName].compactMap({ $0 }) where table[name] == nil {
-                    table[name] = entry.address
-                }
-            }
+            table.reserveCapacity(symbols.count * 2)
             // gcc's optimized clones (`compute.isra.0`, `f.constprop.0`, `g.part.0`) answer to
             // the function's name when nothing else has it, as gdb's `break compute` finds them.
-            for entry in symbols where entry.isFunction {
-                if let base = Self.cloneBase(entry.name), table[base] == nil { table[base] = entry.address }
+            for entry in symbols.reversed() where entry.isFunction {
+                if let base = Self.cloneBase(entry.name) { table[base] = entry.address }
+            }
+            for entry in symbols.reversed() {
+                // Only a demangled name has a whole and a linkage form besides the one shown.
+                if let fullName = entry.fullName {
+                    table[fullName] = entry.address
+                    table[entry.linkageName] = entry.address
+                }
+                table[entry.name] = entry.address
             }
             byName = table
         }
@@ -79,6 +85,7 @@ public final class Module {
 
     /// `compute.isra.0` → `compute`; nil for a name that is no clone.
     static func cloneBase(_ name: String) -> String? {
+        guard name.utf8.contains(UInt8(ascii: ".")) else { return nil }
         var parts = name.split(separator: ".", omittingEmptySubsequences: false)
         let original = parts.count
         while parts.count > 1 {

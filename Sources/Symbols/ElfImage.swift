@@ -1,4 +1,5 @@
 import CDwarf
+import Dispatch
 import Glibc
 
 /// One symbol from `.symtab`/`.dynsym`, at its link-time (file) address.
@@ -115,22 +116,99 @@ public final class ElfImage {
 
     deinit {
         if let handle = cachedDwarf, let handle { dwarf_end(handle) }
+        if let dwarfElf { elf_end(dwarfElf) }
         elf_end(elf)
         close(fd)
     }
 
-    /// The file's DWARF through libdw, opened on first use; nil when it has none (or it is corrupt).
+    /// The file's DWARF through libdw, opened on first use (or waited for, when
+    /// `prefetchDwarf` is opening it); nil when it has none (or it is corrupt).
     public var dwarf: OpaquePointer? {
+        if let dwarfOpening {
+            dwarfOpening.wait()
+            self.dwarfOpening = nil
+        }
         if let cachedDwarf { return cachedDwarf }
-        let handle = dwarf_begin_elf(elf, DWARF_C_READ, nil)
-        if handle == nil { dwarfError = String(cString: dwarf_errmsg(-1)) }
-        cachedDwarf = .some(handle)
-        return handle
+        openDwarf(dwarfPlan)
+        return cachedDwarf ?? nil
     }
 
-    /// Why libdw refused the DWARF, kept here because its error is per thread and the file
-    /// may have been opened on the prefetch queue.
+    /// Opens the DWARF on another thread while the program runs: a distribution's debug
+    /// file has compressed sections, every one of which is inflated when it is opened
+    /// (libc6-dbg's: 14 ms here, most of a first `k`). Everything else about the file
+    /// (symbols, CFI) stays usable meanwhile: libdw works through an `Elf` handle of its own.
+    public func prefetchDwarf() {
+        guard cachedDwarf == nil, dwarfOpening == nil else { return }
+        let finished = DispatchSemaphore(value: 0)
+        dwarfOpening = finished
+        let image = UncheckedImage(self), plan = dwarfPlan
+        Self.prefetchQueue.async {
+            image.value.openDwarf(plan)
+            finished.signal()
+        }
+    }
+
+    private static let prefetchQueue = DispatchQueue(label: "swdbg.dwarf-prefetch")
+    /// Signalled when a prefetch has opened the DWARF; until then only the prefetch touches
+    /// `dwarfElf`, `inflatedDwarf`, `cachedDwarf` and `dwarfError`.
+    private var dwarfOpening: DispatchSemaphore?
+    /// The `Elf` handle libdw reads, apart from the one symbols and CFI are read through:
+    /// the inflated image in memory, or a second handle on the file.
+    private var inflatedDwarf: InflatedDwarf?
+    private var dwarfElf: OpaquePointer?
+
+    /// How the DWARF is to be opened, read from the section headers on the thread that
+    /// owns `elf`.
+    private struct DwarfPlan: Sendable {
+        /// The debug sections to inflate into memory, when they are compressed in a way
+        /// `InflatedDwarf` knows.
+        let sections: [DebugSection]?
+        let compressed: Bool
+        let fileType: UInt16
+    }
+
+    private var dwarfPlan: DwarfPlan {
+        var header = GElf_Ehdr()
+        let fileType = gelf_getehdr(elf, &header) != nil ? header.e_type : UInt16(ET_DYN)
+        let compressed = section(named: ".debug_info").map { $0.0.sh_flags & UInt64(SHF_COMPRESSED) != 0 } ?? false
+        return DwarfPlan(sections: compressed ? InflatedDwarf.sections(of: elf) : nil, compressed: compressed, fileType: fileType)
+    }
+
+    /// Compressed sections are inflated into memory (by `InflatedDwarf`, else by libelf, which
+    /// frees the compressed bytes as it goes); an uncompressed file is mapped, so only the
+    /// pages used are resident. Touches no state but the DWARF's (it may run on the prefetch
+    /// queue).
+    private func openDwarf(_ plan: DwarfPlan) {
+        if let sections = plan.sections, let inflated = InflatedDwarf(fd: fd, fileType: plan.fileType, sections: sections),
+           let handle = dwarf_begin_elf(inflated.elf, DWARF_C_READ, nil) {
+            inflatedDwarf = inflated
+            cachedDwarf = .some(handle)
+            return
+        }
+        guard let separate = elf_begin(fd, plan.compressed ? ELF_C_READ : ELF_C_READ_MMAP, nil) else {
+            dwarfError = String(cString: elf_errmsg(-1))
+            cachedDwarf = .some(nil)
+            return
+        }
+        let handle = dwarf_begin_elf(separate, DWARF_C_READ, nil)
+        if handle == nil {
+            dwarfError = String(cString: dwarf_errmsg(-1))
+            elf_end(separate)
+        } else {
+            dwarfElf = separate
+        }
+        cachedDwarf = .some(handle)
+    }
+
+    /// Why libdw refused the DWARF (once `dwarf` is nil), kept here because libdw's error
+    /// is per thread and the file may have been opened on the prefetch queue.
     public private(set) var dwarfError: String?
+
+    /// The size of `.debug_info` as libdw reads it (inflated, for a compressed section).
+    public var dwarfInfoSize: UInt64 {
+        guard dwarf != nil, let handle = inflatedDwarf?.elf ?? dwarfElf else { return 0 }
+        return Self.section(named: ".debug_info", in: handle)?.0.sh_size ?? 0
+    }
 
     /// The GNU build ID (`.note.gnu.build-id`), which names a separate debug file.
     public var buildID: [UInt8]? {
@@ -160,7 +238,9 @@ public final class ElfImage {
     /// The size of a section in the file, 0 if there is none.
     public func sectionSize(_ name: String) -> UInt64 { section(named: name)?.0.sh_size ?? 0 }
 
-    private func section(named wanted: String) -> (GElf_Shdr, UnsafeMutablePointer<Elf_Data>)? {
+    private func section(named wanted: String) -> (GElf_Shdr, UnsafeMutablePointer<Elf_Data>)? { Self.section(named: wanted, in: elf) }
+
+    private static func section(named wanted: String, in elf: OpaquePointer) -> (GElf_Shdr, UnsafeMutablePointer<Elf_Data>)? {
         var shstrndx = 0
         guard elf_getshdrstrndx(elf, &shstrndx) == 0 else { return nil }
         var section: OpaquePointer? = nil
@@ -380,4 +460,10 @@ public final class ElfImage {
         }
         return 0
     }
+}
+
+/// An image handed to the prefetch queue, which alone touches its DWARF state until it signals.
+private struct UncheckedImage: @unchecked Sendable {
+    let value: ElfImage
+    init(_ value: ElfImage) { self.value = value }
 }

@@ -1,6 +1,5 @@
 import Arch
 import CDwarf
-import Dispatch
 import Glibc
 
 /// A source position: the file as the compiler recorded it, a 1-based line, and where the
@@ -43,34 +42,22 @@ public final class ModuleSymbols {
 
     /// The separate debug file, if one is installed.
     public var debugImage: ElfImage? {
-        if let prefetch {
-            prefetch.wait()
-            self.prefetch = nil
-        }
         if let located { return located }
         let found = locateDebugFile()
         located = .some(found)
         return found
     }
 
-    /// Opens the debug file's DWARF on another thread while the program runs: a distribution's
-    /// debug file has compressed sections, and libdw inflates every one of them when it opens
-    /// it (libc6-dbg's: 40 ms here, most of a first `k`). Only for a debug file found in a
-    /// folder (no symbol server, no narration while it runs); the file is not touched on this
-    /// thread until the work is done.
-    /// A file not found is not remembered: it may be installed, or the path changed, before
-    /// the first command that needs it.
+    /// Looks for the debug file when the module loads and has its DWARF opened ahead of need
+    /// (`ElfImage.prefetchDwarf`). Only for a debug file found in a folder: no symbol server,
+    /// no narration while the program runs. A file not found is not remembered: it may be
+    /// installed, or the path changed, before the first command that needs it.
     public func prefetchDebugDwarf() {
-        guard located == nil, prefetch == nil, !search.noisy, search.servers.isEmpty else { return }
+        guard located == nil, !search.noisy, search.servers.isEmpty else { return }
         guard let debug = locateDebugFile() else { return }
         located = .some(debug)
-        guard debug.sectionSize(".debug_info") > 0 else { return }
-        let work = DwarfPrefetch(debug)
-        prefetch = work
-        DwarfPrefetch.queue.async { work.run() }
+        if debug.sectionSize(".debug_info") > 0 { debug.prefetchDwarf() }
     }
-
-    private var prefetch: DwarfPrefetch?
 
     /// Whether symbols were read yet (`lm` shows `(deferred)` until then).
     public var isLoaded: Bool { cachedSymbols != nil }
@@ -349,27 +336,5 @@ public final class ModuleSymbols {
         }
         search.note("DBGHELP: \(path) - OK")
         return image
-    }
-}
-
-/// A debug file whose DWARF is being opened on the prefetch queue; whoever needs the file
-/// waits for it first.
-private final class DwarfPrefetch: @unchecked Sendable {
-    static let queue = DispatchQueue(label: "swdbg.dwarf-prefetch")
-    private let image: ElfImage
-    private let finished = DispatchSemaphore(value: 0)
-    private var waited = false
-
-    init(_ image: ElfImage) { self.image = image }
-
-    func run() {
-        _ = image.dwarf
-        finished.signal()
-    }
-
-    func wait() {
-        guard !waited else { return }
-        finished.wait()
-        waited = true
     }
 }

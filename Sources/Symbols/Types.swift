@@ -210,7 +210,7 @@ extension ModuleSymbols {
         if let dwarf {
             let typeTags = [DW_TAG_structure_type, DW_TAG_union_type, DW_TAG_enumeration_type, DW_TAG_typedef, DW_TAG_class_type].map { Int32($0) }
             let file = debugImage ?? image
-            let total = max(1, file.sectionSize(".debug_info"))
+            let total = max(1, file.dwarfInfoSize)
             let started = ContinuousClock.now
             var reported = -1
             var cu: OpaquePointer? = nil

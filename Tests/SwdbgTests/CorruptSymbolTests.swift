@@ -27,6 +27,30 @@ final class CorruptSymbolTests: XCTestCase {
         XCTAssertEqual(out.output(of: "dv"), "Unable to enumerate locals: no DWARF information for this frame")
     }
 
+    /// A compressed `.debug_info` whose stream is damaged, or whose header claims a size no
+    /// stream could inflate to: refused with a warning, the ELF symbols still serve.
+    func testDamagedCompressedDebugInfo() throws {
+        let original = try Harness.fixture("loop", flags: ["-gz=zlib"])
+        let sections = try Harness.run("/usr/bin/readelf", ["-S", "-W", original], input: "").output
+        let line = try XCTUnwrap(sections.split(separator: "\n").first { $0.contains(" .debug_info ") && $0.contains(" C ") }, sections)
+        let fields = line.split(separator: "]").last!.split(separator: " ")
+        let offset = try XCTUnwrap(Int(fields[3], radix: 16)), size = try XCTUnwrap(Int(fields[4], radix: 16))
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: original))
+        let folder = Harness.fixtureDirectory + "/damaged-compressed"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var stream = bytes, claim = bytes
+        for index in offset + 24 + size / 3..<offset + 24 + size / 3 + 40 { stream[index] = 0x5a }
+        for index in offset + 8..<offset + 16 { claim[index] = index == offset + 12 ? 0x40 : 0 }  // ch_size = 2^38
+        for (name, contents) in [("stream", stream), ("claim", claim)] {
+            let program = folder + "/\(name)/loop"
+            try FileManager.default.createDirectory(atPath: folder + "/\(name)", withIntermediateDirectories: true)
+            XCTAssertTrue(FileManager.default.createFile(atPath: program, contents: contents, attributes: [.posixPermissions: 0o755]))
+            let out = try Harness.session(program: program, commands)
+            XCTAssertTrue(out.contains("*** WARNING: corrupt DWARF in \(program)"), "\(name): \(out)")
+            XCTAssertTrue(out.output(of: "k 2").contains("loop!main+0x"), "\(name): \(out.output(of: "k 2"))")
+        }
+    }
+
     func testCorruptLineTableLosesOnlyLines() throws {
         let out = try Harness.session(program: try damaged(".debug_line", with: 0xee), commands)
         XCTAssertTrue(out.contains("*** WARNING: corrupt line table in "), out)

@@ -215,9 +215,16 @@ final class DeferredSourceBreakpointTests: XCTestCase {
 
 /// The same facts from DWARF 4 and 5, written by gcc and by clang, and from split DWARF (`.dwo`).
 final class DwarfProducerTests: XCTestCase {
+    /// gcc and clang, DWARF 4 and 5, split DWARF, and compressed sections (`SHF_COMPRESSED`,
+    /// inflated by swdbg itself, and GNU `.zdebug`, left to libelf).
     func testTypesLinesAndParametersFromEveryProducer() throws {
-        for flags in [["-gdwarf-4"], ["--clang", "-gdwarf-5"], ["--clang", "-gdwarf-4"], ["-gsplit-dwarf"]] {
+        for flags in [["-gdwarf-4"], ["--clang", "-gdwarf-5"], ["--clang", "-gdwarf-4"], ["-gsplit-dwarf"], ["-gz=zlib"], ["-gz=zlib-gnu"]] {
             let program = try Harness.fixture("types", flags: flags)
+            if flags.first?.hasPrefix("-gz") == true {
+                let sections = try Harness.run("/usr/bin/readelf", ["-S", "-W", program], input: "").output
+                let compressed = sections.split(separator: "\n").contains { $0.contains(flags == ["-gz=zlib"] ? " .debug_info " : " .zdebug_info ") && (flags != ["-gz=zlib"] || $0.contains(" C ")) }
+                XCTAssertTrue(compressed, "\(flags): the fixture's DWARF is compressed as asked: \(sections)")
+            }
             let out = try Harness.session(program: program, ["bp types!inspect", "g", "kp 2", "?? record->count", "?? record->color",
                                                              ".frame 1", "dt -r local", "?? local.flags.level"])
             let stack = out.output(of: "kp 2")
