@@ -2,9 +2,9 @@
 import PackageDescription
 
 // Layers, arrows pointing down only:
-//   swdbg (CLI) → Commands → Engine → Symbols / Arch / Targets → C shims
-//   (beside Engine, under Commands: Expressions, the MASM and C++ evaluators, and Values,
-//   the value formatting and visualizers any front end shows)
+//   swdbg (CLI) → Commands → Engine → Expressions → Symbols / Arch / Targets → C shims
+//   (the engine evaluates breakpoint conditions itself; beside Engine, under Commands:
+//   Values, the value formatting and visualizers any front end shows)
 let package = Package(
     name: "swdbg",
     products: [
@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "Symbols", dependencies: ["CDwarf", "CDeflate", "CDemangle", "CDebuginfod", "Arch"]),
         .target(name: "Targets", dependencies: ["CSystem", "Arch"]),
         .target(name: "Expressions", dependencies: ["Symbols", "Arch"]),
-        .target(name: "Engine", dependencies: ["Symbols", "Arch", "Targets"]),
+        .target(name: "Engine", dependencies: ["Expressions", "Symbols", "Arch", "Targets"]),
         .target(name: "Values", dependencies: ["Symbols", "Arch"]),
         .target(name: "Commands", dependencies: ["Engine", "Expressions", "Values"]),
         .executableTarget(name: "swdbg", dependencies: [
@@ -33,6 +33,7 @@ let package = Package(
         ]),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "Symbols"]),
         .testTarget(name: "CommandsTests", dependencies: ["Commands", "Arch"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Expressions"]),
         .testTarget(name: "SwdbgTests", dependencies: ["swdbg", "CTestPty"]),
     ],
     swiftLanguageModes: [.v6]

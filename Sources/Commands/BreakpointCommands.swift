@@ -32,9 +32,16 @@ extension Interpreter {
             scanner = ArgumentScanner(invocation.arguments.dropFirst(glued.count))
         }
         var oneShot = false
+        var cppCondition: String?
         while scanner.rest.first == "/" {
             guard let option = scanner.word() else { break }
-            if option == "/1" { oneShot = true } else { throw CommandError("Unknown breakpoint option '\(option)'") }
+            switch option {
+            case "/1": oneShot = true
+            case "/w":
+                guard let text = scanner.quoted() else { throw CommandError("bp /w takes a C++ condition in quotes: bp /w \"count > 5\" address") }
+                cppCondition = text
+            default: throw CommandError("Unknown breakpoint option '\(option)'")
+            }
         }
         var commands: String?
         var expressionText = ""
@@ -74,34 +81,62 @@ extension Interpreter {
         }
         if let text = scanner.quoted() { commands = text }
         if !scanner.isAtEnd { throw CommandError("       ^ Syntax error in '\(invocation.name)\(invocation.arguments)'") }
-        if kind == .bu {
-            address = try? evaluate(Substring(expressionText))
-            if address == nil, let note = unmatchedNote(expressionText) { output.line("WARNING: \(note)") }
-        }
-        var request = BreakpointRequest(kind: kind, expression: expressionText, address: address)
+        var request = BreakpointRequest(kind: kind, expression: expressionText, locations: address.map { locations(of: expressionText, first: $0) } ?? [])
+        request.radix = radix
         request.passCount = Int(min(passes, 0xffff))
         request.oneShot = oneShot
         request.commands = commands
+        (request.condition, request.action) = try conditionAndAction(commands, cppCondition: cppCondition)
         request.id = requestedID
         if let selector = invocation.threads, !selector.isMulti { request.thread = try selectedThreads(selector, defaultAll: false).first?.tid }
-        do { try session.addBreakpoint(request) } catch { throw CommandError(error.description) }
-        try addOtherLocations(of: request)
+        let breakpoint = try engine { () throws(EngineError) in try session.addBreakpoint(request) }
+        if kind == .bu, breakpoint.locations.isEmpty, let note = unmatchedNote(expressionText) { output.line("WARNING: \(note)") }
+        if breakpoint.locations.count > 1 {
+            output.line("Breakpoint \(breakpoint.id) has \(breakpoint.locations.count) locations (\(expressionText) has code in several places)")
+        }
     }
 
-    /// A source line with code in several places (inlined copies, template instances,
-    /// functions the line's macro expands into) gets a breakpoint at each, as gdb's locations.
-    private func addOtherLocations(of request: BreakpointRequest) throws(CommandError) {
-        let text = request.expression
-        guard request.kind != .bu, let first = request.address, text.count > 2, text.hasPrefix("`"), text.hasSuffix("`") else { return }
-        for address in session.sourceLineLocations(qualifiedSourceSpec(String(text.dropFirst().dropLast()))) where address != first {
-            var other = request
-            other.address = address
-            other.id = nil
+    /// Every place a spec resolved at `first` stands for: each inlined copy, template instance
+    /// or clone of a source line (as gdb's locations), or just `first`.
+    private func locations(of spec: String, first: UInt64) -> [UInt64] {
+        guard spec.count > 2, spec.hasPrefix("`"), spec.hasSuffix("`") else { return [first] }
+        let all = session.sourceLineLocations(String(spec.dropFirst().dropLast()))
+        return all.first == first ? all : [first]
+    }
+
+    /// The condition a breakpoint's command string states in one of WinDbg's idioms —
+    /// `.if (c) {…} .else {gc}`, `.if (c) {gc} .else {…}`, `j (c) '…' ; 'gc'` — or `/w` states,
+    /// parsed now so the engine evaluates it at each hit and a false one never reaches the
+    /// interpreter; and the commands left for a stop. Anything else stays commands.
+    private func conditionAndAction(_ commands: String?, cppCondition: String?) throws(CommandError) -> (BreakpointCondition?, String?) {
+        if let cppCondition {
             do {
-                let breakpoint = try session.addBreakpoint(other)
-                output.line("Breakpoint \(breakpoint.id) at \(formatAddress(address)) (\(session.symbolize(address) ?? "?")): another location of \(text)")
+                let parsed = try CppExpression.parse(Substring(cppCondition), context: SessionContext(self))
+                return (BreakpointCondition(.cpp(parsed), text: cppCondition), commands)
             } catch { throw CommandError(error.description) }
         }
+        // Aliases are replaced when commands run, so a string that uses one stays commands.
+        guard let commands, expandAliases(Substring(commands)) == commands,
+              let program = try? CommandProgram.parse(commands, radix: radix, context: SessionContext(self)), program.statements.count == 1 else {
+            return (nil, commands)
+        }
+        let branches: (condition: MasmExpression, then: CommandProgram, otherwise: CommandProgram?)
+        switch program.statements[0] {
+        case .conditional(let conditional, let otherwise) where conditional.count == 1:
+            branches = (conditional[0].condition, conditional[0].body, otherwise)
+        case .jump(let condition, let then, let otherwise):
+            branches = (condition, then, otherwise)
+        default:
+            return (nil, commands)
+        }
+        func remaining(_ program: CommandProgram?) -> String? { program.flatMap { $0.text.isEmpty ? nil : $0.text } }
+        if branches.otherwise?.isGoFromBreakpoint == true {
+            return (BreakpointCondition(.masm(branches.condition), text: branches.condition.text), remaining(branches.then))
+        }
+        if branches.then.isGoFromBreakpoint {
+            return (BreakpointCondition(.masm(branches.condition), negated: true, text: branches.condition.text), remaining(branches.otherwise))
+        }
+        return (nil, commands)
     }
 
     private func setPatternBreakpoints(_ invocation: Invocation) throws(CommandError) {
@@ -116,8 +151,9 @@ extension Interpreter {
         for module in process.modules.modules where wildcardMatch(modulePattern, module.name) {
             for symbol in module.symbols where symbol.isFunction && symbolPattern.matches(symbol.name) {
                 let address = symbol.address &+ module.bias
-                var request = BreakpointRequest(kind: .bm, expression: "\(module.name)!\(symbol.name)", address: address)
+                var request = BreakpointRequest(kind: .bm, expression: "\(module.name)!\(symbol.name)", locations: [address])
                 request.commands = commands
+                (request.condition, request.action) = try conditionAndAction(commands, cppCondition: nil)
                 request.thread = thread
                 do {
                     let breakpoint = try session.addBreakpoint(request)
@@ -189,8 +225,12 @@ extension Interpreter {
                 if let note = unmatchedNote(breakpoint.expression) { line += " - " + note }
             }
             if breakpoint.oneShot { line += " /1" }
+            if let condition = breakpoint.condition, case .cpp = condition.expression { line += " /w \"\(condition.text)\"" }
             if let commands = breakpoint.commands { line += " \"\(commands)\"" }
             output.line(line)
+            for (number, address) in breakpoint.locations.enumerated().dropFirst() {
+                output.line("       location \(number + 1): \(formatAddress(address)) \(sourceText(address).trimmed())    \(session.symbolize(address) ?? "")")
+            }
         }
     }
 
@@ -219,11 +259,13 @@ extension Interpreter {
         }
         guard new <= Interpreter.maximumBreakpointID else { throw CommandError("Breakpoint id \(new) is too large (at most \(Interpreter.maximumBreakpointID))") }
         guard let breakpoint = session.breakpoints.first(where: { UInt64($0.id) == old }) else { throw CommandError("Breakpoint \(old) does not exist") }
-        var request = BreakpointRequest(kind: breakpoint.kind, expression: breakpoint.expression, address: breakpoint.address)
+        var request = BreakpointRequest(kind: breakpoint.kind, expression: breakpoint.expression, locations: breakpoint.locations)
         request.passCount = breakpoint.passCount
         request.oneShot = breakpoint.oneShot
         request.thread = breakpoint.thread
         request.commands = breakpoint.commands
+        request.condition = breakpoint.condition
+        request.action = breakpoint.action
         request.id = Int(new)
         do {
             try session.removeBreakpoint(breakpoint)

@@ -14,14 +14,15 @@ extension Interpreter {
 
         "bp": CommandHelp(
             syntax: [
-                "bp[ID] [/1] [Address [Passes]] [\"CommandString\"]",
+                "bp[ID] [/1] [/w \"Condition\"] [Address [Passes]] [\"CommandString\"]",
                 "~Thread bp[ID] [/1] Address [Passes] [\"CommandString\"]",
                 "bp[ID] [/1] `[Module!]File:Line` [Passes] [\"CommandString\"]",
             ],
-            description: "Sets a software breakpoint (an int3) at Address, a MASM expression such as module!symbol+0x10 or a source line; with no address, at the current instruction. A name that no loaded module has yet becomes a deferred breakpoint, resolved when its module loads, and a source line with code in several places (inlined copies, templates) gets a breakpoint at each. The target breaks in on the Passes-th hit and then runs CommandString, which can end with gc to go on, or wrap gc in .if or j for a conditional breakpoint.",
+            description: "Sets a software breakpoint (an int3) at Address, a MASM expression such as module!symbol+0x10 or a source line; with no address, at the current instruction. A name that no loaded module has yet becomes a deferred breakpoint, resolved when its module loads, and a source line with code in several places (inlined copies, templates) gets one breakpoint with a location at each; every location is resolved again from the spec when modules load and unload, on exec and on .restart. The target breaks in on the Passes-th hit and then runs CommandString, which can end with gc to go on. A condition — /w, or CommandString in one of the forms .if (C) {…} .else {gc}, .if (C) {gc} .else {…}, j (C) '…' ; 'gc' — is parsed once and evaluated by the engine at each hit: a false one lets the thread run on without reaching the command interpreter, and only hits whose condition holds count as passes.",
             options: [
                 (name: "ID", meaning: "breakpoint number, decimal, glued to the command (bp5); at most 0xffff; default the lowest free number, or the number of the breakpoint already at that address (redefined)"),
                 (name: "/1", meaning: "one-shot: the breakpoint is deleted when it breaks in"),
+                (name: "/w \"Condition\"", meaning: "a C++ expression (as ?? takes) evaluated in the hit thread's frame: the breakpoint breaks in only where it is non-zero; one that cannot be evaluated breaks in and says why"),
                 (name: "~Thread", meaning: "~N (thread number, decimal) or ~~[tid] before bp: break in only when that thread hits it"),
                 (name: "Address", meaning: "module!symbol, @!\"C++ name(args)\", any MASM expression, or `File:Line` (File:Line without backticks works too; `:Line` is a line of the current source file)"),
                 (name: "Passes", meaning: "break in on this hit and every one after it (an expression, hex by default: 0n10 is ten); bl shows the passes left"),

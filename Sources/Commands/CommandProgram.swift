@@ -8,6 +8,14 @@ import Expressions
 /// is skipped in O(1) by the statements around it and read once, when it is parsed itself.
 struct CommandProgram {
     let statements: [Statement]
+    /// The text the statements were parsed from (a block's inside, without its braces).
+    var text = ""
+
+    /// Just `gc`: how a conditional breakpoint's command string says "do not stop".
+    var isGoFromBreakpoint: Bool {
+        guard statements.count == 1, case .command(let command) = statements[0] else { return false }
+        return command.trimmed() == "gc"
+    }
 
     /// Nesting of blocks deeper than this is refused (each level recurses when it runs).
     static let maximumNesting = 512
@@ -105,7 +113,7 @@ struct ProgramParser {
             statements.append(.command(string(trimmed)))
         }
         if let jump = previousJump { statements.append(try parseJump(jump, depth: depth)) }
-        return CommandProgram(statements: statements)
+        return CommandProgram(statements: statements, text: String(string(trim(range))))
     }
 
     /// The ranges between top-level semicolons; blocks are jumped over. A piece that is a

@@ -104,7 +104,7 @@ extension Interpreter {
     /// The command string a stop carries: the breakpoint's, or the event filter's (`sxe -c`).
     private func embeddedCommands(for stop: StopEvent) -> String? {
         switch stop.kind {
-        case .breakpoint(let breakpoint): return breakpoint.commands
+        case .breakpoint(let breakpoint): return breakpoint.action
         case .signal(let signal, true, _, _): return session.filters.filter(forSignal: signal)?.commands
         case .programBreakpoint: return session.filters.filter("bpe")?.commands
         case .moduleLoad: return session.filters.filter("ld")?.commands

@@ -39,7 +39,6 @@ public final class Interpreter {
     public let session: Session
     var output: Output { session.output }
     var radix = 16
-    var userRegisters = [UInt64](repeating: 0, count: 20)
     /// `@$extret`: the node `!list` hands to its command.
     var extensionReturn: UInt64 = 0
     var aliases: [(name: String, value: String)] = []
@@ -75,7 +74,6 @@ public final class Interpreter {
     public init(session: Session) {
         self.session = session
         for spec in Interpreter.allCommands { register(spec) }
-        session.resolveExpression = { [unowned self] text in try? self.evaluate(Substring(text)) }
     }
 
     private func register(_ spec: CommandSpec) {

@@ -37,7 +37,7 @@ extension Interpreter {
         if let (index, wide) = vectorRegister(name) { return try assignVector(index: index, wide: wide, text) }
         let value = try evaluate(text)
         if name.hasPrefix("$t"), let index = Int(name.dropFirst(2)), (0..<20).contains(index) {
-            userRegisters[index] = value
+            session.userRegisters[index] = value
             return
         }
         if name == "mxcsr" {

@@ -118,20 +118,7 @@ extension Interpreter {
     /// The parameters and locals of the `.frame` frame, and the symbols of its module.
     func selectedFrameVariables() throws(CommandError) -> (values: [VariableValue], files: ModuleSymbols?) {
         let process = try requireProcess()
-        let frames = session.stack(process.current, maxFrames: frameIndex + 1)
-        guard frameIndex < frames.count else { throw CommandError("Frame out of range: the stack has \(frames.count) frames") }
-        guard let (_, values) = session.parameters(of: frames[frameIndex], in: process.current, includeLocals: true) else {
-            throw CommandError("Unable to enumerate locals: no DWARF information for this frame")
-        }
-        return (values, process.modules.module(containing: frames[frameIndex].lookupAddress)?.symbolFiles)
-    }
-
-    /// Where the `.frame` frame executes (inside the call for a caller's frame), for names
-    /// that resolve by scope.
-    func selectedFramePC() -> UInt64? {
-        guard let process = session.process, !process.gone, let thread = process.current else { return nil }
-        let frames = session.stack(thread, maxFrames: frameIndex + 1)
-        return frameIndex < frames.count ? frames[frameIndex].lookupAddress : nil
+        return try engine { () throws(EngineError) in try session.frameVariables(of: process.current, frame: frameIndex) }
     }
 
     private func locationText(_ location: VariableLocation?) -> String {

@@ -14,6 +14,9 @@ extension Interpreter {
             output.line(paint("\(prefix): Break instruction exception - code 80000003 (first chance)", .event))
         case .breakpoint(let breakpoint):
             output.line(paint("Breakpoint \(breakpoint.id) hit", .event))
+            if let error = breakpoint.conditionError {
+                output.line(paint("Breakpoint \(breakpoint.id)'s condition could not be evaluated: \(error)", .error))
+            }
         case .step:
             break
         case .signal(let signal, let firstChance, let code, let fault):

@@ -1,35 +1,91 @@
-/// A user breakpoint: the spec the user typed and where it currently resolves. `bu`
-/// breakpoints (and `bp` on names not yet loaded) are deferred: their expression is
-/// re-resolved on every module load, as WinDbg and LLDB do.
+import Expressions
+
+/// A user breakpoint: the spec the user typed, where it resolves now (one location, or several
+/// for a source line with inlined copies, template instances, clones), and what a hit does:
+/// its condition, pass count, thread and commands. The locations are resolved again from the
+/// spec when modules load and unload, on exec and on `.restart`, as Delve's logical
+/// breakpoints and LLDB's resolvers do; `bu` breakpoints (and `bp` on names not yet loaded)
+/// wait for their module.
 public final class Breakpoint {
     /// The command that made it: `bp` (address resolved now), `bu` (kept as a name), `bm` (one of a pattern's matches).
     public enum Kind: Sendable { case bp, bu, bm }
 
     public let id: Int
     public let kind: Kind
-    /// The expression as typed (`libc!send`, `main+0x10`).
+    /// The location spec as typed (`libc!send`, `main+0x10`, `` `inl.c:4` ``).
     public let expression: String
-    public internal(set) var address: UInt64?
+    /// The radix the spec was typed in, for resolving it again.
+    let radix: Int
+    /// Where the breakpoint is planted, lowest first; empty while it waits for its module.
+    public internal(set) var locations: [UInt64]
     public var enabled = true
-    /// Hits to let pass before breaking (WinDbg's count); `remaining` counts down to 1.
+    /// Hits to let pass before breaking (WinDbg's count); `remaining` counts down to 1. Only
+    /// hits whose condition holds count.
     public let passCount: Int
     public var remaining: Int
     public let oneShot: Bool
     /// Only this thread stops (`~N bp`).
     public let thread: Int32?
-    /// Commands run when the breakpoint stops (`bp f "kb; gc"`).
+    /// The command string as typed (`bp f "kb; gc"`), as `bl` shows it.
     public let commands: String?
+    /// Evaluated by the engine at each hit: where it is false the thread runs on, and no
+    /// command runs (`bp /w "x > 5"`, `.if (c) {} .else {gc}`, `j (c) ''; 'gc'`).
+    public let condition: BreakpointCondition?
+    /// The commands a stop runs: `commands`, or what of them is left once the condition was
+    /// taken out; nil for none.
+    public let action: String?
+    /// Why the condition could not be evaluated at the last stop (the stop is made then).
+    public internal(set) var conditionError: String?
 
-    init(id: Int, kind: Kind, expression: String, address: UInt64?, passCount: Int, oneShot: Bool, thread: Int32?, commands: String?) {
+    init(id: Int, request: BreakpointRequest) {
         self.id = id
-        self.kind = kind
+        kind = request.kind
+        expression = request.expression
+        radix = request.radix
+        locations = request.locations
+        passCount = max(1, request.passCount)
+        remaining = max(1, request.passCount)
+        oneShot = request.oneShot
+        thread = request.thread
+        commands = request.commands
+        condition = request.condition
+        action = request.action
+    }
+
+    /// The first location, where a single-location breakpoint is.
+    public var address: UInt64? { locations.first }
+}
+
+/// A breakpoint's condition, parsed once when the breakpoint is set: a MASM expression (from
+/// `.if`/`j` idioms) or a C++ one (`bp /w`), true when its value is non-zero (or zero, for
+/// `.if (c) {gc}`, which goes on while `c` holds).
+public struct BreakpointCondition {
+    public enum Expression {
+        case masm(MasmExpression)
+        case cpp(CppExpression)
+    }
+
+    public let expression: Expression
+    public let negated: Bool
+    /// The condition as typed.
+    public let text: String
+
+    public init(_ expression: Expression, negated: Bool = false, text: String) {
         self.expression = expression
-        self.address = address
-        self.passCount = max(1, passCount)
-        self.remaining = max(1, passCount)
-        self.oneShot = oneShot
-        self.thread = thread
-        self.commands = commands
+        self.negated = negated
+        self.text = text
+    }
+
+    /// Whether the breakpoint stops, in the hit thread's innermost frame.
+    func holds(in scope: FrameScope) throws(EngineError) -> Bool {
+        let value: UInt64
+        switch expression {
+        case .masm(let masm):
+            do { value = try masm.evaluate(scope) } catch { throw EngineError(error.description) }
+        case .cpp(let cpp):
+            do { value = try cpp.integerValue(scope) } catch { throw EngineError(error.description) }
+        }
+        return (value != 0) != negated
     }
 }
 
@@ -37,17 +93,22 @@ public final class Breakpoint {
 public struct BreakpointRequest {
     public var kind: Breakpoint.Kind
     public var expression: String
-    public var address: UInt64?
+    public var radix = 16
+    /// Where the command layer resolved it (with the current frame's registers and locals);
+    /// empty to let the engine resolve the spec.
+    public var locations: [UInt64]
     public var passCount = 1
     public var oneShot = false
     public var thread: Int32?
     public var commands: String?
+    public var condition: BreakpointCondition?
+    public var action: String?
     public var id: Int?
 
-    public init(kind: Breakpoint.Kind, expression: String, address: UInt64?) {
+    public init(kind: Breakpoint.Kind, expression: String, locations: [UInt64]) {
         self.kind = kind
         self.expression = expression
-        self.address = address
+        self.locations = locations
     }
 }
 

@@ -54,7 +54,7 @@ extension Session {
             process.modules.removeAll()
             process.loaderBreak = nil
             process.debugStateAddress = nil
-            for breakpoint in breakpoints { breakpoint.address = nil }
+            for breakpoint in breakpoints { breakpoint.locations = [] }
             for other in process.threads where other !== thread { process.removeThread(other.tid) }
             // The survivor may be a former leader that had called pthread_exit.
             thread.exiting = false
@@ -133,8 +133,20 @@ extension Session {
             sameHit = try self.registers(thread).rsp == resumed.stackPointer
         }
         var hit: Breakpoint?
-        for breakpoint in breakpoints where !sameHit && breakpoint.enabled && breakpoint.address == address {
+        for breakpoint in breakpoints where !sameHit && breakpoint.enabled && breakpoint.locations.contains(address) {
             if let only = breakpoint.thread, only != thread.tid { continue }
+            if let condition = breakpoint.condition {
+                breakpoint.conditionError = nil
+                do {
+                    guard try condition.holds(in: FrameScope(session: self, thread: thread)) else { continue }
+                } catch {
+                    // A condition that cannot be evaluated stops, with the reason, rather than
+                    // letting the program run past what the user wanted to see.
+                    breakpoint.conditionError = error.description
+                    if hit == nil { hit = breakpoint }
+                    continue
+                }
+            }
             if breakpoint.remaining > 1 { breakpoint.remaining -= 1; continue }
             if hit == nil { hit = breakpoint }
         }

@@ -1,4 +1,5 @@
 import Arch
+import Expressions
 import Glibc
 import Symbols
 import Targets
@@ -138,6 +139,8 @@ public final class Session {
     public var filters = EventFilters()
     public private(set) var breakpoints: [Breakpoint] = []
     public var disableASLR = true
+    /// `$t0`…`$t19`, WinDbg's user pseudo-registers (breakpoint conditions read them).
+    public var userRegisters = [UInt64](repeating: 0, count: 20)
     /// The debugger runs on a terminal: a launched program gets it while it runs, and its
     /// SIGINT (Ctrl-C typed while it runs) is a break-in, as in gdb.
     public var shareTerminal = false
@@ -145,9 +148,6 @@ public final class Session {
     /// (`!sym noisy`); modules read it when they first need their symbols.
     public let symbolSearch = SymbolSearch()
     public private(set) var process: DebuggedProcess?
-    /// Resolves a breakpoint expression once its module loads; set by the command layer,
-    /// which owns the expression evaluator.
-    public var resolveExpression: ((String) -> UInt64?)?
     public private(set) var lastEvent: String?
     /// The thread the last event happened on (`~#`).
     public private(set) var lastEventThread: ThreadID?
@@ -276,7 +276,7 @@ public final class Session {
         process = nil
         plan = nil
         interrupted = nil
-        for breakpoint in breakpoints { breakpoint.address = nil }
+        for breakpoint in breakpoints { breakpoint.locations = [] }
     }
 
     /// `.restart`: kills the process and launches the same command line again.
@@ -288,46 +288,68 @@ public final class Session {
 
     // MARK: breakpoints
 
-    /// Adds a breakpoint with the lowest free id (or the requested one) and plants it if resolved.
+    /// Adds a breakpoint with the lowest free id (or the requested one) and plants it where
+    /// it resolves; a request without locations is resolved here, from its spec.
     @discardableResult
     public func addBreakpoint(_ request: BreakpointRequest) throws(EngineError) -> Breakpoint {
+        var request = request
+        if request.locations.isEmpty { request.locations = resolveLocations(request.expression, radix: request.radix) }
         var requested = request.id
-        if requested == nil, let address = request.address, let duplicate = breakpoints.first(where: { $0.address == address && $0.thread == request.thread }) {
+        if requested == nil, let address = request.locations.first,
+           let duplicate = breakpoints.first(where: { $0.locations.first == address && $0.thread == request.thread }) {
             // WinDbg redefines a breakpoint at the same place under its old number.
             output.line("breakpoint \(duplicate.id) redefined")
             requested = duplicate.id
         }
-        let chosen = requested ?? (0...).first { id in !breakpoints.contains { $0.id == id } }!
-        if let existing = breakpoints.first(where: { $0.id == chosen }) { try removeBreakpoint(existing) }
-        let id = chosen
-        let breakpoint = Breakpoint(id: id, kind: request.kind, expression: request.expression, address: request.address,
-                                    passCount: request.passCount, oneShot: request.oneShot, thread: request.thread, commands: request.commands)
+        let id = requested ?? (0...).first { id in !breakpoints.contains { $0.id == id } }!
+        if let existing = breakpoints.first(where: { $0.id == id }) { try removeBreakpoint(existing) }
+        let breakpoint = Breakpoint(id: id, request: request)
         breakpoints.append(breakpoint)
         breakpoints.sort { $0.id < $1.id }
-        if let address = breakpoint.address, process != nil { try insertSite(address, isInternal: false) }
+        if process != nil {
+            for address in breakpoint.locations { try insertSite(address, isInternal: false) }
+        }
         return breakpoint
     }
 
     public func removeBreakpoint(_ breakpoint: Breakpoint) throws(EngineError) {
-        if breakpoint.enabled, let address = breakpoint.address, process != nil { try removeSite(address, isInternal: false) }
+        if breakpoint.enabled, process != nil {
+            for address in breakpoint.locations { try removeSite(address, isInternal: false) }
+        }
         breakpoints.removeAll { $0 === breakpoint }
     }
 
     public func setEnabled(_ breakpoint: Breakpoint, _ enabled: Bool) throws(EngineError) {
         guard breakpoint.enabled != enabled else { return }
         breakpoint.enabled = enabled
-        guard let address = breakpoint.address, process != nil else { return }
-        if enabled { try insertSite(address, isInternal: false) } else { try removeSite(address, isInternal: false) }
+        guard process != nil else { return }
+        for address in breakpoint.locations {
+            if enabled { try insertSite(address, isInternal: false) } else { try removeSite(address, isInternal: false) }
+        }
     }
 
-    /// Re-resolves deferred breakpoints after modules changed.
+    /// Resolves the breakpoints that wait for a module, from their specs, after modules changed.
     func resolveDeferredBreakpoints() {
-        guard let resolveExpression else { return }
-        for breakpoint in breakpoints where breakpoint.address == nil {
-            guard let address = resolveExpression(breakpoint.expression) else { continue }
-            breakpoint.address = address
-            if breakpoint.enabled { try? insertSite(address, isInternal: false) }
+        for breakpoint in breakpoints where breakpoint.locations.isEmpty {
+            breakpoint.locations = resolveLocations(breakpoint.expression, radix: breakpoint.radix)
+            guard breakpoint.enabled else { continue }
+            for address in breakpoint.locations { try? insertSite(address, isInternal: false) }
         }
+    }
+
+    /// Where a breakpoint spec resolves in the loaded modules: every location of a source line
+    /// (`` `file.c:12` ``), or the value of an expression; none while nothing matches.
+    public func resolveLocations(_ spec: String, radix: Int) -> [UInt64] {
+        guard let process, !process.gone else { return [] }
+        let inner = spec.dropFirst().dropLast()
+        if spec.count > 2, spec.hasPrefix("`"), spec.hasSuffix("`"), !inner.contains("`") {
+            let locations = sourceLineLocations(String(inner))
+            if !locations.isEmpty { return locations }
+        }
+        let scope = FrameScope(session: self, thread: process.current)
+        guard let expression = try? MasmExpression.parse(Substring(spec), radix: radix, context: scope),
+              let address = try? expression.evaluate(scope) else { return [] }
+        return [address]
     }
 
     func insertSite(_ address: UInt64, isInternal: Bool) throws(EngineError) {

@@ -8,6 +8,12 @@ public struct MasmExpression {
     /// The text the expression was parsed from, including anything after it (errors quote it).
     let source: String
     let root: MasmNode
+    /// The expression's own text, without what followed it.
+    public var text: String {
+        String(source.utf8.prefix(consumed)).map { String($0.trimmed()) } ?? source
+    }
+    /// How many UTF-8 bytes of `source` the expression took.
+    let consumed: Int
 
     /// Parses the whole text; anything after the expression is a syntax error.
     public static func parse(_ text: Substring, radix: Int = 16, context: (any ExpressionContext)? = nil) throws(ExpressionError) -> MasmExpression {
@@ -36,7 +42,7 @@ public struct MasmExpression {
         let (root, _) = try parser.parseExpression()
         let consumed = source.utf8.distance(from: source.startIndex, to: parser.rest.startIndex)
         let rest = text.utf8.index(text.startIndex, offsetBy: consumed)
-        return (MasmExpression(source: source, root: root), text[rest...])
+        return (MasmExpression(source: source, root: root, consumed: consumed), text[rest...])
     }
 
     /// The value under `context`. All arithmetic is unsigned 64-bit with wrap-around; `<`, `>`,

@@ -47,6 +47,40 @@ final class BreakpointTests: XCTestCase {
         XCTAssertEqual(out.output(of: "r rdi"), "rdi=0000000000000007")
     }
 
+    /// WinDbg's condition idioms become a condition the engine evaluates plus the commands
+    /// left for the stop; `/w` takes a C++ condition.
+    func testConditionIdiomsAndTheConditionSwitch() throws {
+        let out = try Harness.session("loop", [
+            "bp /w \"value == 4\" loop!work", "bl", "g", "?? value", "bc *",
+            "bp loop!work \".if (@rdi == 5) {.echo five; r rdi} .else {gc}\"", "g", "bc *",
+            "bp loop!work \".if (@rdi < 8) {gc} .else {.echo late}\"", "g", "r rdi", "bc *",
+            "bp loop!work \"j (@rdi == 9) 'r rdi' ; 'gc'\"", "g", "bc *",
+            "bp /w loop!work", "bp /w \"value ==\" loop!work", "bl",
+        ])
+        XCTAssertTrue(out.output(of: "bl").contains("0:**** loop!work /w \"value == 4\""), out.output(of: "bl"))
+        XCTAssertEqual(out.output(of: "?? value"), "int 0n4")
+        XCTAssertTrue(out.output(of: "g", occurrence: 1).hasPrefix("Breakpoint 0 hit\nfive\nrdi=0000000000000005\n"), out.output(of: "g", occurrence: 1))
+        XCTAssertTrue(out.output(of: "g", occurrence: 2).hasPrefix("Breakpoint 0 hit\nlate\n"), out.output(of: "g", occurrence: 2))
+        XCTAssertEqual(out.output(of: "r rdi"), "rdi=0000000000000008")
+        XCTAssertTrue(out.output(of: "g", occurrence: 3).hasPrefix("Breakpoint 0 hit\nrdi=0000000000000009\n"), out.output(of: "g", occurrence: 3))
+        XCTAssertTrue(out.output(of: "bp /w loop!work").contains("bp /w takes a C++ condition in quotes"), out.output(of: "bp /w loop!work"))
+        XCTAssertFalse(out.output(of: "bp /w \"value ==\" loop!work").isEmpty, "a malformed condition is an error")
+        XCTAssertEqual(out.output(of: "bl", occurrence: 1), "", "no breakpoint was made of either")
+    }
+
+    /// Bug: after `.restart` every location of a multi-location breakpoint collapsed onto the
+    /// first, so the second inlined copy was never hit again.
+    func testEveryLocationOfALineIsHitAgainAfterRestart() throws {
+        let program = try Harness.fixture("copies", flags: ["-O2"])
+        let out = try Harness.session(program: program, ["bp `copies.c:7`", "g", "g", ".restart", "bl", "g", "g"])
+        XCTAssertTrue(out.output(of: "bp `copies.c:7`").contains("Breakpoint 0 has 2 locations"), out.output(of: "bp `copies.c:7`"))
+        XCTAssertTrue(out.output(of: "bl").contains("location 2: "), out.output(of: "bl"))
+        for (occurrence, function) in ["copies!first", "copies!second+0x", "copies!first", "copies!second+0x"].enumerated() {
+            let stop = out.output(of: "g", occurrence: occurrence)
+            XCTAssertTrue(stop.hasPrefix("Breakpoint 0 hit") && stop.contains("\n\(function)"), "stop \(occurrence): \(stop)")
+        }
+    }
+
     /// The seed lesson's idiom: `bp libc!send ".if (@rdi == 5) {} .else {gc}"` stops only for fd 5.
     func testSeedIdiomStopsOnlyForDescriptorFive() throws {
         let out = try Harness.session("sockets", ["bp libc!send \".if (@rdi == 5) {} .else {gc}\"", "g", "r rdi", "k", "g", "r rdi", "g"])

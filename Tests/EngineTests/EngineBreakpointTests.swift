@@ -1,0 +1,128 @@
+import Engine
+import Expressions
+import Foundation
+import Glibc
+import XCTest
+
+/// The engine driven without the command language: breakpoints with conditions evaluated by
+/// the engine itself, pass counts, and locations resolved again from the spec.
+final class EngineBreakpointTests: XCTestCase {
+    /// A session on a fixture stopped at its initial breakpoint; output goes nowhere.
+    private func launch(_ fixture: String, flags: [String] = ["-O0"]) throws -> Session {
+        let session = Session(output: Output(fd: open("/dev/null", O_WRONLY)))
+        let stop = try session.launch(path: try Fixture.build(fixture, flags: flags), arguments: [])
+        guard case .initialBreakpoint = stop.kind else { throw FixtureError("no initial breakpoint: \(stop.kind)") }
+        return session
+    }
+
+    private func masm(_ text: String) throws -> BreakpointCondition {
+        BreakpointCondition(.masm(try MasmExpression.parse(Substring(text))), text: text)
+    }
+
+    /// The argument registers of every breakpoint stop until the process ends.
+    private func stops(_ session: Session) throws -> [UInt64] {
+        var values: [UInt64] = []
+        while true {
+            let stop = try session.resume(.go(handled: nil, until: []))
+            guard case .breakpoint = stop.kind else { return values }
+            values.append(try session.registers().value(named: "rdi") ?? .max)
+            XCTAssertLessThan(values.count, 100, "runaway")
+            if values.count >= 100 { return values }
+        }
+    }
+
+    func testFalseConditionsNeverStop() throws {
+        let session = try launch("loop")
+        var request = BreakpointRequest(kind: .bp, expression: "loop!work", locations: [])
+        request.condition = try masm("@rdi == 7")
+        let breakpoint = try session.addBreakpoint(request)
+        XCTAssertEqual(breakpoint.locations.count, 1, "the engine resolved the spec")
+        XCTAssertEqual(try stops(session), [7])
+    }
+
+    func testPassCountCountsOnlyHitsWhoseConditionHolds() throws {
+        let session = try launch("loop")
+        var request = BreakpointRequest(kind: .bp, expression: "loop!work", locations: [])
+        request.condition = try masm("@rdi >= 2")
+        request.passCount = 3
+        try session.addBreakpoint(request)
+        // Hits 2, 3 pass; 4 stops; after the count is spent every true hit stops.
+        XCTAssertEqual(try stops(session), [4, 5, 6, 7, 8, 9])
+    }
+
+    func testNegatedAndCppConditions() throws {
+        let session = try launch("loop")
+        var negated = BreakpointRequest(kind: .bp, expression: "loop!work", locations: [])
+        negated.condition = BreakpointCondition(.masm(try MasmExpression.parse("@rdi < 8")), negated: true, text: "@rdi < 8")
+        try session.addBreakpoint(negated)
+        XCTAssertEqual(try stops(session), [8, 9])
+
+        let again = try launch("loop")
+        var cpp = BreakpointRequest(kind: .bp, expression: "loop!work", locations: [])
+        cpp.condition = BreakpointCondition(.cpp(try CppExpression.parse("value == 3 || counter > 30", context: nil)), text: "value == 3 || counter > 30")
+        try again.addBreakpoint(cpp)
+        // counter is 36 when work(9) starts (0+1+…+8).
+        XCTAssertEqual(try stops(again), [3, 9])
+    }
+
+    func testAConditionThatCannotBeEvaluatedStopsWithTheReason() throws {
+        let session = try launch("loop")
+        var request = BreakpointRequest(kind: .bp, expression: "loop!work", locations: [])
+        request.condition = try masm("poi(0) == 1")
+        let breakpoint = try session.addBreakpoint(request)
+        let stop = try session.resume(.go(handled: nil, until: []))
+        guard case .breakpoint(let hit) = stop.kind else { return XCTFail("no stop: \(stop.kind)") }
+        XCTAssertTrue(hit === breakpoint)
+        XCTAssertEqual(breakpoint.conditionError, "Memory access error at ') == 1'")
+        session.kill()
+    }
+
+    /// Bug: after `.restart` every location of a multi-location breakpoint collapsed onto the
+    /// first; the locations are resolved again from the spec in the new process.
+    func testLocationsOfASourceLineSurviveRestart() throws {
+        let session = try launch("copies", flags: ["-O2"])
+        let breakpoint = try session.addBreakpoint(BreakpointRequest(kind: .bp, expression: "`copies.c:7`", locations: []))
+        XCTAssertEqual(breakpoint.locations.count, 2, "twice() is inlined into first() and second()")
+        let before = breakpoint.locations
+        for round in 0..<2 {
+            var functions: [String] = []
+            while case .breakpoint = try session.resume(.go(handled: nil, until: [])).kind {
+                functions.append(session.symbolize(try session.registers().rip).map { String($0.prefix { $0 != "+" }) } ?? "?")
+            }
+            XCTAssertEqual(functions, ["copies!first", "copies!second"], "round \(round)")
+            _ = try session.restart()
+            XCTAssertEqual(breakpoint.locations, before)
+        }
+        session.kill()
+    }
+}
+
+/// Compiles Tests/Fixtures sources for the engine tests.
+enum Fixture {
+    static let directory: String = {
+        let path = NSTemporaryDirectory() + "swdbg-engine-fixtures-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    static func build(_ name: String, flags: [String]) throws -> String {
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/\(name).c").path
+        let subdirectory = directory + "/" + flags.joined().filter { $0.isLetter || $0.isNumber }
+        try FileManager.default.createDirectory(atPath: subdirectory, withIntermediateDirectories: true)
+        let output = subdirectory + "/" + name
+        if FileManager.default.fileExists(atPath: output) { return output }
+        let gcc = Process()
+        gcc.executableURL = URL(fileURLWithPath: "/usr/bin/gcc")
+        gcc.arguments = ["-g"] + flags + ["-o", output, source]
+        try gcc.run()
+        gcc.waitUntilExit()
+        guard gcc.terminationStatus == 0 else { throw FixtureError("gcc failed for \(name)") }
+        return output
+    }
+}
+
+struct FixtureError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
