@@ -4,28 +4,19 @@
 # hits per second and the ratios. Usage: bench/run.sh [N]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
 n=${1:-100000}
-out=$here/out
-mkdir -p "$out"
+source "$here/common.sh"
 
 gcc -g -O0 -o "$out/target" "$here/target.c"
 gcc -O2 -o "$out/cloop" "$here/cloop.c"
-(cd "$root" && swift build -c release --product swdbg >/dev/null)
-swdbg=$root/.build/release/swdbg
-
-# f's runtime address with ASLR off: PIE base 0x555555554000 plus its link-time offset.
-offset=$(nm "$out/target" | awk '$3 == "f" { print $1 }')
-address=$(printf '%x' $((0x555555554000 + 0x$offset)))
-
-seconds() { local start end; start=$(date +%s.%N); "$@" >/dev/null 2>&1; end=$(date +%s.%N); echo "$end - $start" | bc -l; }
+address=$(runtime_address "$out/target" f)
 rate() { echo "$n / $1" | bc -l | xargs printf '%.0f'; }
 
 cd "$out"
-t_c=$(seconds ./cloop "$address" ./target "$n")
-t_pinned=$(seconds taskset -c 0 ./cloop "$address" ./target "$n")
-t_swdbg=$(seconds "$swdbg" -c 'bp target!f ".if (@edi == 0xffffffff) {} .else {gc}"; g; q' ./target "$n")
-t_gdb=$(seconds gdb -batch -nx -iex 'set index-cache enabled off' -ex 'break f if x == -1' -ex run --args ./target "$n")
+t_c=$(timed ./cloop "$address" ./target "$n")
+t_pinned=$(timed taskset -c 0 ./cloop "$address" ./target "$n")
+t_swdbg=$(timed "$swdbg" -c 'bp target!f ".if (@edi == 0xffffffff) {} .else {gc}"; g; q' ./target "$n")
+t_gdb=$(timed gdb -batch -nx -iex 'set index-cache enabled off' -ex 'break f if x == -1' -ex run --args ./target "$n")
 
 r_c=$(rate "$t_c"); r_pinned=$(rate "$t_pinned"); r_swdbg=$(rate "$t_swdbg"); r_gdb=$(rate "$t_gdb")
 printf '%-44s %10s %10s\n' "conditional breakpoint, $n hits" "seconds" "hits/s"

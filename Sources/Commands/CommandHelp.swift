@@ -112,6 +112,24 @@ extension Interpreter {
             options: [],
             examples: ["bp libc!send \".if (@rdi == 5) {} .else {gc}\"", "gc"]),
 
+        "wt": CommandHelp(
+            syntax: ["wt [WatchOptions] [= StartAddress] [EndAddress]"],
+            description: "Trace and watch data: at a function's first instruction (or on a call), runs the call to its return address and prints its call tree — one line per stretch of an invocation: instructions it ran itself so far, instructions in its callees, [depth], the function indented by depth — then how many instructions ran in how many debug events, a table of functions (invocations, fewest, most and average instructions), the Linux system calls executed by name, and where it stopped. Counts are exact (what single-stepping counts, each repetition of a string instruction included) but cost one stop per basic block: the thread runs to the block's last instruction and the debugger executes the branch. A breakpoint or event during the trace interrupts it; gc goes on with it. Elsewhere, without EndAddress, wt is a step (p).",
+            options: [
+                (name: "-l Depth", meaning: "calls Depth or more levels below the start run untraced (shown as \"(not traced)\")"),
+                (name: "-m Module", meaning: "trace only code in Module (repeatable); calls and jumps out of it run untraced"),
+                (name: "-i Module", meaning: "run code in Module untraced (repeatable; ignored with -m)"),
+                (name: "-ni", meaning: "do not show the entries into untraced code"),
+                (name: "-nc", meaning: "no call tree, only the summary"),
+                (name: "-ns", meaning: "no summary, only the call tree"),
+                (name: "-nw", meaning: "no warnings (wt gives none)"),
+                (name: "-oa", meaning: "show the call site of each invocation"),
+                (name: "-or", meaning: "show rax where an invocation returns, in the current radix"),
+                (name: "-oR", meaning: "show the return value as the function's DWARF return type shows it"),
+                (name: "EndAddress", meaning: "trace until the thread reaches this address instead of the return address"),
+            ],
+            examples: ["bp libc!send", "g", "wt", "wt -l 2 -or", "wt -m myprog -ni"]),
+
         "gh": CommandHelp(
             syntax: ["gh [=StartAddress] [BreakAddress ...]"],
             description: "Go with the exception handled: the signal the thread stopped with is discarded and the program never receives it (skip a SIGSEGV after fixing rip or the memory, say). Otherwise as g.",

@@ -73,9 +73,11 @@ extension Interpreter {
         defer {
             if frozen > 0, let process = session.process, !process.gone { output.line("System 0: \(frozen) of \(total) threads were frozen") }
         }
+        if case .resumeInterrupted = request {} else if case .trace = request {} else { activeTrace = nil }
         while true {
             let stop: StopEvent
-            do { stop = try session.resume(request, onlyThread: runOnlyThread) } catch { throw CommandError(error.description) }
+            do { stop = try session.resume(request, onlyThread: runOnlyThread) } catch { activeTrace = nil; throw CommandError(error.description) }
+            reportTrace(stop)
             if let commands = embeddedCommands(for: stop) {
                 output.setPendingHeader(header(for: stop))
                 if let next = runEmbedded(commands) {

@@ -44,6 +44,8 @@ public final class Interpreter {
     var aliases: [(name: String, value: String)] = []
     /// Set by an execution command inside breakpoint commands (`gc`): the loop resumes with it.
     var deferredResume: ResumeRequest?
+    /// The `wt` trace under way (or interrupted, for `gc`), and how to show it.
+    var activeTrace: (trace: CallTrace, display: TraceDisplay)?
     /// `~N g`: the one thread the command runs.
     var runOnlyThread: ThreadInfo?
     /// True while a breakpoint's or event filter's command string runs.

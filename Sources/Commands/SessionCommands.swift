@@ -34,7 +34,7 @@ extension Interpreter {
     ]
 
     /// Every command family, in the order `.help` lists them.
-    static let allCommands: [CommandSpec] = executionCommands + breakpointCommands + eventCommands + registerCommands
+    static let allCommands: [CommandSpec] = executionCommands + traceCommands + breakpointCommands + eventCommands + registerCommands
         + memoryCommands + editCommands + expressionCommands + cppExpressionCommands + listCommands + disassemblyCommands + stackCommands
         + moduleCommands + sourceCommands + typeCommands + displayCommands + controlCommands + sessionCommands
 }

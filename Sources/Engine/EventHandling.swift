@@ -51,6 +51,7 @@ extension Session {
         case .exec:
             // A new address space: every int3 and module is gone; breakpoints resolve again by name.
             process.sites.removeAll()
+            process.blocks.removeAll()
             process.modules.removeAll()
             process.loaderBreak = nil
             process.debugStateAddress = nil

@@ -22,6 +22,7 @@ extension Session {
         }
         let resumed = interrupted
         interrupted = nil
+        if case .resumeInterrupted = request {} else { resumed?.plan.finish(self) }
         applyHandling(request, to: thread)
         if let second = secondChanceStop(thread) { record(second); return second }
         let stop: StopEvent
@@ -42,6 +43,9 @@ extension Session {
             stop = try execute(StepUntilPlan(flow: flow, over: over), on: thread)
         case .stepLine(let over):
             stop = try execute(SourceLinePlan(over: over), on: thread)
+        case .trace(let trace, let options):
+            let plan: ThreadPlan = TracePlan.canStart(self, thread, options: options) ? TracePlan(trace: trace, options: options, session: self) : InstructionPlan(over: true)
+            stop = try execute(plan, on: thread)
         }
         record(stop)
         return stop
@@ -79,34 +83,52 @@ extension Session {
         guard let process else { throw EngineError("No target") }
         var next = pending
         var first = true
-        while true {
-            if next == nil { next = try plan.nextStep(self, thread) }
-            guard let step = next else {
-                process.current = thread
-                return StopEvent(kind: .step, thread: thread.tid)
+        do {
+            while true {
+                if next == nil { next = try plan.nextStep(self, thread) }
+                guard let step = next else {
+                    plan.finish(self)
+                    process.current = thread
+                    return StopEvent(kind: .step, thread: thread.tid)
+                }
+                if !first, let stop = pendingBreakIn(thread) {
+                    interrupt(plan, thread, step, by: stop)
+                    return stop
+                }
+                first = false
+                let stop: StopEvent
+                switch step {
+                case .instruction: stop = try stepInstruction(thread)
+                case .run(let target): stop = try runWithPlan(target)
+                case .report(let event):
+                    interrupt(plan, thread, nil, by: event)
+                    return event
+                }
+                guard stop.isStep else {
+                    if process.gone { plan.finish(self) } else { interrupt(plan, thread, step, by: stop) }
+                    return stop
+                }
+                next = nil
             }
-            if !first, let stop = pendingBreakIn(thread) {
-                interrupted = (plan, thread, step)
-                return stop
-            }
-            first = false
-            let stop: StopEvent
-            switch step {
-            case .instruction: stop = try stepInstruction(thread)
-            case .run(let target): stop = try runWithPlan(target)
-            }
-            guard stop.isStep else {
-                if !process.gone { interrupted = (plan, thread, step) }
-                return stop
-            }
-            next = nil
+        } catch {
+            plan.finish(self)
+            throw error
         }
+    }
+
+    /// Keeps an interrupted plan for `gc`.
+    private func interrupt(_ plan: ThreadPlan, _ thread: ThreadInfo, _ step: PlanStep?, by stop: StopEvent) {
+        plan.interrupted(by: stop)
+        interrupted = (plan, thread, plan.retriesInterruptedStep ? step : nil)
     }
 
     private func runWithPlan(_ newPlan: RunPlan) throws(EngineError) -> StopEvent {
         var planted: [UInt64] = []
+        let others = exclusiveThread
+        if newPlan.exclusive { exclusiveThread = newPlan.thread }
         defer {
             plan = nil
+            exclusiveThread = others
             for address in planted { try? removeSite(address, isInternal: true) }
         }
         for address in newPlan.sites {
@@ -224,6 +246,7 @@ extension Session {
             }
             let (tid, event) = try nextEvent()
             guard let thread = process.thread(tid) else { continue }
+            if let own = plan?.thread, own != tid { otherThreadEvents += 1 }
             if let stop = try handle(event, thread) {
                 try stopAll()
                 return stop

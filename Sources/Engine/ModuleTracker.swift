@@ -102,6 +102,7 @@ extension Session {
                 // Its code is unmapped: its int3s are gone with it, and its breakpoints wait
                 // for it to be loaded again.
                 for address in process.sites.keys where module.contains(address) { process.sites[address] = nil }
+                process.blocks.removeAll()
                 for breakpoint in breakpoints { breakpoint.locations.removeAll(where: module.contains) }
                 if filters.filter("ud")!.action != .ignore {
                     output.line("Unload module \(module.path) at \(formatAddress(module.start))")

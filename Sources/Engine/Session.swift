@@ -53,6 +53,9 @@ public enum ResumeRequest {
     case stepUntil(ControlFlow, over: Bool)
     /// Source-mode `p`/`t`: to the next source line (over or into calls).
     case stepLine(over: Bool)
+    /// `wt`: trace the call the thread is at the start of (or stands on), into `trace`; where
+    /// there is none (and no end address), a step over.
+    case trace(CallTrace, TraceOptions)
     /// `gc`: resume the way the breakpoint was reached: a step or plan that a breakpoint
     /// interrupted goes on to its end; otherwise like `g`.
     case resumeInterrupted
@@ -74,6 +77,8 @@ public final class DebuggedProcess {
     public internal(set) var current: ThreadInfo!
     public let modules = ModuleList()
     var sites: [UInt64: SoftwareSite] = [:]
+    /// Basic blocks decoded for tracing.
+    let blocks = BlockCache()
     var nextThreadIndex = 0
     var debugStateAddress: UInt64?
     var loaderBreak: UInt64?
@@ -154,8 +159,11 @@ public final class Session {
     public private(set) var launchSpec: (path: String, arguments: [String])?
     let disassembler = Disassembler()
     var plan: RunPlan?
-    /// The thread plan a breakpoint or event interrupted, with the step it was running, for `gc`.
-    var interrupted: (plan: ThreadPlan, thread: ThreadInfo, step: PlanStep)?
+    /// The thread plan a breakpoint or event interrupted, with the step it was running (to run
+    /// again, or nil to ask the plan), for `gc`.
+    var interrupted: (plan: ThreadPlan, thread: ThreadInfo, step: PlanStep?)?
+    /// Events of threads other than a run plan's own, counted for `wt`'s summary.
+    var otherThreadEvents = 0
     /// `~N g`: only this thread runs.
     var exclusiveThread: ThreadID?
     /// The wait status the process reported on its way out.
@@ -275,6 +283,7 @@ public final class Session {
     private func forgetProcess() {
         process = nil
         plan = nil
+        interrupted?.plan.finish(self)
         interrupted = nil
         for breakpoint in breakpoints { breakpoint.locations = [] }
     }
@@ -394,6 +403,7 @@ public final class Session {
     /// Writes target memory; a write over a planted int3 changes the byte restored later.
     public func writeMemory(_ address: UInt64, _ bytes: [UInt8]) throws(EngineError) {
         guard let process, !process.gone else { throw EngineError("No target") }
+        process.blocks.removeAll()
         var data = bytes
         for (siteAddress, var site) in process.sites where siteAddress >= address && siteAddress < address &+ UInt64(bytes.count) {
             let offset = Int(siteAddress - address)
@@ -617,4 +627,6 @@ struct RunPlan {
     var thread: ThreadID?
     /// And only once the stack is back at or above this pointer (so recursion does not end a `p` early).
     var minimumSP: UInt64?
+    /// Only `thread` runs, the others stay stopped (a traced block).
+    var exclusive = false
 }

@@ -7,6 +7,9 @@ enum PlanStep {
     case instruction
     /// Every runnable thread runs until one of the run's internal stops (or an event).
     case run(RunPlan)
+    /// The plan found something to report where the thread stands (a breakpoint it reached
+    /// without trapping); the plan is interrupted by it.
+    case report(StopEvent)
 }
 
 /// A kind of stepping, as LLDB's thread plans: asked, each time its last step completed,
@@ -15,6 +18,19 @@ enum PlanStep {
 protocol ThreadPlan: AnyObject {
     /// The next step, or nil when the plan's thread stands where the plan was going.
     func nextStep(_ session: Session, _ thread: ThreadInfo) throws(EngineError) -> PlanStep?
+    /// Whether `gc` after an interruption runs the interrupted step again (most plans), or
+    /// asks the plan, which then looks where the thread stands.
+    var retriesInterruptedStep: Bool { get }
+    /// A breakpoint or event interrupted the step under way.
+    func interrupted(by stop: StopEvent)
+    /// The plan arrived, or was dropped: what it planted goes.
+    func finish(_ session: Session)
+}
+
+extension ThreadPlan {
+    var retriesInterruptedStep: Bool { true }
+    func interrupted(by stop: StopEvent) {}
+    func finish(_ session: Session) {}
 }
 
 /// `p`/`t`: one instruction; `p` runs over a call or a repeated string instruction by

@@ -127,19 +127,7 @@ extension ModuleSymbols {
     /// subprogram (`(int, const void *, size_t, int)`, `(void)`, `(const char *, ...)`); nil
     /// without DWARF for it.
     public func prototype(at address: UInt64) -> String? {
-        guard var (_, scopes) = scopes(at: address),
-              let index = scopes.indices.first(where: { dwarf_tag(&scopes[$0]) == Int32(DW_TAG_subprogram) }) else { return nil }
-        var function = scopes[index]
-        // The function begins there: one of its ranges starts at the address (a function split
-        // into hot and cold parts has its cold part, often lower, as its lowest address).
-        var base: Dwarf_Addr = 0, start: Dwarf_Addr = 0, end: Dwarf_Addr = 0
-        var offset = dwarf_ranges(&function, 0, &base, &start, &end)
-        var begins = false
-        while offset > 0 && !begins {
-            begins = start == address
-            offset = dwarf_ranges(&function, offset, &base, &start, &end)
-        }
-        guard begins else { return nil }
+        guard var function = subprogram(beginningAt: address) else { return nil }
         var types: [String] = []
         var child = Dwarf_Die()
         if dwarf_child(&function, &child) == 0 {
@@ -152,5 +140,28 @@ extension ModuleSymbols {
             } while nextSibling(&child) && types.count < 64
         }
         return "(" + (types.isEmpty ? "void" : types.joined(separator: ", ")) + ")"
+    }
+
+    /// The return type of the function starting at link-time `address`; nil without DWARF
+    /// for it, or for a function that returns nothing.
+    public func returnType(ofFunctionAt address: UInt64) -> TypeLayout? {
+        guard var function = subprogram(beginningAt: address) else { return nil }
+        let type = layout(ofTypeOf: &function, depth: 3)
+        return type.kind == .void ? nil : type
+    }
+
+    /// The DWARF subprogram one of whose ranges begins at `address` (a function split into hot
+    /// and cold parts has its cold part, often lower, as its lowest address).
+    private func subprogram(beginningAt address: UInt64) -> Dwarf_Die? {
+        guard var (_, scopes) = scopes(at: address),
+              let index = scopes.indices.first(where: { dwarf_tag(&scopes[$0]) == Int32(DW_TAG_subprogram) }) else { return nil }
+        var function = scopes[index]
+        var base: Dwarf_Addr = 0, start: Dwarf_Addr = 0, end: Dwarf_Addr = 0
+        var offset = dwarf_ranges(&function, 0, &base, &start, &end)
+        while offset > 0 {
+            if start == address { return function }
+            offset = dwarf_ranges(&function, offset, &base, &start, &end)
+        }
+        return nil
     }
 }

@@ -12,6 +12,14 @@ public struct VariableValue: Sendable {
     /// Where it lives at this pc: `@rdi`, or a memory address; nil when unavailable.
     public let location: VariableLocation?
     public let isParameter: Bool
+
+    public init(name: String, type: TypeLayout, bytes: [UInt8]?, location: VariableLocation?, isParameter: Bool) {
+        self.name = name
+        self.type = type
+        self.bytes = bytes
+        self.location = location
+        self.isParameter = isParameter
+    }
 }
 
 /// Where a variable's value was found (`dv /v`).
