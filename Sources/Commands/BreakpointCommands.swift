@@ -2,12 +2,13 @@ import Arch
 import Engine
 import Expressions
 
-/// `bp bu bm bl bc bd be br`.
+/// `bp bu bm ba bl bc bd be br`.
 extension Interpreter {
     static let breakpointCommands: [CommandSpec] = [
         CommandSpec(names: ["bp"], summary: "set breakpoint: bp [/1] [addr [passes]] [\"cmds\"]") { i, inv throws(CommandError) in try i.setBreakpoint(inv, kind: .bp) },
         CommandSpec(names: ["bu"], summary: "set unresolved (deferred) breakpoint") { i, inv throws(CommandError) in try i.setBreakpoint(inv, kind: .bu) },
         CommandSpec(names: ["bm"], summary: "set breakpoints on symbols matching a pattern") { i, inv throws(CommandError) in try i.setPatternBreakpoints(inv) },
+        CommandSpec(names: ["ba"], summary: "set hardware (data) breakpoint: ba e|r|w size addr") { i, inv throws(CommandError) in try i.setHardwareBreakpoint(inv) },
         CommandSpec(names: ["bl"], summary: "list breakpoints") { i, _ throws(CommandError) in i.listBreakpoints() },
         CommandSpec(names: ["bc"], summary: "clear breakpoints: ids, ranges, *") { i, inv throws(CommandError) in
             for bp in try i.selectBreakpoints(inv) { try i.engine { () throws(EngineError) in try i.session.removeBreakpoint(bp) } }
@@ -21,32 +22,59 @@ extension Interpreter {
         CommandSpec(names: ["br"], summary: "renumber a breakpoint: br old new") { i, inv throws(CommandError) in try i.renumberBreakpoint(inv) },
     ]
 
-    private func setBreakpoint(_ invocation: Invocation, kind: Breakpoint.Kind) throws(CommandError) {
-        var scanner = invocation.scanner
+    /// What precedes a breakpoint's location: the id glued to the command (`bp5`), `/1`, `/w`.
+    private struct BreakpointPrefix {
+        var id: Int?
+        var oneShot = false
+        var cppCondition: String?
+    }
+
+    private func breakpointPrefix(_ invocation: Invocation, _ scanner: inout ArgumentScanner) throws(CommandError) -> BreakpointPrefix {
+        var prefix = BreakpointPrefix()
         // `bp5 addr`: digits glued to the name choose the id.
-        var requestedID: Int?
         let glued = invocation.arguments.prefix { $0.isNumber }
         if !glued.isEmpty {
             guard let id = Int(glued), UInt64(id) <= Interpreter.maximumBreakpointID else { throw CommandError("       ^ Syntax error in '\(invocation.name)\(invocation.arguments)'") }
-            requestedID = id
+            prefix.id = id
             scanner = ArgumentScanner(invocation.arguments.dropFirst(glued.count))
         }
-        var oneShot = false
-        var cppCondition: String?
         while scanner.rest.first == "/" {
             guard let option = scanner.word() else { break }
             switch option {
-            case "/1": oneShot = true
+            case "/1": prefix.oneShot = true
             case "/w":
-                guard let text = scanner.quoted() else { throw CommandError("bp /w takes a C++ condition in quotes: bp /w \"count > 5\" address") }
-                cppCondition = text
+                guard let text = scanner.quoted() else { throw CommandError("\(invocation.name) /w takes a C++ condition in quotes: \(invocation.name) /w \"count > 5\" address") }
+                prefix.cppCondition = text
             default: throw CommandError("Unknown breakpoint option '\(option)'")
             }
         }
-        var commands: String?
+        return prefix
+    }
+
+    /// What follows the location — passes, then the command string — and the breakpoint made
+    /// of it all.
+    @discardableResult
+    private func addBreakpoint(_ invocation: Invocation, _ scanner: inout ArgumentScanner, _ prefix: BreakpointPrefix, _ request: BreakpointRequest) throws(CommandError) -> Breakpoint {
+        var request = request
+        var passes: UInt64 = 1
+        if !scanner.isAtEnd && scanner.rest.first != "\"" { passes = try expression(&scanner) }
+        let commands = scanner.quoted()
+        if !scanner.isAtEnd { throw CommandError("       ^ Syntax error in '\(invocation.name)\(invocation.arguments)'") }
+        request.radix = radix
+        request.passCount = Int(min(passes, 0xffff))
+        request.oneShot = prefix.oneShot
+        request.commands = commands
+        (request.condition, request.action) = try conditionAndAction(commands, cppCondition: prefix.cppCondition)
+        request.id = prefix.id
+        if let selector = invocation.threads, !selector.isMulti { request.thread = try selectedThreads(selector, defaultAll: false).first?.tid }
+        return try engine { () throws(EngineError) in try session.addBreakpoint(request) }
+    }
+
+    private func setBreakpoint(_ invocation: Invocation, kind: Breakpoint.Kind) throws(CommandError) {
+        var scanner = invocation.scanner
+        let prefix = try breakpointPrefix(invocation, &scanner)
         var expressionText = ""
         var address: UInt64?
-        var passes: UInt64 = 1
         if !scanner.isAtEnd && scanner.rest.first != "\"" {
             // `bp file.c:9` (gdb's form) can only mean a source line: `bp `file.c:9``.
             let word = scanner.rest.prefix { $0 != " " && $0 != "\t" }
@@ -74,26 +102,46 @@ extension Interpreter {
                     if let note = unmatchedNote(expressionText) { output.line("WARNING: \(note)") }
                 }
             }
-            if !scanner.isAtEnd && scanner.rest.first != "\"" { passes = try expression(&scanner) }
         } else {
             address = try currentRegisters().rip
             expressionText = session.symbolize(address!) ?? formatAddress(address!)
         }
-        if let text = scanner.quoted() { commands = text }
-        if !scanner.isAtEnd { throw CommandError("       ^ Syntax error in '\(invocation.name)\(invocation.arguments)'") }
-        var request = BreakpointRequest(kind: kind, expression: expressionText, locations: address.map { locations(of: expressionText, first: $0) } ?? [])
-        request.radix = radix
-        request.passCount = Int(min(passes, 0xffff))
-        request.oneShot = oneShot
-        request.commands = commands
-        (request.condition, request.action) = try conditionAndAction(commands, cppCondition: cppCondition)
-        request.id = requestedID
-        if let selector = invocation.threads, !selector.isMulti { request.thread = try selectedThreads(selector, defaultAll: false).first?.tid }
-        let breakpoint = try engine { () throws(EngineError) in try session.addBreakpoint(request) }
+        let request = BreakpointRequest(kind: kind, expression: expressionText, locations: address.map { locations(of: expressionText, first: $0) } ?? [])
+        let breakpoint = try addBreakpoint(invocation, &scanner, prefix, request)
         if kind == .bu, breakpoint.locations.isEmpty, let note = unmatchedNote(expressionText) { output.line("WARNING: \(note)") }
         if breakpoint.locations.count > 1 {
             output.line("Breakpoint \(breakpoint.id) has \(breakpoint.locations.count) locations (\(expressionText) has code in several places)")
         }
+    }
+
+    /// `ba [/1] Access Size Address [Passes] ["cmds"]` (`ba w4 counter`, `ba e 1 main`): a
+    /// debug register on every thread instead of an int3.
+    private func setHardwareBreakpoint(_ invocation: Invocation) throws(CommandError) {
+        var scanner = invocation.scanner
+        let prefix = try breakpointPrefix(invocation, &scanner)
+        guard let first = scanner.word(), let letter = first.first else { throw CommandError("Usage: ba [/1] e|r|w Size Address [Passes] [\"CommandString\"]") }
+        let access: HardwareWatch.Access
+        switch letter.lowercased() {
+        case "e": access = .execute
+        case "w": access = .write
+        case "r": access = .readWrite
+        case "i": throw CommandError("I/O breakpoints (ba i) need kernel mode")
+        default: throw CommandError("Invalid access type '\(letter)': use e (execute), r (read or write) or w (write)")
+        }
+        let sizeText = first.count > 1 ? first.dropFirst() : scanner.word() ?? ""
+        guard let size = Int(sizeText), [1, 2, 4, 8].contains(size) else {
+            throw CommandError("Invalid size '\(sizeText)': a hardware breakpoint watches 1, 2, 4 or 8 bytes")
+        }
+        if access == .execute && size != 1 { throw CommandError("Execute breakpoints (ba e) have size 1") }
+        guard !scanner.isAtEnd, scanner.rest.first != "\"" else { throw CommandError("ba needs an address") }
+        let before = scanner.rest
+        let address = try expression(&scanner)
+        guard address % UInt64(size) == 0 else {
+            throw CommandError("Data breakpoint address \(formatAddress(address)) is not aligned to its size (\(size))")
+        }
+        var request = BreakpointRequest(kind: .ba, expression: String(before.dropLast(scanner.rest.count).trimmed()), locations: [address])
+        request.hardware = HardwareWatch(access: access, size: size)
+        try addBreakpoint(invocation, &scanner, prefix, request)
     }
 
     /// Every place a spec resolved at `first` stands for: each inlined copy, template instance
@@ -207,7 +255,10 @@ extension Interpreter {
         for breakpoint in session.breakpoints {
             var line = String(breakpoint.id).leftPadded(to: 6) + " "
             let state = breakpoint.enabled ? "e" : "d"
-            if let address = breakpoint.address {
+            if let address = breakpoint.address, let watch = breakpoint.hardware {
+                let access = switch watch.access { case .execute: "e"; case .write: "w"; case .readWrite: "r" }
+                line += "\(state) \(breakpoint.enabled ? "Disable" : "Enable") Clear  \(formatAddress(address)) \(access) \(watch.size) "
+            } else if let address = breakpoint.address {
                 line += "\(state) \(breakpoint.enabled ? "Disable" : "Enable") Clear  \(formatAddress(address)) \(sourceText(address).trimmed())    "
             } else {
                 line += "\(state)u                     "
@@ -266,6 +317,7 @@ extension Interpreter {
         request.commands = breakpoint.commands
         request.condition = breakpoint.condition
         request.action = breakpoint.action
+        request.hardware = breakpoint.hardware
         request.id = Int(new)
         do {
             try session.removeBreakpoint(breakpoint)

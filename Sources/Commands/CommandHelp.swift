@@ -106,6 +106,16 @@ extension Interpreter {
             ],
             examples: ["g", "g libc!exit", "g poi(@rsp)"]),
 
+        "ba": CommandHelp(
+            syntax: ["ba[ID] [/1] [/w \"Condition\"] Access Size Address [Passes] [\"CommandString\"]", "~Thread ba[ID] Access Size Address [Passes] [\"CommandString\"]"],
+            description: "Sets a hardware breakpoint: one of the four debug registers (DR0-DR3), armed on every thread of the process, threads created later included. A data breakpoint breaks in after the instruction that accessed the memory (the stop shows its successor, as WinDbg does); an execute breakpoint before the instruction runs, without changing a byte of code. Passes, conditions and command strings work as for bp. Detach, quit and errors leave no debug register armed.",
+            options: [
+                (name: "Access", meaning: "e (execute), w (write) or r (read or write: x86 has no read-only watch); i (I/O) needs kernel mode"),
+                (name: "Size", meaning: "1, 2, 4 or 8 bytes, glued to Access or not (ba w4, ba w 4); Address must be aligned to it; e takes 1"),
+                (name: "Address", meaning: "any MASM expression: prog!counter, @rsp+8, poi(@rdi)"),
+            ],
+            examples: ["ba w4 prog!counter", "ba r8 @rsp+8 \"k; gc\"", "ba e1 libc!send 3"]),
+
         "gc": CommandHelp(
             syntax: ["gc"],
             description: "Go from a conditional breakpoint the way it was reached: if the breakpoint interrupted a step or a plan (p over a call, gu, pa, g BreakAddress), that goes on to its end; otherwise it runs as g. Meant for breakpoint command strings, as in .else {gc}.",

@@ -240,7 +240,7 @@ public final class Interpreter {
     }
 
     /// Commands for which a `~N` prefix means "only this thread" rather than "in this thread".
-    static let threadSpecificCommands: Set<String> = ["bp", "bu", "bm"]
+    static let threadSpecificCommands: Set<String> = ["bp", "bu", "bm", "ba"]
 
     /// Commands that resume the target: under `~N` only that thread runs.
     static let runningCommands: Set<String> = ["g", "gc", "gh", "gn", "gu", "p", "t", "pa", "ta", "pc", "tc", "pt", "tt"]

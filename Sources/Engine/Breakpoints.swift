@@ -7,8 +7,9 @@ import Expressions
 /// breakpoints and LLDB's resolvers do; `bu` breakpoints (and `bp` on names not yet loaded)
 /// wait for their module.
 public final class Breakpoint {
-    /// The command that made it: `bp` (address resolved now), `bu` (kept as a name), `bm` (one of a pattern's matches).
-    public enum Kind: Sendable { case bp, bu, bm }
+    /// The command that made it: `bp` (address resolved now), `bu` (kept as a name), `bm` (one
+    /// of a pattern's matches), `ba` (a debug register instead of an int3).
+    public enum Kind: Sendable { case bp, bu, bm, ba }
 
     public let id: Int
     public let kind: Kind
@@ -36,6 +37,8 @@ public final class Breakpoint {
     public let action: String?
     /// Why the condition could not be evaluated at the last stop (the stop is made then).
     public internal(set) var conditionError: String?
+    /// For `ba`: what the debug register watches at the (single) location.
+    public let hardware: HardwareWatch?
 
     init(id: Int, request: BreakpointRequest) {
         self.id = id
@@ -50,6 +53,7 @@ public final class Breakpoint {
         commands = request.commands
         condition = request.condition
         action = request.action
+        hardware = request.hardware
     }
 
     /// The first location, where a single-location breakpoint is.
@@ -103,6 +107,7 @@ public struct BreakpointRequest {
     public var commands: String?
     public var condition: BreakpointCondition?
     public var action: String?
+    public var hardware: HardwareWatch?
     public var id: Int?
 
     public init(kind: Breakpoint.Kind, expression: String, locations: [UInt64]) {

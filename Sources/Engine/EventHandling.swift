@@ -10,6 +10,8 @@ extension Session {
         switch event {
         case .breakpointTrap(let address):
             return try breakpointHit(at: address, thread)
+        case .hardwareTrap(let fired):
+            return try userBreakpointStop(fired, thread)
         case .trap:
             let details = process.target.signalDetails(thread.tid)
             if details?.code == 0x80 {  // SI_KERNEL: an int3 the program executed itself
@@ -52,6 +54,7 @@ extension Session {
             // A new address space: every int3 and module is gone; breakpoints resolve again by name.
             process.sites.removeAll()
             process.blocks.removeAll()
+            process.debugSlots = DebugRegisterSlots()
             process.modules.removeAll()
             process.loaderBreak = nil
             process.debugStateAddress = nil
@@ -133,8 +136,25 @@ extension Session {
             thread.resumedOnSite = nil
             sameHit = try self.registers(thread).rsp == resumed.stackPointer
         }
+        if !sameHit, let stop = try userBreakpointStop(breakpoints.filter { $0.hardware == nil && $0.locations.contains(address) }, thread) {
+            return stop
+        }
+        if let plan, plan.sites.contains(address), plan.thread == nil || plan.thread == thread.tid {
+            let registers = try self.registers(thread)
+            if plan.minimumSP.map({ registers.rsp >= $0 }) ?? true {
+                process.current = thread
+                return StopEvent(kind: .step, thread: thread.tid)
+            }
+        }
+        return nil
+    }
+
+    /// The stop a hit on these breakpoints makes, if any: the first enabled one for this thread
+    /// whose condition holds and whose passes are spent. Every candidate's condition and pass
+    /// count is taken into account on every hit.
+    private func userBreakpointStop(_ candidates: [Breakpoint], _ thread: ThreadInfo) throws(EngineError) -> StopEvent? {
         var hit: Breakpoint?
-        for breakpoint in breakpoints where !sameHit && breakpoint.enabled && breakpoint.locations.contains(address) {
+        for breakpoint in candidates where breakpoint.enabled {
             if let only = breakpoint.thread, only != thread.tid { continue }
             if let condition = breakpoint.condition {
                 breakpoint.conditionError = nil
@@ -151,19 +171,10 @@ extension Session {
             if breakpoint.remaining > 1 { breakpoint.remaining -= 1; continue }
             if hit == nil { hit = breakpoint }
         }
-        if let hit {
-            if hit.oneShot { try removeBreakpoint(hit) }
-            process.current = thread
-            return StopEvent(kind: .breakpoint(hit), thread: thread.tid)
-        }
-        if let plan, plan.sites.contains(address), plan.thread == nil || plan.thread == thread.tid {
-            let registers = try self.registers(thread)
-            if plan.minimumSP.map({ registers.rsp >= $0 }) ?? true {
-                process.current = thread
-                return StopEvent(kind: .step, thread: thread.tid)
-            }
-        }
-        return nil
+        guard let hit else { return nil }
+        if hit.oneShot { try removeBreakpoint(hit) }
+        process?.current = thread
+        return StopEvent(kind: .breakpoint(hit), thread: thread.tid)
     }
 
     /// A signal: break-in, swallowed SIGSTOPs, or an exception-like event under its filter.

@@ -147,6 +147,13 @@ extension Session {
             switch event {
             case .trap, .breakpointTrap:
                 return StopEvent(kind: .step, thread: thread.tid)
+            case .hardwareTrap:
+                // The step also made a debug-register hit (a write it did): the hit reports.
+                if let stop = try handle(event, thread) {
+                    try stopAll()
+                    return stop
+                }
+                return StopEvent(kind: .step, thread: thread.tid)
             default:
                 if consumeExpectedStop(event, thread) { continue }
                 if let stop = try handle(event, thread) {
@@ -217,13 +224,23 @@ extension Session {
                     thread.registersDirty = true
                     return (tid, .breakpointTrap(rewound.rip))
                 }
-                return (tid, .trap)
+                return (tid, hardwareOrStepTrap(thread))
             case .signal(let signal) where signal == SIGTRAP:
-                return (tid, .trap)
+                return (tid, hardwareOrStepTrap(thread))
             case .signal(let signal):
                 return (tid, .signal(signal))
             }
         }
+    }
+
+    /// A SIGTRAP that is not one of our int3s: a debug exception of armed debug registers, or
+    /// a single step (or the program's own int3, which the kernel reports as SI_KERNEL and
+    /// leaves the debug status stale for).
+    private func hardwareOrStepTrap(_ thread: ThreadInfo) -> ThreadEvent {
+        guard let process, !process.debugSlots.isEmpty, let code = process.target.signalDetails(thread.tid)?.code,
+              code > 0, code != 0x80 else { return .trap }
+        let fired = firedHardwareBreakpoints(thread)
+        return fired.isEmpty ? .trap : .hardwareTrap(fired)
     }
 
     /// The loop proper. Returns with every thread stopped.
@@ -332,6 +349,7 @@ extension Session {
     func resumeThread(_ thread: ThreadInfo, singleStep: Bool, signal: Int32) throws(EngineError) {
         guard let process else { return }
         try flushRegisters(thread)
+        try syncDebugRegisters(thread)
         thread.cachedRegisters = nil
         do { try process.target.resume(thread.tid, singleStep: singleStep, signal: signal) } catch { throw EngineError(error.description) }
     }

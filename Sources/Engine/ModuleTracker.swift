@@ -103,7 +103,7 @@ extension Session {
                 // for it to be loaded again.
                 for address in process.sites.keys where module.contains(address) { process.sites[address] = nil }
                 process.blocks.removeAll()
-                for breakpoint in breakpoints { breakpoint.locations.removeAll(where: module.contains) }
+                forgetLocations(in: module)
                 if filters.filter("ud")!.action != .ignore {
                     output.line("Unload module \(module.path) at \(formatAddress(module.start))")
                 }

@@ -79,6 +79,8 @@ public final class DebuggedProcess {
     var sites: [UInt64: SoftwareSite] = [:]
     /// Basic blocks decoded for tracing.
     let blocks = BlockCache()
+    /// Which `ba` breakpoint holds which debug register.
+    var debugSlots = DebugRegisterSlots()
     var nextThreadIndex = 0
     var debugStateAddress: UInt64?
     var loaderBreak: UInt64?
@@ -102,6 +104,7 @@ public final class DebuggedProcess {
     func addThread(_ tid: ThreadID) -> ThreadInfo {
         if let existing = thread(tid) { return existing }
         let info = ThreadInfo(tid: tid, index: nextThreadIndex)
+        info.debugRegistersStale = !debugSlots.isEmpty
         nextThreadIndex += 1
         threads.append(info)
         return info
@@ -253,6 +256,7 @@ public final class Session {
             // The Ctrl-C handler's SIGSTOP, not taken yet, would stop the program once it is free.
             if process.strayBreakStop, process.target.isSignalPending(SIGSTOP) { process.current.stopPending = true }
             try drainExpectedStops()
+            clearDebugRegisters()
             for thread in process.threads {
                 try? flushRegisters(thread)
                 // A signal the program has yet to receive goes with it.
@@ -305,7 +309,7 @@ public final class Session {
         if request.locations.isEmpty { request.locations = resolveLocations(request.expression, radix: request.radix) }
         var requested = request.id
         if requested == nil, let address = request.locations.first,
-           let duplicate = breakpoints.first(where: { $0.locations.first == address && $0.thread == request.thread }) {
+           let duplicate = breakpoints.first(where: { $0.locations.first == address && $0.thread == request.thread && $0.hardware == request.hardware }) {
             // WinDbg redefines a breakpoint at the same place under its old number.
             output.line("breakpoint \(duplicate.id) redefined")
             requested = duplicate.id
@@ -315,34 +319,51 @@ public final class Session {
         let breakpoint = Breakpoint(id: id, request: request)
         breakpoints.append(breakpoint)
         breakpoints.sort { $0.id < $1.id }
-        if process != nil {
-            for address in breakpoint.locations { try insertSite(address, isInternal: false) }
+        do { try plant(breakpoint) } catch {
+            breakpoints.removeAll { $0 === breakpoint }
+            throw error
         }
         return breakpoint
     }
 
     public func removeBreakpoint(_ breakpoint: Breakpoint) throws(EngineError) {
-        if breakpoint.enabled, process != nil {
-            for address in breakpoint.locations { try removeSite(address, isInternal: false) }
-        }
+        if breakpoint.enabled { try unplant(breakpoint) }
         breakpoints.removeAll { $0 === breakpoint }
     }
 
     public func setEnabled(_ breakpoint: Breakpoint, _ enabled: Bool) throws(EngineError) {
         guard breakpoint.enabled != enabled else { return }
+        if enabled { try plant(breakpoint) } else { try unplant(breakpoint) }
         breakpoint.enabled = enabled
+    }
+
+    /// Puts a breakpoint into the process where it resolves: an int3 at each location, or a
+    /// debug register for `ba`.
+    private func plant(_ breakpoint: Breakpoint) throws(EngineError) {
         guard process != nil else { return }
-        for address in breakpoint.locations {
-            if enabled { try insertSite(address, isInternal: false) } else { try removeSite(address, isInternal: false) }
-        }
+        if breakpoint.hardware != nil { return try armHardware(breakpoint) }
+        for address in breakpoint.locations { try insertSite(address, isInternal: false) }
+    }
+
+    private func unplant(_ breakpoint: Breakpoint) throws(EngineError) {
+        guard process != nil else { return }
+        if breakpoint.hardware != nil { return disarmHardware(breakpoint) }
+        for address in breakpoint.locations { try removeSite(address, isInternal: false) }
     }
 
     /// Resolves the breakpoints that wait for a module, from their specs, after modules changed.
     func resolveDeferredBreakpoints() {
         for breakpoint in breakpoints where breakpoint.locations.isEmpty {
             breakpoint.locations = resolveLocations(breakpoint.expression, radix: breakpoint.radix)
-            guard breakpoint.enabled else { continue }
-            for address in breakpoint.locations { try? insertSite(address, isInternal: false) }
+            if breakpoint.enabled { try? plant(breakpoint) }
+        }
+    }
+
+    /// A module went away: its breakpoints lose their locations there and wait for it again.
+    func forgetLocations(in module: Module) {
+        for breakpoint in breakpoints where breakpoint.locations.contains(where: module.contains) {
+            if breakpoint.hardware != nil { disarmHardware(breakpoint) }
+            breakpoint.locations.removeAll(where: module.contains)
         }
     }
 

@@ -33,6 +33,9 @@ public final class ThreadInfo {
     /// `cachedRegisters` holds changes not yet written to the thread (written before it runs).
     var registersDirty = false
     var singleStepping = false
+    /// The process's debug registers changed since they were written into this thread (or it
+    /// is new): they are written before it next runs.
+    var debugRegistersStale = false
     /// Reported PTRACE_EVENT_EXIT: once resumed it only ever reports its end (a zombie leader
     /// may wait for the other threads), so it is never asked to stop.
     var exiting = false
@@ -53,6 +56,9 @@ public final class ThreadInfo {
 /// (a SIGTRAP on one of our int3s becomes `breakpointTrap` with rip already rewound).
 enum ThreadEvent {
     case breakpointTrap(UInt64)
+    /// A debug exception from armed debug registers: these `ba` breakpoints fired (a data
+    /// access just done, or an instruction about to run).
+    case hardwareTrap([Breakpoint])
     case trap
     case signal(Int32)
     case created(ThreadID)

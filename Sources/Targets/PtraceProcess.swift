@@ -234,6 +234,37 @@ public final class PtraceProcess: LiveTarget {
         if result != 0 { throw TargetError("Cannot write registers of thread \(thread): \(errnoText(errno))") }
     }
 
+    /// `offsetof(struct user, u_debugreg)` on x86-64: DRn is the word at 848 + 8n.
+    private static let debugRegisterOffset: UInt64 = 848
+
+    public func debugRegisters(_ thread: ThreadID) throws(TargetError) -> DebugRegisters {
+        checkThread()
+        var registers = DebugRegisters()
+        for index in [0, 1, 2, 3, 6, 7] {
+            errno = 0
+            let value = UInt64(bitPattern: Int64(cs_ptrace(Int32(PTRACE_PEEKUSER.rawValue), thread, Self.debugRegisterOffset + 8 * UInt64(index), 0)))
+            if errno != 0 { throw TargetError("Cannot read debug register \(index) of thread \(thread): \(errnoText(errno))") }
+            switch index {
+            case 6: registers.status = value
+            case 7: registers.control = value
+            default: registers.addresses[index] = value
+            }
+        }
+        return registers
+    }
+
+    /// DR7 goes last (the kernel checks each address against the control word it has), after
+    /// clearing it so no half-written combination is ever armed.
+    public func setDebugRegisters(_ registers: DebugRegisters, _ thread: ThreadID) throws(TargetError) {
+        checkThread()
+        let writes: [(Int, UInt64)] = [(7, 0)] + registers.addresses.prefix(4).enumerated().map { ($0.offset, $0.element) } + [(6, 0), (7, registers.control)]
+        for (index, value) in writes {
+            if cs_ptrace(Int32(PTRACE_POKEUSER.rawValue), thread, Self.debugRegisterOffset + 8 * UInt64(index), value) != 0 {
+                throw TargetError("Cannot write debug register \(index) of thread \(thread): \(errnoText(errno))")
+            }
+        }
+    }
+
     /// The XSAVE area (NT_X86_XSTATE), which holds the upper halves of the ymm registers too;
     /// the 512-byte FXSAVE area where the kernel does not offer it.
     public func vectorState(_ thread: ThreadID) throws(TargetError) -> [UInt8] {

@@ -71,6 +71,20 @@ public protocol Target: AnyObject {
     /// The mappings of the address space, in address order, with the files they map (for a
     /// live process, `/proc/pid/maps`).
     func memoryMap() -> [MemoryRegion]
+    /// DR0–DR3, DR6 and DR7 of a thread.
+    func debugRegisters(_ thread: ThreadID) throws(TargetError) -> DebugRegisters
+}
+
+/// The x86 debug registers of a thread: four breakpoint addresses, the status of the last
+/// debug exception (which of them fired) and the control word that arms them.
+public struct DebugRegisters: Sendable, Equatable {
+    public var addresses: [UInt64] = [0, 0, 0, 0]
+    /// DR6: bits 0–3 say which address fired.
+    public var status: UInt64 = 0
+    /// DR7: per slot an enable bit (2n), the access (bits 16+4n) and the length (18+4n).
+    public var control: UInt64 = 0
+
+    public init() {}
 }
 
 /// One mapping of a target's address space.
@@ -128,6 +142,8 @@ public protocol LiveTarget: Target {
     func listThreads() -> [ThreadID]
     /// Lets a stopped fork child run free, with `restore` written into its memory first.
     func releaseForkChild(_ child: Int32, restore: [(address: UInt64, byte: UInt8)])
+    /// Arms a stopped thread's debug registers (DR0–DR3 and DR7; DR6 is cleared).
+    func setDebugRegisters(_ registers: DebugRegisters, _ thread: ThreadID) throws(TargetError)
 }
 
 /// Ctrl-C while the target runs: the handler stops the target with SIGSTOP and leaves a flag
