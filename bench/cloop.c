@@ -1,7 +1,10 @@
 /* The baseline: the least a ptrace debugger must do per conditional-breakpoint hit.
    Usage: cloop ADDRESS PROGRAM [ARGS...]  (ADDRESS in hex, ASLR off).
    Per hit: wait, GETREGS, test the condition (x == -1, in edi), rewind rip (SETREGS),
-   restore the original byte, single-step, wait, re-plant the int3, continue. */
+   restore the original byte, single-step that thread, wait, re-plant the int3, continue.
+   Threads are followed (PTRACE_O_TRACECLONE); the others run on while one steps, so a
+   thread passing the lifted int3 meanwhile is missed: the cheapest classic loop, not an
+   exact one (it prints how many hits it saw). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
@@ -33,22 +36,29 @@ int main(int argc, char **argv) {
     pread(mem, &original, 1, (off_t)address);
     pwrite(mem, &trap, 1, (off_t)address);
     long hits = 0, stops = 0;
+    ptrace(PTRACE_SETOPTIONS, pid, 0, (void *)(long)PTRACE_O_TRACECLONE);
     ptrace(PTRACE_CONT, pid, 0, 0);
     for (;;) {
-        waitpid(pid, &status, 0);
-        if (WIFEXITED(status) || WIFSIGNALED(status)) break;
-        if (WSTOPSIG(status) != SIGTRAP) { ptrace(PTRACE_CONT, pid, 0, (void *)(long)WSTOPSIG(status)); continue; }
+        pid_t tid = waitpid(-1, &status, __WALL);
+        if (tid < 0) break;
+        if (WIFEXITED(status) || WIFSIGNALED(status)) { if (tid == pid) break; continue; }
+        int signal = WSTOPSIG(status);
+        if (signal != SIGTRAP || status >> 16 != 0) {
+            // A new thread's first SIGSTOP, a clone event, or the program's own signal.
+            ptrace(PTRACE_CONT, tid, 0, (void *)(long)(signal == SIGSTOP || signal == SIGTRAP ? 0 : signal));
+            continue;
+        }
         struct user_regs_struct regs;
-        ptrace(PTRACE_GETREGS, pid, 0, &regs);
+        ptrace(PTRACE_GETREGS, tid, 0, &regs);
         hits++;
         if ((int)regs.rdi == -1) stops++;
         regs.rip -= 1;
-        ptrace(PTRACE_SETREGS, pid, 0, &regs);
+        ptrace(PTRACE_SETREGS, tid, 0, &regs);
         pwrite(mem, &original, 1, (off_t)address);
-        ptrace(PTRACE_SINGLESTEP, pid, 0, 0);
-        waitpid(pid, &status, 0);
+        ptrace(PTRACE_SINGLESTEP, tid, 0, 0);
+        waitpid(tid, &status, __WALL);
         pwrite(mem, &trap, 1, (off_t)address);
-        ptrace(PTRACE_CONT, pid, 0, 0);
+        ptrace(PTRACE_CONT, tid, 0, 0);
     }
     fprintf(stderr, "cloop: %ld hits, %ld stops\n", hits, stops);
     return 0;

@@ -72,6 +72,24 @@ public struct Disassembler: Sendable {
         )
     }
 
+    /// The bytes of the instruction at the start of `bytes` (at `address`) as they must read to
+    /// do the same at `newAddress`: a rip-relative operand's displacement moved by the
+    /// distance. Nil for what cannot run elsewhere: branches, calls, returns and interrupts
+    /// (they depend on rip otherwise), a displacement that would not fit, undecodable bytes.
+    public func relocate(_ bytes: [UInt8], from address: UInt64, to newAddress: UInt64) -> [UInt8]? {
+        guard let decoded = DecodedInstruction(bytes, at: address), decoded.flow == .none || decoded.flow == .syscall else { return nil }
+        let instruction = decoded.instruction
+        var code = Array(bytes.prefix(Int(instruction.length)))
+        guard instruction.attributes & ZYDIS_ATTRIB_IS_RELATIVE != 0 else { return code }
+        guard decoded.visibleOperandIndices.contains(where: { decoded.operands[$0].type == ZYDIS_OPERAND_TYPE_MEMORY && decoded.operands[$0].mem.base == ZYDIS_REGISTER_RIP }),
+              instruction.raw.disp.size == 32 else { return nil }
+        let moved = instruction.raw.disp.value + Int64(bitPattern: address &- newAddress)
+        guard let displacement = Int32(exactly: moved) else { return nil }
+        let offset = Int(instruction.raw.disp.offset)
+        for index in 0..<4 { code[offset + index] = UInt8(truncatingIfNeeded: UInt32(bitPattern: displacement) >> (8 * UInt32(index))) }
+        return code
+    }
+
     /// WinDbg's line: "00007fff`f7e50e50 4883ec28        sub     rsp,28h".
     /// `symbolize` turns an address into "libc!puts" or "libc!puts+0x10"; named addresses print as
     /// "libc!puts (00007fff`f7e50e50)", unnamed ones as "00007fff`f7e50e50". It is asked about every

@@ -1,3 +1,4 @@
+import Arch
 import Expressions
 
 /// A user breakpoint: the spec the user typed, where it resolves now (one location, or several
@@ -125,6 +126,9 @@ struct SoftwareSite {
     var internalUsers = 0
     /// How to execute the displaced instruction without single-stepping, when it is simple enough.
     var emulation: SiteEmulation?
+    /// The displaced instruction when it transfers control (executed by the debugger when it
+    /// can: a jump, call or return).
+    var branch: Instruction?
     /// The displaced instruction is `syscall` (0f 05), which may block on another thread.
     var isSystemCall = false
     var total: Int { users + internalUsers }

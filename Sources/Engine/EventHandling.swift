@@ -55,6 +55,8 @@ extension Session {
             process.sites.removeAll()
             process.blocks.removeAll()
             process.debugSlots = DebugRegisterSlots()
+            process.scratch = ScratchPages()
+            process.systemCallInstruction = nil
             process.modules.removeAll()
             process.loaderBreak = nil
             process.debugStateAddress = nil

@@ -209,6 +209,7 @@ extension Session {
             }
             thread.running = false
             thread.cachedRegisters = nil
+            translateOutOfLine(thread)
             switch reason {
             case .threadCreated(let child): return (tid, .created(child))
             case .forked(let child, let sharesMemory): return (tid, .forked(child: child, sharesMemory: sharesMemory))
@@ -222,6 +223,7 @@ extension Session {
                     // Written back lazily: an emulated step-over replaces this write.
                     thread.cachedRegisters = rewound
                     thread.registersDirty = true
+                    thread.trappedAt = rewound.rip
                     return (tid, .breakpointTrap(rewound.rip))
                 }
                 return (tid, hardwareOrStepTrap(thread))
@@ -280,16 +282,19 @@ extension Session {
     /// Whether resuming the process resumes this thread: allowed to run and not running yet.
     func mayRun(_ thread: ThreadInfo) -> Bool { !thread.running && isAllowedToRun(thread) }
 
-    /// Resumes every stopped thread that may run. A thread sitting on one of our int3s first
-    /// steps over it alone, with every other thread stopped, so no thread can pass the
-    /// lifted breakpoint unseen.
+    /// Resumes every stopped thread that may run. A thread standing on one of our int3s
+    /// executes the instruction under it first: the debugger does it (a prologue push, a
+    /// branch), or the thread runs a copy out of line; only where neither can be done is it
+    /// single-stepped, alone with every other thread stopped, so no thread passes a lifted
+    /// breakpoint unseen.
     private func resumeStoppedThreads() throws(EngineError) {
         guard let process else { return }
         var needsStep: [ThreadInfo] = []
         var syscallSteps: [ThreadInfo] = []
         for thread in process.threads {
             guard mayRun(thread), thread.pending == nil, let registers = try? self.registers(thread),
-                  let site = process.sites[registers.rip], !emulate(site, thread) else { continue }
+                  let site = process.sites[registers.rip], standsOnSite(thread, registers), !emulate(site, thread),
+                  !emulateBranch(site, thread), !(try resumeOutOfLine(thread, site: registers.rip)) else { continue }
             if thread.signalToDeliver != 0 {
                 // Deliver the signal with the int3 in place; the handler returns onto it.
                 thread.resumedOnSite = (registers.rip, registers.rsp)
@@ -329,9 +334,32 @@ extension Session {
         }
     }
 
+    /// Whether resuming a thread at a site must execute the instruction under the int3 first:
+    /// it trapped there, or it is the thread the user resumes from there. A thread that only
+    /// stopped with rip there (in a system call the kernel restarts on resume) runs on and
+    /// traps when it gets there.
+    private func standsOnSite(_ thread: ThreadInfo, _ registers: X86Registers) -> Bool {
+        if thread.trappedAt == registers.rip { return true }
+        guard thread === process?.current else { return false }
+        // -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND, -ERESTART_RESTARTBLOCK in rax.
+        let restarting = [512, 513, 514, 516].map { UInt64(bitPattern: -Int64($0)) }
+        let inSystemCall = Int64(bitPattern: registers.value(named: "orig_rax") ?? UInt64.max) >= 0 && restarting.contains(registers.rax)
+        return !inSystemCall
+    }
+
+    /// A jump, call or return under the int3, executed by the debugger; false when it must
+    /// run (a signal waits to be delivered there, or the stack cannot take a return address).
+    private func emulateBranch(_ site: SoftwareSite, _ thread: ThreadInfo) -> Bool {
+        guard let branch = site.branch, thread.signalToDeliver == 0, var registers = thread.cachedRegisters,
+              let outcome = branch.outcome(registers, readWord: readWord), apply(outcome, to: &registers, thread) else { return false }
+        stage(registers, thread)
+        return true
+    }
+
     /// Single-steps a thread off the int3 it sits on; anything but the step's trap (a fault
     /// of the stepped instruction, an exit) is kept to go through the filters.
     private func stepOverSite(_ thread: ThreadInfo) throws(EngineError) {
+        stepsOverBreakpoints += 1
         var event = try singleStep(thread)
         while consumeExpectedStop(event, thread) { event = try singleStep(thread) }
         if case .trap = event { return }
@@ -350,6 +378,7 @@ extension Session {
         guard let process else { return }
         try flushRegisters(thread)
         try syncDebugRegisters(thread)
+        thread.trappedAt = nil
         thread.cachedRegisters = nil
         do { try process.target.resume(thread.tid, singleStep: singleStep, signal: signal) } catch { throw EngineError(error.description) }
     }

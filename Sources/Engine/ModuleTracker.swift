@@ -101,7 +101,10 @@ extension Session {
                 removed.append(module.path)
                 // Its code is unmapped: its int3s are gone with it, and its breakpoints wait
                 // for it to be loaded again.
-                for address in process.sites.keys where module.contains(address) { process.sites[address] = nil }
+                for address in process.sites.keys where module.contains(address) {
+                    process.sites[address] = nil
+                    process.scratch.forget(site: address)
+                }
                 process.blocks.removeAll()
                 forgetLocations(in: module)
                 if filters.filter("ud")!.action != .ignore {

@@ -81,6 +81,10 @@ public final class DebuggedProcess {
     let blocks = BlockCache()
     /// Which `ba` breakpoint holds which debug register.
     var debugSlots = DebugRegisterSlots()
+    /// Where displaced instructions run out of line.
+    var scratch = ScratchPages()
+    /// A `syscall` instruction in the vDSO, for system calls the debugger makes the program do.
+    var systemCallInstruction: UInt64?
     var nextThreadIndex = 0
     var debugStateAddress: UInt64?
     var loaderBreak: UInt64?
@@ -167,6 +171,9 @@ public final class Session {
     var interrupted: (plan: ThreadPlan, thread: ThreadInfo, step: PlanStep?)?
     /// Events of threads other than a run plan's own, counted for `wt`'s summary.
     var otherThreadEvents = 0
+    /// Times a thread was single-stepped over a breakpoint with the others stopped (what
+    /// out-of-line execution avoids; for measurements and tests).
+    public internal(set) var stepsOverBreakpoints = 0
     /// `~N g`: only this thread runs.
     var exclusiveThread: ThreadID?
     /// The wait status the process reported on its way out.
@@ -256,6 +263,7 @@ public final class Session {
             // The Ctrl-C handler's SIGSTOP, not taken yet, would stop the program once it is free.
             if process.strayBreakStop, process.target.isSignalPending(SIGSTOP) { process.current.stopPending = true }
             try drainExpectedStops()
+            removeScratchPages()
             clearDebugRegisters()
             for thread in process.threads {
                 try? flushRegisters(thread)
@@ -389,13 +397,14 @@ public final class Session {
             process.sites[address] = site
             return
         }
-        let code = process.target.readMemory(address, count: 4)
+        let code = process.target.readMemory(address, count: 16)
         guard let original = code.first else {
             throw EngineError("Unable to insert breakpoint at \(formatAddress(address)), Win32 error 0n998 \"Invalid access to memory location.\"")
         }
         do { try process.target.writeMemory(address, [0xcc]) } catch { throw EngineError(error.description) }
         process.sites[address] = SoftwareSite(originalByte: original, users: isInternal ? 0 : 1, internalUsers: isInternal ? 1 : 0,
-                                              emulation: SiteEmulation(code), isSystemCall: code.starts(with: [0x0f, 0x05]))
+                                              emulation: SiteEmulation(code), branch: disassembler.decode(code, at: address).flatMap { $0.flow == .none ? nil : $0 },
+                                              isSystemCall: code.starts(with: [0x0f, 0x05]))
     }
 
     func removeSite(_ address: UInt64, isInternal: Bool) throws(EngineError) {

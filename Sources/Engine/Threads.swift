@@ -16,6 +16,10 @@ public final class ThreadInfo {
     /// signal to deliver (the int3 left in place): the handler returns there, and that trap
     /// is the same hit, not a new one.
     var resumedOnSite: (address: UInt64, stackPointer: UInt64)?
+    /// The breakpoint the thread trapped on and stands at (rip rewound to it): resuming
+    /// executes the instruction under it first. A thread that merely stopped with rip at a
+    /// site (say, inside a system call that will restart) has none.
+    var trappedAt: UInt64?
     /// An event that arrived while all threads were being stopped; reported on the next resume.
     var pending: ThreadEvent?
     /// The signal the thread receives when it next runs (0: none).

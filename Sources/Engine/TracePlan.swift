@@ -134,6 +134,7 @@ final class TracePlan: ThreadPlan {
             // Reached by an emulated branch or a step: a site here is what a trap here would
             // have been (a breakpoint in a loop the trace goes round, the loader's hook).
             if session.process?.sites[rip] != nil {
+                thread.trappedAt = rip  // as if it had trapped: it goes on over the int3
                 if handledSite == rip {
                     handledSite = nil
                 } else {

@@ -126,3 +126,45 @@ struct FixtureError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+/// Resuming from a breakpoint is one stop whatever instruction it is on: the instruction runs
+/// out of line (or the engine executes it), no thread is single-stepped over it.
+final class EngineOutOfLineTests: XCTestCase {
+    func testEveryHitOfAThreadedProgramResumesWithoutAStep() throws {
+        let session = Session(output: Output(fd: open("/dev/null", O_WRONLY)))
+        _ = try session.launch(path: try Fixture.build("storm", flags: ["-O2", "-pthread"]), arguments: ["4", "500"])
+        try session.addBreakpoint(BreakpointRequest(kind: .bp, expression: "storm!f", locations: []))
+        var hits = 0
+        while case .breakpoint = try session.resume(.go(handled: nil, until: [])).kind { hits += 1 }
+        XCTAssertGreaterThanOrEqual(hits, 2000, "4 threads × 500 calls, and the signal handlers' calls")
+        XCTAssertEqual(session.stepsOverBreakpoints, 0)
+    }
+}
+
+extension EngineOutOfLineTests {
+    /// The program's executable mappings that map no file (the vDSO has a name).
+    private func anonymousCode(_ pid: Int32) throws -> [String] {
+        try String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8).split(separator: "\n").map(String.init).filter { line in
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            return fields.count == 5 && fields[1].contains("x")
+        }
+    }
+
+    func testDetachLeavesNoScratchPage() throws {
+        let session = Session(output: Output(fd: open("/dev/null", O_WRONLY)))
+        _ = try session.launch(path: try Fixture.build("detach", flags: ["-O0"]), arguments: ["20"])
+        // work+4 stores rdi to the stack: neither a push nor a branch, so it runs out of line.
+        try session.addBreakpoint(BreakpointRequest(kind: .bp, expression: "detach!work+4", locations: []))
+        for _ in 0..<2 {
+            guard case .breakpoint = try session.resume(.go(handled: nil, until: [])).kind else { return XCTFail("work was not hit") }
+        }
+        let pid = session.process!.pid
+        XCTAssertEqual(try anonymousCode(pid).count, 1, "the scratch page")
+        XCTAssertEqual(session.stepsOverBreakpoints, 0)
+        try session.detach()
+        XCTAssertEqual(try anonymousCode(pid), [])
+        var status: Int32 = 0
+        XCTAssertEqual(waitpid(pid, &status, 0), pid)
+        XCTAssertEqual(status, 0, "the program ran on to a clean exit")
+    }
+}
