@@ -629,10 +629,15 @@ extension Interpreter {
         // MARK: command language
 
         ".if": CommandHelp(
-            syntax: [".if (Condition) { Commands } [.elsif (Condition) { Commands }] [.else { Commands }]"],
-            description: "Runs the block of the first MASM Condition that is nonzero, else the .else block. As a breakpoint's command string, bp Address \".if (Condition) {} .else {gc}\" breaks in only when Condition holds.",
+            syntax: [".if (Condition) { Commands } [.elsif (Condition) { Commands }] [.else { Commands }]",
+                     ".while (Condition) { Commands }", ".do { Commands } (Condition)", ".for (Initial ; Condition ; Step) { Commands }",
+                     ".foreach [/pS Skip] [/ps Skip] (Variable { Commands }) { Commands }", ".foreach /s (Variable \"Words\") { Commands }",
+                     ".foreach /f (Variable \"File\") { Commands }", ".break  .continue  .block { Commands }  .catch { Commands }  .leave"],
+            description: "The command language's control flow (book 30.18). .if runs the block of the first MASM Condition that is nonzero, else the .else block; as a breakpoint's command string, bp Address \".if (Condition) {} .else {gc}\" breaks in only when Condition holds. .while, .do and .for loop (Ctrl-C stops one); .foreach runs its body once per blank-separated word of what the first commands print (or of a string, or a file), with Variable replaced by the word; /pS skips words before the first, /ps after each. .break and .continue leave or restart the innermost loop. .block replaces aliases in its commands when it runs; .catch stops at an error in its block and goes on after it; .leave leaves the .catch block.",
             options: [],
-            examples: [".if (@rax == 0) { .echo zero } .else { r rax }", "bp libc!send \".if (@rdi == 5) {} .else {gc}\""]),
+            examples: [".if (@rax == 0) { .echo zero } .else { r rax }", "bp libc!send \".if (@rdi == 5) {} .else {gc}\"",
+                       ".for (r $t0 = 0; @$t0 < 4; r $t0 = @$t0 + 1) { ? @$t0 }", ".foreach (frame { k }) { .echo frame }",
+                       ".catch { ? nosuch; .echo not reached }; .echo goes on"]),
 
         "j": CommandHelp(
             syntax: ["j Condition 'Commands' ; 'Commands'", "j Condition Command ; Command"],
@@ -691,6 +696,24 @@ extension Interpreter {
             description: "Copies the session to File from now on: the commands as typed after the prompt and everything printed. .logopen truncates the file, .logappend appends to it; a log already open is closed first.",
             options: [],
             examples: [".logopen /tmp/session.log", ".logappend /tmp/session.log"]),
+
+        "$$>a<": CommandHelp(
+            syntax: ["$$>a< File [Argument ...]"],
+            description: "Runs File as one command line (as $$><) with arguments: while it runs, the aliases $arg0 (the file) and $arg1, $arg2, … (the arguments; quotes group words) are defined, so the script says ${$arg1}.",
+            options: [],
+            examples: ["$$>a< dumpnode.txt poi(@rdi) 0n8"]),
+
+        ".printf": CommandHelp(
+            syntax: [".printf [/D] \"Format\" [, Argument ...]"],
+            description: "Prints Format as C's printf does, each argument a MASM expression (\\n and \\t in Format are a newline and a tab). %d %i %u %x %X %o %c take 32 bits unless I64 (or ll) is given (%I64x); %f %e %g take a 32-bit float unless l (a double); %p prints an address as WinDbg does, %N a pointer's 16 hex digits, %y the symbol at an address and %ly its source line too, %ma and %s the ASCII string at an address, %mu the UTF-16 one. Flags, width and precision are C's.",
+            options: [],
+            examples: [".printf \"rdi=%p len=%d name=%ma\\n\", @rdi, @rdx, poi(@rsi)", ".printf \"%y\\n\", @rip"]),
+
+        ".expr": CommandHelp(
+            syntax: [".expr", ".expr /s masm", ".expr /s c++", ".expr /q"],
+            description: "Shows the default expression evaluator, which reads command arguments (? 1+2, dd Address); /s chooses MASM or C++ (then ? counter * 2 reads counter as the C++ variable), /q lists both. Breakpoint addresses and conditions in .if and j stay MASM; @@c++() and @@masm() switch within one expression either way.",
+            options: [],
+            examples: [".expr /s c++", "? items[2].size", ".expr /s masm"]),
 
         ".logclose": CommandHelp(
             syntax: [".logclose"],

@@ -36,6 +36,50 @@ indirect enum Statement {
     case jump(condition: MasmExpression, then: CommandProgram, otherwise: CommandProgram)
     /// `cmds ; z(cond)`: the commands before it run again while the condition holds.
     case repeatWhile(body: [Statement], condition: MasmExpression)
+    /// `.while (c) {…}`, `.do {…} (c)` (`testFirst` false), `.for (init; c; next) {…}`.
+    case loop(Loop)
+    /// `.foreach [/pS n] [/ps n] [/s|/f] (variable {commands}|"text") {commands}`.
+    case foreach(Foreach)
+    /// `.break`, `.continue`, `.leave`.
+    case jumpOut(Flow)
+    /// `.block {…}`: its aliases are replaced when it runs, not when the line is parsed.
+    case block(String)
+    /// `.catch {…}`: an error ends the block, not the whole command line.
+    case catchErrors(CommandProgram)
+}
+
+/// How a statement ended: normally, or leaving its loop or `.catch` block.
+enum Flow: Equatable {
+    case next, breakLoop, continueLoop, leave
+}
+
+/// A `.while`, `.do` or `.for` loop.
+struct Loop {
+    let initial: CommandProgram?
+    let condition: MasmExpression
+    let step: CommandProgram?
+    let body: CommandProgram
+    /// The condition is tested before each pass (`.while`, `.for`), or after (`.do`).
+    let testFirst: Bool
+}
+
+/// A `.foreach`: the body's text runs once per token, the variable replaced by the token.
+struct Foreach {
+    enum Source {
+        /// The output of these commands.
+        case commands(CommandProgram)
+        /// `/s`: a string's words.
+        case text(String)
+        /// `/f`: a file's words.
+        case file(String)
+    }
+
+    let variable: String
+    let source: Source
+    let body: String
+    /// `/pS`: tokens skipped before the first; `/ps`: tokens skipped after each one used.
+    let initialSkip: Int
+    let skip: Int
 }
 
 /// The parser over one text's UTF-8 bytes.
@@ -110,6 +154,10 @@ struct ProgramParser {
                 statements.append(try parseConditional(trimmed.lowerBound + 3..<trimmed.upperBound, whole: trimmed, depth: depth))
                 continue
             }
+            if let statement = try parseLoopStatement(trimmed, depth: depth) {
+                statements.append(statement)
+                continue
+            }
             statements.append(.command(string(trimmed)))
         }
         if let jump = previousJump { statements.append(try parseJump(jump, depth: depth)) }
@@ -124,8 +172,17 @@ struct ProgramParser {
         var start = range.lowerBound
         var index = range.lowerBound
         var quote: UInt8?
+        // `.for (init; cond; next)`: its semicolons are its own.
+        var parentheses = 0
+        var inFor = isWord(".for", at: trim(start..<range.upperBound).lowerBound)
         while index < range.upperBound {
             let byte = bytes[index]
+            if inFor, quote == nil, byte == UInt8(ascii: "(") || byte == UInt8(ascii: ")") {
+                parentheses += byte == UInt8(ascii: "(") ? 1 : -1
+            } else if inFor, parentheses > 0, byte == UInt8(ascii: ";") {
+                index += 1
+                continue
+            }
             if let delimiter = quote {
                 if byte == UInt8(ascii: "\\") && delimiter == UInt8(ascii: "\"") { index += 1 } else if byte == delimiter { quote = nil }
             } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
@@ -136,6 +193,8 @@ struct ProgramParser {
                 if takesRestOfLine(start..<index) { index = range.upperBound; break }
                 result.append(start..<index)
                 start = index + 1
+                parentheses = 0
+                inFor = isWord(".for", at: trim(start..<range.upperBound).lowerBound)
             }
             index += 1
         }
@@ -160,11 +219,11 @@ struct ProgramParser {
         return true
     }
 
-    /// `word` at `index` (case-insensitive), followed by a blank, `(`, `{` or the end.
+    /// `word` at `index` (case-insensitive), followed by a blank, `(`, `{`, `;`, `}` or the end.
     private func isWord(_ word: String, at index: Int) -> Bool {
         guard hasPrefix(word, at: index, caseInsensitive: true) else { return false }
         let after = index + word.utf8.count
-        return after >= bytes.count || [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "("), UInt8(ascii: "{")].contains(bytes[after])
+        return after >= bytes.count || [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "("), UInt8(ascii: "{"), UInt8(ascii: ";"), UInt8(ascii: "}")].contains(bytes[after])
     }
 
     private func trim(_ range: Range<Int>) -> Range<Int> {
@@ -225,6 +284,130 @@ struct ProgramParser {
             }
         }
         return .conditional(branches: branches, otherwise: otherwise)
+    }
+
+    /// `.while`, `.do`, `.for`, `.foreach`, `.break`, `.continue`, `.leave`, `.block`, `.catch`.
+    private mutating func parseLoopStatement(_ piece: Range<Int>, depth: Int) throws(CommandError) -> Statement? {
+        let start = piece.lowerBound
+        for (word, flow) in [(".break", Flow.breakLoop), (".continue", .continueLoop), (".leave", .leave)] where isWord(word, at: start) {
+            guard trim(start + word.utf8.count..<piece.upperBound).isEmpty else { throw syntaxError(piece) }
+            return .jumpOut(flow)
+        }
+        if isWord(".while", at: start) {
+            let (condition, body) = try conditionAndBlock(start + 6..<piece.upperBound, whole: piece, depth: depth)
+            return .loop(Loop(initial: nil, condition: condition, step: nil, body: body, testFirst: true))
+        }
+        if isWord(".do", at: start) {
+            let brace = trim(start + 3..<piece.upperBound).lowerBound
+            guard brace < piece.upperBound, bytes[brace] == UInt8(ascii: "{") else { throw syntaxError(piece, ": missing '{'") }
+            let (inside, next) = try block(at: brace, whole: piece)
+            let condition = trim(next..<piece.upperBound)
+            guard !condition.isEmpty else { throw syntaxError(piece, ": missing the condition after the block") }
+            return .loop(Loop(initial: nil, condition: try parseCondition(condition), step: nil, body: try program(in: inside, depth: depth + 1), testFirst: false))
+        }
+        if isWord(".for", at: start) { return try parseFor(start + 4..<piece.upperBound, whole: piece, depth: depth) }
+        if isWord(".foreach", at: start) { return try parseForeach(start + 8..<piece.upperBound, whole: piece, depth: depth) }
+        for word in [".block", ".catch"] where isWord(word, at: start) {
+            let brace = trim(start + word.utf8.count..<piece.upperBound).lowerBound
+            guard brace < piece.upperBound, bytes[brace] == UInt8(ascii: "{") else { throw syntaxError(piece, ": missing '{'") }
+            let (inside, next) = try block(at: brace, whole: piece)
+            guard trim(next..<piece.upperBound).isEmpty else { throw syntaxError(trim(next..<piece.upperBound)) }
+            return word == ".block" ? .block(String(string(inside))) : .catchErrors(try program(in: inside, depth: depth + 1))
+        }
+        return nil
+    }
+
+    /// `(condition) { body }`, and nothing after.
+    private mutating func conditionAndBlock(_ range: Range<Int>, whole: Range<Int>, depth: Int) throws(CommandError) -> (MasmExpression, CommandProgram) {
+        guard let brace = firstBrace(from: range.lowerBound, before: range.upperBound) else { throw syntaxError(whole, ": missing '{'") }
+        let condition = try parseCondition(trim(range.lowerBound..<brace))
+        let (inside, next) = try block(at: brace, whole: whole)
+        guard trim(next..<range.upperBound).isEmpty else { throw syntaxError(trim(next..<range.upperBound)) }
+        return (condition, try program(in: inside, depth: depth + 1))
+    }
+
+    /// The range of the parenthesized part starting at `open`, and the index after its `)`.
+    private func parenthesized(at open: Int, before end: Int, whole: Range<Int>) throws(CommandError) -> (Range<Int>, Int) {
+        guard open < end, bytes[open] == UInt8(ascii: "(") else { throw syntaxError(whole, ": missing '('") }
+        var level = 0
+        var index = open
+        var quote: UInt8?
+        while index < end {
+            let byte = bytes[index]
+            if let delimiter = quote {
+                if byte == delimiter { quote = nil }
+            } else if byte == UInt8(ascii: "\"") {
+                quote = byte
+            } else if byte == UInt8(ascii: "{"), let close = closing[index], close < end {
+                index = close
+            } else if byte == UInt8(ascii: "(") {
+                level += 1
+            } else if byte == UInt8(ascii: ")") {
+                level -= 1
+                if level == 0 { return (open + 1..<index, index + 1) }
+            }
+            index += 1
+        }
+        throw syntaxError(whole, ": missing ')'")
+    }
+
+    /// `.for (initial ; condition ; step) { body }`.
+    private mutating func parseFor(_ range: Range<Int>, whole: Range<Int>, depth: Int) throws(CommandError) -> Statement {
+        let (header, next) = try parenthesized(at: trim(range).lowerBound, before: range.upperBound, whole: whole)
+        let parts = pieces(of: header)
+        guard parts.count == 3 else { throw syntaxError(whole, ": .for takes (initial; condition; step)") }
+        let brace = trim(next..<range.upperBound).lowerBound
+        guard brace < range.upperBound, bytes[brace] == UInt8(ascii: "{") else { throw syntaxError(whole, ": missing '{'") }
+        let (inside, after) = try block(at: brace, whole: whole)
+        guard trim(after..<range.upperBound).isEmpty else { throw syntaxError(trim(after..<range.upperBound)) }
+        let condition = trim(parts[1])
+        return .loop(Loop(initial: try program(in: parts[0], depth: depth + 1),
+                          condition: try parseCondition(condition),
+                          step: try program(in: parts[2], depth: depth + 1), body: try program(in: inside, depth: depth + 1), testFirst: true))
+    }
+
+    /// `.foreach [/pS n] [/ps n] [/s|/f] ( variable { commands } | "text" ) { body }`.
+    private mutating func parseForeach(_ range: Range<Int>, whole: Range<Int>, depth: Int) throws(CommandError) -> Statement {
+        var cursor = trim(range).lowerBound
+        var initialSkip = 0, skip = 0
+        var sourceKind = ""
+        while cursor < range.upperBound, bytes[cursor] == UInt8(ascii: "/") {
+            let end = (cursor..<range.upperBound).first { bytes[$0] == UInt8(ascii: " ") || bytes[$0] == UInt8(ascii: "(") } ?? range.upperBound
+            let option = String(string(cursor..<end))
+            cursor = trim(end..<range.upperBound).lowerBound
+            switch option {
+            case "/pS", "/ps":
+                let numberEnd = (cursor..<range.upperBound).first { !(bytes[$0] >= UInt8(ascii: "0") && bytes[$0] <= UInt8(ascii: "9")) } ?? range.upperBound
+                guard let count = Int(string(cursor..<numberEnd)) else { throw syntaxError(whole, ": \(option) takes a number") }
+                if option == "/pS" { initialSkip = count } else { skip = count }
+                cursor = trim(numberEnd..<range.upperBound).lowerBound
+            case "/s", "/f": sourceKind = option
+            default: throw syntaxError(whole, ": unknown .foreach option \(option)")
+            }
+        }
+        let (header, next) = try parenthesized(at: cursor, before: range.upperBound, whole: whole)
+        let inside = trim(header)
+        let variableEnd = (inside.lowerBound..<inside.upperBound).first { bytes[$0] == UInt8(ascii: " ") || bytes[$0] == UInt8(ascii: "{") || bytes[$0] == UInt8(ascii: "\"") } ?? inside.upperBound
+        let variable = String(string(inside.lowerBound..<variableEnd))
+        guard !variable.isEmpty else { throw syntaxError(whole, ": .foreach needs a variable") }
+        let rest = trim(variableEnd..<inside.upperBound)
+        let source: Foreach.Source
+        if sourceKind.isEmpty {
+            guard !rest.isEmpty, bytes[rest.lowerBound] == UInt8(ascii: "{") else { throw syntaxError(whole, ": missing '{'") }
+            let (commands, _) = try block(at: rest.lowerBound, whole: whole)
+            source = .commands(try program(in: commands, depth: depth + 1))
+        } else {
+            guard rest.count >= 2, bytes[rest.lowerBound] == UInt8(ascii: "\""), bytes[rest.upperBound - 1] == UInt8(ascii: "\"") else {
+                throw syntaxError(whole, ": \(sourceKind) takes a quoted \(sourceKind == "/s" ? "string" : "file name")")
+            }
+            let text = String(string(rest.lowerBound + 1..<rest.upperBound - 1))
+            source = sourceKind == "/s" ? .text(text) : .file(text)
+        }
+        let brace = trim(next..<range.upperBound).lowerBound
+        guard brace < range.upperBound, bytes[brace] == UInt8(ascii: "{") else { throw syntaxError(whole, ": missing '{'") }
+        let (body, after) = try block(at: brace, whole: whole)
+        guard trim(after..<range.upperBound).isEmpty else { throw syntaxError(trim(after..<range.upperBound)) }
+        return .foreach(Foreach(variable: variable, source: source, body: String(string(body)), initialSkip: initialSkip, skip: skip))
     }
 
     private func firstBrace(from start: Int, before end: Int) -> Int? {

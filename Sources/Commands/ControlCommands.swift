@@ -33,11 +33,17 @@ extension Interpreter {
         },
         CommandSpec(names: ["$$<", "$<"], summary: "run a script file line by line") { i, inv throws(CommandError) in try i.runScript(inv.arguments, condensed: false) },
         CommandSpec(names: ["$$><", "$><"], summary: "run a script file as one command line") { i, inv throws(CommandError) in try i.runScript(inv.arguments, condensed: true) },
+        CommandSpec(names: ["$$>a<", "$>a<"], summary: "run a script file with arguments: $$>a< file arg1 arg2 (${$arg1} in it)") { i, inv throws(CommandError) in
+            try i.runScriptWithArguments(inv.arguments)
+        },
         CommandSpec(names: [".logopen", ".logappend"], summary: "log output to a file") { i, inv throws(CommandError) in
             let path = String(inv.arguments.trimmed())
             guard !path.isEmpty else { throw CommandError("Usage: \(inv.name) file") }
             guard i.output.openLog(path, append: inv.name == ".logappend") else { throw CommandError("Unable to open log file '\(path)'") }
             i.output.line("Opened log file '\(path)'")
+        },
+        CommandSpec(names: [".expr"], summary: "show or choose the default expression evaluator: .expr [/s masm|c++] [/q]") { i, inv throws(CommandError) in
+            try i.chooseEvaluator(inv.arguments.trimmed())
         },
         CommandSpec(names: [".logclose"], summary: "close the log file") { i, _ throws(CommandError) in
             if i.output.isLogging { i.output.line("Closing open log file"); i.output.closeLog() } else { i.output.line("No log file open") }
@@ -46,6 +52,23 @@ extension Interpreter {
             try i.showHelp(String(inv.arguments.trimmed()))
         },
     ]
+
+    /// `.expr`: which evaluator takes command arguments; `/s` chooses, `/q` lists them.
+    private func chooseEvaluator(_ arguments: Substring) throws(CommandError) {
+        let names = (masm: "MASM - Microsoft Assembler expressions", cpp: "C++ - C++ source expressions")
+        switch arguments.lowercased() {
+        case "": break
+        case "/q":
+            output.line("Available expression evaluators:")
+            output.line(names.masm)
+            output.line(names.cpp)
+            output.line("")
+        case "/s masm": cppIsDefault = false
+        case "/s c++": cppIsDefault = true
+        default: throw CommandError("Usage: .expr [/s masm | /s c++] [/q]")
+        }
+        output.line("Current expression evaluator: \(cppIsDefault ? names.cpp : names.masm)")
+    }
 
     /// `.help` lists every command; `.help bp` shows one command's syntax, options and examples.
     private func showHelp(_ name: String) throws(CommandError) {
@@ -109,14 +132,8 @@ extension Interpreter {
             return String(cString: value)
         case "/ma", "/mu":
             let address = try evaluate(text)
-            let wide = form.lowercased() == "/mu"
-            let bytes = session.readMemory(address, count: wide ? 2048 : 1024)
-            guard !bytes.isEmpty else { throw CommandError("Memory access error at '\(formatAddress(address))'") }
-            if wide {
-                let units = stride(from: 0, to: bytes.count - 1, by: 2).map { UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8 }
-                return String(decoding: units.prefix { $0 != 0 }, as: UTF16.self)
-            }
-            return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+            guard !session.readMemory(address, count: 1).isEmpty else { throw CommandError("Memory access error at '\(formatAddress(address))'") }
+            return form.lowercased() == "/mu" ? wideString(at: address) : session.readString(address)
         case "/f":
             return try commandFileLines(String(text)).joined(separator: "\n")
         case "/c":
@@ -130,6 +147,22 @@ extension Interpreter {
         default:
             throw CommandError("Unknown alias option '\(form)' in '\(invocation.name)\(invocation.arguments)'")
         }
+    }
+
+    /// `$$>a< file arg1 "arg two"`: the file as one command line, with aliases `$arg0` (the
+    /// file) and `$arg1`… (the arguments) while it runs.
+    private func runScriptWithArguments(_ text: Substring) throws(CommandError) {
+        var scanner = ArgumentScanner(text)
+        guard let path = scanner.word() else { throw CommandError("Usage: $$>a< file [arguments]") }
+        var words = [String(path)]
+        while !scanner.isAtEnd { words.append(scanner.quoted() ?? String(scanner.word() ?? "")) }
+        let saved = aliases
+        defer { aliases = saved }
+        for (index, word) in words.enumerated() {
+            aliases.removeAll { $0.name == "$arg\(index)" }
+            aliases.append(("$arg\(index)", word))
+        }
+        try runScript(path, condensed: true)
     }
 
     private func runScript(_ argument: Substring, condensed: Bool) throws(CommandError) {

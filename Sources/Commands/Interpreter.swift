@@ -55,6 +55,8 @@ public final class Interpreter {
     var lastDisplay: (name: String, next: UInt64)?
     var lastUnassemble: UInt64?
     var lastEdit = "eb"
+    /// `.expr /s c++`: command arguments are C++ expressions (breakpoint addresses stay MASM).
+    var cppIsDefault = false
     /// `l+t`: `p` and `t` step by source line.
     var sourceStepping = false
     /// `l+s`: stops show their source line.
@@ -144,8 +146,19 @@ public final class Interpreter {
 
     /// Runs statements until one resumes the target from breakpoint commands (`gc`), or `q`.
     func run(_ program: CommandProgram) throws(CommandError) {
+        switch try statements(of: program) {
+        case .next: break
+        case .breakLoop, .continueLoop: throw CommandError(".break and .continue belong in a .while, .do, .for or .foreach loop")
+        case .leave: throw CommandError(".leave belongs in a .catch block")
+        }
+    }
+
+    /// Runs a program's statements; how it ended (a `.break`, `.continue` or `.leave` ends it
+    /// early, for the loop or `.catch` around it).
+    private func statements(of program: CommandProgram) throws(CommandError) -> Flow {
         for statement in program.statements {
-            if quitRequested || (runningEmbedded && deferredResume != nil) { return }
+            if quitRequested || (runningEmbedded && deferredResume != nil) { return .next }
+            var flow = Flow.next
             switch statement {
             case .command(let text):
                 try executeCommand(text)
@@ -155,22 +168,113 @@ public final class Interpreter {
                     taken = branch.body
                     break
                 }
-                if let taken { try run(taken) }
+                if let taken { flow = try statements(of: taken) }
             case .jump(let condition, let then, let otherwise):
-                try run(try evaluate(condition) != 0 ? then : otherwise)
+                flow = try statements(of: try evaluate(condition) != 0 ? then : otherwise)
             case .repeatWhile(let body, let condition):
                 let loop = CommandProgram(statements: body)
-                try run(loop)
+                flow = try statements(of: loop)
                 var iterations = 0
-                while !quitRequested, !(runningEmbedded && deferredResume != nil), try evaluate(condition) != 0 {
+                while flow == .next, !quitRequested, !(runningEmbedded && deferredResume != nil), try evaluate(condition) != 0 {
                     guard iterations < Interpreter.repeatLimit else {
                         throw CommandError("z: stopped after \(Interpreter.repeatLimit) repetitions")
                     }
                     iterations += 1
-                    try run(loop)
+                    flow = try statements(of: loop)
+                }
+            case .loop(let loop):
+                flow = try run(loop)
+            case .foreach(let foreach):
+                flow = try run(foreach)
+            case .jumpOut(let out):
+                flow = out
+            case .block(let text):
+                flow = try statements(of: try self.program(expandAliases(Substring(text))))
+            case .catchErrors(let body):
+                do {
+                    if try statements(of: body) != .leave { break }
+                } catch {
+                    output.line(paint(error.description, .error))
                 }
             }
+            if flow != .next { return flow }
         }
+        return .next
+    }
+
+    /// Whether a loop must stop: the session ends, breakpoint commands resumed the target,
+    /// or Ctrl-C was typed (a `.while (1)` is interrupted as a running target is).
+    private func loopInterrupted() throws(CommandError) -> Bool {
+        if quitRequested || (runningEmbedded && deferredResume != nil) { return true }
+        if session.takeInterruptRequest() { throw CommandError("^C: the loop was interrupted") }
+        return false
+    }
+
+    private func run(_ loop: Loop) throws(CommandError) -> Flow {
+        if let initial = loop.initial {
+            let flow = try statements(of: initial)
+            if flow != .next { return flow }
+        }
+        var first = true
+        while try !loopInterrupted() {
+            if loop.testFirst || !first {
+                guard try evaluate(loop.condition) != 0 else { break }
+            }
+            first = false
+            switch try statements(of: loop.body) {
+            case .breakLoop: return .next
+            case .leave: return .leave
+            case .next, .continueLoop: break
+            }
+            if let step = loop.step, try statements(of: step) != .next { break }
+        }
+        return .next
+    }
+
+    /// Each token of the source, the body run with the variable (as a whole word) replaced by it.
+    private func run(_ foreach: Foreach) throws(CommandError) -> Flow {
+        let text: String
+        switch foreach.source {
+        case .commands(let commands):
+            output.beginCapture()
+            do { try run(commands) } catch {
+                _ = output.endCapture()
+                throw error
+            }
+            text = output.endCapture()
+        case .text(let string): text = string
+        case .file(let path): text = try commandFileLines(path).joined(separator: "\n")
+        }
+        var tokens = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).dropFirst(foreach.initialSkip)
+        while let token = tokens.first, try !loopInterrupted() {
+            tokens = tokens.dropFirst(1 + foreach.skip)
+            let body = Interpreter.replacingWord(foreach.variable, with: String(token), in: foreach.body)
+            switch try statements(of: try program(body)) {
+            case .breakLoop: return .next
+            case .leave: return .leave
+            case .next, .continueLoop: break
+            }
+        }
+        return .next
+    }
+
+    /// `text` with every standalone `word` (not part of a longer name) replaced.
+    static func replacingWord(_ word: String, with replacement: String, in text: String) -> String {
+        let characters = Array(text), wanted = Array(word)
+        func isName(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" || c == "$" || c == "@" }
+        var result = ""
+        var index = 0
+        while index < characters.count {
+            if index + wanted.count <= characters.count, Array(characters[index..<index + wanted.count]) == wanted,
+               index == 0 || !isName(characters[index - 1]), index + wanted.count == characters.count || !isName(characters[index + wanted.count]) {
+                result += replacement
+                index += wanted.count
+                continue
+            }
+            result.append(characters[index])
+            index += 1
+        }
+        return result
     }
 
     /// Finds one command in the table and runs it.
@@ -257,7 +361,14 @@ public final class Interpreter {
     func evaluator() -> MasmEvaluator { MasmEvaluator(context: SessionContext(self), radix: radix) }
 
     func evaluate(_ text: Substring) throws(CommandError) -> UInt64 {
+        if cppIsDefault { return try cppArgument(text) }
         do { return try evaluator().evaluate(text) } catch { throw CommandError(error.description) }
+    }
+
+    /// A C++ expression's value as a command argument (`.expr /s c++`).
+    private func cppArgument(_ text: Substring) throws(CommandError) -> UInt64 {
+        let context = SessionContext(self)
+        do { return try CppExpression.parse(text, context: context).integerValue(context) } catch { throw CommandError(error.description) }
     }
 
     func evaluate(_ expression: MasmExpression) throws(CommandError) -> UInt64 {
@@ -266,11 +377,34 @@ public final class Interpreter {
 
     /// Evaluates an expression at the front of `scanner` and advances past it.
     func expression(_ scanner: inout ArgumentScanner) throws(CommandError) -> UInt64 {
+        if cppIsDefault { return try cppPrefix(&scanner) }
         do {
             let (value, rest) = try evaluator().evaluatePrefix(scanner.rest)
             scanner.rest = rest
             return value
         } catch { throw CommandError(error.description) }
+    }
+
+    /// Under the C++ evaluator, the longest run of blank-separated words at the front that is
+    /// a C++ expression (`dd items[2] L4` takes `items[2]`).
+    private func cppPrefix(_ scanner: inout ArgumentScanner) throws(CommandError) -> UInt64 {
+        var ends: [Substring.Index] = []
+        var depth = 0
+        for index in scanner.rest.indices {
+            let character = scanner.rest[index]
+            if "([".contains(character) { depth += 1 } else if ")]".contains(character) { depth -= 1 }
+            if depth == 0, character == " " || character == "," { ends.append(index) }
+        }
+        ends.append(scanner.rest.endIndex)
+        var firstError: CommandError?
+        for end in ends.reversed() {
+            do {
+                let value = try cppArgument(scanner.rest[..<end])
+                scanner.rest = scanner.rest[end...].trimmed()
+                return value
+            } catch { if firstError == nil || end == ends.first { firstError = error } }
+        }
+        throw firstError ?? CommandError("Numeric expression missing")
     }
 
     // MARK: aliases

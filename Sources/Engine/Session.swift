@@ -474,6 +474,10 @@ public final class Session {
 
     public func setCurrentThread(_ thread: ThreadInfo) { process?.current = thread }
 
+    /// Whether Ctrl-C was typed since the last call, while commands (not the target) ran: a
+    /// long command loop stops for it.
+    public func takeInterruptRequest() -> Bool { BreakIn.takeRequest() != .none }
+
     /// `module!symbol+0xoff` for an address, or nil outside every module; a return address
     /// (`callSite`) is looked up in the call before it, so a call that ends a function (a
     /// `noreturn` callee) names that function.

@@ -17,7 +17,25 @@ final class CommandProgramTests: XCTestCase {
         case .jump(_, let then, let otherwise):
             "j[" + then.statements.map(describe).joined(separator: "|") + " ; " + otherwise.statements.map(describe).joined(separator: "|") + "]"
         case .repeatWhile(let body, _): "z[" + body.map(describe).joined(separator: "|") + "]"
+        case .loop(let loop):
+            (loop.initial == nil ? (loop.testFirst ? ".while[" : ".do[") : ".for[" + loop.initial!.statements.map(describe).joined(separator: "|") + " ; "
+                + loop.step!.statements.map(describe).joined(separator: "|") + " ; ") + loop.body.statements.map(describe).joined(separator: "|") + "]"
+        case .foreach(let foreach): ".foreach[\(foreach.variable) \(foreach.initialSkip) \(foreach.skip): \(foreach.body)]"
+        case .jumpOut(let flow): "\(flow)"
+        case .block(let text): ".block[\(text)]"
+        case .catchErrors(let body): ".catch[" + body.statements.map(describe).joined(separator: "|") + "]"
         }
+    }
+
+    func testLoopStatements() throws {
+        XCTAssertEqual(try shape(".for (r $t0 = 0; @$t0 < 3; r $t0 = @$t0 + 1) { .echo a; .break }; k"),
+                       [".for[r $t0 = 0 ; r $t0 = @$t0 + 1 ; .echo a|breakLoop]", "k"], "the semicolons in the parentheses are the loop's")
+        XCTAssertEqual(try shape(".while (1) { .continue }; .do { g } (0)"), [".while[continueLoop]", ".do[g]"])
+        XCTAssertEqual(try shape(".foreach /pS 2 /ps 1 (x { k; r }) { .echo x; .echo x }"), [".foreach[x 2 1:  .echo x; .echo x ]"])
+        XCTAssertEqual(try shape(".block { .echo ${a} }; .catch { .leave }"), [".block[ .echo ${a} ]", ".catch[leave]"])
+        XCTAssertThrowsError(try shape(".for (1; 2) {}"))
+        XCTAssertThrowsError(try shape(".foreach /z (x { k }) {}"))
+        XCTAssertThrowsError(try shape(".do { g }"))
     }
 
     func testSemicolonsSeparateCommands() throws {

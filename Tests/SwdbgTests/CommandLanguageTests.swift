@@ -202,3 +202,63 @@ final class CommandShapeTests: XCTestCase {
         XCTAssertEqual(out.output(of: "dps /c 2 @rsp"), "dps shows one value a line: /c does not apply")
     }
 }
+
+/// The loops and blocks of book 30.18 and 30.17: `.while`, `.do`, `.for`, `.foreach`,
+/// `.break`, `.continue`, `.block`, `.catch`, `.leave`, `.printf`, `$$>a<`, `.expr`.
+final class CommandLoopTests: XCTestCase {
+    func testLoopsBreakContinueAndCatch() throws {
+        let out = try Harness.session("loop", [
+            ".for (r $t0 = 0; @$t0 < 3; r $t0 = @$t0 + 1) { .printf \"for %d\\n\", @$t0 }",
+            "r $t1 = 0; .while (@$t1 < 9) { r $t1 = @$t1 + 1; .if (@$t1 == 2) { .continue }; .if (@$t1 == 4) { .break }; .printf \"while %d\\n\", @$t1 }",
+            ".do { .echo once } (0)",
+            ".catch { .echo before; ? nosuch; .echo skipped }; .echo after",
+            ".catch { .echo in; .leave; .echo skipped }",
+            ".break", ".leave", ".for (;;) { }", ".while (1) .echo", ".foreach (x) { }",
+        ])
+        XCTAssertEqual(out.output(of: ".for (r $t0 = 0; @$t0 < 3; r $t0 = @$t0 + 1) { .printf \"for %d\\n\", @$t0 }"), "for 0\nfor 1\nfor 2")
+        XCTAssertEqual(out.output(of: "r $t1 = 0; .while (@$t1 < 9) { r $t1 = @$t1 + 1; .if (@$t1 == 2) { .continue }; .if (@$t1 == 4) { .break }; .printf \"while %d\\n\", @$t1 }"),
+                       "while 1\nwhile 3")
+        XCTAssertEqual(out.output(of: ".do { .echo once } (0)"), "once", "the body runs before the test")
+        let caught = out.output(of: ".catch { .echo before; ? nosuch; .echo skipped }; .echo after").split(separator: "\n")
+        XCTAssertEqual(caught.first, "before")
+        XCTAssertEqual(caught.last, "after")
+        XCTAssertFalse(caught.contains("skipped"))
+        XCTAssertEqual(out.output(of: ".catch { .echo in; .leave; .echo skipped }"), "in")
+        XCTAssertTrue(out.output(of: ".break").contains("belong in a .while, .do, .for or .foreach loop"))
+        XCTAssertTrue(out.output(of: ".leave").contains(".leave belongs in a .catch block"))
+        XCTAssertTrue(out.output(of: ".for (;;) { }").contains("Numeric expression missing"))
+        XCTAssertTrue(out.output(of: ".while (1) .echo").contains("missing '{'"))
+        XCTAssertTrue(out.output(of: ".foreach (x) { }").contains("missing '{'"))
+    }
+
+    func testForeachTokensAndSkips() throws {
+        let out = try Harness.session("loop", [
+            ".foreach (word { .echo alpha beta gamma }) { .echo [word] }",
+            ".foreach /pS 1 /ps 1 /s (n \"1 2 3 4 5\") { .printf \"%d \", n }; .echo end",
+            ".foreach (frame { k }) { aS last frame }; .block { .echo ${last} }",
+        ])
+        XCTAssertEqual(out.output(of: ".foreach (word { .echo alpha beta gamma }) { .echo [word] }"), "[alpha]\n[beta]\n[gamma]")
+        XCTAssertEqual(out.output(of: ".foreach /pS 1 /ps 1 /s (n \"1 2 3 4 5\") { .printf \"%d \", n }; .echo end"), "2 4 end")
+        XCTAssertTrue(out.output(of: ".foreach (frame { k }) { aS last frame }; .block { .echo ${last} }").hasPrefix("loop!_start"),
+                      "the last word k prints, the alias replaced when the block runs: \(out.output(of: ".foreach (frame { k }) { aS last frame }; .block { .echo ${last} }"))")
+    }
+
+    func testPrintfScriptArgumentsAndTheExpressionEvaluator() throws {
+        let script = Harness.fixtureDirectory + "/arguments.txt"
+        try ".printf \"%d %ma\\n\", ${$arg1}, ${$arg2}".write(toFile: script, atomically: true, encoding: .utf8)
+        let out = try Harness.session("loop", [
+            "bp loop!work", "g",
+            ".printf \"%5d|%-4x|%08I64x|%c|%p|%y\\n\", 0n42, 0xab, 0x123456789, 0x41, @rsp, loop!work+1",
+            "$$>a< \(script) 0n7 poi(@rsp+0x30)", ".printf \"%d\"",
+            ".expr", ".expr /s c++", "? value + 3", ".expr /s masm", ".expr /s lisp",
+        ])
+        let printed = out.output(of: ".printf \"%5d|%-4x|%08I64x|%c|%p|%y\\n\", 0n42, 0xab, 0x123456789, 0x41, @rsp, loop!work+1")
+        XCTAssertTrue(printed.hasPrefix("   42|ab  |123456789|A|00007fff`"), printed)
+        XCTAssertTrue(printed.hasSuffix("|loop!work+0x1"), printed)
+        XCTAssertTrue(out.output(of: ".printf \"%d\"").contains("too few arguments"))
+        XCTAssertEqual(out.output(of: ".expr"), "Current expression evaluator: MASM - Microsoft Assembler expressions")
+        XCTAssertTrue(out.output(of: "? value + 3").hasPrefix("Evaluate expression: 3 = "), "value is 0 in work(0): \(out.output(of: "? value + 3"))")
+        XCTAssertTrue(out.output(of: ".expr /s lisp").contains("Usage: .expr"))
+        XCTAssertTrue(out.output(of: "$$>a< \(script) 0n7 poi(@rsp+0x30)").hasPrefix("7 "), out.output(of: "$$>a< \(script) 0n7 poi(@rsp+0x30)"))
+    }
+}

@@ -125,6 +125,19 @@ final class TerminalTests: XCTestCase {
         XCTAssertNotNil(terminal.exitStatus(timeout: 20))
     }
 
+    func testControlCStopsAnEndlessWhile() throws {
+        let terminal = try startSession("loop")
+        var mark = terminal.mark
+        terminal.type("r $t0 = 0; .while (1) { r $t0 = @$t0 + 1; .if (@$t0 == 0n1000) { .echo looping } }\r")
+        terminal.waitFor("looping", after: mark)
+        mark = terminal.mark
+        terminal.type("\u{3}")
+        terminal.waitFor("^C: the loop was interrupted", after: mark)
+        terminal.waitFor("0:000> ", after: mark)
+        terminal.type("q\r")
+        XCTAssertNotNil(terminal.exitStatus(timeout: 20))
+    }
+
     func testColourOnATerminalOnly() throws {
         let coloured = try startSession("loop")
         var mark = coloured.mark
