@@ -67,6 +67,11 @@ int cs_ptrace_event(int status) { return (status >> 16) & 0xff; }
 
 int cs_tgkill(pid_t pid, pid_t tid, int sig) { return (int)syscall(SYS_tgkill, pid, tid, sig); }
 
+int cs_same_address_space(pid_t first, pid_t second) {
+    long result = syscall(SYS_kcmp, first, second, 1 /* KCMP_VM */, 0, 0);
+    return result < 0 ? -1 : result == 0;
+}
+
 long cs_read_memory(pid_t pid, uint64_t address, void *buffer, uint64_t length) {
     struct iovec local = { buffer, length };
     struct iovec remote = { (void *)address, length };

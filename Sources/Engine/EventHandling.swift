@@ -31,24 +31,15 @@ extension Session {
             guard process.adoptThread(child, running: true) != nil else { return nil }
             return filteredStop(filters.filter("ct")!, .threadCreated(child), thread)
         case .forked(let child, let sharesMemory):
-            // Child processes are not debugged; a forked copy must not inherit the int3s.
-            let original = process.sites.map { (address: $0.key, byte: $0.value.originalByte) }
-            if sharesMemory {
-                // A vfork child runs in the parent's memory until it execs or exits: the int3s
-                // are lifted until then (other threads of the parent go unwatched meanwhile).
-                for (address, byte) in original { try? process.target.writeMemory(address, [byte]) }
-                process.target.releaseForkChild(child, restore: [])
+            guard !sharesMemory else {
+                // It runs in this memory, int3s included: it stays traced to step over them.
+                try adoptSharingChild(child)
                 return nil
             }
-            process.target.releaseForkChild(child, restore: original)
-            // clone(CLONE_VM) without CLONE_VFORK is reported as a fork yet shares memory:
-            // if the parent lost its int3s, put them back (the child keeps them then).
-            if let (address, _) = original.first, process.target.readMemory(address, count: 1).first != 0xcc {
-                for (address, _) in original { try? process.target.writeMemory(address, [0xcc]) }
-            }
+            // Child processes are not debugged; a forked copy must not inherit the int3s.
+            process.target.releaseForkChild(child, restore: process.sites.map { (address: $0.key, byte: $0.value.originalByte) })
             return nil
         case .vforkDone:
-            for address in process.sites.keys { try? process.target.writeMemory(address, [0xcc]) }
             return nil
         case .exec:
             // A new address space: every int3 and module is gone; breakpoints resolve again by name.

@@ -195,7 +195,17 @@ extension Session {
     }
 
     /// Waits for the next target event and interprets it for its thread.
-    private func nextEvent() throws(EngineError) -> (ThreadID, ThreadEvent) {
+    func nextEvent() throws(EngineError) -> (ThreadID, ThreadEvent) {
+        while true {
+            let (tid, event) = try interpretedEvent()
+            // A child running in this address space gets its own handling, unseen, except
+            // while the engine itself steps it.
+            guard let helper = process?.helper(tid), !helper.singleStepping else { return (tid, event) }
+            try handleSharingChild(event, helper)
+        }
+    }
+
+    private func interpretedEvent() throws(EngineError) -> (ThreadID, ThreadEvent) {
         guard let process else { throw EngineError("No target") }
         let raw: TargetEvent
         do { raw = try process.target.waitForEvent() } catch { throw EngineError(error.description) }
@@ -204,7 +214,7 @@ extension Session {
             return (tid, .gone(exitCode: code, signal: signal))
         case .stopped(let tid, let reason):
             // A new thread can report its first stop (a SIGSTOP) before its creator's clone event.
-            guard let thread = process.thread(tid) ?? process.adoptThread(tid, running: false) else {
+            guard let thread = process.thread(tid) ?? process.helper(tid) ?? process.adoptThread(tid, running: false) else {
                 throw EngineError("Lost track of thread \(tid)")
             }
             thread.running = false
@@ -216,7 +226,7 @@ extension Session {
             case .vforkDone: return (tid, .vforkDone)
             case .exec: return (tid, .exec)
             case .exiting(let status): return (tid, .exiting(status))
-            case .signal(let signal) where signal == SIGTRAP && !thread.singleStepping:
+            case .signal(let signal) where signal == SIGTRAP && !thread.singleStepping && thread.liftedSite == nil:
                 if let registers = try? self.registers(thread), process.sites[registers.rip &- 1] != nil {
                     var rewound = registers
                     rewound.rip &-= 1
@@ -349,7 +359,7 @@ extension Session {
 
     /// A jump, call or return under the int3, executed by the debugger; false when it must
     /// run (a signal waits to be delivered there, or the stack cannot take a return address).
-    private func emulateBranch(_ site: SoftwareSite, _ thread: ThreadInfo) -> Bool {
+    func emulateBranch(_ site: SoftwareSite, _ thread: ThreadInfo) -> Bool {
         guard let branch = site.branch, thread.signalToDeliver == 0, var registers = thread.cachedRegisters,
               let outcome = branch.outcome(registers, readWord: readWord), apply(outcome, to: &registers, thread) else { return false }
         stage(registers, thread)

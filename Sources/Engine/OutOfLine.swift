@@ -70,9 +70,12 @@ struct ScratchPages {
 extension Session {
     /// Resumes a thread that stands on a breakpoint at its out-of-line copy, with whatever
     /// signal it has to take (the handler returns into the copy); false where the instruction
-    /// cannot move or no scratch page could be made.
-    func resumeOutOfLine(_ thread: ThreadInfo, site: UInt64) throws(EngineError) -> Bool {
-        guard let process, var registers = thread.cachedRegisters, let slot = try outOfLineSlot(for: site, using: thread) else { return false }
+    /// cannot move or no scratch page could be made. Without `allocating`, only a copy made
+    /// already is used (making one makes the thread execute a system call, which cannot be
+    /// done while the engine waits for another thread's step).
+    func resumeOutOfLine(_ thread: ThreadInfo, site: UInt64, allocating: Bool = true) throws(EngineError) -> Bool {
+        guard let process, var registers = thread.cachedRegisters,
+              let slot = allocating ? try outOfLineSlot(for: site, using: thread) : process.scratch.slot(for: site) else { return false }
         registers.rip = slot.address
         stage(registers, thread)
         let signal = thread.signalToDeliver
@@ -126,23 +129,41 @@ extension Session {
     }
 
     /// Makes a stopped thread execute one system call and puts its registers back; nil when
-    /// the program has no `syscall` instruction to borrow or the step did not complete.
+    /// the program has no `syscall` instruction to borrow or the step did not complete. A
+    /// signal that arrives first is kept for the thread, as is what it stood on.
     func systemCall(_ number: UInt64, _ arguments: [UInt64], in thread: ThreadInfo) throws(EngineError) -> UInt64? {
         guard let process, let instruction = systemCallInstruction() else { return nil }
         let saved = try registers(thread)
-        let signal = thread.signalToDeliver
+        let (signal, trappedAt) = (thread.signalToDeliver, thread.trappedAt)
         thread.signalToDeliver = 0
-        defer { thread.signalToDeliver = signal }
+        var arrived: Int32 = 0
+        defer {
+            thread.signalToDeliver = signal != 0 ? signal : arrived
+            thread.trappedAt = trappedAt
+        }
         var call = saved
         call.rip = instruction
         call.rax = number
         _ = call.setValue(UInt64.max, named: "orig_rax")  // not a system call to restart
         for (name, value) in zip(["rdi", "rsi", "rdx", "r10", "r8", "r9"], arguments) { _ = call.setValue(value, named: name) }
         stage(call, thread)
-        var event = try singleStep(thread)
-        while consumeExpectedStop(event, thread) { event = try singleStep(thread) }
-        let result = (try? registers(thread))?.rip == instruction &+ 2 ? (try registers(thread)).rax : nil
-        if case .trap = event {} else if !process.gone { thread.pending = event }
+        var result: UInt64?
+        for _ in 0..<4 {
+            let event = try singleStep(thread)
+            guard let rip = (try? registers(thread))?.rip else { break }
+            if rip == instruction &+ 2 {
+                result = try registers(thread).rax
+                if case .signal(let received) = event, !consumeExpectedStop(event, thread) { arrived = received }
+                break
+            }
+            // Stopped before the system call ran: by the debugger's SIGSTOP, or a signal that
+            // waits to be delivered (the program gets it afterwards).
+            guard rip == instruction, case .signal(let received) = event else {
+                if !process.gone { thread.pending = event }
+                break
+            }
+            if !consumeExpectedStop(event, thread), arrived == 0 { arrived = received }
+        }
         try setRegisters(saved, thread)
         return result
     }

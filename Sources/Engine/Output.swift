@@ -38,6 +38,8 @@ public final class Output {
             line(header)
         }
         if captures.isEmpty { buffer.append(contentsOf: text.utf8) } else { captures[captures.count - 1].append(contentsOf: text.utf8) }
+        // A finished line goes out at once on a terminal (`.printf "…\n"` in a long loop).
+        if captures.isEmpty, immediate, text.contains("\n") { flush() }
     }
 
     /// Starts collecting what is printed, up to `endCapture`.

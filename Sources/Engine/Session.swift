@@ -140,6 +140,13 @@ public final class DebuggedProcess {
 
     public func thread(_ tid: ThreadID) -> ThreadInfo? { threads.first { $0.tid == tid } }
 
+    /// Children that run in this address space (vfork, posix_spawn, clone(CLONE_VM)): traced
+    /// so they step over the int3s they meet, until they exec or exit; not threads of the
+    /// debugged process and never reported.
+    var helpers: [ThreadInfo] = []
+
+    func helper(_ tid: ThreadID) -> ThreadInfo? { helpers.first { $0.tid == tid } }
+
     public func thread(index: Int) -> ThreadInfo? { threads.first { $0.index == index } }
 }
 
@@ -263,6 +270,7 @@ public final class Session {
             // The Ctrl-C handler's SIGSTOP, not taken yet, would stop the program once it is free.
             if process.strayBreakStop, process.target.isSignalPending(SIGSTOP) { process.current.stopPending = true }
             try drainExpectedStops()
+            releaseSharingChildren()
             removeScratchPages()
             clearDebugRegisters()
             for thread in process.threads {

@@ -20,6 +20,9 @@ public final class ThreadInfo {
     /// executes the instruction under it first. A thread that merely stopped with rip at a
     /// site (say, inside a system call that will restart) has none.
     var trappedAt: UInt64?
+    /// A child sharing the address space steps over this site with its int3 lifted; it goes
+    /// back when the step ends.
+    var liftedSite: UInt64?
     /// An event that arrived while all threads were being stopped; reported on the next resume.
     var pending: ThreadEvent?
     /// The signal the thread receives when it next runs (0: none).

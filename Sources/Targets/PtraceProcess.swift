@@ -116,6 +116,11 @@ public final class PtraceProcess: LiveTarget {
     }
 
     /// The process a task belongs to (Tgid in /proc/TID/status).
+    /// Whether a child runs in this process's address space (kcmp(2) KCMP_VM).
+    private func sameAddressSpace(_ child: pid_t) -> Bool {
+        cs_same_address_space(processID, child) == 1
+    }
+
     private func threadGroup(of tid: pid_t) -> pid_t? {
         guard let data = readFile("/proc/\(tid)/status") else { return nil }
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix("Tgid:") {
@@ -340,7 +345,8 @@ public final class PtraceProcess: LiveTarget {
     }
 
     public func requestStop(_ thread: ThreadID) throws(TargetError) {
-        if cs_tgkill(processID, thread, SIGSTOP) != 0 {
+        // A child that shares the address space is a process of its own.
+        if cs_tgkill(processID, thread, SIGSTOP) != 0 && cs_tgkill(thread, thread, SIGSTOP) != 0 {
             throw TargetError("Cannot stop thread \(thread): \(errnoText(errno))")
         }
     }
@@ -396,7 +402,10 @@ public final class PtraceProcess: LiveTarget {
                 var childStatus: Int32 = 0
                 _ = cs_wait(child, &childStatus, 0)
             }
-            let sharesMemory = cs_ptrace_event(status) == Int32(PTRACE_EVENT_VFORK.rawValue)
+            // vfork, and clone(CLONE_VM) with SIGCHLD (reported as a fork): the child runs in
+            // this address space. Its events are the engine's from now on.
+            let sharesMemory = cs_ptrace_event(status) == Int32(PTRACE_EVENT_VFORK.rawValue) || sameAddressSpace(child)
+            if sharesMemory { knownThreads.insert(child) }
             return .stopped(tid, .forked(child: child, sharesMemory: sharesMemory))
         case Int32(PTRACE_EVENT_VFORK_DONE.rawValue):
             return .stopped(tid, .vforkDone)

@@ -38,6 +38,9 @@ int cs_ptrace_event(int status);
 /// Sends a signal to one thread (tgkill has no glibc wrapper before 2.30 on every system).
 int cs_tgkill(pid_t pid, pid_t tid, int sig);
 
+/// 1 when two processes share one address space (kcmp KCMP_VM), 0 when not, -1 when unknown.
+int cs_same_address_space(pid_t first, pid_t second);
+
 /// Reads target memory with process_vm_readv; returns bytes read or -1.
 long cs_read_memory(pid_t pid, uint64_t address, void *buffer, uint64_t length);
 
