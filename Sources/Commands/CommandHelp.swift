@@ -709,6 +709,12 @@ extension Interpreter {
             options: [],
             examples: [".printf \"rdi=%p len=%d name=%ma\\n\", @rdi, @rdx, poi(@rsi)", ".printf \"%y\\n\", @rip"]),
 
+        ".call": CommandHelp(
+            syntax: [".call Module!Function(Argument, ...)"],
+            description: "Sets up a call of a function in the program on the current thread: the arguments are MASM expressions, passed as the function's DWARF prototype types them (integers and pointers in rdi, rsi, rdx, rcx, r8, r9; float and double in xmm0-7), on a stack below the red zone, returning to an address the debugger watches. The next g runs it; a breakpoint inside it stops as usual. When it returns, .call returns: shows the result as its return type reads, and the thread's registers are as they were before the call. Structures passed by value, more than six integer or eight floating-point arguments, and functions without DWARF are refused.",
+            options: [],
+            examples: [".call prog!checksum(poi(@rsp+8), 0n16)", "g"]),
+
         ".expr": CommandHelp(
             syntax: [".expr", ".expr /s masm", ".expr /s c++", ".expr /q"],
             description: "Shows the default expression evaluator, which reads command arguments (? 1+2, dd Address); /s chooses MASM or C++ (then ? counter * 2 reads counter as the C++ variable), /q lists both. Breakpoint addresses and conditions in .if and j stay MASM; @@c++() and @@masm() switch within one expression either way.",

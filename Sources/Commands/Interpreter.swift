@@ -1,6 +1,7 @@
 import Arch
 import Engine
 import Expressions
+import Symbols
 
 /// An error a command reports; printed as it is and the session goes on.
 public struct CommandError: Error, CustomStringConvertible {
@@ -44,6 +45,8 @@ public final class Interpreter {
     var aliases: [(name: String, value: String)] = []
     /// Set by an execution command inside breakpoint commands (`gc`): the loop resumes with it.
     var deferredResume: ResumeRequest?
+    /// The return type of the `.call` set up, for its result.
+    var pendingCallReturn: (type: TypeLayout?, files: ModuleSymbols)?
     /// The `wt` trace under way (or interrupted, for `gc`), and how to show it.
     var activeTrace: (trace: CallTrace, display: TraceDisplay)?
     /// `~N g`: the one thread the command runs.

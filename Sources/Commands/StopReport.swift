@@ -37,6 +37,9 @@ extension Interpreter {
         case .processGone(let status):
             output.line("Process \(String(session.process?.pid ?? 0, radix: 16)) exited, \(status)")
             return
+        case .callReturned(let result):
+            reportCallResult(result)
+            return
         }
         showCurrentState()
     }

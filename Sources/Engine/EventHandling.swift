@@ -123,6 +123,7 @@ extension Session {
         if address == process.loaderBreak {
             if let stop = moduleListChanged(thread) { return stop }
         }
+        if let stop = try completedCall(at: address, thread) { return stop }
         // The handler of a signal delivered on this breakpoint returned onto it: same hit.
         var sameHit = false
         if let resumed = thread.resumedOnSite, resumed.address == address {

@@ -345,12 +345,12 @@ extension Session {
     }
 
     /// Whether resuming a thread at a site must execute the instruction under the int3 first:
-    /// it trapped there, or it is the thread the user resumes from there. A thread that only
-    /// stopped with rip there (in a system call the kernel restarts on resume) runs on and
-    /// traps when it gets there.
+    /// it trapped there, or it is the thread the user resumes from where it stopped (as gdb
+    /// does). A thread that only stopped with rip there (in a system call the kernel restarts
+    /// on resume), or was moved there (`.call`, `r rip=`), runs on and traps.
     private func standsOnSite(_ thread: ThreadInfo, _ registers: X86Registers) -> Bool {
         if thread.trappedAt == registers.rip { return true }
-        guard thread === process?.current else { return false }
+        guard thread === process?.current, thread.reportedAt == registers.rip else { return false }
         // -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND, -ERESTART_RESTARTBLOCK in rax.
         let restarting = [512, 513, 514, 516].map { UInt64(bitPattern: -Int64($0)) }
         let inSystemCall = Int64(bitPattern: registers.value(named: "orig_rax") ?? UInt64.max) >= 0 && restarting.contains(registers.rax)

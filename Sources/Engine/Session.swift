@@ -17,6 +17,8 @@ public enum StopKind {
     case programBreakpoint
     /// Ctrl-C.
     case breakIn
+    /// A `.call` returned; the thread is back as it was before it.
+    case callReturned(CallResult)
     case moduleLoad(Module)
     case moduleUnload(path: String)
     case threadCreated(ThreadID)
@@ -79,6 +81,8 @@ public final class DebuggedProcess {
     var sites: [UInt64: SoftwareSite] = [:]
     /// Basic blocks decoded for tracing.
     let blocks = BlockCache()
+    /// The `.call` set up and not returned yet.
+    var pendingCall: PendingCall?
     /// Which `ba` breakpoint holds which debug register.
     var debugSlots = DebugRegisterSlots()
     /// Where displaced instructions run out of line.
@@ -257,6 +261,12 @@ public final class Session {
     public func detach() throws(EngineError) {
         guard let process else { throw EngineError("No target to detach from") }
         if !process.gone {
+            // A `.call` set up and not run: the thread gets its registers back.
+            if let call = process.pendingCall {
+                try? setVectorState(call.vectorState, call.thread)
+                try? setRegisters(call.registers, call.thread)
+                process.pendingCall = nil
+            }
             for address in Array(process.sites.keys) {
                 if let site = process.sites[address] {
                     try? process.target.writeMemory(address, [site.originalByte])
@@ -613,7 +623,8 @@ public final class Session {
     }
 
     func record(_ event: StopEvent) {
-        guard process != nil else { return }
+        guard let process else { return }
+        if let thread = process.thread(event.thread) { thread.reportedAt = try? registers(thread).rip }
         lastEventThread = event.thread
         lastEvent = "\(eventPrefix(event.thread)): \(describe(event.kind))"
     }
@@ -625,6 +636,7 @@ public final class Session {
         case .processCreated: return "Create process 0:\(String(process?.pid ?? 0, radix: 16))"
         case .breakpoint(let bp): return "Hit breakpoint \(bp.id)"
         case .step: return "Single step exception - code 80000004 (first chance)"
+        case .callReturned: return "Call returned"
         case .signal(let signal, let first, let code, _): return "\(signalEventName(signal, code: code)) (\(first ? "first chance" : "!!! second chance !!!"))"
         case .moduleLoad(let module): return "Load module \(module.path) at \(formatAddress(module.start))"
         case .moduleUnload(let path): return "Unload module \(path)"

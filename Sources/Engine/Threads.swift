@@ -20,6 +20,9 @@ public final class ThreadInfo {
     /// executes the instruction under it first. A thread that merely stopped with rip at a
     /// site (say, inside a system call that will restart) has none.
     var trappedAt: UInt64?
+    /// Where the thread stood when its stop was last reported: resumed from there (not moved
+    /// by `r rip=` or `.call`), it goes on over an int3 there rather than hitting it.
+    var reportedAt: UInt64?
     /// A child sharing the address space steps over this site with its int3 lifted; it goes
     /// back when the step ends.
     var liftedSite: UInt64?

@@ -127,19 +127,28 @@ extension ModuleSymbols {
     /// subprogram (`(int, const void *, size_t, int)`, `(void)`, `(const char *, ...)`); nil
     /// without DWARF for it.
     public func prototype(at address: UInt64) -> String? {
+        guard let signature = signature(ofFunctionAt: address) else { return nil }
+        let types = signature.parameters.map(\.cName) + (signature.variadic ? ["..."] : [])
+        return "(" + (types.isEmpty ? "void" : types.joined(separator: ", ")) + ")"
+    }
+
+    /// The parameter types of the function starting at link-time `address`, in order, and
+    /// whether it takes more (`...`); nil without DWARF for it.
+    public func signature(ofFunctionAt address: UInt64) -> (parameters: [TypeLayout], variadic: Bool)? {
         guard var function = subprogram(beginningAt: address) else { return nil }
-        var types: [String] = []
+        var parameters: [TypeLayout] = []
+        var variadic = false
         var child = Dwarf_Die()
         if dwarf_child(&function, &child) == 0 {
             repeat {
                 switch dwarf_tag(&child) {
-                case Int32(DW_TAG_formal_parameter): types.append(layout(ofTypeOf: &child, depth: 3).cName)
-                case Int32(DW_TAG_unspecified_parameters): types.append("...")
+                case Int32(DW_TAG_formal_parameter): parameters.append(layout(ofTypeOf: &child, depth: 3))
+                case Int32(DW_TAG_unspecified_parameters): variadic = true
                 default: break
                 }
-            } while nextSibling(&child) && types.count < 64
+            } while nextSibling(&child) && parameters.count < 64
         }
-        return "(" + (types.isEmpty ? "void" : types.joined(separator: ", ")) + ")"
+        return (parameters, variadic)
     }
 
     /// The return type of the function starting at link-time `address`; nil without DWARF
