@@ -179,10 +179,10 @@ extension Interpreter {
         }
         func remaining(_ program: CommandProgram?) -> String? { program.flatMap { $0.text.isEmpty ? nil : $0.text } }
         if branches.otherwise?.isGoFromBreakpoint == true {
-            return (BreakpointCondition(.masm(branches.condition), text: branches.condition.text), remaining(branches.then))
+            return (BreakpointCondition(.masm(branches.condition), text: branches.condition.text, testedAfterPasses: true), remaining(branches.then))
         }
         if branches.then.isGoFromBreakpoint {
-            return (BreakpointCondition(.masm(branches.condition), negated: true, text: branches.condition.text), remaining(branches.otherwise))
+            return (BreakpointCondition(.masm(branches.condition), negated: true, text: branches.condition.text, testedAfterPasses: true), remaining(branches.otherwise))
         }
         return (nil, commands)
     }

@@ -195,8 +195,11 @@ public final class Interpreter {
                 flow = try statements(of: try self.program(expandAliases(Substring(text))))
             case .catchErrors(let body):
                 do {
-                    if try statements(of: body) != .leave { break }
+                    let ended = try statements(of: body)
+                    if ended != .leave { flow = ended }  // a .break or .continue is the loop's
                 } catch {
+                    // Ctrl-C stops the loops around the block too.
+                    if error.description == Interpreter.loopInterruption { throw error }
                     output.line(paint(error.description, .error))
                 }
             }
@@ -209,7 +212,7 @@ public final class Interpreter {
     /// or Ctrl-C was typed (a `.while (1)` is interrupted as a running target is).
     private func loopInterrupted() throws(CommandError) -> Bool {
         if quitRequested || (runningEmbedded && deferredResume != nil) { return true }
-        if session.takeInterruptRequest() { throw CommandError("^C: the loop was interrupted") }
+        if session.takeInterruptRequest() { throw CommandError(Interpreter.loopInterruption) }
         return false
     }
 
@@ -358,6 +361,9 @@ public final class Interpreter {
 
     /// Most repetitions of a `z(cond)` loop before it is stopped with a message.
     static let repeatLimit = 100_000
+
+    /// What a loop says when Ctrl-C stops it.
+    static let loopInterruption = "^C: the loop was interrupted"
 
     // MARK: expressions
 

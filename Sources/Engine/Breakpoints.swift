@@ -74,11 +74,16 @@ public struct BreakpointCondition {
     public let negated: Bool
     /// The condition as typed.
     public let text: String
+    /// Taken out of a command string (`.if`, `j`): as WinDbg runs those commands only on the
+    /// hit that spends the passes, the passes are counted first and the condition tested after
+    /// (`bp f 3 ".if …"` tests the third hit and on). A `/w` condition decides which hits count.
+    public let testedAfterPasses: Bool
 
-    public init(_ expression: Expression, negated: Bool = false, text: String) {
+    public init(_ expression: Expression, negated: Bool = false, text: String, testedAfterPasses: Bool = false) {
         self.expression = expression
         self.negated = negated
         self.text = text
+        self.testedAfterPasses = testedAfterPasses
     }
 
     /// Whether the breakpoint stops, in the hit thread's innermost frame.

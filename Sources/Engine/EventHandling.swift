@@ -150,10 +150,15 @@ extension Session {
         var hit: Breakpoint?
         for breakpoint in candidates where breakpoint.enabled {
             if let only = breakpoint.thread, only != thread.tid { continue }
+            if breakpoint.condition?.testedAfterPasses == true, breakpoint.remaining > 1 { breakpoint.remaining -= 1; continue }
             if let condition = breakpoint.condition {
                 breakpoint.conditionError = nil
                 do {
-                    guard try condition.holds(in: FrameScope(session: self, thread: thread)) else { continue }
+                    guard try condition.holds(in: FrameScope(session: self, thread: thread)) else {
+                        // Its command string ran on this hit (and said gc): a one-shot one is used up.
+                        if condition.testedAfterPasses, breakpoint.oneShot { try removeBreakpoint(breakpoint) }
+                        continue
+                    }
                 } catch {
                     // A condition that cannot be evaluated stops, with the reason, rather than
                     // letting the program run past what the user wanted to see.
@@ -162,7 +167,7 @@ extension Session {
                     continue
                 }
             }
-            if breakpoint.remaining > 1 { breakpoint.remaining -= 1; continue }
+            if breakpoint.condition?.testedAfterPasses != true, breakpoint.remaining > 1 { breakpoint.remaining -= 1; continue }
             if hit == nil { hit = breakpoint }
         }
         guard let hit else { return nil }

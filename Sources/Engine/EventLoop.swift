@@ -227,7 +227,8 @@ extension Session {
             case .exec: return (tid, .exec)
             case .exiting(let status): return (tid, .exiting(status))
             case .signal(let signal) where signal == SIGTRAP && !thread.singleStepping && thread.liftedSite == nil:
-                if let registers = try? self.registers(thread), process.sites[registers.rip &- 1] != nil {
+                if let registers = try? self.registers(thread), process.sites[registers.rip &- 1] != nil,
+                   process.debugSlots.isEmpty || process.target.signalDetails(tid)?.code == 0x80 {
                     var rewound = registers
                     rewound.rip &-= 1
                     // Written back lazily: an emulated step-over replaces this write.
@@ -235,6 +236,13 @@ extension Session {
                     thread.registersDirty = true
                     thread.trappedAt = rewound.rip
                     return (tid, .breakpointTrap(rewound.rip))
+                }
+                // A child sharing the memory that trapped on an int3 removed before its stop was
+                // taken: it goes back to the instruction the int3 covered.
+                if process.helper(tid) != nil, process.target.signalDetails(tid)?.code == 0x80, var registers = try? self.registers(thread) {
+                    registers.rip &-= 1
+                    stage(registers, thread)
+                    return (tid, .trap)
                 }
                 return (tid, hardwareOrStepTrap(thread))
             case .signal(let signal) where signal == SIGTRAP:
@@ -351,16 +359,21 @@ extension Session {
     private func standsOnSite(_ thread: ThreadInfo, _ registers: X86Registers) -> Bool {
         if thread.trappedAt == registers.rip { return true }
         guard thread === process?.current, thread.reportedAt == registers.rip else { return false }
+        return !isRestartingSystemCall(registers)
+    }
+
+    /// Stopped inside a system call that the kernel restarts when the thread resumes (rip is
+    /// backed up to the `syscall` instruction then).
+    func isRestartingSystemCall(_ registers: X86Registers) -> Bool {
         // -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND, -ERESTART_RESTARTBLOCK in rax.
         let restarting = [512, 513, 514, 516].map { UInt64(bitPattern: -Int64($0)) }
-        let inSystemCall = Int64(bitPattern: registers.value(named: "orig_rax") ?? UInt64.max) >= 0 && restarting.contains(registers.rax)
-        return !inSystemCall
+        return Int64(bitPattern: registers.value(named: "orig_rax") ?? UInt64.max) >= 0 && restarting.contains(registers.rax)
     }
 
     /// A jump, call or return under the int3, executed by the debugger; false when it must
     /// run (a signal waits to be delivered there, or the stack cannot take a return address).
     func emulateBranch(_ site: SoftwareSite, _ thread: ThreadInfo) -> Bool {
-        guard let branch = site.branch, thread.signalToDeliver == 0, var registers = thread.cachedRegisters,
+        guard let branch = site.branch, thread.signalToDeliver == 0, process?.debugSlots.isEmpty == true, var registers = thread.cachedRegisters,
               let outcome = branch.outcome(registers, readWord: readWord), apply(outcome, to: &registers, thread) else { return false }
         stage(registers, thread)
         return true

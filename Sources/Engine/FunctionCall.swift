@@ -20,6 +20,9 @@ struct PendingCall {
     let thread: ThreadInfo
     let registers: X86Registers
     let vectorState: [UInt8]
+    /// The signal it had to take and the int3 it stood on, given back with the registers.
+    let signal: Int32
+    let trappedAt: UInt64?
     let returnAddress: UInt64
     /// rsp once the function has returned (its return address popped).
     let stackPointer: UInt64
@@ -57,8 +60,17 @@ extension Session {
         try insertSite(returnAddress, isInternal: true)
         try setVectorState(area, thread)
         try setRegisters(registers, thread)
+        process.pendingCall = PendingCall(thread: thread, registers: saved, vectorState: vector, signal: thread.signalToDeliver, trappedAt: thread.trappedAt,
+                                          returnAddress: returnAddress, stackPointer: top &+ 8)
         thread.signalToDeliver = 0
-        process.pendingCall = PendingCall(thread: thread, registers: saved, vectorState: vector, returnAddress: returnAddress, stackPointer: top &+ 8)
+    }
+
+    /// Puts the thread back as it was before the call.
+    func restore(_ call: PendingCall) {
+        try? setVectorState(call.vectorState, call.thread)
+        try? setRegisters(call.registers, call.thread)
+        call.thread.signalToDeliver = call.signal
+        call.thread.trappedAt = call.trappedAt
     }
 
     /// The set-up call's thread came back to the return address with its stack unwound: the
@@ -71,8 +83,7 @@ extension Session {
         let rax = try registers(thread).rax
         let area = try vectorState(thread)
         let xmm0: UInt64 = area.count >= 168 ? area.littleEndian(at: 160) : 0
-        try setVectorState(call.vectorState, thread)
-        try setRegisters(call.registers, thread)
+        restore(call)
         process.current = thread
         return StopEvent(kind: .callReturned(CallResult(rax: rax, xmm0: xmm0)), thread: thread.tid)
     }

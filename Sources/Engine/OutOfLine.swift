@@ -93,6 +93,8 @@ extension Session {
         guard !process.scratch.unavailable else { return nil }
         let code = readMemory(site, count: 16)
         guard let instruction = disassembler.decode(code, at: site) else { return nil }
+        // An instruction that cannot run elsewhere takes no slot (nor maps a page).
+        guard disassembler.relocate(code, from: site, to: site) != nil else { return nil }
         var address = process.scratch.freeSlot(near: site)
         if address == nil {
             guard let page = try allocateScratchPage(near: site, using: thread) else { return nil }
@@ -187,6 +189,9 @@ extension Session {
     func translateOutOfLine(_ thread: ThreadInfo) {
         guard let process, !process.scratch.pageBases.isEmpty, var registers = thread.cachedRegisters ?? (try? registers(thread)),
               let (address, executed) = process.scratch.translate(registers.rip) else { return }
+        // Inside a system call run from the copy that the kernel will restart by backing rip
+        // up to it: rip stays in the copy, or the restart would land on the int3.
+        guard !isRestartingSystemCall(registers) else { return }
         registers.rip = address
         stage(registers, thread)
         if !executed { thread.trappedAt = address }

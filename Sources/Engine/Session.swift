@@ -263,8 +263,7 @@ public final class Session {
         if !process.gone {
             // A `.call` set up and not run: the thread gets its registers back.
             if let call = process.pendingCall {
-                try? setVectorState(call.vectorState, call.thread)
-                try? setRegisters(call.registers, call.thread)
+                restore(call)
                 process.pendingCall = nil
             }
             for address in Array(process.sites.keys) {
@@ -430,6 +429,7 @@ public final class Session {
         if isInternal { site.internalUsers -= 1 } else { site.users -= 1 }
         if site.total > 0 { process.sites[address] = site; return }
         process.sites[address] = nil
+        process.scratch.forget(site: address)
         if !process.gone { try? process.target.writeMemory(address, [site.originalByte]) }
     }
 
@@ -460,6 +460,16 @@ public final class Session {
             data[offset] = 0xcc
         }
         do { try process.target.writeMemory(address, data) } catch { throw EngineError(error.description) }
+        // The instructions under int3s the write reaches (an instruction is at most 15 bytes)
+        // are what the debugger executes or copies: read them again.
+        for (siteAddress, var site) in process.sites where siteAddress &+ 15 > address && siteAddress < address &+ UInt64(bytes.count) {
+            let code = readMemory(siteAddress, count: 16)
+            site.emulation = SiteEmulation(code)
+            site.branch = disassembler.decode(code, at: siteAddress).flatMap { $0.flow == .none ? nil : $0 }
+            site.isSystemCall = code.starts(with: [0x0f, 0x05])
+            process.sites[siteAddress] = site
+            process.scratch.forget(site: siteAddress)
+        }
     }
 
     public func registers(_ thread: ThreadInfo? = nil) throws(EngineError) -> X86Registers {

@@ -65,18 +65,23 @@ extension Session {
     /// with the detach).
     func releaseSharingChildren() {
         guard let process else { return }
-        for helper in process.helpers where helper.running {
-            guard (try? process.target.requestStop(helper.tid)) != nil else { continue }
-            helper.stopPending = true
-            helper.singleStepping = true  // its events come to this loop, not to its handler
-            // Nothing else runs now: the process's threads are stopped, its int3s gone.
-            while let (tid, event) = try? nextEvent(), tid == helper.tid {
-                if consumeExpectedStop(event, helper) { break }
-                if case .gone = event { helper.running = false; break }
-                try? resumeThread(helper, singleStep: false, signal: 0)
+        for helper in process.helpers {
+            var gone = false
+            if helper.running {
+                guard (try? process.target.requestStop(helper.tid)) != nil else { continue }
+                helper.stopPending = true
+                helper.singleStepping = true  // its events come to this loop, not to its handler
+                // Nothing else runs now: the process's threads are stopped, its int3s gone.
+                while let (tid, event) = try? nextEvent(), tid == helper.tid {
+                    if consumeExpectedStop(event, helper) { break }
+                    if case .gone = event { gone = true; break }
+                    try? resumeThread(helper, singleStep: false, signal: 0)
+                }
+                helper.singleStepping = false
             }
-            helper.singleStepping = false
-            if helper.running { try? process.target.detach(helper.tid, signal: 0) }
+            guard !gone else { continue }
+            try? flushRegisters(helper)
+            try? process.target.detach(helper.tid, signal: 0)
         }
         process.helpers.removeAll()
     }

@@ -35,8 +35,10 @@ extension Session {
     /// single-stepped instead (a signal is waiting to be delivered at that instruction, or the
     /// stack write failed).
     func emulate(_ site: SoftwareSite, _ thread: ThreadInfo) -> Bool {
+        // Armed debug registers watch what the program does: a push or branch the debugger
+        // did instead would go unseen.
         guard let emulation = site.emulation, thread.signalToDeliver == 0, var registers = thread.cachedRegisters,
-              let process else { return false }
+              let process, process.debugSlots.isEmpty else { return false }
         switch emulation {
         case .push(let register, let length):
             guard let value = registers.value(named: register) else { return false }

@@ -67,6 +67,8 @@ final class TracePlan: ThreadPlan {
     /// A site at a block start that was already dealt with (reported, then `gc`).
     private var handledSite: UInt64?
     private var lastStepInterrupted = false
+    /// Branches executed by the debugger since the thread last took a stop.
+    private var emulatedInARow = 0
     private let otherEventsAtStart: Int
     private var started = false
 
@@ -164,12 +166,17 @@ final class TracePlan: ThreadPlan {
                 trace.events += 1
                 return .run(run)
             case .call, .jump, .conditionalJump, .ret:
-                if let outcome = terminator.outcome(registers, readWord: session.readWord), session.apply(outcome, to: &registers, thread) {
+                // Branches executed by the debugger are not seen by armed data watches; and a
+                // loop of branches alone still takes a stop now and then (Ctrl-C is seen there).
+                emulatedInARow += 1
+                if emulatedInARow < 4096, session.process?.debugSlots.isEmpty == true,
+                   let outcome = terminator.outcome(registers, readWord: session.readWord), session.apply(outcome, to: &registers, thread) {
                     session.stage(registers, thread)
                     count(1)
                     if let step = try executed(terminator, from: rip, session, thread) { return step }
                     continue
                 }
+                emulatedInARow = 0
                 pending = .stepped(terminator, from: rip)
                 trace.events += 1
                 return .instruction
@@ -206,6 +213,7 @@ final class TracePlan: ThreadPlan {
     private func settle(_ session: Session, _ thread: ThreadInfo) throws(EngineError) -> PlanStep? {
         let interrupted = lastStepInterrupted
         lastStepInterrupted = false
+        if case .none = pending {} else { emulatedInARow = 0 }
         let step = pending
         pending = .none
         trace.otherThreadEvents = UInt64(session.otherThreadEvents - otherEventsAtStart)
@@ -266,7 +274,10 @@ final class TracePlan: ThreadPlan {
         default:
             guard let current = frames.last else { return nil }
             let destination = session.function(at: target)
-            guard destination.start != current.function.start || destination.name != current.function.name else { return nil }
+            // Code no symbol covers is one function per module (each address has its own name).
+            let sameFunction = destination.start == nil && current.function.start == nil ? destination.module == current.function.module
+                : destination.start == current.function.start && destination.name == current.function.name
+            guard !sameFunction else { return nil }
             guard traces(destination, depth: current.depth) else {
                 emit(current, returnValue: nil)
                 return try untraced(destination, returnSlot: current.returnSlot, session, thread, callSite: current.callSite, replacing: true)

@@ -68,6 +68,14 @@ final class BreakpointTests: XCTestCase {
         XCTAssertEqual(out.output(of: "bl", occurrence: 1), "", "no breakpoint was made of either")
     }
 
+    /// A condition from a command string is tested only on the hits the passes leave, as
+    /// WinDbg runs the string then: `bp f 3 "j (c) ''; 'gc'"` passes hits 1 and 2 whatever c is.
+    func testPassesAreCountedBeforeAnIdiomsCondition() throws {
+        let out = try Harness.session("loop", ["bp loop!work 3 \"j (@rdi >= 1) ''; 'gc'\"", "g", "r rdi", "bc *", "bp /w \"value >= 1\" loop!work 3", "g", "r rdi"])
+        XCTAssertEqual(out.output(of: "r rdi"), "rdi=0000000000000002", "hits 0 and 1 passed, the third tested")
+        XCTAssertEqual(out.output(of: "r rdi", occurrence: 1), "rdi=0000000000000005", "/w: only true hits count (3, 4, then 5)")
+    }
+
     /// Bug: after `.restart` every location of a multi-location breakpoint collapsed onto the
     /// first, so the second inlined copy was never hit again.
     func testEveryLocationOfALineIsHitAgainAfterRestart() throws {

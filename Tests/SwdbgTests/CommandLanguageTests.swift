@@ -213,6 +213,8 @@ final class CommandLoopTests: XCTestCase {
             ".do { .echo once } (0)",
             ".catch { .echo before; ? nosuch; .echo skipped }; .echo after",
             ".catch { .echo in; .leave; .echo skipped }",
+            "r $t2 = 0; .while (1) { r $t2 = @$t2 + 1; .catch { .if (@$t2 == 3) { .break } } }; ? @$t2",
+            ".printf \"C:\\\\temp\\tx\\n\"",
             ".break", ".leave", ".for (;;) { }", ".while (1) .echo", ".foreach (x) { }",
         ])
         XCTAssertEqual(out.output(of: ".for (r $t0 = 0; @$t0 < 3; r $t0 = @$t0 + 1) { .printf \"for %d\\n\", @$t0 }"), "for 0\nfor 1\nfor 2")
@@ -224,6 +226,9 @@ final class CommandLoopTests: XCTestCase {
         XCTAssertEqual(caught.last, "after")
         XCTAssertFalse(caught.contains("skipped"))
         XCTAssertEqual(out.output(of: ".catch { .echo in; .leave; .echo skipped }"), "in")
+        XCTAssertTrue(out.output(of: "r $t2 = 0; .while (1) { r $t2 = @$t2 + 1; .catch { .if (@$t2 == 3) { .break } } }; ? @$t2").hasPrefix("Evaluate expression: 3 = "),
+                      "a .break inside .catch leaves the loop")
+        XCTAssertEqual(out.output(of: ".printf \"C:\\\\temp\\tx\\n\""), "C:\\temp\tx", "escapes read once")
         XCTAssertTrue(out.output(of: ".break").contains("belong in a .while, .do, .for or .foreach loop"))
         XCTAssertTrue(out.output(of: ".leave").contains(".leave belongs in a .catch block"))
         XCTAssertTrue(out.output(of: ".for (;;) { }").contains("Numeric expression missing"))
