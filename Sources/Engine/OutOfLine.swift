@@ -16,9 +16,9 @@ struct ScratchPages {
     private(set) var slots: [UInt64: Slot] = [:]
     /// Where each allocated page's next free slot is.
     private(set) var pages: [(base: UInt64, used: UInt64)] = []
-    /// Allocation failed once (no system call instruction found, mmap refused): sites are
-    /// single-stepped instead.
+    /// Allocation keeps failing (mmap refused, no gap in reach): sites are single-stepped instead.
     var unavailable = false
+    var failures = 0
     /// A thread was resumed into a slot with a signal to deliver: its handler's frame may
     /// return into the page, so the pages stay mapped after a detach.
     var signalFramesMayReturnHere = false
@@ -113,20 +113,29 @@ extension Session {
     }
 
     /// Maps one read+execute page within reach of `site` by making the thread execute an
-    /// mmap system call; nil (and no more tries) when none can be made.
+    /// mmap system call, in a gap of the address space nearest the site; nil when none can be
+    /// made (after a few such failures the process is not asked again).
     private func allocateScratchPage(near site: UInt64, using thread: ThreadInfo) throws(EngineError) -> UInt64? {
         guard let process else { return nil }
         let page = ScratchPages.pageSize
-        let base = process.modules.module(containing: site).map { $0.start } ?? site
-        let below = (base & ~(page - 1)) &- 16 * page
-        let candidates = (0..<64).map { below &- UInt64($0) * 16 * page }
-        for hint in candidates where ScratchPages.reaches(hint, site) {
+        var candidates: [UInt64] = []
+        var previousEnd: UInt64 = 0x10_0000
+        for range in process.target.memoryMap().map(\.range).sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if range.lowerBound > previousEnd &+ page {
+                candidates.append((range.lowerBound &- page) & ~(page - 1))   // just below the next mapping
+                candidates.append((previousEnd &+ page - 1) & ~(page - 1))    // just above the last
+            }
+            previousEnd = max(previousEnd, range.upperBound)
+        }
+        let distance = { (address: UInt64) in address > site ? address - site : site - address }
+        for hint in candidates.filter({ ScratchPages.reaches($0, site) }).sorted(by: { distance($0) < distance($1) }).prefix(8) {
             // PROT_READ|PROT_EXEC, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE.
             guard let result = try systemCall(9, [hint, page, 5, 0x02 | 0x20 | 0x10_0000, UInt64.max, 0], in: thread) else { break }
             if result == hint { return hint }
             if result < UInt64.max - 4095 { _ = try systemCall(11, [result, page], in: thread) }
         }
-        process.scratch.unavailable = true
+        process.scratch.failures += 1
+        if process.scratch.failures >= 8 { process.scratch.unavailable = true }
         return nil
     }
 
