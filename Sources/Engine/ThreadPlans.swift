@@ -101,20 +101,45 @@ struct InstructionSteps {
     }
 }
 
-/// `pc tc pt tt`: steps (over or into calls) until the thread stands on the next call or
-/// return instruction.
+/// `pc tc pt tt`: runs (over or into calls) until the thread stands on the next call or
+/// return instruction — branch to branch, as `wt` traces: the thread runs alone to the end of
+/// each basic block (calls and returns end blocks, so it can stop nowhere else), and the
+/// engine executes the branch there; a call is run over as a whole for `pc`/`pt`.
 final class StepUntilPlan: ThreadPlan {
     let flow: ControlFlow
+    let over: Bool
+    private var started = false
+    /// The instruction step under way where the engine does not take a branch itself (a call
+    /// run over, a system call, a string repeat).
     private var steps: InstructionSteps
 
     init(flow: ControlFlow, over: Bool) {
         self.flow = flow
+        self.over = over
         steps = InstructionSteps(over: over)
     }
 
     func nextStep(_ session: Session, _ thread: ThreadInfo) throws(EngineError) -> PlanStep? {
         if let step = try steps.remaining(session, thread) { return step }
-        if steps.started, let instruction = session.decode(at: try session.registers(thread).rip), instruction.flow == flow { return nil }
+        // A loop of branches alone still takes a stop now and then, where Ctrl-C is seen.
+        for _ in 0..<4096 {
+            var registers = try session.registers(thread)
+            guard let process = session.process else { return nil }
+            let block = process.blocks.block(at: registers.rip, in: session)
+            if block.addresses.count > 1 {
+                started = true
+                return .run(RunPlan(sites: [block.end], thread: thread.tid, minimumSP: nil, exclusive: true))
+            }
+            // At a block's last instruction: the one looked for, or a branch to take.
+            if started, block.terminator?.flow == flow { return nil }
+            started = true
+            guard let terminator = block.terminator, process.debugSlots.isEmpty, !(over && terminator.flow == .call),
+                  [.jump, .conditionalJump, .call, .ret].contains(terminator.flow),
+                  let outcome = terminator.outcome(registers, readWord: session.readWord), session.apply(outcome, to: &registers, thread) else {
+                return try steps.next(session, thread)  // a call run over, a system call, a repeat: one instruction step
+            }
+            session.stage(registers, thread)
+        }
         return try steps.next(session, thread)
     }
 }

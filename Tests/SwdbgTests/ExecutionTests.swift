@@ -2,6 +2,18 @@ import XCTest
 
 /// Stepping and resuming: t, p, gu, pc, pt, pa, g with end addresses.
 final class ExecutionTests: XCTestCase {
+    /// `tc`, `tt`, `pt`, `pc` run branch to branch: the thread stops only at the end of a
+    /// block, where a call or return can be.
+    func testCallAndReturnSteppingRunsBranchToBranch() throws {
+        let out = try Harness.session("trace", ["bp trace!middle", "g", "tc", "tt", "pt", "bc *", ".restart", "bp trace!middle", "g", "pc", "p", "pc", "g"])
+        XCTAssertTrue(out.output(of: "tc").contains("trace!middle+0x21 [\(Harness.source("trace")) @ 30]:\n"), out.output(of: "tc"))
+        XCTAssertTrue(out.output(of: "tc").contains("call    trace!leaf ("), out.output(of: "tc"))
+        XCTAssertTrue(out.output(of: "tt").contains("trace!leaf+0x14 ["), "into the call, to leaf's ret: \(out.output(of: "tt"))")
+        XCTAssertTrue(out.output(of: "pt").contains("trace!middle+0x94 [") && out.output(of: "pt").contains(" ret"), "over every call to middle's ret: \(out.output(of: "pt"))")
+        XCTAssertTrue(out.output(of: "pc", occurrence: 1).contains("call    trace!leaf ("), "the next call after stepping over one: \(out.output(of: "pc", occurrence: 1))")
+        XCTAssertTrue(out.contains("done\n"), "the program ran on intact")
+    }
+
     func testStepIntoACallAndBackOut() throws {
         // main+0x65 is the call to work in the -O0 fixture; find it with pc rather than hard-coding.
         let out = try Harness.session("loop", ["bp loop!main", "g", "pc", "t", "gu"])
