@@ -212,6 +212,18 @@ extension Interpreter {
             options: [],
             examples: ["pt", "pt; p"]),
 
+        "ph": CommandHelp(
+            syntax: ["ph", "~Thread ph"],
+            description: "Step to next branching instruction: steps over calls until the thread stands on the next jump, conditional jump, call, return or system call of this function, which is left unexecuted; the thread runs from block to block, as wt does.",
+            options: [],
+            examples: ["ph"]),
+
+        "th": CommandHelp(
+            syntax: ["th", "~Thread th"],
+            description: "Trace to next branching instruction: as ph, but into calls (the next branch may be in the callee).",
+            options: [],
+            examples: ["th"]),
+
         "tt": CommandHelp(
             syntax: ["tt"],
             description: "Trace to next return: steps into calls until the thread stands on the next ret instruction, which may be a callee's; only the stop is shown.",

@@ -1,7 +1,7 @@
 import Arch
 import Engine
 
-/// `g gc gh gn gu p t pa ta pc tc pt tt`: resuming the target, and the loop that runs
+/// `g gc gh gn gu p t pa ta pc tc pt tt ph th`: resuming the target, and the loop that runs
 /// breakpoint commands until one of them leaves the target stopped.
 extension Interpreter {
     static let executionCommands: [CommandSpec] = [
@@ -14,11 +14,16 @@ extension Interpreter {
         CommandSpec(names: ["t"], summary: "trace (step into) [count]") { i, inv throws(CommandError) in try i.stepCommand(inv, .stepInto) },
         CommandSpec(names: ["pa"], summary: "step over to address") { i, inv throws(CommandError) in try i.stepToAddress(inv, .stepOver) },
         CommandSpec(names: ["ta"], summary: "trace to address") { i, inv throws(CommandError) in try i.stepToAddress(inv, .stepInto) },
-        CommandSpec(names: ["pc"], summary: "step over to the next call") { i, _ throws(CommandError) in try i.run(.stepUntil(.call, over: true)) },
-        CommandSpec(names: ["tc"], summary: "trace to the next call") { i, _ throws(CommandError) in try i.run(.stepUntil(.call, over: false)) },
-        CommandSpec(names: ["pt"], summary: "step over to the next return") { i, _ throws(CommandError) in try i.run(.stepUntil(.ret, over: true)) },
-        CommandSpec(names: ["tt"], summary: "trace to the next return") { i, _ throws(CommandError) in try i.run(.stepUntil(.ret, over: false)) },
+        CommandSpec(names: ["pc"], summary: "step over to the next call") { i, _ throws(CommandError) in try i.run(.stepUntil([.call], over: true)) },
+        CommandSpec(names: ["tc"], summary: "trace to the next call") { i, _ throws(CommandError) in try i.run(.stepUntil([.call], over: false)) },
+        CommandSpec(names: ["pt"], summary: "step over to the next return") { i, _ throws(CommandError) in try i.run(.stepUntil([.ret], over: true)) },
+        CommandSpec(names: ["tt"], summary: "trace to the next return") { i, _ throws(CommandError) in try i.run(.stepUntil([.ret], over: false)) },
+        CommandSpec(names: ["ph"], summary: "step over to the next branch instruction") { i, _ throws(CommandError) in try i.run(.stepUntil(Interpreter.branches, over: true)) },
+        CommandSpec(names: ["th"], summary: "trace to the next branch instruction") { i, _ throws(CommandError) in try i.run(.stepUntil(Interpreter.branches, over: false)) },
     ]
+
+    /// What `ph`/`th` stop at: any instruction that may transfer control.
+    static let branches: Set<ControlFlow> = [.call, .ret, .jump, .conditionalJump, .syscall, .interrupt]
 
     private func goCommand(_ invocation: Invocation, handled: Bool?) throws(CommandError) {
         var scanner = invocation.scanner

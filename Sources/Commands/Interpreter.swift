@@ -353,7 +353,7 @@ public final class Interpreter {
     static let threadSpecificCommands: Set<String> = ["bp", "bu", "bm", "ba"]
 
     /// Commands that resume the target: under `~N` only that thread runs.
-    static let runningCommands: Set<String> = ["g", "gc", "gh", "gn", "gu", "p", "t", "pa", "ta", "pc", "tc", "pt", "tt"]
+    static let runningCommands: Set<String> = ["g", "gc", "gh", "gn", "gu", "p", "t", "pa", "ta", "pc", "tc", "pt", "tt", "ph", "th"]
 
     /// Commands whose letter options may follow the name directly (`lmvm`, `lmm`), and `?`,
     /// which takes a glued expression (`?rax`).

@@ -39,8 +39,8 @@ extension Session {
             stop = try execute(InstructionPlan(over: request.isStepOver), on: thread)
         case .stepOut:
             stop = try execute(try RunToSitesPlan(returnOf: thread, in: self), on: thread)
-        case .stepUntil(let flow, let over):
-            stop = try execute(StepUntilPlan(flow: flow, over: over), on: thread)
+        case .stepUntil(let flows, let over):
+            stop = try execute(StepUntilPlan(flows: flows, over: over), on: thread)
         case .stepLine(let over):
             stop = try execute(SourceLinePlan(over: over), on: thread)
         case .trace(let trace, let options):

@@ -51,8 +51,9 @@ public enum ResumeRequest {
     case stepInto
     case stepOver
     case stepOut
-    /// `pc tc pt tt`: silently, until the thread stands on the next call or return.
-    case stepUntil(ControlFlow, over: Bool)
+    /// `pc tc pt tt ph th`: silently, until the thread stands on the next instruction of
+    /// one of these kinds (a call, a return, any branch).
+    case stepUntil(Set<ControlFlow>, over: Bool)
     /// Source-mode `p`/`t`: to the next source line (over or into calls).
     case stepLine(over: Bool)
     /// `wt`: trace the call the thread is at the start of (or stands on), into `trace`; where

@@ -101,20 +101,20 @@ struct InstructionSteps {
     }
 }
 
-/// `pc tc pt tt`: runs (over or into calls) until the thread stands on the next call or
-/// return instruction — branch to branch, as `wt` traces: the thread runs alone to the end of
+/// `pc tc pt tt ph th`: runs (over or into calls) until the thread stands on the next call,
+/// return, or (`ph`/`th`) branch instruction — branch to branch, as `wt` traces: the thread runs alone to the end of
 /// each basic block (calls and returns end blocks, so it can stop nowhere else), and the
 /// engine executes the branch there; a call is run over as a whole for `pc`/`pt`.
 final class StepUntilPlan: ThreadPlan {
-    let flow: ControlFlow
+    let flows: Set<ControlFlow>
     let over: Bool
     private var started = false
     /// The instruction step under way where the engine does not take a branch itself (a call
     /// run over, a system call, a string repeat).
     private var steps: InstructionSteps
 
-    init(flow: ControlFlow, over: Bool) {
-        self.flow = flow
+    init(flows: Set<ControlFlow>, over: Bool) {
+        self.flows = flows
         self.over = over
         steps = InstructionSteps(over: over)
     }
@@ -131,7 +131,7 @@ final class StepUntilPlan: ThreadPlan {
                 return .run(RunPlan(sites: [block.end], thread: thread.tid, minimumSP: nil, exclusive: true))
             }
             // At a block's last instruction: the one looked for, or a branch to take.
-            if started, block.terminator?.flow == flow { return nil }
+            if started, let flow = block.terminator?.flow, flows.contains(flow) { return nil }
             started = true
             guard let terminator = block.terminator, process.debugSlots.isEmpty, !(over && terminator.flow == .call),
                   [.jump, .conditionalJump, .call, .ret].contains(terminator.flow),

@@ -5,12 +5,17 @@ final class ExecutionTests: XCTestCase {
     /// `tc`, `tt`, `pt`, `pc` run branch to branch: the thread stops only at the end of a
     /// block, where a call or return can be.
     func testCallAndReturnSteppingRunsBranchToBranch() throws {
-        let out = try Harness.session("trace", ["bp trace!middle", "g", "tc", "tt", "pt", "bc *", ".restart", "bp trace!middle", "g", "pc", "p", "pc", "g"])
+        let out = try Harness.session("trace", ["bp trace!middle", "g", "tc", "tt", "pt", "bc *", ".restart", "bp trace!middle", "g", "pc", "p", "pc",
+                                                 "bc *", ".restart", "bp trace!middle", "g", "ph", "ph", "th", "g"])
         XCTAssertTrue(out.output(of: "tc").contains("trace!middle+0x21 [\(Harness.source("trace")) @ 30]:\n"), out.output(of: "tc"))
         XCTAssertTrue(out.output(of: "tc").contains("call    trace!leaf ("), out.output(of: "tc"))
         XCTAssertTrue(out.output(of: "tt").contains("trace!leaf+0x14 ["), "into the call, to leaf's ret: \(out.output(of: "tt"))")
         XCTAssertTrue(out.output(of: "pt").contains("trace!middle+0x94 [") && out.output(of: "pt").contains(" ret"), "over every call to middle's ret: \(out.output(of: "pt"))")
         XCTAssertTrue(out.output(of: "pc", occurrence: 1).contains("call    trace!leaf ("), "the next call after stepping over one: \(out.output(of: "pc", occurrence: 1))")
+        // ph: the loop's first jmp, then its jl; th from there: the call in the loop body.
+        XCTAssertTrue(out.output(of: "ph").contains(" jmp     trace!middle+0x2d ("), out.output(of: "ph"))
+        XCTAssertTrue(out.output(of: "ph", occurrence: 1).contains(" jl      trace!middle+0x1c ("), out.output(of: "ph", occurrence: 1))
+        XCTAssertTrue(out.output(of: "th").contains("call    trace!leaf ("), out.output(of: "th"))
         XCTAssertTrue(out.contains("done\n"), "the program ran on intact")
     }
 
