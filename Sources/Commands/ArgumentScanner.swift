@@ -37,7 +37,9 @@ struct ArgumentScanner {
     }
 
     /// A "quoted" string (backslash escapes \" and \\), or nil when the text does not start with a quote.
-    mutating func quoted() -> String? {
+    /// `keepingEscapes`: the backslashes stay as typed (`\"` still does not end it), for a
+    /// format whose escapes are read later (`.printf`).
+    mutating func quoted(keepingEscapes: Bool = false) -> String? {
         skipBlanks()
         guard let open = rest.first, open == "\"" || open == "'" else { return nil }
         var result = ""
@@ -45,6 +47,7 @@ struct ArgumentScanner {
         while index < rest.endIndex, rest[index] != open {
             if rest[index] == "\\", open == "\"", rest.index(after: index) < rest.endIndex {
                 let next = rest[rest.index(after: index)]
+                if keepingEscapes { result += "\\" + String(next); index = rest.index(index, offsetBy: 2); continue }
                 if next == "\"" || next == "\\" { result.append(next); index = rest.index(index, offsetBy: 2); continue }
             }
             result.append(rest[index])

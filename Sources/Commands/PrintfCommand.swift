@@ -13,31 +13,11 @@ extension Interpreter {
     private func printf(_ invocation: Invocation) throws(CommandError) {
         var scanner = invocation.scanner
         while scanner.rest.hasPrefix("/") { _ = scanner.word() }  // /D and WinDbg's colour options: plain text here
-        guard let format = Interpreter.rawQuoted(&scanner) else { throw CommandError("Usage: .printf \"format\" [, argument ...]") }
+        guard scanner.rest.first == "\"", let format = scanner.quoted(keepingEscapes: true) else { throw CommandError("Usage: .printf \"format\" [, argument ...]") }
         var arguments: [UInt64] = []
         while scanner.accept(",") { arguments.append(try expression(&scanner)) }
         guard scanner.isAtEnd else { throw CommandError("       ^ Syntax error in '.printf\(invocation.arguments)'") }
         output.write(try formatted(Interpreter.unescaped(format), arguments))
-    }
-
-    /// A "quoted" string with its backslashes as typed (`\"` does not end it), for the
-    /// escapes C reads in a format.
-    static func rawQuoted(_ scanner: inout ArgumentScanner) -> String? {
-        scanner.skipBlanks()
-        guard scanner.rest.first == "\"" else { return nil }
-        var text = ""
-        var index = scanner.rest.index(after: scanner.rest.startIndex)
-        while index < scanner.rest.endIndex, scanner.rest[index] != "\"" {
-            if scanner.rest[index] == "\\", scanner.rest.index(after: index) < scanner.rest.endIndex {
-                text.append("\\")
-                index = scanner.rest.index(after: index)
-            }
-            text.append(scanner.rest[index])
-            index = scanner.rest.index(after: index)
-        }
-        scanner.rest = index < scanner.rest.endIndex ? scanner.rest[scanner.rest.index(after: index)...] : scanner.rest[scanner.rest.endIndex...]
-        scanner.skipBlanks()
-        return text
     }
 
     /// `\n`, `\t`, `\\` and `\"` as C reads them.

@@ -36,8 +36,7 @@ extension Session {
                 try adoptSharingChild(child)
                 return nil
             }
-            // Child processes are not debugged; a forked copy must not inherit the int3s.
-            process.target.releaseForkChild(child, restore: process.sites.map { (address: $0.key, byte: $0.value.originalByte) })
+            releaseForkChild(child)
             return nil
         case .vforkDone:
             return nil
@@ -89,6 +88,12 @@ extension Session {
             }
             return nil
         }
+    }
+
+    /// Child processes are not debugged: a forked copy is let go with the program's own bytes
+    /// where the int3s are.
+    func releaseForkChild(_ child: Int32) {
+        process?.target.releaseForkChild(child, restore: process?.sites.map { (address: $0.key, byte: $0.value.originalByte) } ?? [])
     }
 
     /// Applies a filter to a non-signal event: break, print a line, or neither.

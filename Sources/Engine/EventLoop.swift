@@ -232,8 +232,7 @@ extension Session {
                     var rewound = registers
                     rewound.rip &-= 1
                     // Written back lazily: an emulated step-over replaces this write.
-                    thread.cachedRegisters = rewound
-                    thread.registersDirty = true
+                    stage(rewound, thread)
                     thread.trappedAt = rewound.rip
                     return (tid, .breakpointTrap(rewound.rip))
                 }
@@ -371,12 +370,10 @@ extension Session {
     }
 
     /// A jump, call or return under the int3, executed by the debugger; false when it must
-    /// run (a signal waits to be delivered there, or the stack cannot take a return address).
+    /// run (a signal waits to be delivered there, or `executeBranch` cannot do it).
     func emulateBranch(_ site: SoftwareSite, _ thread: ThreadInfo) -> Bool {
-        guard let branch = site.branch, thread.signalToDeliver == 0, process?.debugSlots.isEmpty == true, var registers = thread.cachedRegisters,
-              let outcome = branch.outcome(registers, readWord: readWord), apply(outcome, to: &registers, thread) else { return false }
-        stage(registers, thread)
-        return true
+        guard let branch = site.branch, thread.signalToDeliver == 0 else { return false }
+        return executeBranch(branch, thread)
     }
 
     /// Single-steps a thread off the int3 it sits on; anything but the step's trap (a fault

@@ -60,6 +60,9 @@ struct ScratchPages {
 
     var pageBases: [UInt64] { pages.map(\.base) }
 
+    /// No page mapped yet (checked at every stop: no array built for it).
+    var isEmpty: Bool { pages.isEmpty }
+
     /// Whether a rel32 from a page reaches a site and back.
     static func reaches(_ page: UInt64, _ site: UInt64) -> Bool {
         let distance = page > site ? page - site : site - page
@@ -196,7 +199,7 @@ extension Session {
     /// A thread stopped inside a slot stands, as the program sees it, on the site (the copy
     /// did not run: it will run out of line again) or after it.
     func translateOutOfLine(_ thread: ThreadInfo) {
-        guard let process, !process.scratch.pageBases.isEmpty, var registers = thread.cachedRegisters ?? (try? registers(thread)),
+        guard let process, !process.scratch.isEmpty, var registers = thread.cachedRegisters ?? (try? registers(thread)),
               let (address, executed) = process.scratch.translate(registers.rip) else { return }
         // Inside a system call run from the copy that the kernel will restart by backing rip
         // up to it: rip stays in the copy, or the restart would land on the int3.

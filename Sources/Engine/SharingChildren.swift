@@ -50,7 +50,7 @@ extension Session {
             process.helpers.removeAll { $0 === helper }
             return
         case .forked(let child, let sharesMemory):
-            if sharesMemory { try adoptSharingChild(child) } else { process.target.releaseForkChild(child, restore: process.sites.map { ($0.key, $0.value.originalByte) }) }
+            if sharesMemory { try adoptSharingChild(child) } else { releaseForkChild(child) }
         case .created(let child):
             // A thread of the child: it reports its first stop (a SIGSTOP) to be let go.
             process.helpers.append(ThreadInfo(tid: child, index: -1))

@@ -53,8 +53,7 @@ extension Session {
         case .skip(let length):
             registers.rip &+= length
         }
-        thread.cachedRegisters = registers
-        thread.registersDirty = true
+        stage(registers, thread)
         return true
     }
 }

@@ -123,9 +123,9 @@ final class StepUntilPlan: ThreadPlan {
         if let step = try steps.remaining(session, thread) { return step }
         // A loop of branches alone still takes a stop now and then, where Ctrl-C is seen.
         for _ in 0..<4096 {
-            var registers = try session.registers(thread)
+            let rip = try session.registers(thread).rip
             guard let process = session.process else { return nil }
-            let block = process.blocks.block(at: registers.rip, in: session)
+            let block = process.blocks.block(at: rip, in: session)
             if block.addresses.count > 1 {
                 started = true
                 return .run(RunPlan(sites: [block.end], thread: thread.tid, minimumSP: nil, exclusive: true))
@@ -133,12 +133,10 @@ final class StepUntilPlan: ThreadPlan {
             // At a block's last instruction: the one looked for, or a branch to take.
             if started, let flow = block.terminator?.flow, flows.contains(flow) { return nil }
             started = true
-            guard let terminator = block.terminator, process.debugSlots.isEmpty, !(over && terminator.flow == .call),
-                  [.jump, .conditionalJump, .call, .ret].contains(terminator.flow),
-                  let outcome = terminator.outcome(registers, readWord: session.readWord), session.apply(outcome, to: &registers, thread) else {
+            guard let terminator = block.terminator, !(over && terminator.flow == .call),
+                  [.jump, .conditionalJump, .call, .ret].contains(terminator.flow), session.executeBranch(terminator, thread) else {
                 return try steps.next(session, thread)  // a call run over, a system call, a repeat: one instruction step
             }
-            session.stage(registers, thread)
         }
         return try steps.next(session, thread)
     }

@@ -126,7 +126,7 @@ final class TracePlan: ThreadPlan {
         if !started { try start(session, thread) }
         if let step = try settle(session, thread) { return step }
         while true {
-            var registers = try session.registers(thread)
+            let registers = try session.registers(thread)
             let rip = registers.rip
             if frames.isEmpty || rip == options.endAddress {
                 while let frame = frames.popLast() { end(frame, returnValue: nil) }
@@ -169,9 +169,7 @@ final class TracePlan: ThreadPlan {
                 // Branches executed by the debugger are not seen by armed data watches; and a
                 // loop of branches alone still takes a stop now and then (Ctrl-C is seen there).
                 emulatedInARow += 1
-                if emulatedInARow < 4096, session.process?.debugSlots.isEmpty == true,
-                   let outcome = terminator.outcome(registers, readWord: session.readWord), session.apply(outcome, to: &registers, thread) {
-                    session.stage(registers, thread)
+                if emulatedInARow < 4096, session.executeBranch(terminator, thread) {
                     count(1)
                     if let step = try executed(terminator, from: rip, session, thread) { return step }
                     continue
@@ -374,6 +372,16 @@ extension Session {
             registers.rsp &+= popped
             registers.rip = target
         }
+        return true
+    }
+
+    /// Executes a branch for a stopped thread in its registers (and, for a call, its stack) as
+    /// the CPU would; false where it must run instead: armed debug registers watch what the
+    /// program does, or the outcome cannot be computed or the stack written.
+    func executeBranch(_ instruction: Instruction, _ thread: ThreadInfo) -> Bool {
+        guard process?.debugSlots.isEmpty == true, var registers = thread.cachedRegisters ?? (try? self.registers(thread)),
+              let outcome = instruction.outcome(registers, readWord: readWord), apply(outcome, to: &registers, thread) else { return false }
+        stage(registers, thread)
         return true
     }
 
