@@ -10,10 +10,10 @@ extension Interpreter {
         CommandSpec(names: ["gh"], summary: "go, exception handled (the signal is swallowed)") { i, inv throws(CommandError) in try i.goCommand(inv, handled: true) },
         CommandSpec(names: ["gn"], summary: "go, exception not handled (the signal is delivered)") { i, inv throws(CommandError) in try i.goCommand(inv, handled: false) },
         CommandSpec(names: ["gu"], summary: "go up: run until the current function returns", takesArguments: false) { i, _ throws(CommandError) in try i.run(.stepOut) },
-        CommandSpec(names: ["p"], summary: "step over [count]") { i, inv throws(CommandError) in try i.stepCommand(inv, .stepOver) },
-        CommandSpec(names: ["t"], summary: "trace (step into) [count]") { i, inv throws(CommandError) in try i.stepCommand(inv, .stepInto) },
-        CommandSpec(names: ["pa"], summary: "step over to address") { i, inv throws(CommandError) in try i.stepToAddress(inv, .stepOver) },
-        CommandSpec(names: ["ta"], summary: "trace to address") { i, inv throws(CommandError) in try i.stepToAddress(inv, .stepInto) },
+        CommandSpec(names: ["p"], summary: "step over [count]") { i, inv throws(CommandError) in try i.stepCommand(inv, over: true) },
+        CommandSpec(names: ["t"], summary: "trace (step into) [count]") { i, inv throws(CommandError) in try i.stepCommand(inv, over: false) },
+        CommandSpec(names: ["pa"], summary: "step over to address") { i, inv throws(CommandError) in try i.stepToAddress(inv, over: true) },
+        CommandSpec(names: ["ta"], summary: "trace to address") { i, inv throws(CommandError) in try i.stepToAddress(inv, over: false) },
         CommandSpec(names: ["pc"], summary: "step over to the next call") { i, _ throws(CommandError) in try i.run(.stepUntil([.call], over: true)) },
         CommandSpec(names: ["tc"], summary: "trace to the next call") { i, _ throws(CommandError) in try i.run(.stepUntil([.call], over: false)) },
         CommandSpec(names: ["pt"], summary: "step over to the next return") { i, _ throws(CommandError) in try i.run(.stepUntil([.ret], over: true)) },
@@ -39,25 +39,17 @@ extension Interpreter {
     }
 
     /// `p [count]`, `t [count]`: each step reported; in source mode (`l+t`) by source line.
-    private func stepCommand(_ invocation: Invocation, _ request: ResumeRequest) throws(CommandError) {
+    private func stepCommand(_ invocation: Invocation, over: Bool) throws(CommandError) {
         var scanner = invocation.scanner
         let count = scanner.isAtEnd ? 1 : try expression(&scanner)
-        let step = sourceStepping && !runningEmbedded ? ResumeRequest.stepLine(over: request.isStepOver) : request
-        var done: UInt64 = 0
-        while done < max(1, count) {
-            guard let stop = try resumeOnce(step) else { return }
-            guard case .step = stop.kind else { return }
-            done += 1
-        }
+        try run(.step(StepRequest(over: over, byLine: sourceStepping && !runningEmbedded, count: max(1, count))))
     }
 
-    private func stepToAddress(_ invocation: Invocation, _ request: ResumeRequest) throws(CommandError) {
+    /// `pa addr`, `ta addr`: instruction steps, each reported, until the thread is at `addr`.
+    private func stepToAddress(_ invocation: Invocation, over: Bool) throws(CommandError) {
         var scanner = invocation.scanner
         let target = try expression(&scanner)
-        while true {
-            guard let stop = try resumeOnce(request), case .step = stop.kind else { return }
-            if try currentRegisters().rip == target { return }
-        }
+        try run(.step(StepRequest(over: over, until: target)))
     }
 
     /// Resumes and reports, running breakpoint commands; inside breakpoint commands it only
@@ -79,6 +71,8 @@ extension Interpreter {
             if frozen > 0, let process = session.process, !process.gone { output.line("System 0: \(frozen) of \(total) threads were frozen") }
         }
         if case .resumeInterrupted = request {} else if case .trace = request {} else { activeTrace = nil }
+        session.onIntermediateStep = { [unowned self] in reportStop($0) }
+        defer { session.onIntermediateStep = nil }
         while true {
             let stop: StopEvent
             do { stop = try session.resume(request, onlyThread: runOnlyThread) } catch { activeTrace = nil; throw CommandError(error.description) }

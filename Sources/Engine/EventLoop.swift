@@ -20,9 +20,8 @@ extension Session {
             process.target.handTerminal(toTarget: false)
             exclusiveThread = nil
         }
-        let resumed = interrupted
-        interrupted = nil
-        if case .resumeInterrupted = request {} else { resumed?.plan.finish(self) }
+        let resumedThread = request.isResumeInterrupted ? process.threads.first(where: { !$0.plans.isEmpty }) : nil
+        if resumedThread == nil { discardPlans() }
         applyHandling(request, to: thread)
         if let second = secondChanceStop(thread) { record(second); return second }
         let stop: StopEvent
@@ -30,19 +29,14 @@ extension Session {
         case .go(_, let until):
             stop = until.isEmpty ? try run() : try execute(RunToSitesPlan(until), on: thread)
         case .resumeInterrupted:
-            if let resumed, process.thread(resumed.thread.tid) != nil {
-                stop = try execute(resumed.plan, on: resumed.thread, resuming: resumed.step)
-            } else {
-                stop = try run()
-            }
-        case .stepInto, .stepOver:
-            stop = try execute(InstructionPlan(over: request.isStepOver), on: thread)
+            if let resumedThread { stop = try drive(resumedThread) } else { stop = try run() }
+        case .step(let step):
+            let single: ThreadPlan = step.byLine ? SourceLinePlan(over: step.over) : InstructionPlan(over: step.over)
+            stop = try execute(step.count > 1 || step.until != nil ? RepeatedStepPlan(step) : single, on: thread)
         case .stepOut:
             stop = try execute(try RunToSitesPlan(returnOf: thread, in: self), on: thread)
         case .stepUntil(let flows, let over):
             stop = try execute(StepUntilPlan(flows: flows, over: over), on: thread)
-        case .stepLine(let over):
-            stop = try execute(SourceLinePlan(over: over), on: thread)
         case .trace(let trace, let options):
             let plan: ThreadPlan = TracePlan.canStart(self, thread, options: options) ? TracePlan(trace: trace, options: options, session: self) : InstructionPlan(over: true)
             stop = try execute(plan, on: thread)
@@ -77,49 +71,99 @@ extension Session {
         thread.signalIsBreakpoint = false
     }
 
-    /// Runs a plan's steps until it arrives (a `.step` stop) or something interrupts it (kept
-    /// for `gc`, which runs the interrupted step again and goes on).
-    private func execute(_ plan: ThreadPlan, on thread: ThreadInfo, resuming pending: PlanStep? = nil) throws(EngineError) -> StopEvent {
+    /// Puts a plan on the thread's (empty) plan stack and drives it.
+    private func execute(_ plan: ThreadPlan, on thread: ThreadInfo) throws(EngineError) -> StopEvent {
+        thread.plans = [plan]
+        thread.interruptedStep = nil
+        return try drive(thread)
+    }
+
+    /// Runs the steps the thread's plans ask for, the top plan first, until the stack is
+    /// empty (a `.step` stop) or something interrupts it: the stack stays, with the step under
+    /// way, for `gc`, which takes that step again and goes on.
+    private func drive(_ thread: ThreadInfo) throws(EngineError) -> StopEvent {
         guard let process else { throw EngineError("No target") }
-        var next = pending
+        var next = try completedRetry(thread)
+        thread.interruptedStep = nil
         var first = true
         do {
-            while true {
+            while let plan = thread.plans.last {
                 if next == nil { next = try plan.nextStep(self, thread) }
                 guard let step = next else {
                     plan.finish(self)
-                    process.current = thread
-                    return StopEvent(kind: .step, thread: thread.tid)
+                    thread.plans.removeLast()
+                    continue
+                }
+                next = nil
+                switch step {
+                case .push(let subplan):
+                    thread.plans.append(subplan)
+                    continue
+                case .report(let event):
+                    interrupt(thread, nil, by: event)
+                    return event
+                case .instruction, .run:
+                    break
                 }
                 if !first, let stop = pendingBreakIn(thread) {
-                    interrupt(plan, thread, step, by: stop)
+                    interrupt(thread, step, by: stop)
                     return stop
                 }
                 first = false
-                let stop: StopEvent
-                switch step {
-                case .instruction: stop = try stepInstruction(thread)
-                case .run(let target): stop = try runWithPlan(target)
-                case .report(let event):
-                    interrupt(plan, thread, nil, by: event)
-                    return event
-                }
+                let stop = if case .run(let target) = step { try runWithPlan(target) } else { try stepInstruction(thread) }
                 guard stop.isStep else {
-                    if process.gone { plan.finish(self) } else { interrupt(plan, thread, step, by: stop) }
+                    if process.gone { discardPlans() } else { interrupt(thread, step, by: stop) }
                     return stop
                 }
-                next = nil
             }
         } catch {
-            plan.finish(self)
+            discardPlans()
             throw error
         }
+        process.current = thread
+        return StopEvent(kind: .step, thread: thread.tid)
     }
 
-    /// Keeps an interrupted plan for `gc`.
-    private func interrupt(_ plan: ThreadPlan, _ thread: ThreadInfo, _ step: PlanStep?, by stop: StopEvent) {
-        plan.interrupted(by: stop)
-        interrupted = (plan, thread, plan.retriesInterruptedStep ? step : nil)
+    /// The interrupted step `gc` takes again; nil where the thread already stands where that
+    /// step was going (a breakpoint on the very address a run was to end at).
+    private func completedRetry(_ thread: ThreadInfo) throws(EngineError) -> PlanStep? {
+        guard let step = thread.interruptedStep else { return nil }
+        guard case .run(let target) = step else { return step }
+        let registers = try self.registers(thread)
+        let arrived = target.sites.contains(registers.rip) && (target.thread == nil || target.thread == thread.tid)
+            && (target.minimumSP.map { registers.rsp >= $0 } ?? true)
+        return arrived ? nil : step
+    }
+
+    /// Keeps an interrupted plan stack for `gc`.
+    private func interrupt(_ thread: ThreadInfo, _ step: PlanStep?, by stop: StopEvent) {
+        thread.plans.last?.interrupted(by: stop)
+        thread.interruptedStep = thread.plans.last?.retriesInterruptedStep == true ? step : nil
+    }
+
+    /// Drops every thread's plans (a new command that resumes, the process's end): what they
+    /// planted goes.
+    func discardPlans() {
+        guard let process else { return }
+        for thread in process.threads {
+            for plan in thread.plans.reversed() { plan.finish(self) }
+            thread.plans = []
+            thread.interruptedStep = nil
+        }
+        for plan in process.orphanedPlans.reversed() { plan.finish(self) }
+        process.orphanedPlans = []
+    }
+
+    /// Shows one of several steps to the front end, with the thread's stop recorded as any
+    /// other (so the next step goes on over a breakpoint it stands on).
+    func reportIntermediateStep(_ thread: ThreadInfo) {
+        guard let process, let onIntermediateStep else { return }
+        let stop = StopEvent(kind: .step, thread: thread.tid)
+        process.current = thread
+        record(stop)
+        process.target.handTerminal(toTarget: false)
+        onIntermediateStep(stop)
+        process.target.handTerminal(toTarget: true)
     }
 
     private func runWithPlan(_ newPlan: RunPlan) throws(EngineError) -> StopEvent {
@@ -217,6 +261,7 @@ extension Session {
             guard let thread = process.thread(tid) ?? process.helper(tid) ?? process.adoptThread(tid, running: false) else {
                 throw EngineError("Lost track of thread \(tid)")
             }
+            threadStops += 1
             thread.running = false
             thread.cachedRegisters = nil
             translateOutOfLine(thread)

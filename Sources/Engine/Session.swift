@@ -48,14 +48,12 @@ public struct StopEvent {
 public enum ResumeRequest {
     /// `handled`: nil for `g` (signals go to the program), true for `gh`, false for `gn`.
     case go(handled: Bool?, until: [UInt64])
-    case stepInto
-    case stepOver
+    /// `p`, `t` (by instruction or, in source mode, by line), with a count or to an address.
+    case step(StepRequest)
     case stepOut
     /// `pc tc pt tt ph th`: silently, until the thread stands on the next instruction of
     /// one of these kinds (a call, a return, any branch).
     case stepUntil(Set<ControlFlow>, over: Bool)
-    /// Source-mode `p`/`t`: to the next source line (over or into calls).
-    case stepLine(over: Bool)
     /// `wt`: trace the call the thread is at the start of (or stands on), into `trace`; where
     /// there is none (and no end address), a step over.
     case trace(CallTrace, TraceOptions)
@@ -63,7 +61,29 @@ public enum ResumeRequest {
     /// interrupted goes on to its end; otherwise like `g`.
     case resumeInterrupted
 
-    public var isStepOver: Bool { if case .stepOver = self { return true }; return false }
+    var isResumeInterrupted: Bool { if case .resumeInterrupted = self { return true }; return false }
+
+    /// One instruction, into calls (`t`).
+    public static var stepInto: ResumeRequest { .step(StepRequest(over: false)) }
+    /// One instruction, over calls (`p`).
+    public static var stepOver: ResumeRequest { .step(StepRequest(over: true)) }
+}
+
+/// A `p`/`t`-family step: over or into calls, by instruction or source line, `count` times
+/// or (`pa`/`ta`) until the thread stands at `until`. Every step but the last is shown to
+/// the front end through `Session.onIntermediateStep` as it completes.
+public struct StepRequest: Sendable {
+    public var over: Bool
+    public var byLine = false
+    public var count: UInt64 = 1
+    public var until: UInt64?
+
+    public init(over: Bool, byLine: Bool = false, count: UInt64 = 1, until: UInt64? = nil) {
+        self.over = over
+        self.byLine = byLine
+        self.count = count
+        self.until = until
+    }
 }
 
 /// Errors shown to the user in WinDbg's words; the session goes on.
@@ -136,9 +156,17 @@ public final class DebuggedProcess {
     }
 
     func removeThread(_ tid: ThreadID) {
+        if let gone = thread(tid) {
+            orphanedPlans += gone.plans
+            gone.plans = []
+        }
         threads.removeAll { $0.tid == tid }
         exitedThreads.insert(tid)
     }
+
+    /// Plans of threads that exited in the middle of them, finished with the others (what
+    /// they planted goes).
+    var orphanedPlans: [ThreadPlan] = []
 
     /// Threads that have exited, so a late clone event does not bring one back.
     private var exitedThreads: Set<ThreadID> = []
@@ -178,14 +206,17 @@ public final class Session {
     public private(set) var launchSpec: (path: String, arguments: [String])?
     let disassembler = Disassembler()
     var plan: RunPlan?
-    /// The thread plan a breakpoint or event interrupted, with the step it was running (to run
-    /// again, or nil to ask the plan), for `gc`.
-    var interrupted: (plan: ThreadPlan, thread: ThreadInfo, step: PlanStep?)?
+    /// Called, with every thread stopped, after each step of `p N`/`t N`/`pa`/`ta` but the
+    /// last (which ends the resume), so the front end shows it as WinDbg does.
+    public var onIntermediateStep: ((StopEvent) -> Void)?
     /// Events of threads other than a run plan's own, counted for `wt`'s summary.
     var otherThreadEvents = 0
     /// Times a thread was single-stepped over a breakpoint with the others stopped (what
     /// out-of-line execution avoids; for measurements and tests).
     public internal(set) var stepsOverBreakpoints = 0
+    /// Stops the target's threads reported (each one a debugger wake-up: what branch-to-branch
+    /// stepping saves; for measurements and tests).
+    public internal(set) var threadStops = 0
     /// `~N g`: only this thread runs.
     var exclusiveThread: ThreadID?
     /// The wait status the process reported on its way out.
@@ -311,10 +342,9 @@ public final class Session {
 
     /// Breakpoints outlive the process: they resolve again by expression in the next one.
     private func forgetProcess() {
+        discardPlans()
         process = nil
         plan = nil
-        interrupted?.plan.finish(self)
-        interrupted = nil
         for breakpoint in breakpoints { breakpoint.locations = [] }
     }
 

@@ -10,11 +10,15 @@ enum PlanStep {
     /// The plan found something to report where the thread stands (a breakpoint it reached
     /// without trapping); the plan is interrupted by it.
     case report(StopEvent)
+    /// A plan of its own goes on the thread's plan stack above this one (a step over a call
+    /// inside a source-line step); this plan is asked again once that one has arrived.
+    case push(ThreadPlan)
 }
 
 /// A kind of stepping, as LLDB's thread plans: asked, each time its last step completed,
-/// how to run the thread next, until it says it has arrived. A breakpoint or event that
-/// interrupts a step interrupts the plan; `gc` runs that step again and the plan goes on.
+/// how to run the thread next, until it says it has arrived. Plans sit on their thread's
+/// plan stack (`ThreadInfo.plans`), the one asked on top. A breakpoint or event that
+/// interrupts a step interrupts the stack; `gc` runs that step again and the plans go on.
 protocol ThreadPlan: AnyObject {
     /// The next step, or nil when the plan's thread stands where the plan was going.
     func nextStep(_ session: Session, _ thread: ThreadInfo) throws(EngineError) -> PlanStep?
@@ -77,111 +81,140 @@ final class RunToSitesPlan: ThreadPlan {
     }
 }
 
-/// The instruction steps a stepping plan is made of, one at a time: a step over a call is
-/// several primitive steps, finished before the plan looks where the thread stands.
-struct InstructionSteps {
-    let over: Bool
-    private var current: InstructionPlan?
-
-    init(over: Bool) { self.over = over }
-
-    /// Whether an instruction step was taken yet.
-    var started: Bool { current != nil }
-
-    /// What remains of the instruction step under way; nil once it is complete.
-    func remaining(_ session: Session, _ thread: ThreadInfo) throws(EngineError) -> PlanStep? {
-        try current?.nextStep(session, thread)
-    }
-
-    /// The first primitive step of a new instruction step.
-    mutating func next(_ session: Session, _ thread: ThreadInfo) throws(EngineError) -> PlanStep? {
-        let step = InstructionPlan(over: over)
-        current = step
-        return try step.nextStep(session, thread)
-    }
-}
-
 /// `pc tc pt tt ph th`: runs (over or into calls) until the thread stands on the next call,
-/// return, or (`ph`/`th`) branch instruction — branch to branch, as `wt` traces: the thread runs alone to the end of
-/// each basic block (calls and returns end blocks, so it can stop nowhere else), and the
-/// engine executes the branch there; a call is run over as a whole for `pc`/`pt`.
+/// return, or (`ph`/`th`) branch instruction — branch to branch, as `wt` traces: the thread
+/// runs alone to the end of each basic block (calls and returns end blocks, so it can stop
+/// nowhere else), and the engine executes the branch there; a call is run over as a whole
+/// for `pc`/`pt`.
 final class StepUntilPlan: ThreadPlan {
     let flows: Set<ControlFlow>
     let over: Bool
     private var started = false
-    /// The instruction step under way where the engine does not take a branch itself (a call
-    /// run over, a system call, a string repeat).
-    private var steps: InstructionSteps
 
     init(flows: Set<ControlFlow>, over: Bool) {
         self.flows = flows
         self.over = over
-        steps = InstructionSteps(over: over)
     }
 
     func nextStep(_ session: Session, _ thread: ThreadInfo) throws(EngineError) -> PlanStep? {
-        if let step = try steps.remaining(session, thread) { return step }
         // A loop of branches alone still takes a stop now and then, where Ctrl-C is seen.
-        for _ in 0..<4096 {
-            let rip = try session.registers(thread).rip
-            guard let process = session.process else { return nil }
-            let block = process.blocks.block(at: rip, in: session)
+        for _ in 0..<BlockWalk.branchesPerStop {
+            guard let block = try BlockWalk.block(session, thread) else { return nil }
             if block.addresses.count > 1 {
                 started = true
-                return .run(RunPlan(sites: [block.end], thread: thread.tid, minimumSP: nil, exclusive: true))
+                return BlockWalk.run(to: block.end, thread)
             }
             // At a block's last instruction: the one looked for, or a branch to take.
             if started, let flow = block.terminator?.flow, flows.contains(flow) { return nil }
             started = true
-            guard let terminator = block.terminator, !(over && terminator.flow == .call),
-                  [.jump, .conditionalJump, .call, .ret].contains(terminator.flow), session.executeBranch(terminator, thread) else {
-                return try steps.next(session, thread)  // a call run over, a system call, a repeat: one instruction step
-            }
+            if let step = BlockWalk.branch(block, session, thread, over: over) { return step }
         }
-        return try steps.next(session, thread)
+        return .push(InstructionPlan(over: over))
     }
 }
 
-/// Source-mode `p`/`t`, as gdb's `next`/`step`: instruction steps (over or into calls) until
-/// the start of a statement (an `is_stmt` line-table row) on another line. `p` also steps
-/// over inlined calls (a statement deeper in inlined code is no stop); `t` does not stop in
-/// the dynamic loader's lazy-binding resolver. A return lands in the caller: at the start of
-/// a statement there it stops (the call ended a line), in the middle of one it finishes that
-/// line first. Where there is no line information it is one instruction, as in WinDbg.
+/// Source-mode `p`/`t`, as gdb's `next`/`step`: the thread moves block to block (a block cut
+/// where a statement starts, an `is_stmt` line-table row) until it stands at the start of a
+/// statement on another line. `p` steps over calls and inlined calls (a statement deeper in
+/// inlined code is no stop); `t` does not stop in the dynamic loader's lazy-binding resolver.
+/// A return lands in the caller: at the start of a statement there it stops (the call ended a
+/// line), in the middle of one it finishes that line first. Where there is no line
+/// information it is one instruction, as in WinDbg.
 final class SourceLinePlan: ThreadPlan {
     let over: Bool
     private var origin: SourceLine?
     private var frameSP: UInt64 = 0
     private var originDepth = 0
-    private var steps: InstructionSteps
+    private var started = false
 
-    init(over: Bool) {
-        self.over = over
-        steps = InstructionSteps(over: over)
-    }
+    init(over: Bool) { self.over = over }
 
     func nextStep(_ session: Session, _ thread: ThreadInfo) throws(EngineError) -> PlanStep? {
-        if let step = try steps.remaining(session, thread) { return step }
-        let registers = try session.registers(thread)
-        if !steps.started {
-            origin = session.sourceLine(at: registers.rip)
-            frameSP = registers.rsp
-            originDepth = over ? session.inlineDepth(at: registers.rip) : 0
-        } else {
-            guard let line = origin else { return nil }
-            if registers.rsp > frameSP {
-                // Back in the caller. The call's own line is the caller's line.
-                guard let caller = session.sourceLine(at: registers.rip &- 1) else { return nil }
-                if let statement = session.statementStart(at: registers.rip), !statement.sameLine(as: caller) { return nil }
-                origin = caller
+        for _ in 0..<BlockWalk.branchesPerStop {
+            let registers = try session.registers(thread)
+            if !started {
+                started = true
+                origin = session.sourceLine(at: registers.rip)
                 frameSP = registers.rsp
                 originDepth = over ? session.inlineDepth(at: registers.rip) : 0
-            } else if let statement = session.statementStart(at: registers.rip), !statement.sameLine(as: line),
-                      !(over && session.inlineDepth(at: registers.rip) > originDepth),
-                      !(!over && session.isInDynamicLoader(registers.rip)) {
+                guard origin != nil else { return .push(InstructionPlan(over: over)) }
+            } else if arrived(registers, session) {
                 return nil
             }
+            guard let block = try BlockWalk.block(session, thread), let line = origin else { return nil }
+            // Where the step can end next: a statement of another line further in the
+            // block, or the block's end (-O0 code starts a statement at every column).
+            let next = block.addresses.dropFirst().first { session.statementStart(at: $0).map { !$0.sameLine(as: line) } ?? false } ?? block.end
+            if next != registers.rip { return BlockWalk.run(to: next, thread) }
+            if let step = BlockWalk.branch(block, session, thread, over: over) { return step }
         }
-        return try steps.next(session, thread)
+        return .push(InstructionPlan(over: over))
+    }
+
+    /// Whether the thread, moved since the step began, stands where the step ends; a return
+    /// into the middle of the caller's line makes that line the one to finish.
+    private func arrived(_ registers: X86Registers, _ session: Session) -> Bool {
+        guard let line = origin else { return true }
+        if registers.rsp > frameSP {
+            // Back in the caller. The call's own line is the caller's line.
+            guard let caller = session.sourceLine(at: registers.rip &- 1) else { return true }
+            if let statement = session.statementStart(at: registers.rip), !statement.sameLine(as: caller) { return true }
+            origin = caller
+            frameSP = registers.rsp
+            originDepth = over ? session.inlineDepth(at: registers.rip) : 0
+            return false
+        }
+        guard let statement = session.statementStart(at: registers.rip), !statement.sameLine(as: line) else { return false }
+        return !(over && session.inlineDepth(at: registers.rip) > originDepth) && !(!over && session.isInDynamicLoader(registers.rip))
+    }
+}
+
+/// `p N`, `t N`, `pa addr`, `ta addr`: instruction or source-line steps, each shown to the
+/// front end as it completes, until the count is done or the thread stands at the address.
+final class RepeatedStepPlan: ThreadPlan {
+    let request: StepRequest
+    private var done: UInt64 = 0
+
+    init(_ request: StepRequest) { self.request = request }
+
+    func nextStep(_ session: Session, _ thread: ThreadInfo) throws(EngineError) -> PlanStep? {
+        if done > 0 {
+            if let until = request.until {
+                if try session.registers(thread).rip == until { return nil }
+            } else if done >= max(1, request.count) {
+                return nil
+            }
+            session.reportIntermediateStep(thread)
+        }
+        done += 1
+        return .push(request.byLine ? SourceLinePlan(over: request.over) : InstructionPlan(over: request.over))
+    }
+}
+
+/// Moving a thread a basic block at a time, as the stepping plans do.
+enum BlockWalk {
+    /// Branches the engine executes in a row before the thread takes a stop (where Ctrl-C is seen).
+    static let branchesPerStop = 4096
+
+    /// The block the thread stands at the start of.
+    static func block(_ session: Session, _ thread: ThreadInfo) throws(EngineError) -> TraceBlock? {
+        let rip = try session.registers(thread).rip
+        return session.process?.blocks.block(at: rip, in: session)
+    }
+
+    /// The thread runs alone to an instruction further in its block.
+    static func run(to address: UInt64, _ thread: ThreadInfo) -> PlanStep {
+        .run(RunPlan(sites: [address], thread: thread.tid, minimumSP: nil, exclusive: true))
+    }
+
+    /// At a block's last instruction: the engine executes a jump, conditional jump, return or
+    /// (stepping into) call itself and returns nil; what it does not execute (a call stepped
+    /// over, a system call, a string repeat, undecodable code) is an instruction step.
+    static func branch(_ block: TraceBlock, _ session: Session, _ thread: ThreadInfo, over: Bool) -> PlanStep? {
+        guard let terminator = block.terminator, !(over && terminator.flow == .call),
+              [.jump, .conditionalJump, .call, .ret].contains(terminator.flow), session.executeBranch(terminator, thread) else {
+            return .push(InstructionPlan(over: over))
+        }
+        return nil
     }
 }

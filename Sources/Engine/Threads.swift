@@ -46,6 +46,12 @@ public final class ThreadInfo {
     /// The process's debug registers changed since they were written into this thread (or it
     /// is new): they are written before it next runs.
     var debugRegistersStale = false
+    /// The thread's plan stack, the plan asked first last; kept when a breakpoint or event
+    /// interrupts it, for `gc`.
+    var plans: [ThreadPlan] = []
+    /// The step the top plan was taking when it was interrupted, taken again by `gc` (nil:
+    /// the plan is asked anew).
+    var interruptedStep: PlanStep?
     /// Reported PTRACE_EVENT_EXIT: once resumed it only ever reports its end (a zombie leader
     /// may wait for the other threads), so it is never asked to stop.
     var exiting = false

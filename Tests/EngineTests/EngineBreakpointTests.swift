@@ -105,6 +105,16 @@ enum Fixture {
         return path
     }()
 
+    /// A session on a fixture stopped at the first instruction of `function`; output goes nowhere.
+    static func session(stoppedAt function: String, in name: String, flags: [String]) throws -> Session {
+        let session = Session(output: Output(fd: open("/dev/null", O_WRONLY)))
+        _ = try session.launch(path: try build(name, flags: flags), arguments: [])
+        let breakpoint = try session.addBreakpoint(BreakpointRequest(kind: .bp, expression: "\(name)!\(function)", locations: []))
+        guard case .breakpoint = try session.resume(.go(handled: nil, until: [])).kind else { throw FixtureError("\(function) was not reached") }
+        try session.removeBreakpoint(breakpoint)
+        return session
+    }
+
     static func build(_ name: String, flags: [String]) throws -> String {
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/\(name).c").path

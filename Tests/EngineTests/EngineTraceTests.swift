@@ -6,14 +6,8 @@ import XCTest
 /// `wt`'s plan driven through the engine: branch-to-branch tracing counts exactly what
 /// single-stepping counts, in fewer stops.
 final class EngineTraceTests: XCTestCase {
-    /// A session stopped at the first instruction of `function`.
     private func stopped(at function: String, flags: [String]) throws -> Session {
-        let session = Session(output: Output(fd: open("/dev/null", O_WRONLY)))
-        _ = try session.launch(path: try Fixture.build("trace", flags: flags), arguments: [])
-        let breakpoint = try session.addBreakpoint(BreakpointRequest(kind: .bp, expression: "trace!\(function)", locations: []))
-        guard case .breakpoint = try session.resume(.go(handled: nil, until: [])).kind else { throw FixtureError("\(function) was not reached") }
-        try session.removeBreakpoint(breakpoint)
-        return session
+        try Fixture.session(stoppedAt: function, in: "trace", flags: flags)
     }
 
     func testTraceCountsWhatSingleSteppingCounts() throws {

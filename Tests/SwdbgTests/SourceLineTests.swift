@@ -57,6 +57,29 @@ final class SourceLineTests: XCTestCase {
 }
 
 extension SourceLineTests {
+    /// Source stepping moves block to block (cut where another line's statement starts);
+    /// through loops on one line, calls stepped over and a whole `main`, it stops on the
+    /// lines gdb's `next` stops on, in the same order.
+    func testLineStepsFollowGdbsNextThroughAWholeFunction() throws {
+        let program = try Harness.fixture("lines")
+        let steps = 140
+        let nexts = (0..<steps).flatMap { _ in ["-ex", "next"] }
+        let gdb = try Harness.run("/usr/bin/gdb", ["-batch", "-nx", "-ex", "break lines.c:10", "-ex", "run"] + nexts + [program], input: "").output
+        let gdbLines = gdb.split(separator: "\n").compactMap { $0.split(separator: "\t").first.flatMap { Int($0) } }
+        let expected = Array(gdbLines.prefix { $0 != 19 }) + [19]
+        XCTAssertEqual(expected.prefix(4), [10, 11, 12, 13], gdb)
+        XCTAssertGreaterThan(expected.count, 130, "64 iterations of lines 12 and 13")
+        let out = try Harness.session("lines", ["l+t", "g `lines.c:10`"] + Array(repeating: "p", count: expected.count - 1))
+        let source = Harness.source("lines")
+        var lines = [10]
+        for occurrence in 0..<(expected.count - 1) {
+            let step = out.output(of: "p", occurrence: occurrence)
+            guard let range = step.range(of: "[\(source) @ ") else { return XCTFail("step \(occurrence) left main: \(step)") }
+            lines.append(Int(step[range.upperBound...].prefix { $0.isNumber }) ?? -1)
+        }
+        XCTAssertEqual(lines, expected)
+    }
+
     /// The return address starts the caller's next line: stepping out of callee() stops on
     /// that line, as gdb's `next` does (it used to run on to the line after).
     func testSourceStepOutStopsOnTheLineTheReturnAddressStarts() throws {
