@@ -6,14 +6,15 @@ import XCTest
 /// under an int3 resumed in one stop.
 final class LoadTests: XCTestCase {
     /// Hits were missed or reported twice when a signal arrived during the step over a
-    /// breakpoint, and when the signal handler itself called the function.
+    /// breakpoint, and when the signal handler itself called the function: 16 threads, as
+    /// the stress run that found it (there 10,000 calls each; here 1,000, to bound the time).
     func testEveryHitIsCountedWhileSignalsStorm() throws {
         let program = try Harness.fixture("storm", flags: ["-O2", "-pthread"])
-        let out = try Harness.session(program: program, ["bp storm!f \"r $t0 = @$t0 + 1; gc\"", "g", "? @$t0"], arguments: ["4", "3000"])
+        let out = try Harness.session(program: program, ["bp storm!f \"r $t0 = @$t0 + 1; gc\"", "g", "? @$t0"], arguments: ["16", "1000"])
         guard let line = out.split(separator: "\n").first(where: { $0.hasPrefix("calls=") }), let calls = Int(line.dropFirst(6)) else {
             return XCTFail("the program did not finish: \(out)")
         }
-        XCTAssertGreaterThanOrEqual(calls, 12000)
+        XCTAssertGreaterThanOrEqual(calls, 16000)
         XCTAssertTrue(out.output(of: "? @$t0").hasPrefix("Evaluate expression: \(calls) = "), "\(calls) calls: \(out.output(of: "? @$t0"))")
     }
 
@@ -26,6 +27,15 @@ final class LoadTests: XCTestCase {
         XCTAssertTrue(out.contains("calls=4001 spawned=20 clone=ok"), "the clone child survived its call of f: \(out)")
         // The clone child's own call is a child process's, not reported.
         XCTAssertTrue(out.output(of: "? @$t0").hasPrefix("Evaluate expression: 4000 = "), out.output(of: "? @$t0"))
+    }
+
+    /// Forks while threads hit a breakpoint, with SIGCHLD blocked (the stress run lost one hit
+    /// in 2 of 7 runs): every parent hit counted, every child (which calls f too) exits cleanly.
+    func testForksWithSigchldBlockedLoseNoHit() throws {
+        let program = try Harness.fixture("forks", flags: ["-O2", "-pthread"])
+        let out = try Harness.session(program: program, ["bp forks!f \"r $t0 = @$t0 + 1; gc\"", "g", "? @$t0"], arguments: ["50", "2000"])
+        XCTAssertTrue(out.contains("calls=8050 bad=0"), out)
+        XCTAssertTrue(out.output(of: "? @$t0").hasPrefix("Evaluate expression: 8050 = "), out.output(of: "? @$t0"))
     }
 
     /// A breakpoint on the instruction where a thread blocked in read() resumes: g used to
