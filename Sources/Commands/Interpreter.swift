@@ -45,8 +45,8 @@ public final class Interpreter {
     var aliases: [(name: String, value: String)] = []
     /// Set by an execution command inside breakpoint commands (`gc`): the loop resumes with it.
     var deferredResume: ResumeRequest?
-    /// The return type of the `.call` set up, for its result.
-    var pendingCallReturn: (type: TypeLayout?, files: ModuleSymbols)?
+    /// The return type of the `.call` set up, for its result (nil: void or unknown).
+    var pendingCallReturn: TypeLayout?
     /// The `wt` trace under way (or interrupted, for `gc`), and how to show it.
     var activeTrace: (trace: CallTrace, display: TraceDisplay)?
     /// `~N g`: the one thread the command runs.

@@ -1,17 +1,27 @@
 import Arch
+import Symbols
 
-/// One argument of a `.call`, by System V class: an integer register or a vector register.
+/// One argument of a `.call`, by System V class: an integer register or a vector register
+/// (the stack once those are used up), or a struct by value.
 public enum CallArgument: Sendable, Equatable {
     case integer(UInt64)
     /// A `double`, or a `float` (`single`) in the low 32 bits.
     case floatingPoint(Double, single: Bool)
+    /// A struct, union or complex value: its bytes, and its eightbytes' classes when it is
+    /// passed in registers (nil: it is copied onto the stack). It goes on the stack too when
+    /// the registers its classes need are not all free.
+    case aggregate([UInt8], classes: [EightbyteClass]?)
 }
 
-/// What a completed `.call` returned: rax and xmm0's low 64 bits, for the command layer to
-/// read with the function's return type.
+/// What a completed `.call` returned: rax, rdx and the low 64 bits of xmm0 and xmm1, for the
+/// command layer to read with the function's return type; and the returned value itself
+/// where the convention returns it in memory.
 public struct CallResult: Sendable, Equatable {
     public let rax: UInt64
+    public let rdx: UInt64
     public let xmm0: UInt64
+    public let xmm1: UInt64
+    public let memory: [UInt8]?
 }
 
 /// A `.call` set up on a thread: what to put back when the function returns to the
@@ -26,42 +36,85 @@ struct PendingCall {
     let returnAddress: UInt64
     /// rsp once the function has returned (its return address popped).
     let stackPointer: UInt64
+    /// Where the callee writes a value returned in memory, and its size.
+    let returnBuffer: (address: UInt64, size: Int)?
+}
+
+/// Arguments placed as the System V convention places them: general registers, vector
+/// registers, then the stack in argument order.
+private struct ArgumentPlacement {
+    var integers: [UInt64] = []
+    var vectors: [UInt64] = []
+    var stack: [UInt64] = []
+
+    mutating func place(_ argument: CallArgument) {
+        switch argument {
+        case .integer(let value):
+            if integers.count < 6 { integers.append(value) } else { stack.append(value) }
+        case .floatingPoint(let value, let single):
+            let bits = single ? UInt64(Float(value).bitPattern) : value.bitPattern
+            if vectors.count < 8 { vectors.append(bits) } else { stack.append(bits) }
+        case .aggregate(let bytes, let classes):
+            let padded = bytes + [UInt8](repeating: 0, count: (8 - bytes.count % 8) % 8)
+            let words = stride(from: 0, to: padded.count, by: 8).map { padded.littleEndian(at: $0) }
+            guard let classes, classes.count == words.count,
+                  integers.count + classes.filter({ $0 == .integer }).count <= 6,
+                  vectors.count + classes.filter({ $0 == .sse }).count <= 8 else {
+                stack += words
+                return
+            }
+            for (kind, word) in zip(classes, words) {
+                if kind == .integer { integers.append(word) } else { vectors.append(word) }
+            }
+        }
+    }
 }
 
 extension Session {
     /// Sets up a call of the function at `address` on the current thread, as WinDbg's `.call`:
-    /// arguments in rdi, rsi, rdx, rcx, r8, r9 and xmm0–7 (System V), a return address the
-    /// debugger watches, the stack below the red zone. The next `g` runs it; its return
-    /// stops with `.callReturned` and the thread's registers as they were before.
-    public func prepareCall(_ address: UInt64, arguments: [CallArgument]) throws(EngineError) {
+    /// arguments in rdi, rsi, rdx, rcx, r8, r9 and xmm0–7, then on the stack (System V); with
+    /// `returnsInMemory` (the size of a struct returned in memory), a buffer for it on the
+    /// stack passed as the hidden first argument; a return address the debugger watches, all
+    /// below the red zone. The next `g` runs it; its return stops with `.callReturned` and the
+    /// thread's registers as they were before.
+    public func prepareCall(_ address: UInt64, arguments: [CallArgument], returnsInMemory: Int? = nil) throws(EngineError) {
         guard let process, !process.gone, let thread = process.current else { throw EngineError("No runnable debuggees") }
         guard process.pendingCall == nil else { throw EngineError(".call: a call is already set up on thread \(process.pendingCall!.thread.index); g runs it") }
         let saved = try registers(thread)
         let vector = try vectorState(thread)
-        let integers = arguments.compactMap { if case .integer(let value) = $0 { value } else { nil } }
-        let reals = arguments.compactMap { if case .floatingPoint(let value, let single) = $0 { (value, single) } else { nil } }
-        guard integers.count <= 6, reals.count <= 8 else { throw EngineError(".call passes at most 6 integer and 8 floating-point arguments in registers") }
         let returnAddress = process.entryPoint
         guard returnAddress != 0 else { throw EngineError(".call: the program has no entry point to return to") }
+        var cursor = (saved.rsp &- 512) & ~0xf
+        var returnBuffer: (address: UInt64, size: Int)?
+        var placement = ArgumentPlacement()
+        if let size = returnsInMemory {
+            cursor = (cursor &- UInt64(size)) & ~0xf
+            returnBuffer = (cursor, size)
+            placement.place(.integer(cursor))
+        }
+        for argument in arguments { placement.place(argument) }
+        // The first stack argument 16-aligned, the return address below it: rsp as after a call.
+        let stackArguments = (cursor &- 8 &* UInt64(placement.stack.count)) & ~0xf
+        let top = stackArguments &- 8
+        var frame = [UInt8](littleEndian: returnAddress, size: 8)
+        for word in placement.stack { frame += [UInt8](littleEndian: word, size: 8) }
+        do { try process.target.writeMemory(top, frame) } catch { throw EngineError(".call: \(error.description)") }
         var registers = saved
-        let top = ((saved.rsp &- 512) & ~0xf) &- 8  // below the red zone, aligned as after a call
-        do { try process.target.writeMemory(top, [UInt8](littleEndian: returnAddress, size: 8)) } catch { throw EngineError(".call: \(error.description)") }
-        for (name, value) in zip(["rdi", "rsi", "rdx", "rcx", "r8", "r9"], integers) { _ = registers.setValue(value, named: name) }
-        registers.rax = UInt64(reals.count)  // for a variadic callee: vector registers used
+        for (name, value) in zip(["rdi", "rsi", "rdx", "rcx", "r8", "r9"], placement.integers) { _ = registers.setValue(value, named: name) }
+        registers.rax = UInt64(placement.vectors.count)  // for a variadic callee: vector registers used
         _ = registers.setValue(UInt64.max, named: "orig_rax")  // not a system call to restart
         registers.eflags &= ~UInt64(0x400)  // DF clear, as the ABI wants at a call
         registers.rsp = top
         registers.rip = address
         var area = vector
-        for (index, (value, single)) in reals.enumerated() where area.count >= 160 + 16 * (index + 1) {
-            let bits = single ? UInt64(Float(value).bitPattern) : value.bitPattern
+        for (index, bits) in placement.vectors.enumerated() where area.count >= 160 + 16 * (index + 1) {
             area.replaceSubrange(160 + 16 * index..<168 + 16 * index, with: [UInt8](littleEndian: bits, size: 8))
         }
         try insertSite(returnAddress, isInternal: true)
         try setVectorState(area, thread)
         try setRegisters(registers, thread)
         process.pendingCall = PendingCall(thread: thread, registers: saved, vectorState: vector, signal: thread.signalToDeliver, trappedAt: thread.trappedAt,
-                                          returnAddress: returnAddress, stackPointer: top &+ 8)
+                                          returnAddress: returnAddress, stackPointer: top &+ 8, returnBuffer: returnBuffer)
         thread.signalToDeliver = 0
     }
 
@@ -80,11 +133,13 @@ extension Session {
               try registers(thread).rsp == call.stackPointer else { return nil }
         process.pendingCall = nil
         try removeSite(address, isInternal: true)
-        let rax = try registers(thread).rax
+        let returned = try registers(thread)
         let area = try vectorState(thread)
-        let xmm0: UInt64 = area.count >= 168 ? area.littleEndian(at: 160) : 0
+        let xmm0: UInt64 = area.count >= 184 ? area.littleEndian(at: 160) : 0
+        let xmm1: UInt64 = area.count >= 184 ? area.littleEndian(at: 176) : 0
+        let memory = call.returnBuffer.map { readMemory($0.address, count: $0.size) }
         restore(call)
         process.current = thread
-        return StopEvent(kind: .callReturned(CallResult(rax: rax, xmm0: xmm0)), thread: thread.tid)
+        return StopEvent(kind: .callReturned(CallResult(rax: returned.rax, rdx: returned.value(named: "rdx") ?? 0, xmm0: xmm0, xmm1: xmm1, memory: memory)), thread: thread.tid)
     }
 }
