@@ -186,6 +186,8 @@ extension Session {
     /// Single-steps one thread while the others stay stopped.
     private func stepInstruction(_ thread: ThreadInfo) throws(EngineError) -> StopEvent {
         guard let process else { throw EngineError("No target") }
+        let start = try registers(thread).rip
+        var faultedBeforeRunning = false
         while true {
             let event = try singleStep(thread)
             switch event {
@@ -196,6 +198,13 @@ extension Session {
                 if let stop = try handle(event, thread) {
                     try stopAll()
                     return stop
+                }
+                // An execute breakpoint not taken (its condition false, passes left) fires
+                // before the instruction runs: the step has not moved yet. The kernel set the
+                // resume flag, so stepping again runs the instruction.
+                if !faultedBeforeRunning, try registers(thread).rip == start {
+                    faultedBeforeRunning = true
+                    continue
                 }
                 return StopEvent(kind: .step, thread: thread.tid)
             default:

@@ -28,6 +28,20 @@ final class HardwareBreakpointTests: XCTestCase {
         XCTAssertTrue(out.contains("total=330 counter=45"), "the program's result is intact")
     }
 
+    /// `t` onto an execute breakpoint whose condition is false: the debug exception comes
+    /// before the instruction runs, and the step still moves one instruction (it used to
+    /// report a step that stood still).
+    func testStepOverAnExecuteBreakpointNotTakenMoves() throws {
+        let out = try Harness.session("loop", ["bp loop!work", "g", "bc *", "ba e1 loop!work+4 \".if (0) {} .else {gc}\"", "t", "t", "t", "r rip", "t", "r rip",
+                                               "? loop!work+7", "? loop!work+0xd"])
+        // work: push rbp (1) · mov rbp,rsp (3) · mov [rbp-4],edi (3, at +4) · mov edx,[rip+…] (6, at +7)
+        func address(_ command: String) -> String {
+            "rip=" + (out.output(of: command).components(separatedBy: " = ").last ?? "").replacingOccurrences(of: "`", with: "")
+        }
+        XCTAssertEqual(out.output(of: "r rip"), address("? loop!work+7"))
+        XCTAssertEqual(out.output(of: "r rip", occurrence: 1), address("? loop!work+0xd"))
+    }
+
     /// A thread created after the breakpoint was set gets the debug registers too.
     func testThreadsCreatedLaterAreWatched() throws {
         let out = try Harness.session("threads", ["ba w4 threads!hits+8", "g", "~.", "?? hits[2]", "bc *", "g"])
