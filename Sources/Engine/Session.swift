@@ -363,6 +363,12 @@ public final class Session {
     public func addBreakpoint(_ request: BreakpointRequest) throws(EngineError) -> Breakpoint {
         var request = request
         if request.locations.isEmpty { request.locations = resolveLocations(request.expression, radix: request.radix) }
+        if request.locations.count == 1, !Session.isSourceLineSpec(request.expression),
+           (try? MasmExpression.parse(Substring(request.expression), radix: request.radix))?.readsThreadState == true {
+            // `bp @rip`, `bp poi(@rsp)`: where the registers pointed when it was set, also after
+            // `.restart` (the next process's registers point elsewhere).
+            request.expression = "0x" + String(request.locations[0], radix: 16)
+        }
         var requested = request.id
         if requested == nil, let address = request.locations.first,
            let duplicate = breakpoints.first(where: { $0.locations.first == address && $0.thread == request.thread && $0.hardware == request.hardware }) {
@@ -407,12 +413,25 @@ public final class Session {
         for address in breakpoint.locations { try removeSite(address, isInternal: false) }
     }
 
-    /// Resolves the breakpoints that wait for a module, from their specs, after modules changed.
+    /// Resolves breakpoints again from their specs after modules changed: those that wait for
+    /// a module, and source-line ones, which gain the locations a new module has (a header's
+    /// inlined function, a line of a static function compiled into several modules).
     func resolveDeferredBreakpoints() {
-        for breakpoint in breakpoints where breakpoint.locations.isEmpty {
-            breakpoint.locations = resolveLocations(breakpoint.expression, radix: breakpoint.radix)
-            if breakpoint.enabled { try? plant(breakpoint) }
+        for breakpoint in breakpoints {
+            if breakpoint.locations.isEmpty {
+                breakpoint.locations = resolveLocations(breakpoint.expression, radix: breakpoint.radix)
+                if breakpoint.enabled { try? plant(breakpoint) }
+            } else if breakpoint.hardware == nil, Session.isSourceLineSpec(breakpoint.expression) {
+                let added = resolveLocations(breakpoint.expression, radix: breakpoint.radix).filter { !breakpoint.locations.contains($0) }
+                breakpoint.locations += added
+                if breakpoint.enabled { for address in added { try? insertSite(address, isInternal: false) } }
+            }
         }
+    }
+
+    /// `` `file.c:12` `` (or `` `module!file.c:12` ``): a source line, not an expression.
+    static func isSourceLineSpec(_ spec: String) -> Bool {
+        spec.count > 2 && spec.hasPrefix("`") && spec.hasSuffix("`") && !spec.dropFirst().dropLast().contains("`")
     }
 
     /// A module went away: its breakpoints lose their locations there and wait for it again.
@@ -427,9 +446,8 @@ public final class Session {
     /// (`` `file.c:12` ``), or the value of an expression; none while nothing matches.
     public func resolveLocations(_ spec: String, radix: Int) -> [UInt64] {
         guard let process, !process.gone else { return [] }
-        let inner = spec.dropFirst().dropLast()
-        if spec.count > 2, spec.hasPrefix("`"), spec.hasSuffix("`"), !inner.contains("`") {
-            let locations = sourceLineLocations(String(inner))
+        if Session.isSourceLineSpec(spec) {
+            let locations = sourceLineLocations(String(spec.dropFirst().dropLast()))
             if !locations.isEmpty { return locations }
         }
         let scope = FrameScope(session: self, thread: process.current)
@@ -627,7 +645,8 @@ public final class Session {
     public func resolveSourceLine(_ spec: String) -> UInt64? { sourceLineLocations(spec).first }
 
     /// Every place `file.c:12` begins, as gdb's locations: the lowest address of the line in
-    /// each function, and in each inlined copy of it (its call site tells copies apart).
+    /// each function, and in each inlined copy of it (its call site tells copies apart), in
+    /// every module that has the line (the main program's first).
     public func sourceLineLocations(_ spec: String) -> [UInt64] {
         guard let process, let colon = spec.lastIndex(of: ":"), let line = Int(spec[spec.index(after: colon)...]) else { return [] }
         var file = String(spec[..<colon])
@@ -637,17 +656,14 @@ public final class Session {
             modules = [module]
             file = String(file[file.index(after: bang)...])
         }
-        for module in modules {
-            let addresses = module.addresses(file: file, line: line)
-            guard !addresses.isEmpty else { continue }
+        return modules.flatMap { module in
             var seen = Set<String>()
-            return addresses.filter { address in
+            return module.addresses(file: file, line: line).filter { address in
                 let function = module.symbol(at: address)?.symbol.name ?? ""
                 let call = module.symbolFiles?.inlinedCalls(at: address &- module.bias).first?.callSite
                 return seen.insert("\(function)|\(call?.file ?? ""):\(call?.line ?? 0)").inserted
             }
         }
-        return []
     }
 
     public func decode(at address: UInt64) -> Instruction? {

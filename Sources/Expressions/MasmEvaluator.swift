@@ -45,6 +45,11 @@ public struct MasmExpression {
         return (MasmExpression(source: source, root: root, consumed: consumed), text[rest...])
     }
 
+    /// Whether the value depends on a thread's registers or the session's pseudo-registers
+    /// (`@rip`, `$t0`, a C++ part's locals): a breakpoint set on it is an address, not a
+    /// place to look up again in the next process.
+    public var readsThreadState: Bool { root.readsThreadState }
+
     /// The value under `context`. All arithmetic is unsigned 64-bit with wrap-around; `<`, `>`,
     /// `<=`, `>=` and `>>>` treat values as signed, as WinDbg does.
     public func evaluate(_ context: any ExpressionContext) throws(ExpressionError) -> UInt64 {
@@ -72,6 +77,18 @@ indirect enum MasmNode {
     case cpp(CppExpression)
     /// `@@masm(…)`: a MASM expression with its own text.
     case masm(MasmExpression)
+}
+
+extension MasmNode {
+    var readsThreadState: Bool {
+        switch self {
+        case .register, .pseudoRegister, .cpp: true
+        case .number, .word, .quotedSymbol, .sourceLine: false
+        case .negate(let operand), .unary(_, let operand, _): operand.readsThreadState
+        case .binary(_, let left, let right, _): left.readsThreadState || right.readsThreadState
+        case .masm(let inner): inner.readsThreadState
+        }
+    }
 }
 
 /// Recursive-descent MASM parser (precedence climbing, left-associative operators), bounded in

@@ -76,6 +76,16 @@ final class BreakpointTests: XCTestCase {
         XCTAssertEqual(out.output(of: "r rdi", occurrence: 1), "rdi=0000000000000005", "/w: only true hits count (3, 4, then 5)")
     }
 
+    /// `bp @rip+4` is where the registers pointed when it was set: after `.restart` it stays
+    /// there (it used to be evaluated again at the new process's first instruction).
+    func testRegisterBreakpointsKeepTheirAddressAcrossRestart() throws {
+        let out = try Harness.session("loop", ["bp loop!work", "g", "bp @rip+4", "bl", ".restart", "bl", "g", "g"])
+        let before = out.output(of: "bl").split(separator: "\n").last.map(String.init) ?? ""
+        XCTAssertTrue(before.hasSuffix("loop!work+0x4"), before)
+        XCTAssertEqual(out.output(of: "bl", occurrence: 1).split(separator: "\n").last.map(String.init), before)
+        XCTAssertTrue(out.output(of: "g", occurrence: 2).hasPrefix("Breakpoint 1 hit"), out.output(of: "g", occurrence: 2))
+    }
+
     /// Bug: after `.restart` every location of a multi-location breakpoint collapsed onto the
     /// first, so the second inlined copy was never hit again.
     func testEveryLocationOfALineIsHitAgainAfterRestart() throws {

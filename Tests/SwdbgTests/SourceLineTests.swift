@@ -234,6 +234,23 @@ final class DeferredSourceBreakpointTests: XCTestCase {
         XCTAssertTrue(out.contains("plugin 41"))
         XCTAssertEqual(out.output(of: "bl", occurrence: 1).components(separatedBy: " eu ").count - 1, 2, "deferred again after the unload")
     }
+
+    /// A source-line breakpoint resolved in the program is resolved again when a library
+    /// loads: the library's own inlined copy of the header's line becomes a location (it
+    /// used to be re-resolved only while it had none), and goes when the library does.
+    func testALoadedLibraryAddsLocationsToAResolvedLineBreakpoint() throws {
+        let library = try Harness.library("clamp_plugin")
+        let out = try Harness.session("clamp_host", ["bp `clamp.h:4`", "bl", "g", "g", "k 1", "bl", "g", "bl"], arguments: [library])
+        XCTAssertFalse(out.output(of: "bl").contains("location 2:"), out.output(of: "bl"))
+        XCTAssertTrue(out.output(of: "g").contains("clamp_host!main+0x"), out.output(of: "g"))
+        let second = out.output(of: "g", occurrence: 1)
+        XCTAssertTrue(second.contains("libclamp_plugin.so") && second.contains("Breakpoint 0 hit") && second.contains("libclamp_plugin!plugin_clamp+0x"), second)
+        XCTAssertTrue(out.output(of: "k 1").contains("libclamp_plugin!clamp [\(Harness.packageRoot.appendingPathComponent("Tests/Fixtures/clamp.h").path) @ 4]"), out.output(of: "k 1"))
+        XCTAssertTrue(out.output(of: "bl", occurrence: 1).contains("location 2: "), out.output(of: "bl", occurrence: 1))
+        XCTAssertTrue(out.contains("clamped 100 10"), out)
+        XCTAssertFalse(out.output(of: "bl", occurrence: 2).contains("location 2:"), "the library's location went with it: \(out.output(of: "bl", occurrence: 2))")
+        XCTAssertTrue(out.output(of: "bl", occurrence: 2).contains("clamp_host!main+0x"), out.output(of: "bl", occurrence: 2))
+    }
 }
 
 /// The same facts from DWARF 4 and 5, written by gcc and by clang, and from split DWARF (`.dwo`).
