@@ -33,7 +33,7 @@ extension Session {
         case .forked(let child, let sharesMemory):
             guard !sharesMemory else {
                 // It runs in this memory, int3s included: it stays traced to step over them.
-                try adoptSharingChild(child)
+                try adoptSharingChild(child, preparing: true)
                 return nil
             }
             releaseForkChild(child)

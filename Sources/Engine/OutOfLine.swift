@@ -73,12 +73,12 @@ struct ScratchPages {
 extension Session {
     /// Resumes a thread that stands on a breakpoint at its out-of-line copy, with whatever
     /// signal it has to take (the handler returns into the copy); false where the instruction
-    /// cannot move or no scratch page could be made. Without `allocating`, only a copy made
-    /// already is used (making one makes the thread execute a system call, which cannot be
-    /// done while the engine waits for another thread's step).
+    /// cannot move or no scratch page could be made. Without `allocating`, no page is mapped
+    /// for it (mapping one makes the thread execute a system call, which cannot be done while
+    /// the engine waits for another thread's step): the copy goes in a page there is.
     func resumeOutOfLine(_ thread: ThreadInfo, site: UInt64, allocating: Bool = true) throws(EngineError) -> Bool {
         guard let process, var registers = thread.cachedRegisters,
-              let slot = allocating ? try outOfLineSlot(for: site, using: thread) : process.scratch.slot(for: site) else { return false }
+              let slot = try outOfLineSlot(for: site, using: allocating ? thread : nil) else { return false }
         registers.rip = slot.address
         stage(registers, thread)
         let signal = thread.signalToDeliver
@@ -90,7 +90,9 @@ extension Session {
         return true
     }
 
-    private func outOfLineSlot(for site: UInt64, using thread: ThreadInfo) throws(EngineError) -> ScratchPages.Slot? {
+    /// The copy of a site's instruction that runs out of line, made on first need; a page
+    /// is mapped for it, by `thread` executing mmap, only with a thread to do it.
+    func outOfLineSlot(for site: UInt64, using thread: ThreadInfo?) throws(EngineError) -> ScratchPages.Slot? {
         guard let process else { return nil }
         if let known = process.scratch.slot(for: site) { return known }
         guard !process.scratch.unavailable else { return nil }
@@ -100,7 +102,7 @@ extension Session {
         guard disassembler.relocate(code, from: site, to: site) != nil else { return nil }
         var address = process.scratch.freeSlot(near: site)
         if address == nil {
-            guard let page = try allocateScratchPage(near: site, using: thread) else { return nil }
+            guard let thread, let page = try allocateScratchPage(near: site, using: thread) else { return nil }
             process.scratch.add(page: page)
             address = process.scratch.freeSlot(near: site)
         }

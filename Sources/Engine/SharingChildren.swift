@@ -7,10 +7,20 @@ import Targets
 /// the first one it meets; instead it stays traced and steps over them as a thread would
 /// (out of line), silently, until it execs or exits.
 extension Session {
-    /// A child the kernel holds stopped at its fork event: it runs on, traced.
-    func adoptSharingChild(_ child: Int32) throws(EngineError) {
+    /// A child the kernel holds stopped at its fork event: it runs on, traced. With
+    /// `preparing`, it first makes the out-of-line copies of every breakpoint (mapping scratch
+    /// pages by executing mmap itself): its handler cannot wait for that later, and lifting
+    /// an int3 for its step instead lets the other threads run past it (a worker's 2,000
+    /// calls fit in that window).
+    func adoptSharingChild(_ child: Int32, preparing: Bool) throws(EngineError) {
+        guard let process else { return }
         let helper = ThreadInfo(tid: child, index: -1)
-        process?.helpers.append(helper)
+        process.helpers.append(helper)
+        if preparing {
+            for (address, site) in process.sites where site.users > 0 && site.emulation == nil && site.branch == nil {
+                _ = try outOfLineSlot(for: address, using: helper)
+            }
+        }
         try resumeThread(helper, singleStep: false, signal: 0)
         helper.running = true
     }
@@ -30,7 +40,8 @@ extension Session {
             helper.signalToDeliver = 0
             if !emulate(site, helper), !emulateBranch(site, helper) {
                 if try resumeOutOfLine(helper, site: address, allocating: false) { return }
-                // No copy to run yet: one step with the int3 lifted, put back at its trap.
+                // No copy to run (a breakpoint set while it runs, far from every scratch
+                // page): one step with the int3 lifted, put back at its trap.
                 try? process.target.writeMemory(address, [site.originalByte])
                 helper.liftedSite = address
                 try resumeThread(helper, singleStep: true, signal: 0)
@@ -50,7 +61,7 @@ extension Session {
             process.helpers.removeAll { $0 === helper }
             return
         case .forked(let child, let sharesMemory):
-            if sharesMemory { try adoptSharingChild(child) } else { releaseForkChild(child) }
+            if sharesMemory { try adoptSharingChild(child, preparing: false) } else { releaseForkChild(child) }
         case .created(let child):
             // A thread of the child: it reports its first stop (a SIGSTOP) to be let go.
             process.helpers.append(ThreadInfo(tid: child, index: -1))
