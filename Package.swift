@@ -13,7 +13,7 @@ let package = Package(
         .library(name: "SwdbgKit", targets: ["Commands", "Expressions", "Symbols", "Values", "Arch"]),
     ],
     targets: [
-        .target(name: "CSystem"),
+        .target(name: "CSystem", linkerSettings: [.linkedLibrary("bpf")]),
         .target(name: "CLineEdit", linkerSettings: [.linkedLibrary("edit")]),
         .target(name: "CDemangle", linkerSettings: [.linkedLibrary("stdc++")]),
         .target(name: "CDebuginfod", linkerSettings: [.linkedLibrary("dl")]),

@@ -4,7 +4,8 @@
 # with a rip-relative mov the debugger runs out of line), and f called from four threads. Measures
 # swdbg, gdb and a minimal C ptrace loop in one run and prints hits per second and the
 # ratios (the C loop's from the hits it saw: with threads it misses those that pass the int3
-# while it is lifted). Usage: bench/run.sh [N]
+# while it is lifted). swdbg takes the ptrace path here (`.kernelconditions off`); its kernel
+# path is bench/kernel.sh's. Usage: bench/run.sh [N]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 n=${1:-100000}
@@ -26,7 +27,7 @@ measure() {
     address=$(runtime_address "$program" f)
     t_c=$(timed ./cloop "$address" "$program" "$n"); c_hits=$(awk '/^cloop:/ { print $2 }' last)
     t_pinned=$(timed taskset -c 0 ./cloop "$address" "$program" "$n"); pinned_hits=$(awk '/^cloop:/ { print $2 }' last)
-    t_swdbg=$(timed "$swdbg" -c "bp $module!f \".if (@edi == 0xffffffff) {} .else {gc}\"; g; q" "$program" "$n")
+    t_swdbg=$(timed "$swdbg" -c ".kernelconditions off; bp $module!f \".if (@edi == 0xffffffff) {} .else {gc}\"; g; q" "$program" "$n")
     t_gdb=$(timed gdb -batch -nx -iex 'set index-cache enabled off' -ex 'break f if x == -1' -ex run --args "$program" "$n")
     r_swdbg=$(rate "$t_swdbg"); r_gdb=$(rate "$t_gdb"); r_c=$(rate "$t_c" "$c_hits"); r_pinned=$(rate "$t_pinned" "$pinned_hits")
     printf '\n%-56s %10s %10s\n' "$label, $n hits" "seconds" "hits/s"

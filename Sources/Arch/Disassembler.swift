@@ -72,6 +72,39 @@ public struct Disassembler: Sendable {
         )
     }
 
+    /// Why running the instruction a second time from the registers it started with would
+    /// not do what running it once does — nil when it writes only general registers, flags,
+    /// rip and (push, call) the stack below rsp, so putting the registers back undoes it.
+    /// A kernel probe runs the instruction before the debugger sees the hit; the debugger puts
+    /// the registers back and the thread runs it again.
+    public func reexecutionHazard(_ bytes: [UInt8], at address: UInt64) -> String? {
+        guard let decoded = DecodedInstruction(bytes, at: address) else { return "the instruction cannot be decoded" }
+        switch decoded.flow {
+        case .syscall: return "it is a system call"
+        case .interrupt: return "it is an interrupt"
+        default: break
+        }
+        let instruction = decoded.instruction
+        let pushes = [ZYDIS_MNEMONIC_PUSH, ZYDIS_MNEMONIC_CALL].contains(instruction.mnemonic)
+        for index in 0..<Int(instruction.operand_count) {
+            let operand = decoded.operands[index]
+            guard operand.actions & ZydisOperandActions(ZYDIS_OPERAND_ACTION_MASK_WRITE.rawValue) != 0 else { continue }
+            switch operand.type {
+            case ZYDIS_OPERAND_TYPE_MEMORY:
+                if !pushes { return "it writes memory" }
+            case ZYDIS_OPERAND_TYPE_REGISTER:
+                let kind = ZydisRegisterGetClass(operand.reg.value)
+                guard [ZYDIS_REGCLASS_GPR8, ZYDIS_REGCLASS_GPR16, ZYDIS_REGCLASS_GPR32, ZYDIS_REGCLASS_GPR64,
+                       ZYDIS_REGCLASS_FLAGS, ZYDIS_REGCLASS_IP].contains(kind) else {
+                    return "it writes \(cString(ZydisRegisterGetString(operand.reg.value)).lowercased())"
+                }
+            default:
+                return "it changes state the registers do not hold"
+            }
+        }
+        return nil
+    }
+
     /// The bytes of the instruction at the start of `bytes` (at `address`) as they must read to
     /// do the same at `newAddress`: a rip-relative operand's displacement moved by the
     /// distance. Nil for what cannot run elsewhere: branches, calls, returns and interrupts

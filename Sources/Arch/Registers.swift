@@ -47,6 +47,12 @@ public struct X86Registers: Sendable, Equatable {
     /// Width in bits of a named register (64 for rax, 8 for al, 1 for a flag).
     public static func width(of name: String) -> Int? { RegisterView.lookup(name).map { Int($0.width) } }
 
+    /// Where a named register lives in the register file: `(slots[slot] >> shift) & mask`
+    /// (`edi` is rdi's low 32 bits, `ah` bits 8–15 of rax, `zf` one bit of the flags).
+    public static func location(of name: String) -> (slot: Int, shift: UInt64, mask: UInt64)? {
+        RegisterView.lookup(name).map { ($0.slot, $0.shift, $0.mask) }
+    }
+
     /// The value of a DWARF register number (0 rax … 16 return address), as the CFI unwinder needs.
     public func value(dwarf number: Int) -> UInt64? {
         guard let name = DwarfRegister.name(number) else { return nil }

@@ -7,6 +7,9 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/perf_event.h>
+#include <bpf/bpf.h>
 
 long cs_ptrace(int request, pid_t pid, uint64_t addr, uint64_t data) {
     errno = 0;
@@ -145,3 +148,41 @@ int cs_set_foreground(pid_t group) {
     sigprocmask(SIG_SETMASK, &saved, NULL);
     return result;
 }
+
+int cs_uprobe_open(int pmu_type, const char *path, uint64_t offset, pid_t pid) {
+    struct perf_event_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.size = sizeof attr;
+    attr.type = (uint32_t)pmu_type;
+    attr.config1 = (uint64_t)(uintptr_t)path;  /* uprobe_path */
+    attr.config2 = offset;                     /* probe_offset */
+    attr.sample_period = 1;
+    attr.wakeup_events = 1;
+    attr.disabled = 1;
+    return (int)syscall(SYS_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+int cs_perf_attach_bpf(int event_fd, int program_fd) {
+    if (ioctl(event_fd, PERF_EVENT_IOC_SET_BPF, program_fd) < 0) return -1;
+    return ioctl(event_fd, PERF_EVENT_IOC_ENABLE, 0);
+}
+
+int cs_bpf_load_probe_program(const uint64_t *instructions, uint32_t count, char *log, uint32_t log_size) {
+    LIBBPF_OPTS(bpf_prog_load_opts, quiet);
+    int fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "swdbg_condition", "GPL", (const struct bpf_insn *)instructions, count, &quiet);
+    if (fd >= 0 || log == NULL) return fd;
+    /* Again with the verifier's log, for the error message. */
+    LIBBPF_OPTS(bpf_prog_load_opts, verbose, .log_buf = log, .log_size = log_size, .log_level = 1);
+    int saved = errno;
+    fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "swdbg_condition", "GPL", (const struct bpf_insn *)instructions, count, &verbose);
+    if (fd < 0) errno = saved;
+    return fd;
+}
+
+int cs_bpf_map_create(int array, uint32_t key_size, uint32_t value_size, uint32_t entries) {
+    return bpf_map_create(array ? BPF_MAP_TYPE_ARRAY : BPF_MAP_TYPE_HASH, "swdbg", key_size, value_size, entries, NULL);
+}
+
+int cs_bpf_map_lookup(int map, const void *key, void *value) { return bpf_map_lookup_elem(map, key, value); }
+int cs_bpf_map_update(int map, const void *key, const void *value) { return bpf_map_update_elem(map, key, value, BPF_ANY); }
+int cs_bpf_map_delete(int map, const void *key) { return bpf_map_delete_elem(map, key); }

@@ -10,6 +10,9 @@ extension Interpreter {
         CommandSpec(names: ["bm"], summary: "set breakpoints on symbols matching a pattern") { i, inv throws(CommandError) in try i.setPatternBreakpoints(inv) },
         CommandSpec(names: ["ba"], summary: "set hardware (data) breakpoint: ba e|r|w size addr") { i, inv throws(CommandError) in try i.setHardwareBreakpoint(inv) },
         CommandSpec(names: ["bl"], summary: "list breakpoints") { i, _ throws(CommandError) in i.listBreakpoints() },
+        CommandSpec(names: [".kernelconditions"], summary: "conditions evaluated in the kernel (BPF uprobes) where they can be: .kernelconditions [on|off]") { i, inv throws(CommandError) in
+            try i.kernelConditionsCommand(inv.arguments.trimmed())
+        },
         CommandSpec(names: ["bc"], summary: "clear breakpoints: ids, ranges, *") { i, inv throws(CommandError) in
             for bp in try i.selectBreakpoints(inv) { try i.engine { () throws(EngineError) in try i.session.removeBreakpoint(bp) } }
         },
@@ -251,6 +254,15 @@ extension Interpreter {
         return (String(text[..<bang]), String(text[text.index(after: bang)...]))
     }
 
+    private func kernelConditionsCommand(_ argument: Substring) throws(CommandError) {
+        switch argument {
+        case "": break
+        case "on", "off": try engine { () throws(EngineError) in try session.setKernelConditions(argument == "on") }
+        default: throw CommandError("Usage: .kernelconditions [on|off]")
+        }
+        output.line("Breakpoint conditions are evaluated \(session.kernelConditions ? "in the kernel where they can be" : "by the debugger")")
+    }
+
     private func listBreakpoints() {
         for breakpoint in session.breakpoints {
             var line = String(breakpoint.id).leftPadded(to: 6) + " "
@@ -281,6 +293,11 @@ extension Interpreter {
             output.line(line)
             for (number, address) in breakpoint.locations.enumerated().dropFirst() {
                 output.line("       location \(number + 1): \(formatAddress(address)) \(sourceText(address).trimmed())    \(session.symbolize(address) ?? "")")
+            }
+            switch breakpoint.evaluation {
+            case .kernel: output.line("       condition evaluated in the kernel (BPF on a uprobe): false hits do not stop")
+            case .debugger(let reason?) where breakpoint.condition != nil: output.line("       condition evaluated by the debugger at each hit: \(reason)")
+            case .debugger: break
             }
         }
     }

@@ -663,6 +663,18 @@ extension Interpreter {
             options: [],
             examples: [".echo hello", ".echo \"rdi follows; then the stack\"", ".echo ${myval}"]),
 
+        ".sleep": CommandHelp(
+            syntax: [".sleep Milliseconds"],
+            description: "Pauses the debugger (the target stays as it is: stopped, or running on after .detach).",
+            options: [],
+            examples: [".sleep 0n500", ".detach; .sleep 0n2000"]),
+
+        ".kernelconditions": CommandHelp(
+            syntax: [".kernelconditions [on|off]"],
+            description: "Whether breakpoint conditions are evaluated in the kernel where they can be: a BPF program on a uprobe at the breakpoint, so a hit whose condition is false never stops the program. It applies to conditions that read only registers, constants and memory (poi, by, wo, dwo, qwo), on instructions that can run twice; bl says where each condition is evaluated and why. off evaluates every condition in the debugger at an int3; the breakpoints set move at once. Without an argument it says which is in force.",
+            options: [],
+            examples: [".kernelconditions", ".kernelconditions off", "bp libc!send \".if (@rdi == 5) {} .else {gc}\"; bl"]),
+
         "as": CommandHelp(
             syntax: [
                 "as Name EquivalentText",

@@ -4,7 +4,7 @@ import Expressions
 import Glibc
 import Targets
 
-/// The command language core: `.if/.elsif/.else`, `j`, `.echo`, aliases (`as aS ad al`),
+/// The command language core: `.if/.elsif/.else`, `j`, `.echo`, `.sleep`, aliases (`as aS ad al`),
 /// script files (`$$<`, `$$><`), logs (`.logopen .logappend .logclose`) and `.help`.
 extension Interpreter {
     static let controlCommands: [CommandSpec] = [
@@ -16,6 +16,12 @@ extension Interpreter {
             var text = inv.arguments.trimmed()
             if text.count >= 2, text.first == "\"", text.last == "\"" { text = text.dropFirst().dropLast() }
             i.output.line(String(text))
+        },
+        CommandSpec(names: [".sleep"], summary: "pause the debugger: .sleep milliseconds") { i, inv throws(CommandError) in
+            var scanner = inv.scanner
+            let milliseconds = try i.expression(&scanner)
+            i.output.flush()
+            usleep(UInt32(min(milliseconds, 3_600_000) * 1000))
         },
         CommandSpec(names: ["as", "aS"], summary: "set alias: as name text, aS name \"text\"") { i, inv throws(CommandError) in try i.setAlias(inv) },
         CommandSpec(names: ["ad"], summary: "delete alias: ad name, ad *") { i, inv throws(CommandError) in

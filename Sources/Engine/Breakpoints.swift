@@ -1,5 +1,6 @@
 import Arch
 import Expressions
+import Targets
 
 /// A user breakpoint: the spec the user typed, where it resolves now (one location, or several
 /// for a source line with inlined copies, template instances, clones), and what a hit does:
@@ -40,6 +41,12 @@ public final class Breakpoint {
     public internal(set) var conditionError: String?
     /// For `ba`: what the debug register watches at the (single) location.
     public let hardware: HardwareWatch?
+    /// Where its condition is evaluated: in the kernel (BPF on uprobes), or by the debugger
+    /// at each hit, with the reason (nil when there is no condition to move).
+    public internal(set) var evaluation: ConditionEvaluation = .debugger(reason: nil)
+    /// The uprobes that take its hits while evaluated in the kernel, and its pass count there.
+    var probes: [KernelProbe] = []
+    var passSlot: UInt32?
 
     init(id: Int, request: BreakpointRequest) {
         self.id = id
@@ -59,6 +66,13 @@ public final class Breakpoint {
 
     /// The first location, where a single-location breakpoint is.
     public var address: UInt64? { locations.first }
+}
+
+/// Who evaluates a breakpoint's condition: the kernel, at the probe (a false hit costs no
+/// stop), or the debugger at each hit of its int3, with why it is not the kernel.
+public enum ConditionEvaluation: Sendable, Equatable {
+    case kernel
+    case debugger(reason: String?)
 }
 
 /// A breakpoint's condition, parsed once when the breakpoint is set: a MASM expression (from
@@ -84,6 +98,14 @@ public struct BreakpointCondition {
         self.negated = negated
         self.text = text
         self.testedAfterPasses = testedAfterPasses
+    }
+
+    /// The condition as the kernel can evaluate it.
+    func lowered(_ scope: FrameScope) throws(NotLowerable) -> MachineCondition {
+        switch expression {
+        case .masm(let masm): try masm.lowered(scope)
+        case .cpp(let cpp): try cpp.lowered(scope)
+        }
     }
 
     /// Whether the breakpoint stops, in the hit thread's innermost frame.

@@ -12,6 +12,8 @@ extension Session {
             return try breakpointHit(at: address, thread)
         case .hardwareTrap(let fired):
             return try userBreakpointStop(fired, thread)
+        case .kernelHit(let hit):
+            return try kernelHit(hit, thread)
         case .trap:
             let details = process.target.signalDetails(thread.tid)
             if details?.code == 0x80 {  // SI_KERNEL: an int3 the program executed itself
@@ -43,6 +45,9 @@ extension Session {
         case .exec:
             // A new address space: every int3 and module is gone; breakpoints resolve again by name.
             process.sites.removeAll()
+            process.kernelProbes.removeAll()
+            process.probedBytes.removeAll()
+            for breakpoint in breakpoints { (breakpoint.probes, breakpoint.passSlot) = ([], nil) }
             process.blocks.removeAll()
             process.debugSlots = DebugRegisterSlots()
             process.scratch = ScratchPages()
@@ -151,7 +156,7 @@ extension Session {
     /// The stop a hit on these breakpoints makes, if any: the first enabled one for this thread
     /// whose condition holds and whose passes are spent. Every candidate's condition and pass
     /// count is taken into account on every hit.
-    private func userBreakpointStop(_ candidates: [Breakpoint], _ thread: ThreadInfo) throws(EngineError) -> StopEvent? {
+    func userBreakpointStop(_ candidates: [Breakpoint], _ thread: ThreadInfo) throws(EngineError) -> StopEvent? {
         var hit: Breakpoint?
         for breakpoint in candidates where breakpoint.enabled {
             if let only = breakpoint.thread, only != thread.tid { continue }

@@ -280,30 +280,38 @@ extension Session {
             case .vforkDone: return (tid, .vforkDone)
             case .exec: return (tid, .exec)
             case .exiting(let status): return (tid, .exiting(status))
-            case .signal(let signal) where signal == SIGTRAP && !thread.singleStepping && thread.liftedSite == nil:
-                if let registers = try? self.registers(thread), process.sites[registers.rip &- 1] != nil,
-                   process.debugSlots.isEmpty || process.target.signalDetails(tid)?.code == 0x80 {
-                    var rewound = registers
-                    rewound.rip &-= 1
-                    // Written back lazily: an emulated step-over replaces this write.
-                    stage(rewound, thread)
-                    thread.trappedAt = rewound.rip
-                    return (tid, .breakpointTrap(rewound.rip))
-                }
-                // A child sharing the memory that trapped on an int3 removed before its stop was
-                // taken: it goes back to the instruction the int3 covered.
-                if process.helper(tid) != nil, process.target.signalDetails(tid)?.code == 0x80, var registers = try? self.registers(thread) {
-                    registers.rip &-= 1
-                    stage(registers, thread)
-                    return (tid, .trap)
-                }
-                return (tid, hardwareOrStepTrap(thread))
+            case .signal(let signal) where signal == SIGTRAP && !process.kernelProbes.isEmpty && process.helper(tid) == nil:
+                if let hit = process.kernelProbes.takeHit(tid) { return (tid, .kernelHit(hit)) }
+                return (tid, try trapEvent(thread))
             case .signal(let signal) where signal == SIGTRAP:
-                return (tid, hardwareOrStepTrap(thread))
+                return (tid, try trapEvent(thread))
             case .signal(let signal):
                 return (tid, .signal(signal))
             }
         }
+    }
+
+    /// A SIGTRAP: one of the debugger's int3s (rip rewound to it), a step, a debug-register hit.
+    private func trapEvent(_ thread: ThreadInfo) throws(EngineError) -> ThreadEvent {
+        guard let process else { throw EngineError("No target") }
+        guard !thread.singleStepping, thread.liftedSite == nil else { return hardwareOrStepTrap(thread) }
+        if let registers = try? self.registers(thread), process.sites[registers.rip &- 1] != nil,
+           process.debugSlots.isEmpty || process.target.signalDetails(thread.tid)?.code == 0x80 {
+            var rewound = registers
+            rewound.rip &-= 1
+            // Written back lazily: an emulated step-over replaces this write.
+            stage(rewound, thread)
+            thread.trappedAt = rewound.rip
+            return .breakpointTrap(rewound.rip)
+        }
+        // A child sharing the memory that trapped on an int3 removed before its stop was
+        // taken: it goes back to the instruction the int3 covered.
+        if process.helper(thread.tid) != nil, process.target.signalDetails(thread.tid)?.code == 0x80, var registers = try? self.registers(thread) {
+            registers.rip &-= 1
+            stage(registers, thread)
+            return .trap
+        }
+        return hardwareOrStepTrap(thread)
     }
 
     /// A SIGTRAP that is not one of our int3s: a debug exception of armed debug registers, or
@@ -452,6 +460,7 @@ extension Session {
         guard let process else { return }
         try flushRegisters(thread)
         try syncDebugRegisters(thread)
+        if thread.kernelHitAt != nil { settleKernelHit(thread, try registers(thread)) }
         thread.trappedAt = nil
         thread.cachedRegisters = nil
         do { try process.target.resume(thread.tid, singleStep: singleStep, signal: signal) } catch { throw EngineError(error.description) }

@@ -120,11 +120,16 @@ public final class DebuggedProcess {
     /// An internal stop at the program's entry point, where the dynamic loader has mapped
     /// the startup libraries and the module list can be read.
     var entryBreak: EntryBreak?
+    /// Conditions evaluated in the kernel, and the original bytes under the probes' int3s
+    /// (the program's text as it reads them shows the kernel's int3).
+    let kernelProbes: KernelProbes
+    var probedBytes: [UInt64: UInt8] = [:]
 
     init(target: any LiveTarget, launched: Bool, entryPoint: UInt64) {
         self.target = target
         self.launched = launched
         self.entryPoint = entryPoint
+        kernelProbes = KernelProbes(processID: target.processID)
     }
 
     public var pid: Int32 { target.processID }
@@ -217,6 +222,10 @@ public final class Session {
     /// Stops the target's threads reported (each one a debugger wake-up: what branch-to-branch
     /// stepping saves; for measurements and tests).
     public internal(set) var threadStops = 0
+    /// Conditional breakpoints go to the kernel where they can (`.kernelconditions`).
+    public var kernelConditions = true
+    /// The machine cannot evaluate conditions in the kernel, and the user was told.
+    var kernelNoteShown = false
     /// `~N g`: only this thread runs.
     var exclusiveThread: ThreadID?
     /// The wait status the process reported on its way out.
@@ -304,6 +313,9 @@ public final class Session {
                 }
             }
             process.sites.removeAll()
+            // Closing the probes' events takes the kernel's int3s out while the threads are stopped.
+            process.kernelProbes.removeAll()
+            process.probedBytes.removeAll()
             // A fork child held for an event not yet reported must be let go too.
             for thread in process.threads {
                 if case .forked = thread.pending { _ = try handle(thread.pending!, thread); thread.pending = nil }
@@ -343,9 +355,10 @@ public final class Session {
     /// Breakpoints outlive the process: they resolve again by expression in the next one.
     private func forgetProcess() {
         discardPlans()
+        process?.kernelProbes.removeAll()
         process = nil
         plan = nil
-        for breakpoint in breakpoints { breakpoint.locations = [] }
+        for breakpoint in breakpoints { (breakpoint.locations, breakpoint.probes, breakpoint.passSlot) = ([], [], nil) }
     }
 
     /// `.restart`: kills the process and launches the same command line again.
@@ -404,12 +417,14 @@ public final class Session {
     private func plant(_ breakpoint: Breakpoint) throws(EngineError) {
         guard process != nil else { return }
         if breakpoint.hardware != nil { return try armHardware(breakpoint) }
+        if plantInKernel(breakpoint) { return }
         for address in breakpoint.locations { try insertSite(address, isInternal: false) }
     }
 
     private func unplant(_ breakpoint: Breakpoint) throws(EngineError) {
         guard process != nil else { return }
         if breakpoint.hardware != nil { return disarmHardware(breakpoint) }
+        if !breakpoint.probes.isEmpty { return unplantFromKernel(breakpoint) }
         for address in breakpoint.locations { try removeSite(address, isInternal: false) }
     }
 
@@ -458,6 +473,7 @@ public final class Session {
 
     func insertSite(_ address: UInt64, isInternal: Bool) throws(EngineError) {
         guard let process else { return }
+        if !process.probedBytes.isEmpty { try yieldProbes(at: address) }
         if var site = process.sites[address] {
             if isInternal { site.internalUsers += 1 } else { site.users += 1 }
             process.sites[address] = site
@@ -488,11 +504,14 @@ public final class Session {
     public func readMemory(_ address: UInt64, count: Int) -> [UInt8] {
         guard let process, !process.gone else { return [] }
         var bytes = process.target.readMemory(address, count: count)
+        let end = address &+ UInt64(bytes.count)
         if !process.sites.isEmpty {
-            let end = address &+ UInt64(bytes.count)
             for (siteAddress, site) in process.sites where siteAddress >= address && siteAddress < end {
                 bytes[Int(siteAddress - address)] = site.originalByte
             }
+        }
+        for (probed, original) in process.probedBytes where probed >= address && probed < end {
+            bytes[Int(probed - address)] = original
         }
         return bytes
     }

@@ -46,6 +46,9 @@ public final class ThreadInfo {
     /// The process's debug registers changed since they were written into this thread (or it
     /// is new): they are written before it next runs.
     var debugRegistersStale = false
+    /// Where a kernel probe's hit left the thread (its address and stack pointer): resumed
+    /// there, it runs the instruction again without the probe taking it as a new hit.
+    var kernelHitAt: (address: UInt64, stackPointer: UInt64)?
     /// The thread's plan stack, the plan asked first last; kept when a breakpoint or event
     /// interrupts it, for `gc`.
     var plans: [ThreadPlan] = []
@@ -75,6 +78,8 @@ enum ThreadEvent {
     /// A debug exception from armed debug registers: these `ba` breakpoints fired (a data
     /// access just done, or an instruction about to run).
     case hardwareTrap([Breakpoint])
+    /// A kernel probe found the breakpoint's condition true and sent the thread SIGTRAP.
+    case kernelHit(KernelHit)
     case trap
     case signal(Int32)
     case created(ThreadID)

@@ -97,6 +97,29 @@ final class EngineBreakpointTests: XCTestCase {
     }
 }
 
+/// Conditions the engine sends to the kernel: a thread-specific breakpoint is filtered there.
+final class EngineKernelConditionTests: XCTestCase {
+    func testThreadSpecificBreakpointsAreFilteredInTheKernel() throws {
+        for (own, expected) in [(true, [UInt64(7)]), (false, [])] {
+            let session = Session(output: Output(fd: open("/dev/null", O_WRONLY)))
+            _ = try session.launch(path: try Fixture.build("loop", flags: ["-O0"]), arguments: [])
+            let pid = try XCTUnwrap(session.process?.pid)
+            var request = BreakpointRequest(kind: .bp, expression: "loop!work", locations: [])
+            request.condition = BreakpointCondition(.masm(try MasmExpression.parse("@rdi == 7")), text: "@rdi == 7")
+            request.thread = own ? pid : pid + 100_000
+            let breakpoint = try session.addBreakpoint(request)
+            XCTAssertEqual(breakpoint.evaluation, .kernel)
+            var hits: [UInt64] = []
+            while case .breakpoint = try session.resume(.go(handled: nil, until: [])).kind {
+                hits.append(try session.registers().value(named: "rdi") ?? .max)
+                if hits.count > 10 { break }
+            }
+            XCTAssertEqual(hits, expected, own ? "the main thread's hit" : "another thread's breakpoint never stops this one")
+            session.kill()
+        }
+    }
+}
+
 /// Compiles Tests/Fixtures sources for the engine tests.
 enum Fixture {
     static let directory: String = {

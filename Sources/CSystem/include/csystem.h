@@ -66,4 +66,21 @@ int cs_hangup_seen(void);
 /// The calling thread's kernel id.
 pid_t cs_gettid(void);
 
+/// Opens a uprobe perf event (the `uprobe` PMU of type `pmu_type`) on `path` at file
+/// offset `offset`, for the address space of `pid`, disabled; -1 with errno on error.
+int cs_uprobe_open(int pmu_type, const char *path, uint64_t offset, pid_t pid);
+
+/// Attaches a loaded BPF program to a perf event and enables it; -1 with errno on error.
+int cs_perf_attach_bpf(int event_fd, int program_fd);
+
+/// Loads a kprobe-type BPF program (what a uprobe event runs) from `count` 8-byte
+/// instructions; on failure, the verifier's log in `log`. -1 with errno on error.
+int cs_bpf_load_probe_program(const uint64_t *instructions, uint32_t count, char *log, uint32_t log_size);
+
+/// A BPF map (hash or array); -1 with errno on error.
+int cs_bpf_map_create(int array, uint32_t key_size, uint32_t value_size, uint32_t entries);
+int cs_bpf_map_lookup(int map, const void *key, void *value);
+int cs_bpf_map_update(int map, const void *key, const void *value);
+int cs_bpf_map_delete(int map, const void *key);
+
 #endif

@@ -1,0 +1,28 @@
+/// A breakpoint condition lowered to what an evaluator outside the debugger can run — BPF in
+/// the kernel, a remote stub's agent expressions: the stopped thread's general registers,
+/// constants, 64-bit arithmetic and comparisons, and memory reads. Symbols are already
+/// addresses; nothing needs the debugger's state.
+public indirect enum MachineCondition: Sendable, Equatable {
+    case constant(UInt64)
+    /// `(slots[slot] >> shift) & mask` of the register file (`user_regs_struct` order).
+    case register(slot: Int, shift: UInt64, mask: UInt64)
+    /// A little-endian value of 1, 2, 4 or 8 bytes at the address; an unreadable address makes
+    /// the whole condition unevaluable (the debugger then evaluates it and reports why).
+    case load(MachineCondition, size: Int)
+    case unary(MachineUnary, MachineCondition)
+    case binary(MachineBinary, MachineCondition, MachineCondition)
+}
+
+public enum MachineUnary: Sendable, Equatable {
+    case logicalNot, bitwiseNot, negate
+}
+
+/// Binary operators with MASM's meaning: unsigned wrap-around arithmetic, signed
+/// comparisons and arithmetic shift; comparisons give 0 or 1. No division: a zero divisor is
+/// an error the evaluator outside could not report.
+public enum MachineBinary: Sendable, Equatable {
+    case add, subtract, multiply
+    case shiftLeft, shiftRight, arithmeticShiftRight
+    case equal, notEqual, less, greater, lessOrEqual, greaterOrEqual
+    case and, or, xor
+}

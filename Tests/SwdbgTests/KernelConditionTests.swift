@@ -1,0 +1,109 @@
+import Foundation
+import XCTest
+
+/// Breakpoint conditions evaluated in the kernel (BPF on uprobes): the same stops, registers
+/// and counts as the ptrace path, the program's text intact, the ptrace path where the
+/// kernel cannot be exact. Each test checks `bl` says which path was taken, so a machine
+/// that fell back to ptrace fails them rather than passing on the other path.
+final class KernelConditionTests: XCTestCase {
+    private static let inKernel = "condition evaluated in the kernel (BPF on a uprobe)"
+
+    /// A true condition stops exactly as the int3 breakpoint does: the same event, the same
+    /// registers field by field, the same stack; false hits never stopped.
+    func testATrueConditionStopsWithTheRegistersAnInt3Shows() throws {
+        for spec in ["loop!work \".if (@edi == 7) {} .else {gc}\"", "/w \"@rdi == 8\" loop!work+1"] {
+            let commands = ["bp " + spec, "bl", "g", "r", "k 3", "g"]
+            let kernel = try Harness.session("loop", commands)
+            let ptrace = try Harness.session("loop", [".kernelconditions off"] + commands)
+            XCTAssertTrue(kernel.output(of: "bl").contains(Self.inKernel), kernel.output(of: "bl"))
+            XCTAssertTrue(ptrace.output(of: "bl").contains("kernel conditions are off"), ptrace.output(of: "bl"))
+            XCTAssertTrue(kernel.output(of: "g").hasPrefix("Breakpoint 0 hit"), kernel.output(of: "g"))
+            XCTAssertEqual(kernel.output(of: "g"), ptrace.output(of: "g"))
+            XCTAssertEqual(kernel.output(of: "r"), ptrace.output(of: "r"), spec)
+            XCTAssertEqual(kernel.output(of: "k 3"), ptrace.output(of: "k 3"))
+            XCTAssertTrue(kernel.contains("total=330 counter=45"), "the program's result is intact: \(kernel)")
+        }
+    }
+
+    /// Eight threads hit the same breakpoint; the condition holds for a known number of
+    /// calls (multiples of 64 below 4,000: 63 per thread), each running the breakpoint's
+    /// commands: the kernel path counts what the ptrace path counts.
+    func testTrueHitsOfEightThreadsAreCountedAsOnThePtracePath() throws {
+        let program = try Harness.fixture("hot", flags: ["-O2", "-pthread"])
+        let commands = ["bp hot!f \".if ((@edi & 0n63) == 0) {r $t0 = @$t0 + 1; gc} .else {gc}\"", "bl", "g", "? @$t0"]
+        let kernel = try Harness.session(program: program, commands, arguments: ["8", "4000"])
+        let ptrace = try Harness.session(program: program, [".kernelconditions off"] + commands, arguments: ["8", "4000"])
+        XCTAssertTrue(kernel.output(of: "bl").contains(Self.inKernel), kernel.output(of: "bl"))
+        for out in [kernel, ptrace] {
+            XCTAssertTrue(out.contains("calls=32000"), out)
+            XCTAssertTrue(out.output(of: "? @$t0").hasPrefix("Evaluate expression: 504 = "), out.output(of: "? @$t0"))
+        }
+    }
+
+    /// Conditions that read memory: `dwo` of a global (counter is 10 when work(5) starts), and
+    /// an unreadable address, which the debugger then evaluates and reports as the ptrace path
+    /// does. `db` and `u` show the original byte under the kernel's int3.
+    func testMemoryReadingConditionsAndTheTextAsItWas() throws {
+        let out = try Harness.session("loop", [
+            "bp loop!work \".if (dwo(loop!counter) == 0n10) {} .else {gc}\"", "bl", "db loop!work L1", "u loop!work L1", "g", "r edi", "bc *",
+            "bp loop!work \".if (poi(0) == 1) {} .else {gc}\"", "bl", "g",
+        ])
+        XCTAssertTrue(out.output(of: "bl").contains(Self.inKernel), out.output(of: "bl"))
+        XCTAssertTrue(out.output(of: "db loop!work L1").hasSuffix("55                                               U"), out.output(of: "db loop!work L1"))
+        XCTAssertTrue(out.output(of: "u loop!work L1").contains("55              push    rbp"), out.output(of: "u loop!work L1"))
+        XCTAssertEqual(out.output(of: "r edi"), "edi=00000005")
+        XCTAssertTrue(out.output(of: "bl", occurrence: 1).contains(Self.inKernel), out.output(of: "bl", occurrence: 1))
+        XCTAssertTrue(out.output(of: "g", occurrence: 1).contains("Breakpoint 0's condition could not be evaluated: Memory access error at ') == 1)'"),
+                      out.output(of: "g", occurrence: 1))
+    }
+
+    /// Where the kernel cannot be exact or cannot evaluate the condition, the ptrace path is
+    /// taken and `bl` says why: an instruction that writes memory (f at -O2 starts with a
+    /// locked add), a condition reading a pseudo-register, an int3 wanted at the probe's
+    /// address (`g` to it). The hits are right either way.
+    func testThePtracePathWhereTheKernelCannotBeExact() throws {
+        let storm = try Harness.fixture("storm", flags: ["-O2", "-pthread"])
+        let unsafe = try Harness.session(program: storm, ["bp storm!f \".if (@edi == 0n5) {} .else {gc}\"", "bl", "g", "r edi"], arguments: ["1", "10"])
+        XCTAssertTrue(unsafe.output(of: "bl").contains("cannot run twice: it writes memory"), unsafe.output(of: "bl"))
+        XCTAssertEqual(unsafe.output(of: "r edi"), "edi=00000005")
+        let out = try Harness.session("loop", ["bp loop!main \".if (@$t0 == 0) {} .else {gc}\"", "bl", "bc *",
+                                               "bp loop!work+1 \".if (@edi == 0n8) {} .else {gc}\"", "g loop!work+1", "bl", "g", "r edi", "bc *", "g"])
+        XCTAssertTrue(out.output(of: "bl").contains("the condition is for the debugger: it reads the pseudo-register $t0"), out.output(of: "bl"))
+        XCTAssertTrue(out.output(of: "bl", occurrence: 1).contains("another breakpoint or a step uses"), out.output(of: "bl", occurrence: 1))
+        XCTAssertEqual(out.output(of: "r edi"), "edi=00000008")
+        XCTAssertTrue(out.contains("total=330 counter=45"), out)
+    }
+
+    /// A pass count on the kernel path is counted by the probe: the third odd call stops,
+    /// and every odd call after it, as on the ptrace path (`bl` shows the count left).
+    func testPassCountsAreCountedInTheKernel() throws {
+        let commands = ["bp /w \"(@rdi & 1) == 1\" loop!work 3", "bl", "g", "r edi", "bl", "g", "r edi"]
+        let kernel = try Harness.session("loop", commands)
+        let ptrace = try Harness.session("loop", [".kernelconditions off"] + commands)
+        XCTAssertTrue(kernel.output(of: "bl").contains(Self.inKernel), kernel.output(of: "bl"))
+        for out in [kernel, ptrace] {
+            XCTAssertEqual(out.output(of: "r edi"), "edi=00000005")
+            XCTAssertEqual(out.output(of: "r edi", occurrence: 1), "edi=00000007")
+            XCTAssertTrue(out.output(of: "bl", occurrence: 1).contains("0001 (0003)"), out.output(of: "bl", occurrence: 1))
+        }
+    }
+
+    /// Detach removes every probe while the debugger still runs: the program's checksum of
+    /// its own code (which would see the kernel's int3) and its result are as without a
+    /// debugger.
+    func testDetachLeavesNoProbe() throws {
+        let undisturbed = try Harness.run(try Harness.fixture("detach"), ["40"], input: "").output
+        let target = try Harness.start("detach", ["200"])
+        let session = try Harness.run(Harness.swdbg, ["-p", "\(target.pid)"],
+                                      input: "bp detach!work \".if (@rdi == 0n150) {} .else {gc}\"\nbl\ng\nr rdi\n.detach\n.sleep 0n3000\nq\n").output
+        XCTAssertTrue(session.contains(Self.inKernel), session)
+        XCTAssertTrue(session.contains("rdi=0000000000000096"), session)
+        XCTAssertTrue(session.contains("Detached from process \(target.pid)"), session)
+        let result = target.finish()
+        XCTAssertEqual(target.process.terminationStatus, 0)
+        // 200 rounds: total = sum(3i + 1) = 3 * 19900 + 200.
+        XCTAssertTrue(result.hasPrefix("total=59900 "), result)
+        let checksum = { (text: String) in text.components(separatedBy: "checksum=").last ?? "" }
+        XCTAssertEqual(checksum(result), checksum(undisturbed), "the code bytes are as the compiler left them")
+    }
+}
