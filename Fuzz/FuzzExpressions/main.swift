@@ -29,7 +29,8 @@ final class FuzzContext: ExpressionContext {
     }
 }
 
-/// The MASM and C++ parsers and evaluators on any text, in every radix.
+/// The MASM and C++ parsers and evaluators on any text, in every radix, and their lowering
+/// to machine conditions (what the kernel's probes evaluate).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzExpressions(_ data: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
     let text = Substring(String(decoding: UnsafeBufferPointer(start: data, count: count), as: UTF8.self))
@@ -37,11 +38,13 @@ public func fuzzExpressions(_ data: UnsafePointer<UInt8>, _ count: Int) -> Int32
     for radix in [16, 10, 8] {
         if let (expression, _) = try? MasmExpression.parsePrefix(text, radix: radix, context: context) {
             _ = try? expression.evaluate(context)
+            _ = try? expression.lowered(context)
         }
     }
     if let expression = try? CppExpression.parse(text, context: context) {
         _ = try? expression.evaluate(context)
         _ = try? expression.integerValue(context)
+        _ = try? expression.lowered(context)
     }
     return 0
 }

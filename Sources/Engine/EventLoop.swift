@@ -280,7 +280,7 @@ extension Session {
             case .vforkDone: return (tid, .vforkDone)
             case .exec: return (tid, .exec)
             case .exiting(let status): return (tid, .exiting(status))
-            case .signal(let signal) where signal == SIGTRAP && !process.kernelProbes.isEmpty && process.helper(tid) == nil:
+            case .signal(let signal) where signal == SIGTRAP && process.kernelProbes.mayReportHits && process.helper(tid) == nil:
                 if let hit = process.kernelProbes.takeHit(tid) { return (tid, .kernelHit(hit)) }
                 return (tid, try trapEvent(thread))
             case .signal(let signal) where signal == SIGTRAP:

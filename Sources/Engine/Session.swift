@@ -449,11 +449,16 @@ public final class Session {
         spec.count > 2 && spec.hasPrefix("`") && spec.hasSuffix("`") && !spec.dropFirst().dropLast().contains("`")
     }
 
-    /// A module went away: its breakpoints lose their locations there and wait for it again.
+    /// A module went away: its breakpoints lose their locations there (and their probes) and
+    /// wait for it again.
     func forgetLocations(in module: Module) {
         for breakpoint in breakpoints where breakpoint.locations.contains(where: module.contains) {
             if breakpoint.hardware != nil { disarmHardware(breakpoint) }
+            let probed = breakpoint.probes.contains { module.contains($0.address) }
+            if probed { unplantFromKernel(breakpoint) }
             breakpoint.locations.removeAll(where: module.contains)
+            // Probes in other modules went with the module's: the locations left get theirs again.
+            if probed, breakpoint.enabled, !breakpoint.locations.isEmpty { try? plant(breakpoint) }
         }
     }
 
@@ -473,13 +478,17 @@ public final class Session {
 
     func insertSite(_ address: UInt64, isInternal: Bool) throws(EngineError) {
         guard let process else { return }
-        if !process.probedBytes.isEmpty { try yieldProbes(at: address) }
+        // A probe's int3 may still be in the text just after its event is closed: the byte
+        // under it is the one saved when it was attached.
+        let probedOriginal = process.probedBytes[address]
+        if probedOriginal != nil { try yieldProbes(at: address) }
         if var site = process.sites[address] {
             if isInternal { site.internalUsers += 1 } else { site.users += 1 }
             process.sites[address] = site
             return
         }
-        let code = process.target.readMemory(address, count: 16)
+        var code = process.target.readMemory(address, count: 16)
+        if let probedOriginal, !code.isEmpty { code[0] = probedOriginal }
         guard let original = code.first else {
             throw EngineError("Unable to insert breakpoint at \(formatAddress(address)), Win32 error 0n998 \"Invalid access to memory location.\"")
         }

@@ -38,8 +38,9 @@ public final class KernelProbes {
 
     deinit { removeAll() }
 
-    /// Whether any probe is attached (a thread's SIGTRAP may then be a probe's hit).
-    public var isEmpty: Bool { probes.isEmpty }
+    /// Whether a thread's SIGTRAP may be a probe's hit: maps exist (a hit can still be on its
+    /// way from a probe removed since).
+    public var mayReportHits: Bool { maps != nil }
 
     /// The `uprobe` PMU's type number, nil where the kernel has none.
     private static let uprobeType: Int32? = {

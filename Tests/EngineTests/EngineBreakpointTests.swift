@@ -118,6 +118,38 @@ final class EngineKernelConditionTests: XCTestCase {
             session.kill()
         }
     }
+
+    /// The kernel's side of a probe is this process's file descriptors (a perf event, a BPF
+    /// program, the maps): `bc` closes the probe's, the end of the session the maps.
+    func testRemovingTheBreakpointClosesItsProbe() throws {
+        let session = Session(output: Output(fd: open("/dev/null", O_WRONLY)))
+        _ = try session.launch(path: try Fixture.build("loop", flags: ["-O0"]), arguments: [])
+        let before = openKernelObjects()
+        var request = BreakpointRequest(kind: .bp, expression: "loop!work", locations: [])
+        request.condition = BreakpointCondition(.masm(try MasmExpression.parse("@rdi == 7")), text: "@rdi == 7")
+        let breakpoint = try session.addBreakpoint(request)
+        XCTAssertEqual(breakpoint.evaluation, .kernel)
+        let attached = openKernelObjects()
+        XCTAssertEqual(attached["perf_event", default: 0] - before["perf_event", default: 0], 1)
+        XCTAssertEqual(attached["bpf-prog", default: 0] - before["bpf-prog", default: 0], 1)
+        XCTAssertEqual(attached["bpf-map", default: 0] - before["bpf-map", default: 0], 3)
+        try session.removeBreakpoint(breakpoint)
+        let removed = openKernelObjects()
+        XCTAssertEqual(removed["perf_event", default: 0], before["perf_event", default: 0])
+        XCTAssertEqual(removed["bpf-prog", default: 0], before["bpf-prog", default: 0])
+        session.kill()
+        XCTAssertEqual(openKernelObjects()["bpf-map", default: 0], before["bpf-map", default: 0])
+    }
+
+    /// This process's open kernel objects by kind (`anon_inode:[perf_event]`, `anon_inode:bpf-prog`).
+    private func openKernelObjects() -> [String: Int] {
+        var kinds: [String: Int] = [:]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + name), target.hasPrefix("anon_inode:") else { continue }
+            kinds[target.dropFirst("anon_inode:".count).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), default: 0] += 1
+        }
+        return kinds
+    }
 }
 
 /// Compiles Tests/Fixtures sources for the engine tests.

@@ -25,6 +25,34 @@ final class KernelConditionTests: XCTestCase {
         }
     }
 
+    /// Every operator the kernel's programs compute, in one condition true only for work(7):
+    /// the kernel stops where the debugger's evaluation stops.
+    func testEveryOperatorComputesAsTheDebuggerDoes() throws {
+        let condition = "(((@rdi + 1) * 2 - 2) >> 1 == 7) & (~@rdi != 0) & !(@rdi == 0) & ((wo(@rsp) | 1) != 0) & ((@rdi ^ 7) == 0)"
+            + " & (@edi <= 7) & (@edi >= 7) & (-@rdi < 0) & ((@rdi << 2) == 0n28) & ((@rdi >>> 1) == 3) & (@edi > 6) & (hi(@rdi) == 0) & (low(@rdi) == 7)"
+        let commands = ["bp loop!work \".if (\(condition)) {} .else {gc}\"", "bl", "g", "r edi", "bc *", "g"]
+        let kernel = try Harness.session("loop", commands)
+        let ptrace = try Harness.session("loop", [".kernelconditions off"] + commands)
+        XCTAssertTrue(kernel.output(of: "bl").contains(Self.inKernel), kernel.output(of: "bl"))
+        XCTAssertEqual(kernel.output(of: "r edi"), "edi=00000007")
+        XCTAssertEqual(ptrace.output(of: "r edi"), "edi=00000007")
+    }
+
+    /// Several kernel breakpoints at once, one on the instruction after the other's: each
+    /// stops for its own condition, where its int3 would.
+    func testSeveralKernelBreakpointsAtOnce() throws {
+        let out = try Harness.session("loop", ["bp loop!work \".if (@edi == 3) {} .else {gc}\"", "bp loop!work+1 \"j (@edi == 5) ''; 'gc'\"",
+                                               "bl", "g", "r edi, rip", "g", "r edi, rip", "? loop!work+1", "bc *", "g"])
+        XCTAssertEqual(out.output(of: "bl").components(separatedBy: Self.inKernel).count, 3, out.output(of: "bl"))
+        XCTAssertTrue(out.output(of: "g").hasPrefix("Breakpoint 0 hit"), out.output(of: "g"))
+        XCTAssertTrue(out.output(of: "r edi, rip").hasPrefix("edi=00000003 "), out.output(of: "r edi, rip"))
+        XCTAssertTrue(out.output(of: "g", occurrence: 1).hasPrefix("Breakpoint 1 hit"), out.output(of: "g", occurrence: 1))
+        let second = out.output(of: "r edi, rip", occurrence: 1)
+        let workPlusOne = (out.output(of: "? loop!work+1").components(separatedBy: " = ").last ?? "").replacingOccurrences(of: "`", with: "")
+        XCTAssertEqual(second, "edi=00000005 rip=" + workPlusOne)
+        XCTAssertTrue(out.contains("total=330 counter=45"), out)
+    }
+
     /// Eight threads hit the same breakpoint; the condition holds for a known number of
     /// calls (multiples of 64 below 4,000: 63 per thread), each running the breakpoint's
     /// commands: the kernel path counts what the ptrace path counts.
@@ -86,6 +114,34 @@ final class KernelConditionTests: XCTestCase {
             XCTAssertEqual(out.output(of: "r edi", occurrence: 1), "edi=00000007")
             XCTAssertTrue(out.output(of: "bl", occurrence: 1).contains("0001 (0003)"), out.output(of: "bl", occurrence: 1))
         }
+    }
+
+    /// Without the right to load BPF (an unprivileged user): a one-line note, the ptrace
+    /// path, the same stop.
+    func testWithoutBpfTheDebuggerEvaluatesTheConditionAfterANote() throws {
+        let program = try Harness.fixture("loop")
+        let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"]
+        guard try Harness.run("/usr/bin/setpriv", nobody + ["test", "-x", Harness.swdbg, "-a", "-r", program], input: "").status == 0 else {
+            throw XCTSkip("the unprivileged user cannot reach \(Harness.swdbg) or \(program) on this machine")
+        }
+        let out = try Harness.run("/usr/bin/setpriv", nobody + [Harness.swdbg, program],
+                                  input: "bp loop!work \".if (@edi == 7) {} .else {gc}\"\nbl\ng\nr edi\nq\n").output
+        XCTAssertEqual(out.components(separatedBy: "Note: breakpoint conditions are evaluated by the debugger: BPF is not available").count, 2, out)
+        XCTAssertTrue(out.output(of: "bl").contains("condition evaluated by the debugger at each hit: BPF is not available"), out.output(of: "bl"))
+        XCTAssertEqual(out.output(of: "r edi"), "edi=00000007")
+    }
+
+    /// A deferred breakpoint in a library loaded later goes to the kernel when it resolves,
+    /// and its probe goes with the library's unload (the breakpoint waits again).
+    func testAProbeInALoadedLibraryGoesWithItsUnload() throws {
+        let library = try Harness.library("plugin")
+        let out = try Harness.session("plugin_host", ["bu libplugin!plugin_compute \".if (@edi == 0n20) {} .else {gc}\"", "g", "bl", "r edi", "g", "bl"],
+                                      arguments: [library])
+        XCTAssertTrue(out.output(of: "g").contains("Breakpoint 0 hit"), out.output(of: "g"))
+        XCTAssertTrue(out.output(of: "bl").contains(Self.inKernel), out.output(of: "bl"))
+        XCTAssertEqual(out.output(of: "r edi"), "edi=00000014")
+        XCTAssertTrue(out.contains("plugin 41"), out)
+        XCTAssertTrue(out.output(of: "bl", occurrence: 1).contains(" eu "), "deferred again after the unload: \(out.output(of: "bl", occurrence: 1))")
     }
 
     /// Detach removes every probe while the debugger still runs: the program's checksum of
