@@ -17,12 +17,13 @@ public enum MachineUnary: Sendable, Equatable {
     case logicalNot, bitwiseNot, negate
 }
 
-/// Binary operators with MASM's meaning: unsigned wrap-around arithmetic, signed
-/// comparisons and arithmetic shift; comparisons give 0 or 1. No division: a zero divisor is
-/// an error the evaluator outside could not report.
+/// Binary operators on 64-bit values: wrap-around arithmetic, signed comparisons (MASM's)
+/// and unsigned ones (C's on unsigned long), logical and arithmetic shifts; comparisons
+/// give 0 or 1. No division: a zero divisor is an error the evaluator outside could not report.
 public enum MachineBinary: Sendable, Equatable {
     case add, subtract, multiply
     case shiftLeft, shiftRight, arithmeticShiftRight
     case equal, notEqual, less, greater, lessOrEqual, greaterOrEqual
+    case below, above, belowOrEqual, aboveOrEqual
     case and, or, xor
 }

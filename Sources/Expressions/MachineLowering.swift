@@ -81,9 +81,10 @@ extension MasmNode {
 
 extension CppExpression {
     /// The C++ condition as a machine-level expression: registers, integer and boolean
-    /// constants, and the operators whose meaning does not depend on C types (`==`, `!=`,
-    /// `&&`, `||`, `!`, `~`, `+`, `-`, `*`, `&`, `|`, `^`); variables, members, casts and
-    /// ordered comparisons are for the debugger.
+    /// constants, `==`, `!=`, `&&`, `||`, `!`, `~`, `+`, `-`, `*`, `&`, `|`, `^`, and where an
+    /// operand reads a register (an `unsigned long` to C++, so the other side converts to it)
+    /// `<`, `>`, `<=`, `>=` unsigned and shifts by a constant; variables, members, casts and
+    /// comparisons of constants alone (their C widths) are for the debugger.
     public func lowered(_ context: any ExpressionContext) throws(NotLowerable) -> MachineCondition {
         try root.lowered(context)
     }
@@ -121,7 +122,15 @@ extension CppNode {
             case "&": return .binary(.and, l, r)
             case "|": return .binary(.or, l, r)
             case "^": return .binary(.xor, l, r)
-            default: throw NotLowerable("its operator \(op) depends on C types")
+            default:
+                let unsignedOperators: [String: MachineBinary] = ["<": .below, ">": .above, "<=": .belowOrEqual, ">=": .aboveOrEqual, "<<": .shiftLeft, ">>": .shiftRight]
+                guard let machine = unsignedOperators[op], left.readsRegister || right.readsRegister else {
+                    throw NotLowerable("its operator \(op) depends on C types")
+                }
+                if op == "<<" || op == ">>" {
+                    guard case .constant(let count) = r, count < 64 else { throw NotLowerable("it shifts by a computed amount") }
+                }
+                return .binary(machine, l, r)
             }
         case .masm(let expression):
             return try expression.lowered(context)
@@ -129,6 +138,21 @@ extension CppNode {
             throw NotLowerable("it reads the variable \(name)")
         default:
             throw NotLowerable("it uses C types (casts, members, floating point)")
+        }
+    }
+}
+
+extension CppNode {
+    /// Whether the value is an `unsigned long` from a register (C++ types registers so, and
+    /// arithmetic with one stays so): comparisons with it are 64-bit unsigned, as the kernel
+    /// computes them.
+    var readsRegister: Bool {
+        switch self {
+        case .register: true
+        case .unary(let op, let operand): op != "!" && operand.readsRegister
+        // Comparisons and logic give a C int, whatever their operands.
+        case .binary(let op, let left, let right): ["+", "-", "*", "&", "|", "^", "<<", ">>"].contains(op) && (left.readsRegister || right.readsRegister)
+        default: false
         }
     }
 }

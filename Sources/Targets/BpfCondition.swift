@@ -189,7 +189,8 @@ struct BpfConditionCompiler {
             let arithmetic: [MachineBinary: UInt8] = [.add: 0x0f, .subtract: 0x1f, .multiply: 0x2f, .or: 0x4f, .and: 0x5f,
                                                       .shiftLeft: 0x6f, .shiftRight: 0x7f, .xor: 0xaf, .arithmeticShiftRight: 0xcf]
             let comparisons: [MachineBinary: UInt8] = [.equal: 0x1d, .notEqual: 0x5d, .less: 0xcd, .greater: 0x6d,
-                                                       .lessOrEqual: 0xdd, .greaterOrEqual: 0x7d]
+                                                       .lessOrEqual: 0xdd, .greaterOrEqual: 0x7d,
+                                                       .below: 0xad, .above: 0x2d, .belowOrEqual: 0xbd, .aboveOrEqual: 0x3d]
             if let opcode = arithmetic[op] {
                 alu(opcode, Self.left, register: Self.value)
                 move(Self.value, register: Self.left)

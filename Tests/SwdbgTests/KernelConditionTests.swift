@@ -38,6 +38,20 @@ final class KernelConditionTests: XCTestCase {
         XCTAssertEqual(ptrace.output(of: "r edi"), "edi=00000007")
     }
 
+    /// C++ conditions (`bp /w`) compare registers as C++ does, `unsigned long` against the
+    /// other side converted (so `@rdi > -1` never holds): the kernel stops where the debugger does.
+    func testCppConditionsCompareAsCppDoes() throws {
+        for (condition, stops) in [("@rdi > 5 && @rdi < 8", true), ("(@rdi << 2) >= 0x18 && (@rdi >> 1) <= 3", true), ("@rdi > -1", false), ("!(@edi != 9)", true)] {
+            let commands = ["bp /w \"\(condition)\" loop!work", "bl", "g", "r edi", "bc *", "g"]
+            let kernel = try Harness.session("loop", commands)
+            let ptrace = try Harness.session("loop", [".kernelconditions off"] + commands)
+            XCTAssertTrue(kernel.output(of: "bl").contains(Self.inKernel), "\(condition): \(kernel.output(of: "bl"))")
+            XCTAssertEqual(kernel.output(of: "g").hasPrefix("Breakpoint 0 hit"), stops, condition)
+            XCTAssertEqual(kernel.output(of: "g").hasPrefix("Breakpoint 0 hit"), ptrace.output(of: "g").hasPrefix("Breakpoint 0 hit"), condition)
+            XCTAssertEqual(kernel.output(of: "r edi"), ptrace.output(of: "r edi"), condition)
+        }
+    }
+
     /// Several kernel breakpoints at once, one on the instruction after the other's: each
     /// stops for its own condition, where its int3 would.
     func testSeveralKernelBreakpointsAtOnce() throws {
