@@ -47,6 +47,9 @@ public final class Breakpoint {
     /// The uprobes that take its hits while evaluated in the kernel, and its pass count there.
     var probes: [KernelProbe] = []
     var passSlot: UInt32?
+    /// Its probes gave way to an int3 something else needed at their address; they come
+    /// back once that int3 is the breakpoint's alone.
+    var yieldedProbes = false
 
     init(id: Int, request: BreakpointRequest) {
         self.id = id

@@ -22,6 +22,7 @@ extension Session {
         }
         let resumedThread = request.isResumeInterrupted ? process.threads.first(where: { !$0.plans.isEmpty }) : nil
         if resumedThread == nil { discardPlans() }
+        if breakpoints.contains(where: \.yieldedProbes) { regainProbes() }
         applyHandling(request, to: thread)
         if let second = secondChanceStop(thread) { record(second); return second }
         let stop: StopEvent

@@ -102,7 +102,37 @@ extension Session {
         for breakpoint in breakpoints where breakpoint.probes.contains(where: { $0.address == address }) {
             unplantFromKernel(breakpoint)
             breakpoint.evaluation = .debugger(reason: "another breakpoint or a step uses \(formatAddress(address))")
-            for location in breakpoint.locations { try insertSite(location, isInternal: false) }
+            breakpoint.yieldedProbes = true
+            for location in breakpoint.locations {
+                try insertSite(location, isInternal: false)
+                // A thread whose probe hit was reported there goes on over the int3, as from a trap.
+                for thread in process.threads where thread.kernelHitAt?.address == location {
+                    thread.kernelHitAt = nil
+                    thread.trappedAt = location
+                }
+            }
+        }
+    }
+
+    /// Before a resume: breakpoints whose probes gave way get them back where their int3s
+    /// are theirs alone again. A thread standing on one (it hit the int3) runs the
+    /// instruction once without the probe taking it as a new hit.
+    func regainProbes() {
+        guard let process else { return }
+        for breakpoint in breakpoints where breakpoint.yieldedProbes && breakpoint.enabled {
+            guard breakpoint.locations.allSatisfy({ process.sites[$0].map { $0.internalUsers == 0 && $0.users == 1 } ?? false }) else { continue }
+            breakpoint.yieldedProbes = false
+            for location in breakpoint.locations { try? removeSite(location, isInternal: false) }
+            guard plantInKernel(breakpoint) else {
+                for location in breakpoint.locations { try? insertSite(location, isInternal: false) }
+                continue
+            }
+            for thread in process.threads {
+                guard let registers = try? self.registers(thread), breakpoint.locations.contains(registers.rip),
+                      thread.trappedAt == registers.rip || thread.reportedAt == registers.rip else { continue }
+                thread.trappedAt = nil
+                thread.kernelHitAt = (registers.rip, registers.rsp)
+            }
         }
     }
 

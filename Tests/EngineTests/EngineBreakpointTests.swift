@@ -120,7 +120,7 @@ final class EngineKernelConditionTests: XCTestCase {
     }
 
     /// The kernel's side of a probe is this process's file descriptors (a perf event, a BPF
-    /// program, the maps): `bc` closes the probe's, the end of the session the maps.
+    /// program, the maps): `bc` closes the probe's, the end of the process the maps, detach all.
     func testRemovingTheBreakpointClosesItsProbe() throws {
         let session = Session(output: Output(fd: open("/dev/null", O_WRONLY)))
         _ = try session.launch(path: try Fixture.build("loop", flags: ["-O0"]), arguments: [])
@@ -139,6 +139,14 @@ final class EngineKernelConditionTests: XCTestCase {
         XCTAssertEqual(removed["bpf-prog", default: 0], before["bpf-prog", default: 0])
         session.kill()
         XCTAssertEqual(openKernelObjects()["bpf-map", default: 0], before["bpf-map", default: 0])
+
+        // Detach closes them all too, before the program runs on without the debugger.
+        let detaching = Session(output: Output(fd: open("/dev/null", O_WRONLY)))
+        _ = try detaching.launch(path: try Fixture.build("loop", flags: ["-O0"]), arguments: [])
+        XCTAssertEqual(try detaching.addBreakpoint(request).evaluation, .kernel)
+        XCTAssertEqual(openKernelObjects()["perf_event", default: 0] - before["perf_event", default: 0], 1)
+        try detaching.detach()
+        XCTAssertEqual(openKernelObjects(), before)
     }
 
     /// This process's open kernel objects by kind (`anon_inode:[perf_event]`, `anon_inode:bpf-prog`).

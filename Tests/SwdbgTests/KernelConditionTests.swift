@@ -102,17 +102,18 @@ final class KernelConditionTests: XCTestCase {
     /// Where the kernel cannot be exact or cannot evaluate the condition, the ptrace path is
     /// taken and `bl` says why: an instruction that writes memory (f at -O2 starts with a
     /// locked add), a condition reading a pseudo-register, an int3 wanted at the probe's
-    /// address (`g` to it). The hits are right either way.
+    /// address (`g` to it: the probe comes back after). The hits are right either way.
     func testThePtracePathWhereTheKernelCannotBeExact() throws {
         let storm = try Harness.fixture("storm", flags: ["-O2", "-pthread"])
         let unsafe = try Harness.session(program: storm, ["bp storm!f \".if (@edi == 0n5) {} .else {gc}\"", "bl", "g", "r edi"], arguments: ["1", "10"])
         XCTAssertTrue(unsafe.output(of: "bl").contains("cannot run twice: it writes memory"), unsafe.output(of: "bl"))
         XCTAssertEqual(unsafe.output(of: "r edi"), "edi=00000005")
         let out = try Harness.session("loop", ["bp loop!main \".if (@$t0 == 0) {} .else {gc}\"", "bl", "bc *",
-                                               "bp loop!work+1 \".if (@edi == 0n8) {} .else {gc}\"", "g loop!work+1", "bl", "g", "r edi", "bc *", "g"])
+                                               "bp loop!work+1 \".if (@edi == 0n8) {} .else {gc}\"", "g loop!work+1", "bl", "g", "r edi", "bl", "bc *", "g"])
         XCTAssertTrue(out.output(of: "bl").contains("the condition is for the debugger: it reads the pseudo-register $t0"), out.output(of: "bl"))
         XCTAssertTrue(out.output(of: "bl", occurrence: 1).contains("another breakpoint or a step uses"), out.output(of: "bl", occurrence: 1))
         XCTAssertEqual(out.output(of: "r edi"), "edi=00000008")
+        XCTAssertTrue(out.output(of: "bl", occurrence: 2).contains(Self.inKernel), "the probe came back once the step's int3 went: \(out.output(of: "bl", occurrence: 2))")
         XCTAssertTrue(out.contains("total=330 counter=45"), out)
     }
 
