@@ -86,6 +86,12 @@ public struct Disassembler: Sendable {
         }
         let instruction = decoded.instruction
         let pushes = [ZYDIS_MNEMONIC_PUSH, ZYDIS_MNEMONIC_CALL].contains(instruction.mnemonic)
+        // `push [rsp+8]`, `call [rsp-8]`: run again, it would read what its first run pushed.
+        if pushes, decoded.visibleOperandIndices.contains(where: {
+            decoded.operands[$0].type == ZYDIS_OPERAND_TYPE_MEMORY && [ZYDIS_REGISTER_RSP, ZYDIS_REGISTER_ESP].contains(decoded.operands[$0].mem.base)
+        }) {
+            return "it reads the stack it writes"
+        }
         for index in 0..<Int(instruction.operand_count) {
             let operand = decoded.operands[index]
             guard operand.actions & ZydisOperandActions(ZYDIS_OPERAND_ACTION_MASK_WRITE.rawValue) != 0 else { continue }

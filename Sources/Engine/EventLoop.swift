@@ -281,9 +281,11 @@ extension Session {
             case .vforkDone: return (tid, .vforkDone)
             case .exec: return (tid, .exec)
             case .exiting(let status): return (tid, .exiting(status))
-            case .signal(let signal) where signal == SIGTRAP && process.kernelProbes.mayReportHits && process.helper(tid) == nil:
-                if let hit = process.kernelProbes.takeHit(tid) { return (tid, .kernelHit(hit)) }
-                return (tid, try trapEvent(thread))
+            case .signal(let signal) where signal == SIGSTOP && process.kernelProbes.mayReportHits && process.helper(tid) == nil:
+                guard let hit = process.kernelProbes.takeHit(tid) else { return (tid, .signal(signal)) }
+                // The debugger's own SIGSTOP, sent before this one was taken, merged with it.
+                if thread.stopPending, !process.target.isSignalPending(SIGSTOP, thread: tid) { thread.stopPending = false }
+                return (tid, .kernelHit(hit))
             case .signal(let signal) where signal == SIGTRAP:
                 return (tid, try trapEvent(thread))
             case .signal(let signal):

@@ -30,9 +30,11 @@ struct PendingCall {
     let thread: ThreadInfo
     let registers: X86Registers
     let vectorState: [UInt8]
-    /// The signal it had to take and the int3 it stood on, given back with the registers.
+    /// The signal it had to take, the int3 it stood on and the probe hit it owes a skip,
+    /// given back with the registers.
     let signal: Int32
     let trappedAt: UInt64?
+    let kernelHitAt: (address: UInt64, stackPointer: UInt64)?
     let returnAddress: UInt64
     /// rsp once the function has returned (its return address popped).
     let stackPointer: UInt64
@@ -114,7 +116,7 @@ extension Session {
         try setVectorState(area, thread)
         try setRegisters(registers, thread)
         process.pendingCall = PendingCall(thread: thread, registers: saved, vectorState: vector, signal: thread.signalToDeliver, trappedAt: thread.trappedAt,
-                                          returnAddress: returnAddress, stackPointer: top &+ 8, returnBuffer: returnBuffer)
+                                          kernelHitAt: thread.kernelHitAt, returnAddress: returnAddress, stackPointer: top &+ 8, returnBuffer: returnBuffer)
         thread.signalToDeliver = 0
     }
 
@@ -124,6 +126,7 @@ extension Session {
         try? setRegisters(call.registers, call.thread)
         call.thread.signalToDeliver = call.signal
         call.thread.trappedAt = call.trappedAt
+        call.thread.kernelHitAt = call.kernelHitAt
     }
 
     /// The set-up call's thread came back to the return address with its stack unwound: the

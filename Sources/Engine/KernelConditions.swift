@@ -1,5 +1,6 @@
 import Arch
 import Expressions
+import Symbols
 import Targets
 
 /// Conditions evaluated in the kernel: a conditional breakpoint whose condition reads only
@@ -32,7 +33,13 @@ extension Session {
         }
         let probes = process.kernelProbes
         do {
-            let machine = try condition.lowered(FrameScope(session: self, thread: process.current))
+            // Symbols resolve to globals (no frame): a word that names a local where the
+            // breakpoint is stays with the debugger, which reads it in the hit frame.
+            if case .masm(let masm) = condition.expression {
+                let locals = breakpoint.locations.reduce(into: Set<String>()) { $0.formUnion(localNames(at: $1)) }
+                if let local = masm.words.first(where: locals.contains) { throw NotLowerable("it names \(local), a local variable where the breakpoint is") }
+            }
+            let machine = try condition.lowered(FrameScope(session: self, thread: nil))
             if breakpoint.remaining > 1 {
                 guard let slot = try probes.allocatePassSlot(Int64(breakpoint.remaining)) else {
                     breakpoint.evaluation = .debugger(reason: "every kernel pass counter is in use")
@@ -67,12 +74,21 @@ extension Session {
         return false
     }
 
+    /// The names of the parameters and locals in scope at an address.
+    private func localNames(at address: UInt64) -> Set<String> {
+        guard let module = process?.modules.module(containing: address), let files = module.symbolFiles else { return [] }
+        let frame = FrameContext(registers: [:], cfa: nil, bias: module.bias, isInnermost: true, readMemory: { _, _ in nil })
+        return Set(files.variables(at: address &- module.bias, frame: frame, includeLocals: true)?.parameters.map(\.name) ?? [])
+    }
+
     /// Why this breakpoint cannot go to the kernel, before trying; nil when it can.
     private func kernelObstacle(_ breakpoint: Breakpoint, _ condition: BreakpointCondition, _ process: DebuggedProcess) -> String? {
         guard kernelConditions else { return "kernel conditions are off (.kernelconditions)" }
         if condition.testedAfterPasses && breakpoint.remaining > 1 { return "its passes are counted before the condition" }
+        if condition.testedAfterPasses && breakpoint.oneShot { return "a one-shot command string is used up by its first hit" }
         for address in breakpoint.locations {
             if process.sites[address] != nil { return "another breakpoint or a step uses \(formatAddress(address))" }
+            if process.probedBytes[address] != nil { return "another breakpoint's probe is at \(formatAddress(address))" }
             if let hazard = disassembler.reexecutionHazard(readMemory(address, count: 16), at: address) {
                 return "the instruction at \(formatAddress(address)) cannot run twice: \(hazard)"
             }
@@ -100,11 +116,14 @@ extension Session {
     func yieldProbes(at address: UInt64) throws(EngineError) {
         guard let process, process.probedBytes[address] != nil else { return }
         for breakpoint in breakpoints where breakpoint.probes.contains(where: { $0.address == address }) {
+            // The kernel's int3 may linger a moment in the text: the saved bytes are the originals.
+            let originals = process.probedBytes
             unplantFromKernel(breakpoint)
             breakpoint.evaluation = .debugger(reason: "another breakpoint or a step uses \(formatAddress(address))")
             breakpoint.yieldedProbes = true
             for location in breakpoint.locations {
                 try insertSite(location, isInternal: false)
+                if let original = originals[location] { process.sites[location]?.originalByte = original }
                 // A thread whose probe hit was reported there goes on over the int3, as from a trap.
                 for thread in process.threads where thread.kernelHitAt?.address == location {
                     thread.kernelHitAt = nil
@@ -160,7 +179,7 @@ extension Session {
     func settleKernelHit(_ thread: ThreadInfo, _ registers: X86Registers) {
         guard let (address, stackPointer) = thread.kernelHitAt else { return }
         thread.kernelHitAt = nil
-        guard registers.rip == address, registers.rsp == stackPointer, let process else { return }
+        guard registers.rip == address, registers.rsp == stackPointer, let process, process.probedBytes[address] != nil else { return }
         process.kernelProbes.skipNextHit(thread.tid, address: address, stackPointer: stackPointer)
     }
 }

@@ -424,8 +424,9 @@ public final class Session {
     private func unplant(_ breakpoint: Breakpoint) throws(EngineError) {
         guard process != nil else { return }
         if breakpoint.hardware != nil { return disarmHardware(breakpoint) }
-        if !breakpoint.probes.isEmpty { return unplantFromKernel(breakpoint) }
-        for address in breakpoint.locations { try removeSite(address, isInternal: false) }
+        let probed = Set(breakpoint.probes.map(\.address))
+        unplantFromKernel(breakpoint)
+        for address in breakpoint.locations where !probed.contains(address) { try removeSite(address, isInternal: false) }
     }
 
     /// Resolves breakpoints again from their specs after modules changed: those that wait for
@@ -438,8 +439,11 @@ public final class Session {
                 if breakpoint.enabled { try? plant(breakpoint) }
             } else if breakpoint.hardware == nil, Session.isSourceLineSpec(breakpoint.expression) {
                 let added = resolveLocations(breakpoint.expression, radix: breakpoint.radix).filter { !breakpoint.locations.contains($0) }
+                guard !added.isEmpty else { continue }
+                // Planted again whole: the kernel or int3s, for every location alike.
+                if breakpoint.enabled { try? unplant(breakpoint) }
                 breakpoint.locations += added
-                if breakpoint.enabled { for address in added { try? insertSite(address, isInternal: false) } }
+                if breakpoint.enabled { try? plant(breakpoint) }
             }
         }
     }
@@ -478,17 +482,13 @@ public final class Session {
 
     func insertSite(_ address: UInt64, isInternal: Bool) throws(EngineError) {
         guard let process else { return }
-        // A probe's int3 may still be in the text just after its event is closed: the byte
-        // under it is the one saved when it was attached.
-        let probedOriginal = process.probedBytes[address]
-        if probedOriginal != nil { try yieldProbes(at: address) }
+        if process.probedBytes[address] != nil { try yieldProbes(at: address) }
         if var site = process.sites[address] {
             if isInternal { site.internalUsers += 1 } else { site.users += 1 }
             process.sites[address] = site
             return
         }
-        var code = process.target.readMemory(address, count: 16)
-        if let probedOriginal, !code.isEmpty { code[0] = probedOriginal }
+        let code = process.target.readMemory(address, count: 16)
         guard let original = code.first else {
             throw EngineError("Unable to insert breakpoint at \(formatAddress(address)), Win32 error 0n998 \"Invalid access to memory location.\"")
         }
@@ -529,6 +529,8 @@ public final class Session {
     public func writeMemory(_ address: UInt64, _ bytes: [UInt8]) throws(EngineError) {
         guard let process, !process.gone else { throw EngineError("No target") }
         process.blocks.removeAll()
+        // Code written under a probe: its breakpoint goes to an int3, whose byte the write sets.
+        for probed in process.probedBytes.keys where probed >= address && probed < address &+ UInt64(bytes.count) { try yieldProbes(at: probed) }
         var data = bytes
         for (siteAddress, var site) in process.sites where siteAddress >= address && siteAddress < address &+ UInt64(bytes.count) {
             let offset = Int(siteAddress - address)

@@ -3,7 +3,7 @@ import Arch
 /// Why a condition cannot be evaluated outside the debugger (shown by `bl`).
 public struct NotLowerable: Error, CustomStringConvertible {
     public let description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }
 
 extension MasmExpression {
@@ -13,9 +13,23 @@ extension MasmExpression {
     public func lowered(_ context: any ExpressionContext) throws(NotLowerable) -> MachineCondition {
         try root.lowered(context)
     }
+
+    /// The bare words it names (symbols, or registers where no symbol resolves): a word that
+    /// names a local of the hit frame is that local, which no address fixed now can stand for.
+    public var words: [String] { root.words }
 }
 
 extension MasmNode {
+    var words: [String] {
+        switch self {
+        case .word(let name, _): [name]
+        case .negate(let operand), .unary(_, let operand, _): operand.words
+        case .binary(_, let left, let right, _): left.words + right.words
+        case .masm(let inner): inner.words
+        default: []
+        }
+    }
+
     func lowered(_ context: any ExpressionContext) throws(NotLowerable) -> MachineCondition {
         switch self {
         case .number(let value):
@@ -57,8 +71,9 @@ extension MasmNode {
             case .shiftLeft, .shiftRight, .arithmeticShiftRight:
                 guard case .constant(let count) = r else { throw NotLowerable("it shifts by a computed amount") }
                 switch op {
-                case .shiftLeft: return count >= 64 ? .constant(0) : .binary(.shiftLeft, l, r)
-                case .shiftRight: return count >= 64 ? .constant(0) : .binary(.shiftRight, l, r)
+                // A count of 64 or more gives 0, once the left side (a read that may fail) is evaluated.
+                case .shiftLeft: return count >= 64 ? .binary(.and, l, .constant(0)) : .binary(.shiftLeft, l, r)
+                case .shiftRight: return count >= 64 ? .binary(.and, l, .constant(0)) : .binary(.shiftRight, l, r)
                 default: return .binary(.arithmeticShiftRight, l, .constant(min(count, 63)))
                 }
             case .equal: return .binary(.equal, l, r)

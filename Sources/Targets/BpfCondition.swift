@@ -43,7 +43,7 @@ enum ProbeRecord {
 
 /// Compiles a condition into a program for a uprobe (a kprobe-type program; its context is
 /// the thread's `struct pt_regs`). A false condition returns at once; a true one records the
-/// registers for the thread and sends it SIGTRAP, which the debugger takes as the hit.
+/// registers for the thread and sends it SIGSTOP, which the debugger takes as the hit.
 struct BpfConditionCompiler {
     private var code: [Item] = []
     private var labelCount = 0
@@ -141,8 +141,14 @@ struct BpfConditionCompiler {
         pointer(3, to: Self.recordOffset)
         moveImmediate(4, 0)
         call(.mapUpdate)
-        moveImmediate(1, 5)  // SIGTRAP
+        // SIGSTOP: a thread cannot block it (a SIGTRAP blocked by a worker thread's mask
+        // would wait, its record going stale). Not sent, the record goes.
+        moveImmediate(1, 19)
         call(.sendSignalThread)
+        jump(0x15, 0, immediate: 0, to: exit)
+        loadMap(1, maps.records)
+        pointer(2, to: Self.keyOffset)
+        call(.mapDelete)
 
         place(exit)
         moveImmediate(0, 0)

@@ -27,7 +27,8 @@ public struct KernelHit: Sendable {
 
 /// Breakpoint conditions evaluated in the kernel: each location a uprobe (the `uprobe` PMU
 /// of perf_event_open, for this process's address space only) running a BPF program compiled
-/// from the condition, so a false condition costs no stop. Linux-only, like ptrace.
+/// from the condition, so a false condition costs no stop; a true one sends the thread
+/// SIGSTOP with its registers recorded. Linux-only, like ptrace.
 public final class KernelProbes {
     let processID: Int32
     private var maps: BpfMaps?
@@ -38,7 +39,7 @@ public final class KernelProbes {
 
     deinit { removeAll() }
 
-    /// Whether a thread's SIGTRAP may be a probe's hit: maps exist (a hit can still be on its
+    /// Whether a thread's SIGSTOP may be a probe's hit: maps exist (a hit can still be on its
     /// way from a probe removed since).
     public var mayReportHits: Bool { maps != nil }
 
@@ -138,7 +139,7 @@ public final class KernelProbes {
         freePassSlots = Set(0..<UInt32(64))
     }
 
-    /// The hit a thread's SIGTRAP reports, taken out of the map; nil when it is not one.
+    /// The hit a thread's SIGSTOP reports, taken out of the map; nil when it is not one.
     public func takeHit(_ tid: Int32) -> KernelHit? {
         guard let maps else { return nil }
         var key = UInt32(bitPattern: tid)

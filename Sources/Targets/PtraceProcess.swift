@@ -477,6 +477,10 @@ public final class PtraceProcess: LiveTarget {
         return listThreads().contains { Self.signalMask("SigPnd:", in: "/proc/\(processID)/task/\($0)/status") & Self.bit(signal) != 0 }
     }
 
+    public func isSignalPending(_ signal: Int32, thread: ThreadID) -> Bool {
+        Self.signalMask("SigPnd:", in: "/proc/\(processID)/task/\(thread)/status") & Self.bit(signal) != 0
+    }
+
     private static func bit(_ signal: Int32) -> UInt64 { (1...64).contains(signal) ? UInt64(1) << UInt64(signal - 1) : 0 }
 
     /// A signal set from a /proc status file (`SigCgt:\t0000000000004002`); empty if unreadable.

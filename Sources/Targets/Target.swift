@@ -131,6 +131,8 @@ public protocol LiveTarget: Target {
     func disposition(of signal: Int32) -> SignalDisposition
     /// Whether `signal` waits to be delivered to the process or any of its threads.
     func isSignalPending(_ signal: Int32) -> Bool
+    /// Whether a signal waits for this one thread (sent to it, not to the process).
+    func isSignalPending(_ signal: Int32, thread: ThreadID) -> Bool
     /// Lets a stopped thread go without the debugger, delivering `signal` (0 for none).
     func detach(_ thread: ThreadID, signal: Int32) throws(TargetError)
     /// Ends the process.

@@ -135,4 +135,31 @@ final class DisassemblerTests: XCTestCase {
         XCTAssertNil(disassembler.decode([0x48, 0x8b], at: base))
         XCTAssertNil(disassembler.decode([], at: base))
     }
+
+    /// What a kernel probe may run twice: general registers, flags, rip and the slot a push
+    /// or call writes below rsp; nothing that writes memory, other registers or reads what it pushed.
+    func testReexecutionHazards() {
+        let safe: [[UInt8]] = [
+            [0x55],                               // push rbp
+            [0x48, 0x89, 0xe5],                   // mov rbp,rsp
+            [0xf3, 0x0f, 0x1e, 0xfa],             // endbr64
+            [0x8d, 0x44, 0x7f, 0x01],             // lea eax,[rdi+rdi*2+1]
+            [0x48, 0x8b, 0x05, 0x10, 0x00, 0x00, 0x00],  // mov rax,[rip+10h]
+            [0xe8, 0x00, 0x00, 0x00, 0x00],       // call rel32
+            [0xc3],                               // ret
+            [0xc9],                               // leave
+            [0x48, 0x83, 0xec, 0x28],             // sub rsp,28h
+        ]
+        for bytes in safe { XCTAssertNil(disassembler.reexecutionHazard(bytes, at: base), "\(bytes)") }
+        let unsafe: [([UInt8], String)] = [
+            ([0x89, 0x7d, 0xfc], "it writes memory"),                                    // mov [rbp-4],edi
+            ([0xf0, 0x83, 0x05, 0x00, 0x00, 0x00, 0x00, 0x01], "it writes memory"),      // lock add [rip],1
+            ([0x0f, 0x05], "it is a system call"),
+            ([0x66, 0x0f, 0xef, 0xc0], "it writes xmm0"),                                // pxor xmm0,xmm0
+            ([0xff, 0x54, 0x24, 0xf8], "it reads the stack it writes"),                  // call [rsp-8]
+            ([0x9c], "it writes memory"),                                                // pushfq
+            ([0xf3, 0xa4], "it writes memory"),                                          // rep movsb
+        ]
+        for (bytes, reason) in unsafe { XCTAssertEqual(disassembler.reexecutionHazard(bytes, at: base), reason, "\(bytes)") }
+    }
 }

@@ -101,13 +101,16 @@ final class KernelConditionTests: XCTestCase {
 
     /// Where the kernel cannot be exact or cannot evaluate the condition, the ptrace path is
     /// taken and `bl` says why: an instruction that writes memory (f at -O2 starts with a
-    /// locked add), a condition reading a pseudo-register, an int3 wanted at the probe's
+    /// locked add), a condition reading a pseudo-register or naming a local (its address is
+    /// the hit frame's), an int3 wanted at the probe's
     /// address (`g` to it: the probe comes back after). The hits are right either way.
     func testThePtracePathWhereTheKernelCannotBeExact() throws {
         let storm = try Harness.fixture("storm", flags: ["-O2", "-pthread"])
         let unsafe = try Harness.session(program: storm, ["bp storm!f \".if (@edi == 0n5) {} .else {gc}\"", "bl", "g", "r edi"], arguments: ["1", "10"])
         XCTAssertTrue(unsafe.output(of: "bl").contains("cannot run twice: it writes memory"), unsafe.output(of: "bl"))
         XCTAssertEqual(unsafe.output(of: "r edi"), "edi=00000005")
+        let local = try Harness.session("loop", ["bp loop!work \".if (dwo(value) == 5) {} .else {gc}\"", "bl"])
+        XCTAssertTrue(local.output(of: "bl").contains("it names value, a local variable where the breakpoint is"), local.output(of: "bl"))
         let out = try Harness.session("loop", ["bp loop!main \".if (@$t0 == 0) {} .else {gc}\"", "bl", "bc *",
                                                "bp loop!work+1 \".if (@edi == 0n8) {} .else {gc}\"", "g loop!work+1", "bl", "g", "r edi", "bl", "bc *", "g"])
         XCTAssertTrue(out.output(of: "bl").contains("the condition is for the debugger: it reads the pseudo-register $t0"), out.output(of: "bl"))
