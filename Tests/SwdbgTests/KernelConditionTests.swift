@@ -76,7 +76,9 @@ final class KernelConditionTests: XCTestCase {
         let kernel = try Harness.session(program: program, commands, arguments: ["8", "4000"])
         let ptrace = try Harness.session(program: program, [".kernelconditions off"] + commands, arguments: ["8", "4000"])
         XCTAssertTrue(kernel.output(of: "bl").contains(Self.inKernel), kernel.output(of: "bl"))
-        for out in [kernel, ptrace] {
+        // Workers that block every signal (a SIGTRAP would wait there; the probe's SIGSTOP cannot).
+        let blocked = try Harness.session(program: program, commands, arguments: ["8", "4000", "blocked"])
+        for out in [kernel, ptrace, blocked] {
             XCTAssertTrue(out.contains("calls=32000"), out)
             XCTAssertTrue(out.output(of: "? @$t0").hasPrefix("Evaluate expression: 504 = "), out.output(of: "? @$t0"))
         }
