@@ -6,7 +6,7 @@ import Targets
 /// Conditions evaluated in the kernel: a conditional breakpoint whose condition reads only
 /// registers, constants and memory, on instructions that can run twice, is a uprobe with a
 /// BPF program instead of an int3. A false hit costs no stop; a true one records the
-/// registers and sends the thread SIGTRAP, which is taken here as the breakpoint's hit:
+/// registers and sends the thread SIGSTOP, which is taken here as the breakpoint's hit:
 /// the registers are put back as they were at the instruction (which the kernel ran
 /// already), and the thread runs it again, the probe letting that one execution go.
 extension Session {
@@ -155,7 +155,7 @@ extension Session {
         }
     }
 
-    /// A thread's SIGTRAP that was a probe's hit: the thread stands at the breakpoint with the
+    /// A thread's SIGSTOP that was a probe's hit: the thread stands at the breakpoint with the
     /// registers it had there, and the hit is reported as an int3's would be (or, where the
     /// probe could not evaluate the condition, the debugger evaluates it and says why).
     func kernelHit(_ hit: KernelHit, _ thread: ThreadInfo) throws(EngineError) -> StopEvent? {

@@ -78,7 +78,7 @@ enum ThreadEvent {
     /// A debug exception from armed debug registers: these `ba` breakpoints fired (a data
     /// access just done, or an instruction about to run).
     case hardwareTrap([Breakpoint])
-    /// A kernel probe found the breakpoint's condition true and sent the thread SIGTRAP.
+    /// A kernel probe found the breakpoint's condition true and sent the thread SIGSTOP.
     case kernelHit(KernelHit)
     case trap
     case signal(Int32)
