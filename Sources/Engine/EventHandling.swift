@@ -45,9 +45,7 @@ extension Session {
         case .exec:
             // A new address space: every int3 and module is gone; breakpoints resolve again by name.
             process.sites.removeAll()
-            process.kernelProbes.removeAll()
-            process.probedBytes.removeAll()
-            for breakpoint in breakpoints { (breakpoint.probes, breakpoint.passSlot) = ([], nil) }
+            removeKernelProbes()
             process.blocks.removeAll()
             process.debugSlots = DebugRegisterSlots()
             process.scratch = ScratchPages()

@@ -96,6 +96,17 @@ extension Session {
         return nil
     }
 
+    /// Every probe out, with the passes left read back (exec, detach, the end of the process).
+    func removeKernelProbes() {
+        guard let process else { return }
+        for breakpoint in breakpoints where !breakpoint.probes.isEmpty || breakpoint.passSlot != nil {
+            unplantFromKernel(breakpoint)
+            breakpoint.evaluation = .debugger(reason: nil)  // decided again where it is planted next
+        }
+        process.kernelProbes.removeAll()
+        process.probedBytes.removeAll()
+    }
+
     /// Takes a breakpoint's probes out (its passes left kept).
     func unplantFromKernel(_ breakpoint: Breakpoint) {
         guard let process else { return }

@@ -314,8 +314,7 @@ public final class Session {
             }
             process.sites.removeAll()
             // Closing the probes' events takes the kernel's int3s out while the threads are stopped.
-            process.kernelProbes.removeAll()
-            process.probedBytes.removeAll()
+            removeKernelProbes()
             // A fork child held for an event not yet reported must be let go too.
             for thread in process.threads {
                 if case .forked = thread.pending { _ = try handle(thread.pending!, thread); thread.pending = nil }
@@ -355,10 +354,10 @@ public final class Session {
     /// Breakpoints outlive the process: they resolve again by expression in the next one.
     private func forgetProcess() {
         discardPlans()
-        process?.kernelProbes.removeAll()
+        removeKernelProbes()
         process = nil
         plan = nil
-        for breakpoint in breakpoints { (breakpoint.locations, breakpoint.probes, breakpoint.passSlot) = ([], [], nil) }
+        for breakpoint in breakpoints { breakpoint.locations = [] }
     }
 
     /// `.restart`: kills the process and launches the same command line again.
@@ -456,6 +455,12 @@ public final class Session {
     /// A module went away: its breakpoints lose their locations there (and their probes) and
     /// wait for it again.
     func forgetLocations(in module: Module) {
+        // A kernel condition's symbols are addresses fixed when it was compiled: compiled again.
+        for breakpoint in breakpoints where !breakpoint.probes.isEmpty && !breakpoint.locations.contains(where: module.contains) {
+            guard case .masm(let masm)? = breakpoint.condition?.expression, masm.namesSymbols else { continue }
+            try? unplant(breakpoint)
+            try? plant(breakpoint)
+        }
         for breakpoint in breakpoints where breakpoint.locations.contains(where: module.contains) {
             if breakpoint.hardware != nil { disarmHardware(breakpoint) }
             let probed = breakpoint.probes.contains { module.contains($0.address) }

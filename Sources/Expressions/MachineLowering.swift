@@ -17,9 +17,22 @@ extension MasmExpression {
     /// The bare words it names (symbols, or registers where no symbol resolves): a word that
     /// names a local of the hit frame is that local, which no address fixed now can stand for.
     public var words: [String] { root.words }
+
+    /// Whether it names symbols or source lines, which its lowering fixes as addresses.
+    public var namesSymbols: Bool { root.namesSymbols }
 }
 
 extension MasmNode {
+    var namesSymbols: Bool {
+        switch self {
+        case .word, .quotedSymbol, .sourceLine: true
+        case .negate(let operand), .unary(_, let operand, _): operand.namesSymbols
+        case .binary(_, let left, let right, _): left.namesSymbols || right.namesSymbols
+        case .masm(let inner): inner.namesSymbols
+        default: false
+        }
+    }
+
     var words: [String] {
         switch self {
         case .word(let name, _): [name]
@@ -36,7 +49,9 @@ extension MasmNode {
             return .constant(value)
         case .word(let name, _):
             if let address = context.symbolAddress(name) { return .constant(address) }
-            return try loweredRegister(MasmLexer.lowercasedName(name[...]))
+            let register = MasmLexer.lowercasedName(name[...])
+            guard X86Registers.location(of: register) != nil else { throw NotLowerable("\(name) does not resolve") }
+            return try loweredRegister(register)
         case .register(let name, _):
             return try loweredRegister(name)
         case .pseudoRegister(let name, _):

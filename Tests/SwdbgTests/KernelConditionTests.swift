@@ -123,9 +123,10 @@ final class KernelConditionTests: XCTestCase {
     }
 
     /// A pass count on the kernel path is counted by the probe: the third odd call stops,
-    /// and every odd call after it, as on the ptrace path (`bl` shows the count left).
+    /// and every odd call after it, as on the ptrace path (`bl` shows the count left, which
+    /// `.restart` keeps).
     func testPassCountsAreCountedInTheKernel() throws {
-        let commands = ["bp /w \"(@rdi & 1) == 1\" loop!work 3", "bl", "g", "r edi", "bl", "g", "r edi"]
+        let commands = ["bp /w \"(@rdi & 1) == 1\" loop!work 3", "bl", "g", "r edi", "bl", "g", "r edi", ".restart", "bl"]
         let kernel = try Harness.session("loop", commands)
         let ptrace = try Harness.session("loop", [".kernelconditions off"] + commands)
         XCTAssertTrue(kernel.output(of: "bl").contains(Self.inKernel), kernel.output(of: "bl"))
@@ -133,7 +134,9 @@ final class KernelConditionTests: XCTestCase {
             XCTAssertEqual(out.output(of: "r edi"), "edi=00000005")
             XCTAssertEqual(out.output(of: "r edi", occurrence: 1), "edi=00000007")
             XCTAssertTrue(out.output(of: "bl", occurrence: 1).contains("0001 (0003)"), out.output(of: "bl", occurrence: 1))
+            XCTAssertTrue(out.output(of: "bl", occurrence: 2).contains("0001 (0003)"), "the count spent stays spent across .restart: \(out.output(of: "bl", occurrence: 2))")
         }
+        XCTAssertTrue(kernel.output(of: "bl", occurrence: 2).contains(Self.inKernel), "planted in the kernel again")
     }
 
     /// Without the right to load BPF (an unprivileged user): a one-line note, the ptrace
@@ -162,6 +165,19 @@ final class KernelConditionTests: XCTestCase {
         XCTAssertEqual(out.output(of: "r edi"), "edi=00000014")
         XCTAssertTrue(out.contains("plugin 41"), out)
         XCTAssertTrue(out.output(of: "bl", occurrence: 1).contains(" eu "), "deferred again after the unload: \(out.output(of: "bl", occurrence: 1))")
+    }
+
+    /// A condition naming another module's symbol is compiled with its address: when that
+    /// module unloads, the condition is compiled again (the name no longer resolves: the
+    /// debugger evaluates it, as it would have).
+    func testAConditionOnAnotherModulesSymbolFollowsItsUnload() throws {
+        let library = try Harness.library("plugin")
+        let out = try Harness.session("plugin_host", ["sxe ld:libplugin", "g", "bp libc!printf \".if (dwo(libplugin!plugin_calls) == 1) {} .else {gc}\"",
+                                                      "bl", "g", "sxe ud", "g", "bl"], arguments: [library])
+        XCTAssertTrue(out.output(of: "bl").contains(Self.inKernel), out.output(of: "bl"))
+        XCTAssertTrue(out.output(of: "g", occurrence: 1).hasPrefix("Breakpoint 0 hit"), out.output(of: "g", occurrence: 1))
+        XCTAssertTrue(out.output(of: "bl", occurrence: 1).contains("the condition is for the debugger: libplugin!plugin_calls does not resolve"),
+                      out.output(of: "bl", occurrence: 1))
     }
 
     /// Detach removes every probe while the debugger still runs: the program's checksum of
