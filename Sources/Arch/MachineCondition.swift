@@ -11,6 +11,8 @@ public indirect enum MachineCondition: Sendable, Equatable {
     case load(MachineCondition, size: Int)
     case unary(MachineUnary, MachineCondition)
     case binary(MachineBinary, MachineCondition, MachineCondition)
+    /// The low `bits` of the value, sign- or zero-extended to 64 (a C value of a narrower type).
+    case extend(MachineCondition, bits: Int, signed: Bool)
 }
 
 public enum MachineUnary: Sendable, Equatable {

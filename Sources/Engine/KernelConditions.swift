@@ -35,10 +35,13 @@ extension Session {
         do {
             // Symbols resolve to globals (no frame): a word that names a local where the
             // breakpoint is stays with the debugger, which reads it in the hit frame.
-            if case .masm(let masm) = condition.expression {
-                let locals = breakpoint.locations.reduce(into: Set<String>()) { $0.formUnion(localNames(at: $1)) }
-                if let local = masm.words.first(where: locals.contains) { throw NotLowerable("it names \(local), a local variable where the breakpoint is") }
+            let words: [String]
+            switch condition.expression {
+            case .masm(let masm): words = masm.words
+            case .cpp(let cpp): words = cpp.words
             }
+            let locals = words.isEmpty ? [] : breakpoint.locations.reduce(into: Set<String>()) { $0.formUnion(localNames(at: $1)) }
+            if let local = words.first(where: locals.contains) { throw NotLowerable("it names \(local), a local variable where the breakpoint is") }
             let machine = try condition.lowered(FrameScope(session: self, thread: nil))
             if breakpoint.remaining > 1 {
                 guard let slot = try probes.allocatePassSlot(Int64(breakpoint.remaining)) else {

@@ -110,80 +110,122 @@ extension MasmNode {
 }
 
 extension CppExpression {
-    /// The C++ condition as a machine-level expression: registers, integer and boolean
-    /// constants, `==`, `!=`, `&&`, `||`, `!`, `~`, `+`, `-`, `*`, `&`, `|`, `^`, and where an
-    /// operand reads a register (an `unsigned long` to C++, so the other side converts to it)
-    /// `<`, `>`, `<=`, `>=` unsigned and shifts by a constant; variables, members, casts and
-    /// comparisons of constants alone (their C widths) are for the debugger.
+    /// The C++ condition as a machine-level expression, computed with the C++ evaluator's
+    /// types: registers (`unsigned long`), integer and boolean constants, global integer
+    /// variables (read from memory, extended by their type), `+ - * & | ^`, shifts by a
+    /// constant, comparisons, `&& || ! ~ -` — each result truncated and extended to its C type
+    /// as the evaluator does. Locals, members, casts, floating point and division are for the
+    /// debugger.
     public func lowered(_ context: any ExpressionContext) throws(NotLowerable) -> MachineCondition {
-        try root.lowered(context)
+        try root.typedLowering(context).value
+    }
+
+    /// The names it reads (a local of the hit frame, where there is one, else a global).
+    public var words: [String] { root.identifiers }
+}
+
+/// A lowered C++ value with its C integer type: `value` holds it as the evaluator's
+/// `signedValue` does (sign-extended for a signed type, zero-extended otherwise).
+private struct TypedMachineValue {
+    let value: MachineCondition
+    let size: Int
+    let signed: Bool
+
+    static func bool(_ value: MachineCondition) -> TypedMachineValue { TypedMachineValue(value: value, size: 1, signed: false) }
+
+    /// The type C's arithmetic gives two operands, as the evaluator's `promoted`.
+    static func promoted(_ a: TypedMachineValue, _ b: TypedMachineValue) -> (size: Int, signed: Bool) {
+        let size = max(4, a.size, b.size)
+        return (size, ![a, b].contains { $0.size == size && !$0.signed })
+    }
+
+    /// The operand as the evaluator takes it for an operation of that type: masked to the
+    /// width when the type is unsigned.
+    func operand(for type: (size: Int, signed: Bool)) -> MachineCondition {
+        type.signed || type.size == 8 ? value : .extend(value, bits: 8 * type.size, signed: false)
     }
 }
 
 extension CppNode {
-    func lowered(_ context: any ExpressionContext) throws(NotLowerable) -> MachineCondition {
+    var identifiers: [String] {
         switch self {
-        case .integer(let value, _, _):
-            return .constant(value)
+        case .identifier(let name): [name]
+        case .unary(_, let operand): operand.identifiers
+        case .binary(_, let left, let right): left.identifiers + right.identifiers
+        case .masm(let inner): inner.words
+        default: []
+        }
+    }
+
+    fileprivate func typedLowering(_ context: any ExpressionContext) throws(NotLowerable) -> TypedMachineValue {
+        switch self {
+        case .integer(let value, let unsigned, let decimal):
+            // The evaluator's literal types: int, unsigned int, long, unsigned long.
+            if !unsigned && value <= UInt64(Int32.max) { return TypedMachineValue(value: .constant(value), size: 4, signed: true) }
+            if (unsigned || !decimal) && value <= UInt64(UInt32.max) { return TypedMachineValue(value: .constant(value), size: 4, signed: false) }
+            return TypedMachineValue(value: .constant(value), size: 8, signed: !unsigned && value <= UInt64(Int64.max))
         case .boolean(let value):
-            return .constant(value ? 1 : 0)
+            return .bool(.constant(value ? 1 : 0))
         case .register(let name):
-            return try loweredRegister(name)
+            return TypedMachineValue(value: try loweredRegister(name), size: 8, signed: false)
+        case .identifier(let name):
+            return try Self.globalVariable(name, context)
+        case .masm(let expression):
+            return TypedMachineValue(value: try expression.lowered(context), size: 8, signed: false)
         case .unary(let op, let operand):
-            let inner = try operand.lowered(context)
+            let inner = try operand.typedLowering(context)
             switch op {
-            case "!": return .unary(.logicalNot, inner)
-            case "~": return .unary(.bitwiseNot, inner)
-            case "-": return .unary(.negate, inner)
             case "+": return inner
-            default: throw NotLowerable("its operator \(op) depends on C types")
+            case "!": return .bool(.unary(.logicalNot, inner.value))
+            case "-": return Self.arithmetic(.subtract, TypedMachineValue(value: .constant(0), size: 4, signed: true), inner)
+            case "~": return Self.arithmetic(.xor, inner, TypedMachineValue(value: .constant(UInt64.max), size: 4, signed: true))
+            default: throw NotLowerable("its operator \(op) needs the debugger")
             }
         case .binary(let op, let left, let right):
-            let (l, r) = (try left.lowered(context), try right.lowered(context))
-            let truth = { (value: MachineCondition) in MachineCondition.binary(.notEqual, value, .constant(0)) }
-            switch op {
-            case "==": return .binary(.equal, l, r)
-            case "!=": return .binary(.notEqual, l, r)
-            case "&&": return .binary(.and, truth(l), truth(r))
-            case "||": return .binary(.or, truth(l), truth(r))
-            case "+": return .binary(.add, l, r)
-            case "-": return .binary(.subtract, l, r)
-            case "*": return .binary(.multiply, l, r)
-            case "&": return .binary(.and, l, r)
-            case "|": return .binary(.or, l, r)
-            case "^": return .binary(.xor, l, r)
-            default:
-                let unsignedOperators: [String: MachineBinary] = ["<": .below, ">": .above, "<=": .belowOrEqual, ">=": .aboveOrEqual, "<<": .shiftLeft, ">>": .shiftRight]
-                guard let machine = unsignedOperators[op], left.readsRegister || right.readsRegister else {
-                    throw NotLowerable("its operator \(op) depends on C types")
-                }
-                if op == "<<" || op == ">>" {
-                    guard case .constant(let count) = r, count < 64 else { throw NotLowerable("it shifts by a computed amount") }
-                }
-                return .binary(machine, l, r)
+            let (l, r) = (try left.typedLowering(context), try right.typedLowering(context))
+            let truth = { (value: TypedMachineValue) in MachineCondition.binary(.notEqual, value.value, .constant(0)) }
+            let arithmetic: [String: MachineBinary] = ["+": .add, "-": .subtract, "*": .multiply, "&": .and, "|": .or, "^": .xor]
+            if op == "&&" || op == "||" { return .bool(.binary(op == "&&" ? .and : .or, truth(l), truth(r))) }
+            if let machine = arithmetic[op] { return Self.arithmetic(machine, l, r) }
+            let type = TypedMachineValue.promoted(l, r)
+            if op == "<<" || op == ">>" {
+                guard case .constant(let count) = r.value, count < 64 else { throw NotLowerable("it shifts by a computed amount") }
+                let shifted = MachineCondition.binary(op == "<<" ? .shiftLeft : type.signed ? .arithmeticShiftRight : .shiftRight, l.operand(for: type), r.value)
+                return TypedMachineValue(value: type.size == 8 ? shifted : .extend(shifted, bits: 8 * type.size, signed: type.signed), size: type.size, signed: type.signed)
             }
-        case .masm(let expression):
-            return try expression.lowered(context)
-        case .identifier(let name):
-            throw NotLowerable("it reads the variable \(name)")
+            let comparisons: [String: (signed: MachineBinary, unsigned: MachineBinary)] = [
+                "==": (.equal, .equal), "!=": (.notEqual, .notEqual), "<": (.less, .below), ">": (.greater, .above),
+                "<=": (.lessOrEqual, .belowOrEqual), ">=": (.greaterOrEqual, .aboveOrEqual),
+            ]
+            guard let comparison = comparisons[op] else { throw NotLowerable("its operator \(op) needs the debugger") }
+            return .bool(.binary(type.signed ? comparison.signed : comparison.unsigned, l.operand(for: type), r.operand(for: type)))
         default:
             throw NotLowerable("it uses C types (casts, members, floating point)")
         }
     }
-}
 
-extension CppNode {
-    /// Whether the value is an `unsigned long` from a register (C++ types registers so, and
-    /// arithmetic with one stays so): comparisons with it are 64-bit unsigned, as the kernel
-    /// computes them.
-    var readsRegister: Bool {
-        switch self {
-        case .register: true
-        case .unary(let op, let operand): op != "!" && operand.readsRegister
-        // Comparisons and logic give a C int, whatever their operands.
-        case .binary(let op, let left, let right): ["+", "-", "*", "&", "|", "^", "<<", ">>"].contains(op) && (left.readsRegister || right.readsRegister)
-        default: false
+    /// `+ - * & | ^` in the operands' promoted type, the result truncated and extended to it.
+    private static func arithmetic(_ op: MachineBinary, _ l: TypedMachineValue, _ r: TypedMachineValue) -> TypedMachineValue {
+        let type = TypedMachineValue.promoted(l, r)
+        let result = MachineCondition.binary(op, l.operand(for: type), r.operand(for: type))
+        return TypedMachineValue(value: type.size == 8 ? result : .extend(result, bits: 8 * type.size, signed: type.signed), size: type.size, signed: type.signed)
+    }
+
+    /// A global integer variable, read from its address at each hit.
+    private static func globalVariable(_ name: String, _ context: any ExpressionContext) throws(NotLowerable) -> TypedMachineValue {
+        guard let variable = context.variable(named: name), let address = variable.address, variable.register == nil,
+              !variable.type.isReference, [1, 2, 4, 8].contains(variable.type.size) else {
+            throw NotLowerable("it reads the variable \(name)")
         }
+        let signed: Bool
+        switch variable.type.kind {
+        case .signed, .character, .enumeration: signed = true
+        case .unsigned, .boolean: signed = false
+        default: throw NotLowerable("it reads \(name), a \(variable.type.cName)")
+        }
+        let bits = 8 * variable.type.size
+        let loaded = MachineCondition.load(.constant(address), size: variable.type.size)
+        return TypedMachineValue(value: signed && bits < 64 ? .extend(loaded, bits: bits, signed: true) : loaded, size: variable.type.size, signed: signed)
     }
 }
 

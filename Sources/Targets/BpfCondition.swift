@@ -179,6 +179,12 @@ struct BpfConditionCompiler {
             call(.probeReadUser)
             jump(0x55, 0, immediate: 0, to: unevaluable)
             load(Self.value, from: Self.frame, offset: Self.readOffset)
+        case .extend(let operand, let bits, let signed):
+            guard emitCondition(operand, depth: depth, unevaluable: unevaluable) else { return false }
+            if bits < 64 {
+                alu(0x67, Self.value, immediate: Int32(64 - bits))                   // lsh
+                alu(signed ? 0xc7 : 0x77, Self.value, immediate: Int32(64 - bits))   // arsh / rsh
+            }
         case .unary(let op, let operand):
             guard emitCondition(operand, depth: depth, unevaluable: unevaluable) else { return false }
             switch op {

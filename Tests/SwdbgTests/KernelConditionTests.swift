@@ -38,10 +38,13 @@ final class KernelConditionTests: XCTestCase {
         XCTAssertEqual(ptrace.output(of: "r edi"), "edi=00000007")
     }
 
-    /// C++ conditions (`bp /w`) compare registers as C++ does, `unsigned long` against the
-    /// other side converted (so `@rdi > -1` never holds): the kernel stops where the debugger does.
+    /// C++ conditions (`bp /w`) compute with the C++ evaluator's types: registers are
+    /// `unsigned long` (so `@rdi > -1` never holds), the global `int counter` is read and
+    /// sign-extended, arithmetic is in the promoted type: the kernel stops where the debugger does.
     func testCppConditionsCompareAsCppDoes() throws {
-        for (condition, stops) in [("@rdi > 5 && @rdi < 8", true), ("(@rdi << 2) >= 0x18 && (@rdi >> 1) <= 3", true), ("@rdi > -1", false), ("!(@edi != 9)", true)] {
+        for (condition, stops) in [("@rdi > 5 && @rdi < 8", true), ("(@rdi << 2) >= 0x18 && (@rdi >> 1) <= 3", true), ("@rdi > -1", false), ("!(@edi != 9)", true),
+                                   ("counter == 10", true), ("counter > 20 && @rdi < 8", true), ("(counter & 0xff) == 0n21", true),
+                                   ("-counter < -0n27", true), ("~counter == -0n37", true), ("counter * 2 > 0x7ffffff0", false)] {
             let commands = ["bp /w \"\(condition)\" loop!work", "bl", "g", "r edi", "bc *", "g"]
             let kernel = try Harness.session("loop", commands)
             let ptrace = try Harness.session("loop", [".kernelconditions off"] + commands)
