@@ -180,7 +180,13 @@ extension Session {
         thread.signalToDeliver = 0
         thread.kernelHitAt = (hit.address, registers.rsp)
         let candidates = breakpoints.filter { $0.enabled && $0.probes.contains { $0.address == hit.address } }
-        guard hit.evaluated, let breakpoint = candidates.first else { return try userBreakpointStop(candidates, thread) }
+        guard hit.evaluated, let breakpoint = candidates.first else {
+            // The probe could not read the memory: the debugger evaluates, and counts the pass.
+            for candidate in candidates { if let slot = candidate.passSlot, let left = process?.kernelProbes.passes(slot) { candidate.remaining = max(1, Int(left)) } }
+            let stop = try userBreakpointStop(candidates, thread)
+            for candidate in candidates { if let slot = candidate.passSlot { process?.kernelProbes.setPasses(slot, Int64(candidate.remaining)) } }
+            return stop
+        }
         if let slot = breakpoint.passSlot, let left = process?.kernelProbes.passes(slot) { breakpoint.remaining = max(1, Int(left)) }
         breakpoint.conditionError = nil
         if breakpoint.oneShot { try removeBreakpoint(breakpoint) }

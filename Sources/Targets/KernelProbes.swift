@@ -84,6 +84,12 @@ public final class KernelProbes {
         return cs_bpf_map_lookup(maps.passes, &key, &value) == 0 ? value : nil
     }
 
+    /// Sets what is left of a slot's pass count (the debugger counted a hit itself).
+    public func setPasses(_ slot: UInt32, _ value: Int64) {
+        guard let maps else { return }
+        setPasses(slot, value, maps)
+    }
+
     private func setPasses(_ slot: UInt32, _ value: Int64, _ maps: BpfMaps) {
         var key = slot
         var stored = value
