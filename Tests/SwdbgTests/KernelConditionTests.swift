@@ -55,6 +55,19 @@ final class KernelConditionTests: XCTestCase {
         }
     }
 
+    /// Forks while threads hit a kernel breakpoint (after f's locked add, on its `lea`): the
+    /// children, which call f too, are no process of the probe's (the kernel takes its int3 out
+    /// of their copy) and exit cleanly; the parent's true hits are all counted (50 calls of f(2)
+    /// by the main thread, one by each of four workers).
+    func testForkChildrenAreNotTheProbesProcess() throws {
+        let program = try Harness.fixture("forks", flags: ["-O2", "-pthread"])
+        let out = try Harness.session(program: program, ["bp forks!f+8 \".if (@edi == 2) {r $t0 = @$t0 + 1; gc} .else {gc}\"", "bl", "g", "? @$t0"],
+                                      arguments: ["50", "2000"])
+        XCTAssertTrue(out.output(of: "bl").contains(Self.inKernel), out.output(of: "bl"))
+        XCTAssertTrue(out.contains("calls=8050 bad=0"), out)
+        XCTAssertTrue(out.output(of: "? @$t0").hasPrefix("Evaluate expression: 54 = "), out.output(of: "? @$t0"))
+    }
+
     /// Several kernel breakpoints at once, one on the instruction after the other's: each
     /// stops for its own condition, where its int3 would.
     func testSeveralKernelBreakpointsAtOnce() throws {
