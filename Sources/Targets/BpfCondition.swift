@@ -15,7 +15,7 @@ struct BpfInstruction {
 }
 
 /// The maps every probe program of a process shares: the registers of a hit that stops, the
-/// one re-execution each thread skips after a hit, and the pass counts.
+/// re-executions to let go after hits (by thread and stack pointer), and the pass counts.
 struct BpfMaps {
     let records: Int32
     let skips: Int32
@@ -92,19 +92,23 @@ struct BpfConditionCompiler {
             emit(BpfInstruction(code: 0xbc, destination: Self.value, source: 0))  // mov32: the tid
             jump(0x55, Self.value, immediate: thread, to: exit)
         }
-        // The thread re-executing the instruction after a hit the debugger took: once.
+        // The thread re-executing the instruction after a hit the debugger took: once. Keyed
+        // by thread and stack pointer, so a signal handler's own hit (another rsp) in between
+        // neither takes nor replaces the interrupted frame's skip.
+        emit(BpfInstruction(code: 0x61, destination: 1, source: Self.frame, offset: Self.keyOffset))           // r1 = tid
+        emit(BpfInstruction(code: 0x63, destination: Self.frame, source: 1, offset: Self.recordOffset))       // key.tid
+        emit(BpfInstruction(code: 0x62, destination: Self.frame, offset: Self.recordOffset + 4, immediate: 0)) // key.pad
+        load(1, from: Self.context, offset: 8 * 19)                                                         // rsp
+        store(1, at: Self.recordOffset + 8)                                                                 // key.rsp
         loadMap(1, maps.skips)
-        pointer(2, to: Self.keyOffset)
+        pointer(2, to: Self.recordOffset)
         call(.mapLookup)
         jump(0x15, 0, immediate: 0, to: evaluate)
         load(1, from: 0, offset: 0)
         wide(2, spec.address)
         jump(0x5d, 1, register: 2, to: evaluate)                             // jne r1, r2
-        load(1, from: 0, offset: 8)
-        load(2, from: Self.context, offset: 8 * 19)                          // rsp
-        jump(0x5d, 1, register: 2, to: evaluate)
         loadMap(1, maps.skips)
-        pointer(2, to: Self.keyOffset)
+        pointer(2, to: Self.recordOffset)
         call(.mapDelete)
         jump(0x05, 0, immediate: 0, to: exit)
 

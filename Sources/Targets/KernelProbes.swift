@@ -53,7 +53,7 @@ public final class KernelProbes {
         if let maps { return maps }
         let records = cs_bpf_map_create(0, 4, UInt32(ProbeRecord.size), 4096)
         guard records >= 0 else { throw KernelProbeError("BPF is not available (\(String(cString: strerror(errno))))") }
-        let skips = cs_bpf_map_create(0, 4, 16, 4096)
+        let skips = cs_bpf_map_create(0, 16, 8, 4096)
         let passes = cs_bpf_map_create(1, 4, 8, 64)
         guard skips >= 0, passes >= 0 else {
             for fd in [records, skips, passes] where fd >= 0 { close(fd) }
@@ -159,8 +159,8 @@ public final class KernelProbes {
     /// that one execution go (same address, same stack pointer), once.
     public func skipNextHit(_ tid: Int32, address: UInt64, stackPointer: UInt64) {
         guard let maps else { return }
-        var key = UInt32(bitPattern: tid)
-        var value: [UInt64] = [address, stackPointer]
+        var key: [UInt64] = [UInt64(UInt32(bitPattern: tid)), stackPointer]
+        var value = address
         _ = cs_bpf_map_update(maps.skips, &key, &value)
     }
 }

@@ -68,6 +68,22 @@ final class KernelConditionTests: XCTestCase {
         XCTAssertTrue(out.output(of: "? @$t0").hasPrefix("Evaluate expression: 54 = "), out.output(of: "? @$t0"))
     }
 
+    /// Every hit true while signals storm (16 threads; SIGPROF and SIGALRM every 200 µs, the
+    /// handler calling f too): each call counted once. A handler's hit between a reported hit
+    /// and its re-execution used to take (or replace) that re-execution's skip, and the same
+    /// hit was reported twice.
+    func testEveryTrueHitCountedOnceWhileSignalsStorm() throws {
+        let program = try Harness.fixture("storm", flags: ["-O2", "-pthread"])
+        let out = try Harness.session(program: program, ["bp storm!f+8 \".if (@edi != 0xffffffff) {r $t0 = @$t0 + 1; gc} .else {gc}\"", "bl", "g", "? @$t0"],
+                                      arguments: ["16", "1000"])
+        XCTAssertTrue(out.output(of: "bl").contains(Self.inKernel), out.output(of: "bl"))
+        guard let line = out.split(separator: "\n").first(where: { $0.hasPrefix("calls=") }), let calls = Int(line.dropFirst(6)) else {
+            return XCTFail("the program did not finish: \(out)")
+        }
+        XCTAssertGreaterThanOrEqual(calls, 16000)
+        XCTAssertTrue(out.output(of: "? @$t0").hasPrefix("Evaluate expression: \(calls) = "), "\(calls) calls: \(out.output(of: "? @$t0"))")
+    }
+
     /// Several kernel breakpoints at once, one on the instruction after the other's: each
     /// stops for its own condition, where its int3 would.
     func testSeveralKernelBreakpointsAtOnce() throws {
