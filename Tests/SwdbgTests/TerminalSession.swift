@@ -59,6 +59,14 @@ final class TerminalSession {
     /// Where the transcript ends now (to wait for what comes after).
     var mark: String.Index { transcript.endIndex }
 
+    /// Types Ctrl-C and waits for what it must print, then for the prompt.
+    func interrupt(expecting message: String, file: StaticString = #filePath, line: UInt = #line) {
+        let from = mark
+        type("\u{3}")
+        waitFor(message, after: from, file: file, line: line)
+        waitFor("0:000> ", after: from, file: file, line: line)
+    }
+
     private func readSome(timeout: TimeInterval) -> Bool {
         var poller = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
         guard master >= 0, poll(&poller, 1, Int32(min(timeout, 5) * 1000)) >= 0 else { return false }

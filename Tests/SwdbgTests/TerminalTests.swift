@@ -95,11 +95,8 @@ final class TerminalTests: XCTestCase {
         let terminal = try startSession("detach", ["500"])
         terminal.type("g\r")
         terminal.waitFor("ready")
-        var mark = terminal.mark
-        terminal.type("\u{3}")
-        terminal.waitFor("Break instruction exception - code 80000003", after: mark)
-        terminal.waitFor("0:000> ", after: mark)
-        mark = terminal.mark
+        terminal.interrupt(expecting: "Break instruction exception - code 80000003")
+        let mark = terminal.mark
         terminal.type("this is not a command\u{3}")
         terminal.type("k\r")
         let stack = terminal.waitFor("detach!main+0x", after: mark)
@@ -114,27 +111,21 @@ final class TerminalTests: XCTestCase {
         terminal.type("bp loop!work\r")
         terminal.type("g\r")
         terminal.waitFor("Breakpoint 0 hit")
-        var mark = terminal.mark
+        let mark = terminal.mark
         terminal.type("ta 1\r")
         terminal.waitFor("loop!work+0x", after: mark)
-        mark = terminal.mark
-        terminal.type("\u{3}")
-        terminal.waitFor("Break instruction exception - code 80000003", after: mark)
-        terminal.waitFor("0:000> ", after: mark)
+        terminal.interrupt(expecting: "Break instruction exception - code 80000003")
         terminal.type("q\r")
         XCTAssertNotNil(terminal.exitStatus(timeout: 20))
     }
 
     func testControlCStopsAnEndlessWhile() throws {
         let terminal = try startSession("loop")
-        var mark = terminal.mark
+        let mark = terminal.mark
         // The marker is printed by the loop, not in the line as typed (its echo).
         terminal.type("r $t0 = 0; .while (1) { r $t0 = @$t0 + 1; .if (@$t0 == 0n1000) { .printf \"%d-looping\\n\", 0n7 } }\r")
         terminal.waitFor("7-looping", after: mark)
-        mark = terminal.mark
-        terminal.type("\u{3}")
-        terminal.waitFor("^C: the loop was interrupted", after: mark)
-        terminal.waitFor("0:000> ", after: mark)
+        terminal.interrupt(expecting: "^C: the loop was interrupted")
         terminal.type("q\r")
         XCTAssertNotNil(terminal.exitStatus(timeout: 20))
     }
