@@ -133,6 +133,19 @@ private struct TypedMachineValue {
 
     static func bool(_ value: MachineCondition) -> TypedMachineValue { TypedMachineValue(value: value, size: 1, signed: false) }
 
+    /// A 64-bit result of an operation in `type`, truncated and extended to it as the
+    /// evaluator stores it.
+    init(result: MachineCondition, in type: (size: Int, signed: Bool)) {
+        value = type.size == 8 ? result : .extend(result, bits: 8 * type.size, signed: type.signed)
+        (size, signed) = type
+    }
+
+    init(value: MachineCondition, size: Int, signed: Bool) {
+        self.value = value
+        self.size = size
+        self.signed = signed
+    }
+
     /// The type C's arithmetic gives two operands, as the evaluator's `promoted`.
     static func promoted(_ a: TypedMachineValue, _ b: TypedMachineValue) -> (size: Int, signed: Bool) {
         let size = max(4, a.size, b.size)
@@ -191,7 +204,7 @@ extension CppNode {
             if op == "<<" || op == ">>" {
                 guard case .constant(let count) = r.value, count < 64 else { throw NotLowerable("it shifts by a computed amount") }
                 let shifted = MachineCondition.binary(op == "<<" ? .shiftLeft : type.signed ? .arithmeticShiftRight : .shiftRight, l.operand(for: type), r.value)
-                return TypedMachineValue(value: type.size == 8 ? shifted : .extend(shifted, bits: 8 * type.size, signed: type.signed), size: type.size, signed: type.signed)
+                return TypedMachineValue(result: shifted, in: type)
             }
             let comparisons: [String: (signed: MachineBinary, unsigned: MachineBinary)] = [
                 "==": (.equal, .equal), "!=": (.notEqual, .notEqual), "<": (.less, .below), ">": (.greater, .above),
@@ -208,7 +221,7 @@ extension CppNode {
     private static func arithmetic(_ op: MachineBinary, _ l: TypedMachineValue, _ r: TypedMachineValue) -> TypedMachineValue {
         let type = TypedMachineValue.promoted(l, r)
         let result = MachineCondition.binary(op, l.operand(for: type), r.operand(for: type))
-        return TypedMachineValue(value: type.size == 8 ? result : .extend(result, bits: 8 * type.size, signed: type.signed), size: type.size, signed: type.signed)
+        return TypedMachineValue(result: result, in: type)
     }
 
     /// A global integer variable, read from its address at each hit.
