@@ -10,6 +10,7 @@ let package = Package(
         .executableTarget(name: "FuzzCommandLine", dependencies: [.product(name: "SwdbgKit", package: "swdbg")], path: "FuzzCommandLine"),
         .executableTarget(name: "FuzzExpressions", dependencies: [.product(name: "SwdbgKit", package: "swdbg")], path: "FuzzExpressions"),
         .executableTarget(name: "FuzzSymbols", dependencies: [.product(name: "SwdbgKit", package: "swdbg")], path: "FuzzSymbols"),
+        .executableTarget(name: "FuzzCore", dependencies: [.product(name: "SwdbgKit", package: "swdbg")], path: "FuzzCore"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -156,6 +156,8 @@ public struct MemoryAccess: Sendable, Equatable {
     public let displacement: Int64
     public let absolute: UInt64?
     public let size: Int
+    /// The instruction writes the operand (a store, a read-modify-write); else it only reads it.
+    public var writes = false
 
     /// The address under the thread's registers (fs/gs through their base registers).
     public func address(_ registers: X86Registers) -> UInt64? {
@@ -285,11 +287,12 @@ private struct DecodedInstruction {
             guard size > 0 else { return nil }
             var segment = name(memory.segment) ?? "ds"
             if let override = segmentOverride.flatMap(name), override == "fs" || override == "gs" { segment = override }
-            if memory.base == ZYDIS_REGISTER_RIP {
-                return MemoryAccess(segment: segment, base: nil, index: nil, scale: 1, displacement: 0, absolute: absoluteAddress(of: index), size: size)
-            }
-            return MemoryAccess(segment: segment, base: name(memory.base), index: name(memory.index), scale: UInt64(max(1, memory.scale)),
-                                displacement: memory.disp.value, absolute: nil, size: size)
+            var access = memory.base == ZYDIS_REGISTER_RIP
+                ? MemoryAccess(segment: segment, base: nil, index: nil, scale: 1, displacement: 0, absolute: absoluteAddress(of: index), size: size)
+                : MemoryAccess(segment: segment, base: name(memory.base), index: name(memory.index), scale: UInt64(max(1, memory.scale)),
+                               displacement: memory.disp.value, absolute: nil, size: size)
+            access.writes = operands[index].actions & ZyanU8(ZYDIS_OPERAND_ACTION_MASK_WRITE.rawValue) != 0
+            return access
         }
         return nil
     }

@@ -282,6 +282,39 @@ extension Interpreter {
             options: [],
             examples: [".lastevent"]),
 
+        // MARK: dumps
+
+        ".opendump": CommandHelp(
+            syntax: [".opendump CoreFile [Program]"],
+            description: "Opens a core file as the target (as swdbg -z does): written by the kernel, by gdb's gcore or by .dump. Every inspection command works on it; commands that run or change the target say there are no runnable debuggees. Memory the core leaves out (the text of mapped files) is read from the files; a file that is not the one the process ran (another build id) is a warning, and lm marks it (mismatched).",
+            options: [
+                (name: "CoreFile", meaning: "the core file"),
+                (name: "Program", meaning: "the executable, where the core's path to it is wrong (moved, or from another machine)"),
+            ],
+            examples: [".opendump core", ".opendump /var/crash/core.1234 ./server"]),
+
+        ".dump": CommandHelp(
+            syntax: [".dump [/ma | /m] [/o] FileName"],
+            description: "Writes the target as it stands into an ELF core file that swdbg, gdb and eu-stack read. The current thread goes first, with the signal it stopped with (or a breakpoint trap), so opening the dump shows the stop it was written at. The debugger's own breakpoints are not in it.",
+            options: [
+                (name: "/ma", meaning: "all memory: every readable mapping"),
+                (name: "/m", meaning: "the default, small: the threads' stacks, the vDSO, each mapped file's first page, the modules' writable data and the dynamic linker's module list; code is read back from the files"),
+                (name: "/o", meaning: "replace FileName if it exists"),
+            ],
+            examples: [".dump /ma /tmp/full.core", ".dump /m /o small.core"]),
+
+        ".exr": CommandHelp(
+            syntax: [".exr -1"],
+            description: "Shows the last exception (the signal of the last event, or the one that ended a dumped process) as WinDbg's exception record: address, NTSTATUS-style code, for an access violation whether it read, wrote or executed and where, and the signal with its si_code.",
+            options: [(name: "-1", meaning: "the most recent exception")],
+            examples: [".exr -1"]),
+
+        ".ecxr": CommandHelp(
+            syntax: [".ecxr"],
+            description: "Switches to the thread of the last exception and shows its registers and instruction at the fault: the context to run k, dv and u in.",
+            options: [],
+            examples: [".ecxr", ".ecxr; kb"]),
+
         // MARK: registers
 
         "r": CommandHelp(

@@ -24,7 +24,9 @@ extension Interpreter {
 
     func write(_ address: UInt64, _ bytes: [UInt8]) throws(CommandError) {
         _ = try requireProcess()
-        do { try session.writeMemory(address, bytes) } catch { throw CommandError("Memory access error at '\(formatAddress(address))'") }
+        do { try session.writeMemory(address, bytes) } catch {
+            throw CommandError(error.code == .readOnlyTarget ? error.description : "Memory access error at '\(formatAddress(address))'")
+        }
     }
 
     private func enterValues(_ invocation: Invocation, format: String) throws(CommandError) {

@@ -75,7 +75,7 @@ extension Interpreter {
         defer { session.onIntermediateStep = nil }
         while true {
             let stop: StopEvent
-            do { stop = try session.resume(request, onlyThread: runOnlyThread) } catch { activeTrace = nil; throw CommandError(error.description) }
+            do { stop = try engine { () throws(EngineError) in try session.resume(request, onlyThread: runOnlyThread) } } catch { activeTrace = nil; throw error }
             reportTrace(stop)
             if let commands = embeddedCommands(for: stop) {
                 output.setPendingHeader(header(for: stop))

@@ -465,7 +465,10 @@ public final class Interpreter {
 
     /// Runs an engine call, turning its error into a command error (the text stays the same).
     func engine<T>(_ body: () throws(EngineError) -> T) throws(CommandError) -> T {
-        do { return try body() } catch { throw CommandError(error.description) }
+        do { return try body() } catch {
+            if error.code == .noRunnableDebuggees { throw CommandError("       ^ No runnable debuggees error in '\(lastCommandName)'") }
+            throw CommandError(error.description)
+        }
     }
 
     func currentRegisters() throws(CommandError) -> X86Registers {

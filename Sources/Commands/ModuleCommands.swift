@@ -74,11 +74,12 @@ extension Interpreter {
         output.line("start             end                 module name")
         for module in process.modules.modules where wildcardMatch(pattern, module.name) {
             let line = "\(formatAddress(module.start)) \(formatAddress(module.end))   \(module.name.padding(to: 10)) \(module.symbolState.padding(to: 22)) \(verbose ? "" : module.path)"
-            output.line(String(line.trimmed()))
+            output.line(String(line.trimmed()) + (module.mismatch != nil ? "  (mismatched)" : ""))
             if verbose {
                 output.line("    Image path: \(module.path)")
                 output.line("    Image name: \(module.path.split(separator: "/").last.map(String.init) ?? module.path)")
                 output.line("    Load bias:  \(formatAddress(module.bias))")
+                if let mismatch = module.mismatch { output.line("    MISMATCH:   \(mismatch)") }
                 if let files = module.symbolFiles {
                     output.line("    Symbols:    \(files.symbols.count) \(files.state)")
                     if let debug = files.debugImage { output.line("    Debug file: \(debug.path)") }

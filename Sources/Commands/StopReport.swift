@@ -26,7 +26,14 @@ extension Interpreter {
                 output.line("This exception may be expected and handled.")
             }
             if let fault {
-                output.line("Fault address: \(formatAddress(fault)) (\(faultCodeName(signal, code)))")
+                output.line("Fault address: \(formatAddress(fault)) (\(faultCodeName(signal, code) ?? "si_code \(code)"))")
+            }
+        case .crash(let info):
+            output.line(info.signal == SIGTRAP ? "This dump file has a breakpoint exception stored in it." : "This dump file has an exception of interest stored in it.")
+            output.line("The stored exception information can be accessed via .ecxr.")
+            output.line(paint("\(prefix): \(session.describe(stop.kind))", .event))
+            if let fault = session.faultAddress(info.signal, info) {
+                output.line("Fault address: \(formatAddress(fault)) (\(faultCodeName(info.signal, info.code) ?? "si_code \(info.code)"))")
             }
         case .moduleLoad(let module):
             output.line("\(prefix): Load module \(module.path) at \(formatAddress(module.start))")
@@ -96,15 +103,30 @@ extension Interpreter {
         return paint(String(text[..<split]), .address) + (current ? paint(rest, .current) : rest)
     }
 
-    private func faultCodeName(_ signal: Int32, _ code: Int32) -> String {
+    /// si_code in words: why the kernel sent a fault signal, or who sent any signal.
+    func faultCodeName(_ signal: Int32, _ code: Int32) -> String? {
         switch (signal, code) {
+        case (_, 0): return "SI_USER: sent by kill()"
+        case (_, 0x80): return "SI_KERNEL: sent by the kernel"
+        case (_, -1): return "SI_QUEUE: sent by sigqueue()"
+        case (_, -6): return "SI_TKILL: sent by tkill() or raise()"
         case (SIGSEGV, 1): return "SEGV_MAPERR: address not mapped"
         case (SIGSEGV, 2): return "SEGV_ACCERR: invalid permissions"
+        case (SIGSEGV, 3): return "SEGV_BNDERR: failed address bound checks"
+        case (SIGSEGV, 4): return "SEGV_PKUERR: protection key denied access"
         case (SIGBUS, 1): return "BUS_ADRALN: invalid address alignment"
         case (SIGBUS, 2): return "BUS_ADRERR: nonexistent physical address"
+        case (SIGBUS, 3): return "BUS_OBJERR: object-specific hardware error"
         case (SIGFPE, 1): return "FPE_INTDIV: integer divide by zero"
+        case (SIGFPE, 2): return "FPE_INTOVF: integer overflow"
+        case (SIGFPE, 3): return "FPE_FLTDIV: floating-point divide by zero"
         case (SIGILL, 1): return "ILL_ILLOPC: illegal opcode"
-        default: return "si_code \(code)"
+        case (SIGILL, 2): return "ILL_ILLOPN: illegal operand"
+        case (SIGILL, 4): return "ILL_ILLTRP: illegal trap"
+        case (SIGILL, 5): return "ILL_PRVOPC: privileged opcode"
+        case (SIGTRAP, 1): return "TRAP_BRKPT: process breakpoint"
+        case (SIGTRAP, 2): return "TRAP_TRACE: process trace trap"
+        default: return nil
         }
     }
 }

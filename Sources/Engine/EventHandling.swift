@@ -15,7 +15,7 @@ extension Session {
         case .kernelHit(let hit):
             return try kernelHit(hit, thread)
         case .trap:
-            let details = process.target.signalDetails(thread.tid)
+            let details = process.target.signalInfo(thread.tid)
             if details?.code == 0x80 {  // SI_KERNEL: an int3 the program executed itself
                 // Handled by the debugger, as WinDbg's breakpoint exception; at a break, `gn`
                 // passes its SIGTRAP to the program's handler.
@@ -96,7 +96,7 @@ extension Session {
     /// Child processes are not debugged: a forked copy is let go with the program's own bytes
     /// where the int3s are.
     func releaseForkChild(_ child: Int32) {
-        process?.target.releaseForkChild(child, restore: process?.sites.map { (address: $0.key, byte: $0.value.originalByte) } ?? [])
+        process?.live.releaseForkChild(child, restore: process?.sites.map { (address: $0.key, byte: $0.value.originalByte) } ?? [])
     }
 
     /// Applies a filter to a non-signal event: break, print a line, or neither.
@@ -209,7 +209,7 @@ extension Session {
         }
         thread.signalToDeliver = signal
         guard let filter = filters.filter(forSignal: signal) else { return nil }
-        let details = process.target.signalDetails(thread.tid)
+        let details = process.target.signalInfo(thread.tid)
         let first = StopEvent(kind: .signal(signal, firstChance: true, code: details?.code ?? 0, faultAddress: faultAddress(signal, details)), thread: thread.tid)
         switch filter.action {
         case .breakFirst:
@@ -229,14 +229,14 @@ extension Session {
         guard let process else { return nil }
         let signal = thread.signalToDeliver
         guard signal != 0, !thread.secondChanceReported, defaultActionKills(signal),
-              process.target.disposition(of: signal) == .byDefault,
+              process.live.disposition(of: signal) == .byDefault,
               let filter = filters.filter(forSignal: signal), filter.action != .ignore else { return nil }
         thread.secondChanceReported = true
-        let details = process.target.signalDetails(thread.tid)
+        let details = process.target.signalInfo(thread.tid)
         return StopEvent(kind: .signal(signal, firstChance: false, code: details?.code ?? 0, faultAddress: faultAddress(signal, details)), thread: thread.tid)
     }
 
-    func faultAddress(_ signal: Int32, _ details: (code: Int32, address: UInt64)?) -> UInt64? {
+    public func faultAddress(_ signal: Int32, _ details: SignalInfo?) -> UInt64? {
         guard [SIGSEGV, SIGBUS, SIGILL, SIGFPE].contains(signal), let details, details.code > 0 else { return nil }
         return details.address
     }

@@ -8,16 +8,17 @@ extension Session {
     /// Resumes the target as `request` asks and returns the next stop worth reporting. With
     /// `onlyThread` (`~2 g`, `~2 p`) that thread alone runs, the others stay frozen.
     public func resume(_ request: ResumeRequest, onlyThread: ThreadInfo? = nil) throws(EngineError) -> StopEvent {
-        guard let process, !process.gone else { throw EngineError("No runnable debuggees") }
+        let process = try requireLive()
+        guard !process.gone else { throw EngineError.noRunnableDebuggees }
         output.flush()
         let thread = onlyThread ?? process.current!
         if let stop = pendingBreakIn(thread) { record(stop); return stop }
         BreakIn.setTarget(process.pid)
-        process.target.handTerminal(toTarget: true)
+        process.live.handTerminal(toTarget: true)
         exclusiveThread = onlyThread?.tid
         defer {
             BreakIn.setTarget(0)
-            process.target.handTerminal(toTarget: false)
+            process.live.handTerminal(toTarget: false)
             exclusiveThread = nil
         }
         let resumedThread = request.isResumeInterrupted ? process.threads.first(where: { !$0.plans.isEmpty }) : nil
@@ -162,9 +163,9 @@ extension Session {
         let stop = StopEvent(kind: .step, thread: thread.tid)
         process.current = thread
         record(stop)
-        process.target.handTerminal(toTarget: false)
+        process.live.handTerminal(toTarget: false)
         onIntermediateStep(stop)
-        process.target.handTerminal(toTarget: true)
+        process.live.handTerminal(toTarget: true)
     }
 
     private func runWithPlan(_ newPlan: RunPlan) throws(EngineError) -> StopEvent {
@@ -231,8 +232,8 @@ extension Session {
         guard let process else { throw EngineError("No target") }
         let registers = try self.registers(thread)
         let site = process.sites[registers.rip]
-        if let site { try? process.target.writeMemory(registers.rip, [site.originalByte]) }
-        defer { if site != nil, process.sites[registers.rip] != nil, !process.gone { try? process.target.writeMemory(registers.rip, [0xcc]) } }
+        if let site { try? process.live.writeMemory(registers.rip, [site.originalByte]) }
+        defer { if site != nil, process.sites[registers.rip] != nil, !process.gone { try? process.live.writeMemory(registers.rip, [0xcc]) } }
         let signal = thread.signalToDeliver
         thread.signalToDeliver = 0
         thread.secondChanceReported = false
@@ -262,7 +263,7 @@ extension Session {
     private func interpretedEvent() throws(EngineError) -> (ThreadID, ThreadEvent) {
         guard let process else { throw EngineError("No target") }
         let raw: TargetEvent
-        do { raw = try process.target.waitForEvent() } catch { throw EngineError(error.description) }
+        do { raw = try process.live.waitForEvent() } catch { throw EngineError(error.description) }
         switch raw {
         case .threadGone(let tid, let code, let signal):
             return (tid, .gone(exitCode: code, signal: signal))
@@ -284,7 +285,7 @@ extension Session {
             case .signal(let signal) where signal == SIGSTOP && process.kernelProbes.mayReportHits && process.helper(tid) == nil:
                 guard let hit = process.kernelProbes.takeHit(tid) else { return (tid, .signal(signal)) }
                 // The debugger's own SIGSTOP, sent before this one was taken, merged with it.
-                if thread.stopPending, !process.target.isSignalPending(SIGSTOP, thread: tid) { thread.stopPending = false }
+                if thread.stopPending, !process.live.isSignalPending(SIGSTOP, thread: tid) { thread.stopPending = false }
                 return (tid, .kernelHit(hit))
             case .signal(let signal) where signal == SIGTRAP:
                 return (tid, try trapEvent(thread))
@@ -299,7 +300,7 @@ extension Session {
         guard let process else { throw EngineError("No target") }
         guard !thread.singleStepping, thread.liftedSite == nil else { return hardwareOrStepTrap(thread) }
         if let registers = try? self.registers(thread), process.sites[registers.rip &- 1] != nil,
-           process.debugSlots.isEmpty || process.target.signalDetails(thread.tid)?.code == 0x80 {
+           process.debugSlots.isEmpty || process.target.signalInfo(thread.tid)?.code == 0x80 {
             var rewound = registers
             rewound.rip &-= 1
             // Written back lazily: an emulated step-over replaces this write.
@@ -309,7 +310,7 @@ extension Session {
         }
         // A child sharing the memory that trapped on an int3 removed before its stop was
         // taken: it goes back to the instruction the int3 covered.
-        if process.helper(thread.tid) != nil, process.target.signalDetails(thread.tid)?.code == 0x80, var registers = try? self.registers(thread) {
+        if process.helper(thread.tid) != nil, process.target.signalInfo(thread.tid)?.code == 0x80, var registers = try? self.registers(thread) {
             registers.rip &-= 1
             stage(registers, thread)
             return .trap
@@ -321,7 +322,7 @@ extension Session {
     /// a single step (or the program's own int3, which the kernel reports as SI_KERNEL and
     /// leaves the debug status stale for).
     private func hardwareOrStepTrap(_ thread: ThreadInfo) -> ThreadEvent {
-        guard let process, !process.debugSlots.isEmpty, let code = process.target.signalDetails(thread.tid)?.code,
+        guard let process, !process.debugSlots.isEmpty, let code = process.target.signalInfo(thread.tid)?.code,
               code > 0, code != 0x80 else { return .trap }
         let fired = firedHardwareBreakpoints(thread)
         return fired.isEmpty ? .trap : .hardwareTrap(fired)
@@ -466,12 +467,12 @@ extension Session {
         if thread.kernelHitAt != nil { settleKernelHit(thread, try registers(thread)) }
         thread.trappedAt = nil
         thread.cachedRegisters = nil
-        do { try process.target.resume(thread.tid, singleStep: singleStep, signal: signal) } catch { throw EngineError(error.description) }
+        do { try process.live.resume(thread.tid, singleStep: singleStep, signal: signal) } catch { throw EngineError(error.description) }
     }
 
     func flushRegisters(_ thread: ThreadInfo) throws(EngineError) {
         guard thread.registersDirty, let registers = thread.cachedRegisters, let process else { return }
-        do { try process.target.setRegisters(registers, thread.tid) } catch { throw EngineError(error.description) }
+        do { try process.live.setRegisters(registers, thread.tid) } catch { throw EngineError(error.description) }
         thread.registersDirty = false
     }
 
@@ -480,7 +481,7 @@ extension Session {
     func stopAll() throws(EngineError) {
         guard let process else { return }
         for thread in process.threads where thread.running && !thread.exiting && !thread.stopPending {
-            do { try process.target.requestStop(thread.tid) } catch {
+            do { try process.live.requestStop(thread.tid) } catch {
                 // Already gone: its exit is reported by wait, not by a stop.
                 thread.running = false
                 continue

@@ -80,7 +80,8 @@ extension Session {
     /// below the red zone. The next `g` runs it; its return stops with `.callReturned` and the
     /// thread's registers as they were before.
     public func prepareCall(_ address: UInt64, arguments: [CallArgument], returnsInMemory: Int? = nil) throws(EngineError) {
-        guard let process, !process.gone, let thread = process.current else { throw EngineError("No runnable debuggees") }
+        let process = try requireLive()
+        guard !process.gone, let thread = process.current else { throw EngineError.noRunnableDebuggees }
         guard process.pendingCall == nil else { throw EngineError(".call: a call is already set up on thread \(process.pendingCall!.thread.index); g runs it") }
         let saved = try registers(thread)
         let vector = try vectorState(thread)
@@ -100,7 +101,7 @@ extension Session {
         let top = stackArguments &- 8
         var frame = [UInt8](littleEndian: returnAddress, size: 8)
         for word in placement.stack { frame += [UInt8](littleEndian: word, size: 8) }
-        do { try process.target.writeMemory(top, frame) } catch { throw EngineError(".call: \(error.description)") }
+        do { try process.live.writeMemory(top, frame) } catch { throw EngineError(".call: \(error.description)") }
         var registers = saved
         for (name, value) in zip(["rdi", "rsi", "rdx", "rcx", "r8", "r9"], placement.integers) { _ = registers.setValue(value, named: name) }
         registers.rax = UInt64(placement.vectors.count)  // for a variadic callee: vector registers used

@@ -93,7 +93,7 @@ extension Session {
     /// Writes the process's debug registers into a stopped thread that does not have them yet.
     func syncDebugRegisters(_ thread: ThreadInfo) throws(EngineError) {
         guard let process, thread.debugRegistersStale else { return }
-        do { try process.target.setDebugRegisters(process.debugSlots.registers, thread.tid) } catch { throw EngineError(error.description) }
+        do { try process.live.setDebugRegisters(process.debugSlots.registers, thread.tid) } catch { throw EngineError(error.description) }
         thread.debugRegistersStale = false
     }
 
@@ -108,6 +108,6 @@ extension Session {
     /// Clears every thread's debug registers (detach leaves none armed).
     func clearDebugRegisters() {
         guard let process, process.debugSlots.everArmed else { return }
-        for thread in process.threads { try? process.target.setDebugRegisters(DebugRegisters(), thread.tid) }
+        for thread in process.threads { try? process.live.setDebugRegisters(DebugRegisters(), thread.tid) }
     }
 }

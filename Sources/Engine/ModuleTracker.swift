@@ -27,7 +27,48 @@ extension Session {
             }
         }
         _ = syncModuleList()
+        if !process.isLive { addMappedModules() }
         resolveDeferredBreakpoints()
+    }
+
+    /// A dump whose module list is not in its memory (a small one, or a loader caught mid-way):
+    /// the ELF files mapped from their start (NT_FILE) are its modules.
+    private func addMappedModules() {
+        guard let process else { return }
+        for region in process.target.memoryMap() where region.offset == 0 && region.path.hasPrefix("/") {
+            guard !process.modules.modules.contains(where: { $0.path == region.path || $0.contains(region.range.lowerBound) }),
+                  let image = try? ElfImage(path: region.path) else { continue }
+            let firstSegment = image.segments.first { $0.fileOffset == 0 }?.address ?? 0
+            addModule(path: region.path, bias: region.range.lowerBound &- (firstSegment & ~0xfff), image: image, isMain: region.path == process.target.executablePath)
+        }
+    }
+
+    /// The GNU build id of the ELF image mapped at `start`, read from the target's memory (a
+    /// core holds each file's first page): what the file on disk must match.
+    func buildIDInMemory(at start: UInt64, bias: UInt64) -> [UInt8]? {
+        guard let process else { return nil }
+        let header = process.target.readMemory(start, count: 64)
+        guard header.count == 64, header.starts(with: [0x7f, 0x45, 0x4c, 0x46]) else { return nil }
+        let tableOffset = header.littleEndian(at: 32), entrySize = Int(header.littleEndian(at: 54, size: 2)), count = Int(header.littleEndian(at: 56, size: 2))
+        guard entrySize >= 56, count < 256 else { return nil }
+        let table = process.target.readMemory(start &+ tableOffset, count: entrySize * count)
+        guard table.count == entrySize * count else { return nil }
+        for index in 0..<count where table.littleEndian(at: index * entrySize, size: 4) == 4 {  // PT_NOTE
+            let address = table.littleEndian(at: index * entrySize + 16), size = Int(min(table.littleEndian(at: index * entrySize + 40), 4096))
+            let notes = process.target.readMemory(bias &+ address, count: size)
+            var cursor = 0
+            while cursor + 12 <= notes.count {
+                let nameSize = Int(notes.littleEndian(at: cursor, size: 4)), descriptorSize = Int(notes.littleEndian(at: cursor + 4, size: 4))
+                let type = notes.littleEndian(at: cursor + 8, size: 4)
+                let descriptor = cursor + 12 + (nameSize + 3) & ~3
+                guard descriptor + descriptorSize <= notes.count else { break }
+                if type == 3, nameSize == 4, notes[(cursor + 12)..<(cursor + 15)].elementsEqual("GNU".utf8) {
+                    return Array(notes[descriptor..<descriptor + descriptorSize])
+                }
+                cursor = descriptor + (descriptorSize + 3) & ~3
+            }
+        }
+        return nil
     }
 
     /// `.reload`: forgets every module and reads the list again (symbols reload lazily).
@@ -141,6 +182,11 @@ extension Session {
             output.line("WARNING: Unable to read the ELF image of \(path); no symbols for it")
         }
         let module = Module(path: path, name: uniqueName(moduleName(forPath: path)), bias: bias, image: image, symbolSearch: symbolSearch, isMainProgram: isMain, fallbackRange: fallback)
+        if !process.isLive, let expected = buildIDInMemory(at: module.start, bias: bias), let found = image?.buildID, found != expected {
+            // A dump read with other files than it ran with: its symbols and code would lie.
+            module.mismatch = "build id \(found.map { zeroPaddedHex(UInt64($0), digits: 2) }.joined()), the dump's is \(expected.map { zeroPaddedHex(UInt64($0), digits: 2) }.joined())"
+            output.line("WARNING: \(path) does not match the dump: \(module.mismatch!)")
+        }
         process.modules.add(module)
         module.symbolFiles?.prefetchDebugDwarf()
         if filters.filter("ld")!.action != .ignore {

@@ -13,6 +13,8 @@ public final class Module {
     public let symbolFiles: ModuleSymbols?
     /// The executable the process runs (searched first for bare symbol names).
     public let isMainProgram: Bool
+    /// Why the file is not the one the target ran (a dump's build id differs); nil when it is.
+    public internal(set) var mismatch: String?
     /// Symbols by name, built on first lookup.
     private var byName: [String: UInt64]?
 

@@ -111,7 +111,7 @@ extension Session {
         let jump = Int64(bitPattern: back &- (address &+ UInt64(copy.count) &+ 5))
         guard let rel32 = Int32(exactly: jump) else { return nil }
         copy += [0xe9] + [UInt8](littleEndian: UInt64(UInt32(bitPattern: rel32)), size: 4)
-        do { try process.target.writeMemory(address, copy) } catch { return nil }
+        do { try process.live.writeMemory(address, copy) } catch { return nil }
         let slot = ScratchPages.Slot(site: site, address: address, length: UInt64(instruction.length))
         process.scratch.record(slot)
         return slot

@@ -13,6 +13,8 @@ public enum StopKind {
     /// A step or `g addr`/`gu` plan completed.
     case step
     case signal(Int32, firstChance: Bool, code: Int32, faultAddress: UInt64?)
+    /// The signal that ended a process whose dump is open (no chance left to handle it).
+    case crash(SignalInfo)
     /// An int3 the program itself executed (`bpe`).
     case programBreakpoint
     /// Ctrl-C.
@@ -88,13 +90,32 @@ public struct StepRequest: Sendable {
 
 /// Errors shown to the user in WinDbg's words; the session goes on.
 public struct EngineError: Error, CustomStringConvertible {
+    /// The errors a front end tells apart; the rest are messages.
+    public enum Code: Sendable { case message, noRunnableDebuggees, readOnlyTarget }
+    public let code: Code
     public let description: String
-    public init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.init(description, code: .message) }
+    init(_ description: String, code: Code) {
+        self.description = description
+        self.code = code
+    }
+
+    /// A command that runs or changes the target, with none that runs (a dump, an ended process).
+    public static let noRunnableDebuggees = EngineError("No runnable debuggees", code: .noRunnableDebuggees)
+    /// A write to a target that cannot change (a core file).
+    static func readOnly(_ what: String) -> EngineError { EngineError("\(what) cannot be changed in a dump", code: .readOnlyTarget) }
 }
 
 /// A debugged process: its target, threads, modules and planted int3s.
 public final class DebuggedProcess {
-    public let target: any LiveTarget
+    /// What every inspection command reads.
+    public let target: any Target
+    /// Running, stopping and changing the process; nil for a core file.
+    public let control: (any LiveTarget)?
+    /// The running target, on paths only a live process takes: the session's entry points that
+    /// run, plant or write (`requireLive`) refuse a dump before they get here.
+    var live: any LiveTarget { control! }
+    public var isLive: Bool { control != nil }
     public let launched: Bool
     public private(set) var threads: [ThreadInfo] = []
     public internal(set) var current: ThreadInfo!
@@ -125,8 +146,9 @@ public final class DebuggedProcess {
     let kernelProbes: KernelProbes
     var probedBytes: [UInt64: UInt8] = [:]
 
-    init(target: any LiveTarget, launched: Bool, entryPoint: UInt64) {
+    init(target: any Target, control: (any LiveTarget)?, launched: Bool, entryPoint: UInt64) {
         self.target = target
+        self.control = control
         self.launched = launched
         self.entryPoint = entryPoint
         kernelProbes = KernelProbes(processID: target.processID)
@@ -250,7 +272,7 @@ public final class Session {
         launchSpec = (resolved, arguments)
         let auxv = target.auxiliaryVector()
         let entry = auxv[AuxiliaryVectorKey.entry] ?? 0
-        let process = DebuggedProcess(target: target, launched: true, entryPoint: entry)
+        let process = DebuggedProcess(target: target, control: target, launched: true, entryPoint: entry)
         self.process = process
         let main = process.addThread(target.processID)
         process.current = main
@@ -284,7 +306,7 @@ public final class Session {
         guard process == nil else { throw EngineError("A process is already being debugged") }
         let target: PtraceProcess
         do { target = try PtraceProcess.attach(pid: pid) } catch { throw EngineError(error.description) }
-        let process = DebuggedProcess(target: target, launched: false, entryPoint: target.auxiliaryVector()[AuxiliaryVectorKey.entry] ?? 0)
+        let process = DebuggedProcess(target: target, control: target, launched: false, entryPoint: target.auxiliaryVector()[AuxiliaryVectorKey.entry] ?? 0)
         self.process = process
         for tid in target.listThreads() { process.addThread(tid) }
         guard let first = process.thread(pid) ?? process.threads.first else {
@@ -298,10 +320,38 @@ public final class Session {
         return event
     }
 
+    /// Opens a target that does not run (a core file): every thread stands where it was when
+    /// the dump was written, the modules come from the dynamic linker's list in its memory, and
+    /// the last event is the signal that ended it (the faulting thread is current).
+    public func open(dump target: any Target) throws(EngineError) -> StopEvent {
+        guard process == nil else { throw EngineError("A process is already being debugged") }
+        let process = DebuggedProcess(target: target, control: nil, launched: false, entryPoint: target.auxiliaryVector()[AuxiliaryVectorKey.entry] ?? 0)
+        for tid in target.listThreads() { process.addThread(tid) }
+        guard let first = process.threads.first else { throw EngineError("The dump has no threads") }
+        self.process = process
+        launchSpec = nil
+        process.current = process.threads.first { target.signalInfo($0.tid) != nil } ?? first
+        scanModules()
+        let kind: StopKind
+        if let info = target.signalInfo(process.current.tid) {
+            kind = .crash(info)
+        } else {
+            kind = .breakIn
+        }
+        return recorded(StopEvent(kind: kind, thread: process.current.tid))
+    }
+
+    /// The running process, or WinDbg's error for a dump (or no target) where a command must run
+    /// or change it.
+    func requireLive() throws(EngineError) -> DebuggedProcess {
+        guard let process, process.isLive else { throw EngineError.noRunnableDebuggees }
+        return process
+    }
+
     /// Restores every byte the debugger changed and lets the process run on without it.
     public func detach() throws(EngineError) {
         guard let process else { throw EngineError("No target to detach from") }
-        if !process.gone {
+        if process.isLive, !process.gone {
             // A `.call` set up and not run: the thread gets its registers back.
             if let call = process.pendingCall {
                 restore(call)
@@ -309,7 +359,7 @@ public final class Session {
             }
             for address in Array(process.sites.keys) {
                 if let site = process.sites[address] {
-                    try? process.target.writeMemory(address, [site.originalByte])
+                    try? process.live.writeMemory(address, [site.originalByte])
                 }
             }
             process.sites.removeAll()
@@ -320,7 +370,7 @@ public final class Session {
                 if case .forked = thread.pending { _ = try handle(thread.pending!, thread); thread.pending = nil }
             }
             // The Ctrl-C handler's SIGSTOP, not taken yet, would stop the program once it is free.
-            if process.strayBreakStop, process.target.isSignalPending(SIGSTOP) { process.current.stopPending = true }
+            if process.strayBreakStop, process.live.isSignalPending(SIGSTOP) { process.current.stopPending = true }
             try drainExpectedStops()
             releaseSharingChildren()
             removeScratchPages()
@@ -328,7 +378,7 @@ public final class Session {
             for thread in process.threads {
                 try? flushRegisters(thread)
                 // A signal the program has yet to receive goes with it.
-                try? process.target.detach(thread.tid, signal: thread.signalToDeliver)
+                try? process.live.detach(thread.tid, signal: thread.signalToDeliver)
             }
         }
         forgetProcess()
@@ -337,15 +387,15 @@ public final class Session {
     /// Ends the process (`q`, `.kill`) and reaps it, so no zombie or stopped orphan is left.
     public func kill() {
         guard let process else { return }
-        if !process.gone {
-            process.target.terminate()
+        if process.isLive, !process.gone {
+            process.live.terminate()
             // Stopped threads (at an exit stop, say) only die once they run again.
             for thread in process.threads where !thread.running {
-                try? process.target.resume(thread.tid, singleStep: false, signal: 0)
+                try? process.live.resume(thread.tid, singleStep: false, signal: 0)
             }
-            while let event = try? process.target.waitForEvent() {
+            while let event = try? process.live.waitForEvent() {
                 if case .threadGone(let tid, _, _) = event, tid == process.pid { break }
-                if case .stopped(let tid, _) = event { try? process.target.resume(tid, singleStep: false, signal: 0) }
+                if case .stopped(let tid, _) = event { try? process.live.resume(tid, singleStep: false, signal: 0) }
             }
         }
         forgetProcess()
@@ -353,6 +403,7 @@ public final class Session {
 
     /// Breakpoints outlive the process: they resolve again by expression in the next one.
     private func forgetProcess() {
+        lastException = nil
         discardPlans()
         removeKernelProbes()
         process = nil
@@ -415,13 +466,14 @@ public final class Session {
     /// debug register for `ba`.
     private func plant(_ breakpoint: Breakpoint) throws(EngineError) {
         guard process != nil else { return }
+        _ = try requireLive()
         if breakpoint.hardware != nil { return try armHardware(breakpoint) }
         if plantInKernel(breakpoint) { return }
         for address in breakpoint.locations { try insertSite(address, isInternal: false) }
     }
 
     private func unplant(_ breakpoint: Breakpoint) throws(EngineError) {
-        guard process != nil else { return }
+        guard let process, process.isLive else { return }
         if breakpoint.hardware != nil { return disarmHardware(breakpoint) }
         let probed = Set(breakpoint.probes.map(\.address))
         unplantFromKernel(breakpoint)
@@ -486,7 +538,7 @@ public final class Session {
     }
 
     func insertSite(_ address: UInt64, isInternal: Bool) throws(EngineError) {
-        guard let process else { return }
+        let process = try requireLive()
         if process.probedBytes[address] != nil { try yieldProbes(at: address) }
         if var site = process.sites[address] {
             if isInternal { site.internalUsers += 1 } else { site.users += 1 }
@@ -497,7 +549,7 @@ public final class Session {
         guard let original = code.first else {
             throw EngineError("Unable to insert breakpoint at \(formatAddress(address)), Win32 error 0n998 \"Invalid access to memory location.\"")
         }
-        do { try process.target.writeMemory(address, [0xcc]) } catch { throw EngineError(error.description) }
+        do { try process.live.writeMemory(address, [0xcc]) } catch { throw EngineError(error.description) }
         process.sites[address] = SoftwareSite(originalByte: original, users: isInternal ? 0 : 1, internalUsers: isInternal ? 1 : 0,
                                               emulation: SiteEmulation(code), branch: disassembler.decode(code, at: address).flatMap { $0.flow == .none ? nil : $0 },
                                               isSystemCall: code.starts(with: [0x0f, 0x05]))
@@ -509,7 +561,7 @@ public final class Session {
         if site.total > 0 { process.sites[address] = site; return }
         process.sites[address] = nil
         process.scratch.forget(site: address)
-        if !process.gone { try? process.target.writeMemory(address, [site.originalByte]) }
+        if !process.gone { try? process.live.writeMemory(address, [site.originalByte]) }
     }
 
     // MARK: inspection
@@ -533,6 +585,7 @@ public final class Session {
     /// Writes target memory; a write over a planted int3 changes the byte restored later.
     public func writeMemory(_ address: UInt64, _ bytes: [UInt8]) throws(EngineError) {
         guard let process, !process.gone else { throw EngineError("No target") }
+        guard process.isLive else { throw EngineError.readOnly("Memory") }
         process.blocks.removeAll()
         // Code written under a probe: its breakpoint goes to an int3, whose byte the write sets.
         for probed in process.probedBytes.keys where probed >= address && probed < address &+ UInt64(bytes.count) { try yieldProbes(at: probed) }
@@ -543,7 +596,7 @@ public final class Session {
             process.sites[siteAddress] = site
             data[offset] = 0xcc
         }
-        do { try process.target.writeMemory(address, data) } catch { throw EngineError(error.description) }
+        do { try process.live.writeMemory(address, data) } catch { throw EngineError(error.description) }
         // The instructions under int3s the write reaches (an instruction is at most 15 bytes)
         // are what the debugger executes or copies: read them again.
         for (siteAddress, var site) in process.sites where siteAddress &+ 15 > address && siteAddress < address &+ UInt64(bytes.count) {
@@ -568,7 +621,8 @@ public final class Session {
 
     public func setRegisters(_ registers: X86Registers, _ thread: ThreadInfo? = nil) throws(EngineError) {
         guard let process, !process.gone, let thread = thread ?? process.current else { throw EngineError("No target") }
-        do { try process.target.setRegisters(registers, thread.tid) } catch { throw EngineError(error.description) }
+        guard process.isLive else { throw EngineError.readOnly("Registers") }
+        do { try process.live.setRegisters(registers, thread.tid) } catch { throw EngineError(error.description) }
         thread.cachedRegisters = registers
         thread.registersDirty = false
     }
@@ -581,7 +635,8 @@ public final class Session {
 
     public func setVectorState(_ area: [UInt8], _ thread: ThreadInfo? = nil) throws(EngineError) {
         guard let process, !process.gone, let thread = thread ?? process.current else { throw EngineError("No target") }
-        do { try process.target.setVectorState(area, thread.tid) } catch { throw EngineError(error.description) }
+        guard process.isLive else { throw EngineError.readOnly("Registers") }
+        do { try process.live.setVectorState(area, thread.tid) } catch { throw EngineError(error.description) }
     }
 
     public func setCurrentThread(_ thread: ThreadInfo) { process?.current = thread }
@@ -719,7 +774,15 @@ public final class Session {
         if let thread = process.thread(event.thread) { thread.reportedAt = try? registers(thread).rip }
         lastEventThread = event.thread
         lastEvent = "\(eventPrefix(event.thread)): \(describe(event.kind))"
+        switch event.kind {
+        case .signal(let signal, _, let code, let fault): lastException = (event.thread, SignalInfo(signal: signal, code: code, address: fault))
+        case .crash(let info): lastException = (event.thread, info)
+        default: break
+        }
     }
+
+    /// The last signal an event reported (`.exr -1`, `.ecxr`, `!analyze`) and its thread.
+    public private(set) var lastException: (thread: ThreadID, info: SignalInfo)?
 
     /// `.lastevent`'s wording of an event.
     public func describe(_ kind: StopKind) -> String {
@@ -730,6 +793,7 @@ public final class Session {
         case .step: return "Single step exception - code 80000004 (first chance)"
         case .callReturned: return "Call returned"
         case .signal(let signal, let first, let code, _): return "\(signalEventName(signal, code: code)) (\(first ? "first chance" : "!!! second chance !!!"))"
+        case .crash(let info): return "\(signalEventName(info.signal, code: info.code)) (first/second chance not available)"
         case .moduleLoad(let module): return "Load module \(module.path) at \(formatAddress(module.start))"
         case .moduleUnload(let path): return "Unload module \(path)"
         case .threadCreated(let tid): return "Create thread \(process?.thread(tid)?.index ?? 0):\(String(tid, radix: 16))"
@@ -740,16 +804,22 @@ public final class Session {
     }
 
     /// `Access violation - code c0000005` for SIGSEGV, `Signal SIGUSR1 - code 0000000a` for others.
-    /// WinDbg's exception name and NTSTATUS code for a signal (SIGFPE by its si_code).
     func signalEventName(_ signal: Int32, code: Int32) -> String {
+        let exception = Session.exception(signal, code: code)
+        return "\(exception.name) - code \(zeroPaddedHex(UInt64(exception.code), digits: 8))"
+    }
+
+    /// WinDbg's exception name and NTSTATUS code for a signal (SIGFPE by its si_code).
+    public static func exception(_ signal: Int32, code: Int32) -> (name: String, code: UInt32) {
         switch (signal, code) {
-        case (SIGSEGV, _), (SIGBUS, _): return "Access violation - code c0000005"
-        case (SIGILL, _): return "Illegal instruction - code c000001d"
-        case (SIGFPE, 1): return "Integer divide-by-zero - code c0000094"       // FPE_INTDIV
-        case (SIGFPE, 2): return "Integer overflow - code c0000095"             // FPE_INTOVF
-        case (SIGFPE, 3): return "Floating-point division by zero - code c000008e"  // FPE_FLTDIV
-        case (SIGFPE, _): return "Floating-point exception - code c00002b5"
-        default: return "Signal \(signalName(signal)) - code \(zeroPaddedHex(UInt64(signal), digits: 8))"
+        case (SIGSEGV, _), (SIGBUS, _): return ("Access violation", 0xc000_0005)
+        case (SIGILL, _): return ("Illegal instruction", 0xc000_001d)
+        case (SIGFPE, 1): return ("Integer divide-by-zero", 0xc000_0094)        // FPE_INTDIV
+        case (SIGFPE, 2): return ("Integer overflow", 0xc000_0095)              // FPE_INTOVF
+        case (SIGFPE, 3): return ("Floating-point division by zero", 0xc000_008e)  // FPE_FLTDIV
+        case (SIGFPE, _): return ("Floating-point exception", 0xc000_02b5)
+        case (SIGTRAP, _): return ("Break instruction exception", 0x8000_0003)
+        default: return ("Signal \(signalName(signal))", UInt32(bitPattern: signal))
         }
     }
 

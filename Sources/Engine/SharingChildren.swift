@@ -31,7 +31,7 @@ extension Session {
         guard let process else { return }
         if let lifted = helper.liftedSite {
             helper.liftedSite = nil
-            if process.sites[lifted] != nil { try? process.target.writeMemory(lifted, [0xcc]) }
+            if process.sites[lifted] != nil { try? process.live.writeMemory(lifted, [0xcc]) }
         }
         var signal: Int32 = 0
         switch event {
@@ -42,7 +42,7 @@ extension Session {
                 if try resumeOutOfLine(helper, site: address, allocating: false) { return }
                 // No copy to run (a breakpoint set while it runs, far from every scratch
                 // page): one step with the int3 lifted, put back at its trap.
-                try? process.target.writeMemory(address, [site.originalByte])
+                try? process.live.writeMemory(address, [site.originalByte])
                 helper.liftedSite = address
                 try resumeThread(helper, singleStep: true, signal: 0)
                 helper.running = true
@@ -54,7 +54,7 @@ extension Session {
             signal = received
         case .exec:
             // A new address space of its own: nothing of the debugger's is in it.
-            try? process.target.detach(helper.tid, signal: 0)
+            try? process.live.detach(helper.tid, signal: 0)
             process.helpers.removeAll { $0 === helper }
             return
         case .gone:
@@ -79,7 +79,7 @@ extension Session {
         for helper in process.helpers {
             var gone = false
             if helper.running {
-                guard (try? process.target.requestStop(helper.tid)) != nil else { continue }
+                guard (try? process.live.requestStop(helper.tid)) != nil else { continue }
                 helper.stopPending = true
                 helper.singleStepping = true  // its events come to this loop, not to its handler
                 // Nothing else runs now: the process's threads are stopped, its int3s gone.
@@ -92,7 +92,7 @@ extension Session {
             }
             guard !gone else { continue }
             try? flushRegisters(helper)
-            try? process.target.detach(helper.tid, signal: 0)
+            try? process.live.detach(helper.tid, signal: 0)
         }
         process.helpers.removeAll()
     }

@@ -44,7 +44,7 @@ extension Session {
             guard let value = registers.value(named: register) else { return false }
             let top = registers.rsp &- 8
             // Where the push would fault (a stack guard page), single-step it and let it fault.
-            guard process.target.writeMemoryAsProgram(top, [UInt8](littleEndian: value, size: 8)) else { return false }
+            guard process.live.writeMemoryAsProgram(top, [UInt8](littleEndian: value, size: 8)) else { return false }
             registers.rsp = top
             registers.rip &+= length
         case .movRbpRsp:

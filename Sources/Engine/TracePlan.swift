@@ -365,7 +365,7 @@ extension Session {
             registers.rip = target
         case .call(let target, let returnAddress):
             let top = registers.rsp &- 8
-            guard process?.target.writeMemoryAsProgram(top, [UInt8](littleEndian: returnAddress, size: 8)) == true else { return false }
+            guard process?.live.writeMemoryAsProgram(top, [UInt8](littleEndian: returnAddress, size: 8)) == true else { return false }
             registers.rsp = top
             registers.rip = target
         case .ret(let target, let popped):

@@ -452,7 +452,7 @@ public final class PtraceProcess: LiveTarget {
         return UInt64(message)
     }
 
-    public func signalDetails(_ thread: ThreadID) -> (code: Int32, address: UInt64)? {
+    public func signalInfo(_ thread: ThreadID) -> SignalInfo? {
         checkThread()
         var info = siginfo_t()
         let result = withUnsafeMutablePointer(to: &info) { pointer in
@@ -461,7 +461,7 @@ public final class PtraceProcess: LiveTarget {
         guard result == 0 else { return nil }
         // si_addr sits at offset 16 of siginfo_t for the fault signals on x86-64.
         let address = withUnsafeBytes(of: &info) { $0.load(fromByteOffset: 16, as: UInt64.self) }
-        return (info.si_code, address)
+        return SignalInfo(signal: info.si_signo, code: info.si_code, address: SignalInfo.hasFaultAddress(info.si_signo) ? address : nil)
     }
 
     /// Reads the handler state from /proc/pid/status (SigCgt, SigIgn masks).

@@ -34,6 +34,26 @@ public enum TargetEvent: Sendable, Equatable {
     case threadGone(ThreadID, exitCode: Int32?, signal: Int32?)
 }
 
+/// The signal a thread stopped with or died of (siginfo_t's first fields).
+public struct SignalInfo: Sendable, Equatable {
+    public let signal: Int32
+    /// si_code: who sent it (SI_USER, SI_KERNEL) or why (SEGV_MAPERR, FPE_INTDIV, TRAP_BRKPT).
+    public let code: Int32
+    /// si_addr, for the signals that carry one.
+    public let address: UInt64?
+
+    public init(signal: Int32, code: Int32, address: UInt64?) {
+        self.signal = signal
+        self.code = code
+        self.address = address
+    }
+
+    /// The signals whose si_addr is a fault address (the others have a sender's pid there).
+    public static func hasFaultAddress(_ signal: Int32) -> Bool {
+        [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP].contains(signal)
+    }
+}
+
 /// What a signal does to the process if the debugger lets it through.
 public enum SignalDisposition: Sendable, Equatable {
     case caught, ignored, byDefault
@@ -45,9 +65,10 @@ public struct TargetError: Error, CustomStringConvertible, Sendable {
     public init(_ description: String) { self.description = description }
 }
 
-/// The read side of a debug target: memory, registers, threads. A live process, a core file
-/// and a remote stub all provide it, so every inspection command works on each (as in DbgEng,
-/// where a dump is just another target).
+/// The read side of a debug target: memory, registers, threads, the memory map and the signal
+/// each thread stands at. A live process, a core file and a remote stub all provide it, so
+/// every inspection command works on each (as in DbgEng, where a dump is just another target);
+/// changing and running the target is `LiveTarget`'s.
 public protocol Target: AnyObject {
     var processID: Int32 { get }
     /// Path of the main executable.
@@ -56,14 +77,10 @@ public protocol Target: AnyObject {
     var executableImagePath: String { get }
     /// Reads up to `count` bytes; the result is shorter when the memory after it is unreadable.
     func readMemory(_ address: UInt64, count: Int) -> [UInt8]
-    func writeMemory(_ address: UInt64, _ bytes: [UInt8]) throws(TargetError)
     func registers(_ thread: ThreadID) throws(TargetError) -> X86Registers
-    func setRegisters(_ registers: X86Registers, _ thread: ThreadID) throws(TargetError)
     /// The XSAVE area in its standard layout: the FXSAVE part first (x87, MXCSR, xmm0–15 at
     /// byte 160), the XSAVE header at 512, the ymm upper halves at 576 when present.
     func vectorState(_ thread: ThreadID) throws(TargetError) -> [UInt8]
-    /// Writes an area `vectorState` returned, changed (`r xmm0=…`).
-    func setVectorState(_ area: [UInt8], _ thread: ThreadID) throws(TargetError)
     /// The thread's name (`pthread_setname_np`, or the program's name).
     func threadName(_ thread: ThreadID) -> String?
     /// The ELF auxiliary vector (AT_ENTRY, AT_BASE, ...).
@@ -73,6 +90,10 @@ public protocol Target: AnyObject {
     func memoryMap() -> [MemoryRegion]
     /// DR0–DR3, DR6 and DR7 of a thread.
     func debugRegisters(_ thread: ThreadID) throws(TargetError) -> DebugRegisters
+    /// The target's threads, the main one first where the system says which it is.
+    func listThreads() -> [ThreadID]
+    /// The signal a thread is stopped with (or, in a core, died of), with si_code and the fault address.
+    func signalInfo(_ thread: ThreadID) -> SignalInfo?
 }
 
 /// The x86 debug registers of a thread: four breakpoint addresses, the status of the last
@@ -117,6 +138,10 @@ extension Target {
 
 /// Execution control on top of `Target`, for targets that run (a live process, a remote stub).
 public protocol LiveTarget: Target {
+    func writeMemory(_ address: UInt64, _ bytes: [UInt8]) throws(TargetError)
+    func setRegisters(_ registers: X86Registers, _ thread: ThreadID) throws(TargetError)
+    /// Writes an area `vectorState` returned, changed (`r xmm0=…`).
+    func setVectorState(_ area: [UInt8], _ thread: ThreadID) throws(TargetError)
     /// Writes memory only where the program itself could (no write to read-only or guard
     /// pages); false when it could not. For executing an instruction on the program's behalf.
     func writeMemoryAsProgram(_ address: UInt64, _ bytes: [UInt8]) -> Bool
@@ -126,8 +151,6 @@ public protocol LiveTarget: Target {
     func requestStop(_ thread: ThreadID) throws(TargetError)
     /// Blocks until some thread reports an event.
     func waitForEvent() throws(TargetError) -> TargetEvent
-    /// The fault address of the signal a thread is stopped with (SIGSEGV's si_addr), and si_code.
-    func signalDetails(_ thread: ThreadID) -> (code: Int32, address: UInt64)?
     func disposition(of signal: Int32) -> SignalDisposition
     /// Whether `signal` waits to be delivered to the process or any of its threads.
     func isSignalPending(_ signal: Int32) -> Bool
@@ -140,8 +163,6 @@ public protocol LiveTarget: Target {
     /// Gives the terminal to the program while it runs, and takes it back (a no-op for
     /// targets that do not share the debugger's terminal).
     func handTerminal(toTarget: Bool)
-    /// Thread ids the system currently lists for the process.
-    func listThreads() -> [ThreadID]
     /// Lets a stopped fork child run free, with `restore` written into its memory first.
     func releaseForkChild(_ child: Int32, restore: [(address: UInt64, byte: UInt8)])
     /// Arms a stopped thread's debug registers (DR0–DR3 and DR7; DR6 is cleared).

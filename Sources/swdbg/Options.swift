@@ -8,6 +8,8 @@ let swdbgVersion = "0.7.0"
 struct Options {
     var pid: Int32?
     var processName: String?
+    /// `-z`: a core file to open (the program, if given, is its executable).
+    var dumpFile: String?
     var commands: String?
     var commandFile: String?
     var skipInitialBreakpoint = false
@@ -37,6 +39,7 @@ struct Options {
             o.pid = pid
         },
         Spec(names: ["-pn"], value: "NAME", help: "attach to the one process with this name") { o, v in o.processName = v },
+        Spec(names: ["-z"], value: "CORE", help: "open a core file (a program after it names the executable)") { o, v in o.dumpFile = v },
         Spec(names: ["-c"], value: "\"CMDS\"", help: "commands to run at the first prompt (separated by ';')") { o, v in o.commands = v },
         Spec(names: ["-cf"], value: "FILE", help: "a file of commands to run at the first prompt") { o, v in o.commandFile = v },
         Spec(names: ["-g"], value: nil, help: "skip the initial breakpoint") { o, _ in o.skipInitialBreakpoint = true },
@@ -76,9 +79,14 @@ struct Options {
             try spec.apply(&options, value)
             index += 1
         }
+        if options.dumpFile != nil {
+            guard options.pid == nil, options.processName == nil else { throw UsageError("-z opens a core file; it does not go with -p or -pn") }
+            guard options.program.count <= 1 else { throw UsageError("-z CORE takes one program after it (the executable), no arguments") }
+            return .session(options)
+        }
         let targets = (options.pid != nil ? 1 : 0) + (options.processName != nil ? 1 : 0) + (options.program.isEmpty ? 0 : 1)
         guard targets == 1 else {
-            throw UsageError(targets == 0 ? "no program to debug" : "give one target: a program, -p PID or -pn NAME")
+            throw UsageError(targets == 0 ? "no program to debug" : "give one target: a program, -p PID, -pn NAME or -z CORE")
         }
         return .session(options)
     }
@@ -90,6 +98,7 @@ struct Options {
             "",
             "usage: swdbg [options] program [args...]    launch a program under the debugger",
             "       swdbg [options] -p PID | -pn NAME     attach to a running process",
+            "       swdbg [options] -z CORE [program]     open a core file",
             "",
             "options:",
         ]

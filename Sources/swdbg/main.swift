@@ -103,14 +103,16 @@ struct Debugger {
         let session = interpreter.session
         do {
             let stop: StopEvent
-            if let pid = options.pid {
+            if let dump = options.dumpFile {
+                stop = try interpreter.openDump(dump, program: options.program.first)
+            } else if let pid = options.pid {
                 stop = try session.attach(pid: pid)
             } else if let processName = options.processName {
                 stop = try session.attach(pid: try findProcess(named: processName))
             } else {
                 stop = try session.launch(path: options.program[0], arguments: Array(options.program.dropFirst()))
             }
-            if options.skipInitialBreakpoint {
+            if options.skipInitialBreakpoint && options.dumpFile == nil {
                 interpreter.execute("g")
             } else {
                 interpreter.reportStop(stop)

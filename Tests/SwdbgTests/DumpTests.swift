@@ -1,0 +1,198 @@
+import Foundation
+import XCTest
+
+/// Core files as targets: cores the kernel writes for a crashing fixture, gdb's `gcore`, and
+/// swdbg's own `.dump`, read by swdbg and checked against gdb and eu-stack.
+final class DumpTests: XCTestCase {
+    /// Runs `program` in a fresh folder with core dumps allowed, so it dies leaving a kernel
+    /// core there; returns the core's path. The kernel's pattern is set to `core` for the run
+    /// where it names something else (a pipe to a crash collector), and put back.
+    static func kernelCore(of program: String, _ arguments: [String] = []) throws -> String {
+        let folder = NSTemporaryDirectory() + "swdbg-core-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let patternFile = "/proc/sys/kernel/core_pattern"
+        let pattern = try String(contentsOfFile: patternFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        if pattern != "core" { try "core".write(toFile: patternFile, atomically: false, encoding: .utf8) }
+        defer { if pattern != "core" { try? pattern.write(toFile: patternFile, atomically: false, encoding: .utf8) } }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "ulimit -c unlimited; exec \"$0\" \"$@\"", program] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationReason == .uncaughtSignal else { throw HarnessError("\(program) did not die of a signal (status \(process.terminationStatus))") }
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("core") }
+        guard let core = files.first else { throw HarnessError("\(program) died but left no core in \(folder)") }
+        return folder + "/" + core
+    }
+
+    /// A swdbg session on a core file (`-z core [program]`).
+    static func dumpSession(_ core: String, program: String? = nil, _ commands: [String]) throws -> String {
+        try Harness.run(Harness.swdbg, ["-z", core] + (program.map { [$0] } ?? []), input: commands.joined(separator: "\n") + "\n").output
+    }
+
+    func testKernelCoreOfANullDereference() throws {
+        let program = try Harness.fixture("crash")
+        let core = try Self.kernelCore(of: program)
+        let out = try Self.dumpSession(core, ["k", ".exr -1", "dv", "lm", "~", "u @rip L1", "db crash!main L4", ".lastevent"])
+        XCTAssertTrue(out.contains("Loading Dump File [\(core)]"), out)
+        XCTAssertTrue(out.contains("ELF core file of process 0n"), out)
+        XCTAssertTrue(out.contains("Access violation - code c0000005 (first/second chance not available)"), out)
+        XCTAssertTrue(out.contains("Fault address: 00000000`00000000 (SEGV_MAPERR: address not mapped)"), out)
+        let stack = out.output(of: "k").components(separatedBy: "\n").dropFirst()
+        XCTAssertTrue(stack.first?.contains("crash!read_through+0x") == true && stack.first?.contains("crash.c @ 4]") == true, out)
+        XCTAssertTrue(stack.dropFirst().first?.contains("crash!main+0x") == true && stack.dropFirst().first?.contains("crash.c @ 9]") == true, out)
+        XCTAssertTrue(stack.contains { $0.contains("libc!__libc_start_main") }, out)
+        let record = out.output(of: ".exr -1")
+        XCTAssertTrue(record.contains("ExceptionCode: c0000005 (Access violation)"), record)
+        XCTAssertTrue(record.contains("(crash!read_through+0x"), record)
+        XCTAssertTrue(record.contains("Attempt to read from address 0000000000000000"), record)
+        XCTAssertTrue(record.contains("Signal: SIGSEGV (0n11), si_code 1 (SEGV_MAPERR"), record)
+        XCTAssertTrue(out.output(of: "dv").contains("pointer = 0x0000000000000000"), out)
+        let modules = out.output(of: "lm")
+        XCTAssertTrue(modules.contains("crash ") && modules.contains("libc ") && modules.contains(program), modules)
+        XCTAssertEqual(out.output(of: "~").count(of: "Id: "), 1, out)
+        XCTAssertTrue(out.output(of: "u @rip L1").contains("mov     eax,dword ptr [rax]"), out)
+        // The code comes from the executable (the kernel does not dump text): the bytes of main.
+        let objdump = try Harness.run("/usr/bin/objdump", ["-d", "--no-show-raw-insn", program], input: "").output
+        XCTAssertTrue(objdump.contains("<main>:"), objdump)
+        XCTAssertTrue(out.output(of: "db crash!main L4").contains("55 48 89 e5"), out)
+        XCTAssertTrue(out.output(of: ".lastevent").contains("Access violation - code c0000005 (first/second chance not available)"), out)
+        // gdb reads the same core to the same frames.
+        let gdb = try Harness.run("/usr/bin/gdb", ["-batch", "-nx", "-ex", "bt", program, core], input: "").output
+        XCTAssertTrue(gdb.contains("read_through (pointer=0x0)") && gdb.contains("in main ()"), gdb)
+    }
+
+    func testCommandsThatRunOrChangeTheTargetRefuseADump() throws {
+        let core = try Self.kernelCore(of: try Harness.fixture("crash"))
+        let out = try Self.dumpSession(core, ["g", "p", "t", "gu", "wt", "bp crash!main", "ba e1 crash!main", "r rax=1", "ed @rsp 1", ".call crash!main()", "bl", "r rip"])
+        for command in ["g", "p", "t", "gu", "wt", "bp", "ba"] {
+            let name = command.split(separator: " ").first.map(String.init) ?? command
+            XCTAssertTrue(out.contains("^ No runnable debuggees error in '\(name)'"), "\(command):\n\(out)")
+        }
+        XCTAssertTrue(out.output(of: "r rax=1").contains("cannot be changed in a dump"), out)
+        XCTAssertTrue(out.output(of: "ed @rsp 1").contains("cannot be changed in a dump"), out)
+        XCTAssertTrue(out.output(of: ".call crash!main()").contains("No runnable debuggees"), out)
+        XCTAssertEqual(out.output(of: "bl").trimmingCharacters(in: .whitespacesAndNewlines), "", out)
+        XCTAssertTrue(out.output(of: "r rip").contains("rip="), out)
+    }
+
+    /// `.dump /ma` and `/m` of a four-thread program stopped at a breakpoint: swdbg, gdb and
+    /// eu-stack all read them back to the same threads and frames.
+    func testDumpsWrittenAtABreakpointReadBackEverywhere() throws {
+        let program = try Harness.fixture("threads", flags: ["-pthread"])
+        let folder = NSTemporaryDirectory() + "swdbg-dump-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let full = folder + "/full.core", small = folder + "/small.core"
+        let live = try Harness.session(program: program, ["bp threads!tick", "g", "~", "k", "~*k", ".dump /ma \(full)", ".dump /m \(small)", ".dump /m \(small)", ".dump /m /o \(small)", "q"])
+        XCTAssertTrue(live.output(of: ".dump /ma \(full)").contains("Dump successfully written"), live)
+        XCTAssertTrue(live.output(of: ".dump /m \(small)", occurrence: 1).contains("exists; /o overwrites it"), live)
+        XCTAssertTrue(live.output(of: ".dump /m /o \(small)").contains("Dump successfully written"), live)
+        let threadCount = live.output(of: "~").count(of: "Id: ")
+        XCTAssertGreaterThanOrEqual(threadCount, 2, live)
+        let liveStack = live.output(of: "k")
+        for core in [full, small] {
+            let out = try Self.dumpSession(core, ["~", "k", "~*k"])
+            XCTAssertTrue(out.contains("This dump file has a breakpoint exception stored in it."), out)
+            XCTAssertEqual(out.output(of: "~").count(of: "Id: "), threadCount, out)
+            // The thread that hit the breakpoint is current, with the stack the live session
+            // showed; every other thread has its live stack too.
+            XCTAssertEqual(out.output(of: "k"), liveStack, out)
+            XCTAssertTrue(out.output(of: "k").contains("threads!worker+0x"), out)
+            XCTAssertEqual(Self.stacksByThread(out.output(of: "~*k")), Self.stacksByThread(live.output(of: "~*k")), out)
+            let gdb = try Harness.run("/usr/bin/gdb", ["-batch", "-nx", "-ex", "bt", "-ex", "info threads", program, core], input: "").output
+            XCTAssertTrue(gdb.contains("tick (index=") && gdb.contains("worker (arg="), gdb)
+            XCTAssertEqual(gdb.components(separatedBy: "\n").filter { $0.contains("LWP ") && !$0.hasPrefix("[") }.count, threadCount, gdb)
+            let stack = try Harness.run("/usr/bin/eu-stack", ["--core=\(core)", "-e", program], input: "").output
+            XCTAssertEqual(stack.count(of: "TID "), threadCount, stack)
+            XCTAssertTrue(stack.contains(" tick\n") && stack.contains(" worker\n"), stack)
+        }
+        let sizes = try [full, small].map { try FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int ?? 0 }
+        XCTAssertLessThan(sizes[1] * 10, sizes[0], "the /m dump should be far smaller: \(sizes)")
+    }
+
+    /// `~*k` as each thread's frames by its `pid.tid` (thread numbers and names differ between
+    /// a live session and a dump, which puts the current thread first).
+    static func stacksByThread(_ text: String) -> [String: [String]] {
+        var stacks: [String: [String]] = [:]
+        var current: String?
+        for line in text.components(separatedBy: "\n") {
+            if let range = line.range(of: "Id: ") {
+                current = String(line[range.upperBound...].prefix { $0 != " " })
+                stacks[current!] = []
+            } else if let current, !line.trimmingCharacters(in: .whitespaces).isEmpty {
+                stacks[current]!.append(line)
+            }
+        }
+        return stacks
+    }
+
+    func testGcoreOfARunningProgram() throws {
+        let running = try Harness.start("detach", ["300"])
+        defer { kill(running.pid, SIGKILL); _ = running.finish() }
+        let prefix = NSTemporaryDirectory() + "swdbg-gcore-\(UUID().uuidString)"
+        let result = try Harness.run("/usr/bin/gcore", ["-o", prefix, String(running.pid)], input: "")
+        let core = "\(prefix).\(running.pid)"
+        guard FileManager.default.fileExists(atPath: core) else { return XCTFail("gcore wrote no core: \(result.output)") }
+        let out = try Self.dumpSession(core, ["k", "lm"])
+        XCTAssertTrue(out.output(of: "k").contains("detach!main+0x"), out)
+        XCTAssertTrue(out.output(of: "lm").contains("detach "), out)
+    }
+
+    /// A core cut short (as a size limit cuts it) shows what it holds, with a warning.
+    func testTruncatedCoreWarnsAndStillShowsTheThreads() throws {
+        let core = try Self.kernelCore(of: try Harness.fixture("crash"))
+        let whole = try Self.dumpSession(core, ["r rip"])
+        let size = try FileManager.default.attributesOfItem(atPath: core)[.size] as? Int ?? 0
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: core))
+        try handle.truncate(atOffset: UInt64(size / 2))
+        try handle.close()
+        let out = try Self.dumpSession(core, ["r rip", "lm", "k"])
+        XCTAssertTrue(out.contains("WARNING: The core file is truncated:"), out)
+        XCTAssertEqual(out.output(of: "r rip"), whole.output(of: "r rip"), out)
+        XCTAssertTrue(out.output(of: "lm").contains("start "), out)
+        XCTAssertTrue(out.contains("quit:"), out)
+    }
+
+    func testFilesThatAreNotCoresGiveClearErrors() throws {
+        let program = try Harness.fixture("crash")
+        let folder = NSTemporaryDirectory() + "swdbg-badcore-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let text = folder + "/text"
+        try "not a core\n".write(toFile: text, atomically: true, encoding: .utf8)
+        var out = try Self.dumpSession(text, [])
+        XCTAssertTrue(out.contains("not an ELF core file"), out)
+        out = try Self.dumpSession(program, [])
+        XCTAssertTrue(out.contains("not a core file (ELF type 3, not ET_CORE)"), out)
+        out = try Self.dumpSession(folder + "/missing", [])
+        XCTAssertTrue(out.contains("No such file or directory"), out)
+        // A core whose notes are garbage: no thread to show, said as such.
+        let core = try Self.kernelCore(of: program)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: core))
+        let notes = Int(bytes[64 + 8..<64 + 16].withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })  // the first header is PT_NOTE
+        for index in notes..<notes + 64 { bytes[index] = 0xff }
+        let garbage = folder + "/garbage.core"
+        try bytes.write(to: URL(fileURLWithPath: garbage))
+        out = try Self.dumpSession(garbage, [])
+        XCTAssertTrue(out.contains("A malformed note at offset"), out)
+        XCTAssertTrue(out.contains("the core has no thread"), out)
+        // And the session still opens another target: .opendump after a failed -z is not possible
+        // (no session), but a failed .opendump leaves the session usable.
+        out = try Harness.session(program: program, [".opendump \(garbage)", "r rip", "q"])
+        XCTAssertTrue(out.output(of: ".opendump \(garbage)").contains("A target is already open"), out)
+        XCTAssertTrue(out.output(of: "r rip").contains("rip="), out)
+    }
+
+    /// A core read with another build of its program: a warning, and `lm` marks the module.
+    func testMismatchedExecutableIsAWarning() throws {
+        let program = try Harness.fixture("crash")
+        let core = try Self.kernelCore(of: program)
+        let other = try Harness.fixture("crash", flags: ["-O1"])
+        let out = try Self.dumpSession(core, program: other, ["lm"])
+        XCTAssertTrue(out.contains("WARNING: \(other) does not match the dump: build id "), out)
+        XCTAssertTrue(out.output(of: "lm").contains("(mismatched)"), out)
+        let same = try Self.dumpSession(core, program: program, ["lm"])
+        XCTAssertFalse(same.contains("does not match the dump"), same)
+    }
+}
