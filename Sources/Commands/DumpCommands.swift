@@ -77,7 +77,7 @@ extension Interpreter {
 
     /// `.exr -1`: the last exception in the layout of WinDbg's exception record, with the
     /// signal and si_code it came from.
-    private func showExceptionRecord() throws(CommandError) {
+    func showExceptionRecord() throws(CommandError) {
         _ = try requireProcess()
         guard let (tid, info) = session.lastException, let thread = session.process?.thread(tid) else {
             throw CommandError("No exception has been recorded")
@@ -88,22 +88,14 @@ extension Interpreter {
         output.line("   ExceptionCode: \(zeroPaddedHex(UInt64(exception.code), digits: 8)) (\(exception.name))")
         output.line("  ExceptionFlags: 00000000")
         if exception.code == 0xc000_0005, let address = session.faultAddress(info.signal, info) {
-            let access = accessKind(at: rip, fault: address, thread: thread)
+            let access = session.faultAccess(rip: rip, fault: address, instruction: session.decode(at: rip))
             output.line("NumberParameters: 2")
             output.line("   Parameter[0]: \(zeroPaddedHex(access.parameter, digits: 16))")
             output.line("   Parameter[1]: \(zeroPaddedHex(address, digits: 16))")
-            output.line("Attempt to \(access.word) address \(zeroPaddedHex(address, digits: 16))")
+            output.line("Attempt to \(access == .execute ? "execute" : access == .write ? "write to" : "read from") address \(zeroPaddedHex(address, digits: 16))")
         } else {
             output.line("NumberParameters: 0")
         }
         output.line("Signal: \(signalName(info.signal)) (0n\(info.signal)), si_code \(info.code)" + (faultCodeName(info.signal, info.code).map { " (\($0))" } ?? ""))
-    }
-
-    /// How the faulting instruction touched memory (WinDbg's Parameter[0]: 0 read, 1 write,
-    /// 8 execute), from its decoding: Linux's siginfo does not say.
-    private func accessKind(at rip: UInt64, fault: UInt64, thread: ThreadInfo) -> (parameter: UInt64, word: String) {
-        if rip == fault { return (8, "execute") }
-        if let access = session.decode(at: rip)?.memoryAccess, access.writes { return (1, "write to") }
-        return (0, "read from")
     }
 }

@@ -36,5 +36,5 @@ extension Interpreter {
     /// Every command family, in the order `.help` lists them.
     static let allCommands: [CommandSpec] = executionCommands + traceCommands + breakpointCommands + eventCommands + registerCommands
         + memoryCommands + editCommands + expressionCommands + cppExpressionCommands + listCommands + disassemblyCommands + stackCommands
-        + moduleCommands + dumpCommands + sourceCommands + typeCommands + displayCommands + controlCommands + printfCommands + callCommands + sessionCommands
+        + moduleCommands + dumpCommands + analyzeCommands + sourceCommands + typeCommands + displayCommands + controlCommands + printfCommands + callCommands + sessionCommands
 }
