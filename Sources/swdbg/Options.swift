@@ -20,9 +20,19 @@ struct Options {
     var keepASLR = false
     var readInitFile = true
     var program: [String] = []
+    /// `-I` / `-iu`: install or remove swdbg as the kernel's crash handler, and its folder.
+    var installCrashHandler = false
+    var uninstallCrashHandler = false
+    var crashFolder: String?
+    var crashLimit: UInt64?
 
     /// What the command line asks for besides a session.
-    enum Request { case session(Options), help, version }
+    enum Request {
+        case session(Options), help, version
+        case installCrashHandler(folder: String?, limit: UInt64?), uninstallCrashHandler
+        /// The kernel runs the handler with the core on standard input: pid, signal, time, name.
+        case crashHandler([String])
+    }
 
     /// One option: its spellings, its value's name (nil for a flag), its help line, and how
     /// it sets the options.
@@ -49,10 +59,26 @@ struct Options {
         Spec(names: ["-logo"], value: "FILE", help: "write a log of the session to this file") { o, v in o.logFile = v },
         Spec(names: ["--aslr"], value: nil, help: "keep address space layout randomization (off by default, as in gdb)") { o, _ in o.keepASLR = true },
         Spec(names: ["--no-init", "-nx"], value: nil, help: "do not run the init file (\(InitFile.displayPath))") { o, _ in o.readInitFile = false },
+        Spec(names: ["-I"], value: nil, help: "install swdbg as the kernel's crash handler (core_pattern): a core and a report per crash") { o, _ in o.installCrashHandler = true },
+        Spec(names: ["-iu"], value: nil, help: "restore the crash handler swdbg -I replaced") { o, _ in o.uninstallCrashHandler = true },
+        Spec(names: ["--crash-folder"], value: "DIR", help: "with -I: where crashes go (default \(CrashHandler.defaultFolder))") { o, v in o.crashFolder = v },
+        Spec(names: ["--crash-limit"], value: "SIZE", help: "with -I: the crash folder's size limit, e.g. 500M or 2G (default 1G)") { o, v throws(UsageError) in
+            guard let bytes = Options.size(v) else { throw UsageError("--crash-limit takes a size such as 500M, not '\(v)'") }
+            o.crashLimit = bytes
+        },
     ]
+
+    /// `500M`, `2G`, `4096`: a size in bytes.
+    static func size(_ text: String) -> UInt64? {
+        let units: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        guard let last = text.uppercased().last else { return nil }
+        if let unit = units[last] { return UInt64(text.dropLast()).map { $0 * unit } }
+        return UInt64(text)
+    }
 
     /// Parses the arguments after the program name.
     static func parse(_ arguments: [String]) throws(UsageError) -> Request {
+        if arguments.first == "--crash-handler" { return .crashHandler(Array(arguments.dropFirst())) }
         var options = Options()
         var index = 0
         while index < arguments.count {
@@ -79,6 +105,11 @@ struct Options {
             try spec.apply(&options, value)
             index += 1
         }
+        if options.installCrashHandler || options.uninstallCrashHandler {
+            guard options.installCrashHandler != options.uninstallCrashHandler, options.program.isEmpty, options.dumpFile == nil,
+                  options.pid == nil, options.processName == nil else { throw UsageError("-I and -iu go alone (with --crash-folder and --crash-limit for -I)") }
+            return options.installCrashHandler ? .installCrashHandler(folder: options.crashFolder, limit: options.crashLimit) : .uninstallCrashHandler
+        }
         if options.dumpFile != nil {
             guard options.pid == nil, options.processName == nil else { throw UsageError("-z opens a core file; it does not go with -p or -pn") }
             guard options.program.count <= 1 else { throw UsageError("-z CORE takes one program after it (the executable), no arguments") }
@@ -99,6 +130,7 @@ struct Options {
             "usage: swdbg [options] program [args...]    launch a program under the debugger",
             "       swdbg [options] -p PID | -pn NAME     attach to a running process",
             "       swdbg [options] -z CORE [program]     open a core file",
+            "       swdbg -I [--crash-folder DIR] | -iu   install / remove swdbg as the crash handler",
             "",
             "options:",
         ]

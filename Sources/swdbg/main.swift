@@ -23,6 +23,12 @@ func main() -> Int32 {
         return 0
     case .session(let options):
         return Debugger(options).run()
+    case .installCrashHandler(let folder, let limit):
+        return CrashHandler.install(folder: folder, limit: limit)
+    case .uninstallCrashHandler:
+        return CrashHandler.uninstall()
+    case .crashHandler(let arguments):
+        return CrashHandler.handle(arguments)
     }
 }
 
