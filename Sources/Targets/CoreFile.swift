@@ -1,4 +1,5 @@
 import Arch
+import CCompress
 import Glibc
 
 /// The bytes of a file, mapped read-only (or held, for a decompressed core). Every read is
@@ -8,11 +9,29 @@ final class FileBytes {
     private let mappedLength: Int
     private let owned: [UInt8]?
     let count: Int
+    /// Why a compressed file's bytes end early (the rest could not be decompressed).
+    private(set) var decompressionProblem: String?
 
-    init(path: String) throws(TargetError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw TargetError("\(path): \(errnoText(errno))") }
+    /// The file at `path`, decompressed first (into memory) when it is a zstd, xz or gzip file.
+    convenience init(path: String) throws(TargetError) {
+        guard cc_compression_of(path) != 0 else {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw TargetError("\(path): \(errnoText(errno))") }
+            defer { close(fd) }
+            try self.init(fd: fd, path: path)
+            return
+        }
+        var error = [CChar](repeating: 0, count: 256)
+        var incomplete: Int32 = 0
+        let fd = cc_decompressed(path, &error, error.count, &incomplete)
+        let reason = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard fd >= 0 else { throw TargetError("\(path): cannot decompress it: \(reason)") }
         defer { close(fd) }
+        try self.init(fd: fd, path: path)
+        decompressionProblem = incomplete != 0 ? reason : nil
+    }
+
+    private init(fd: Int32, path: String) throws(TargetError) {
         var status = stat()
         guard fstat(fd, &status) == 0 else { throw TargetError("\(path): \(errnoText(errno))") }
         guard status.st_mode & S_IFMT == S_IFREG else { throw TargetError("\(path): not a regular file") }
@@ -174,6 +193,7 @@ public final class CoreFile {
         guard !threads.isEmpty else {
             throw TargetError("\(path): the core has no thread (no readable NT_PRSTATUS note)" + (warnings.first.map { "; \($0)" } ?? ""))
         }
+        if let problem = bytes.decompressionProblem { warnings.append("The compressed core breaks off: \(problem); what came before it is shown") }
         let missing = segments.filter { $0.presentSize < $0.fileSize }
         if !missing.isEmpty {
             let lost = missing.reduce(UInt64(0)) { $0 + ($1.fileSize - $1.presentSize) }

@@ -184,6 +184,27 @@ final class DumpTests: XCTestCase {
         XCTAssertTrue(out.output(of: "r rip").contains("rip="), out)
     }
 
+    /// Cores as crash collectors store them: zstd, xz and gzip, whole and cut short.
+    func testCompressedCores() throws {
+        let core = try Self.kernelCore(of: try Harness.fixture("crash"))
+        let plain = try Self.dumpSession(core, ["k", "r rip"])
+        for (tool, suffix) in [("/usr/bin/zstd", ".zst"), ("/usr/bin/xz", ".xz"), ("/usr/bin/gzip", ".gz")] {
+            let compressed = core + suffix
+            let result = try Harness.run(tool, ["-k", "-f", core], input: "")
+            XCTAssertEqual(result.status, 0, result.output)
+            let out = try Self.dumpSession(compressed, ["k", "r rip"])
+            XCTAssertEqual(out.output(of: "k"), plain.output(of: "k"), out)
+            XCTAssertTrue(out.output(of: "k").contains("crash!read_through"), out)
+            // Cut after the first few kilobytes: the notes survive, the warning says what broke off.
+            let data = try Data(contentsOf: URL(fileURLWithPath: compressed))
+            let cut = compressed + ".cut" + suffix
+            try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: cut))
+            let partial = try Self.dumpSession(cut, ["r rip"])
+            XCTAssertTrue(partial.contains("WARNING: The compressed core breaks off: the"), partial)
+            XCTAssertEqual(partial.output(of: "r rip"), plain.output(of: "r rip"), partial)
+        }
+    }
+
     /// A core read with another build of its program: a warning, and `lm` marks the module.
     func testMismatchedExecutableIsAWarning() throws {
         let program = try Harness.fixture("crash")

@@ -1,0 +1,17 @@
+#ifndef CCOMPRESS_H
+#define CCOMPRESS_H
+
+#include <stddef.h>
+
+/* Compressed files as crash collectors store cores: zstd, xz and gzip, told apart by their
+   magic bytes. */
+
+/* 1 zstd, 2 xz, 3 gzip, 0 none of them (or unreadable). */
+int cc_compression_of(const char *path);
+
+/* Decompresses `path` into an anonymous in-memory file (memfd) and returns its descriptor,
+   or -1 with a message in `error`. A stream that breaks off after some output still gives
+   the descriptor, with `*incomplete` set and the reason in `error`. */
+int cc_decompressed(const char *path, char *error, size_t error_size, int *incomplete);
+
+#endif
