@@ -303,6 +303,12 @@ extension Interpreter {
             ],
             examples: [".dump /ma /tmp/full.core", ".dump /m /o small.core"]),
 
+        "!analyze": CommandHelp(
+            syntax: ["!analyze [-v]"],
+            description: "Explains the last exception (the signal that ended a dumped process, or a live stop at a signal): the faulting instruction and the address it touched, the class of problem (null or wild pointer, stack overflow, abort, assertion, heap corruption found by glibc, stack smashing, divide by zero, illegal instruction, a signal sent from outside) with glibc's abort message where there is one, the faulting thread's stack, the frame to blame (the first outside the system's libraries) and FAILURE_BUCKET_ID, which names the crash site without addresses: the same crash gets the same id in every run, under any ASLR slide.",
+            options: [(name: "-v", meaning: "everything (without it: the probable cause and the bucket id)")],
+            examples: ["!analyze -v", "!analyze"]),
+
         ".exr": CommandHelp(
             syntax: [".exr -1"],
             description: "Shows the last exception (the signal of the last event, or the one that ended a dumped process) as WinDbg's exception record: address, NTSTATUS-style code, for an access violation whether it read, wrote or executed and where, and the signal with its si_code.",

@@ -42,8 +42,8 @@ extension Interpreter {
         }
         if name == "mxcsr" {
             var area = try engine { () throws(EngineError) in try session.vectorState() }
-            guard area.count >= 28 else { throw CommandError("Bad register error at 'mxcsr'") }
-            area.replaceSubrange(24..<28, with: [UInt8](littleEndian: value, size: 4))
+            guard area.mxcsr != nil else { throw CommandError("Bad register error at 'mxcsr'") }
+            area.mxcsr = UInt32(truncatingIfNeeded: value)
             try engine { () throws(EngineError) in try session.setVectorState(area) }
             return
         }
@@ -65,16 +65,7 @@ extension Interpreter {
         }
         while values.count < lanes { values.append(0) }
         var area = try engine { () throws(EngineError) in try session.vectorState() }
-        guard area.count >= 512, !wide || area.count >= 576 + 256 else { throw CommandError("Bad register error at '\(wide ? "ymm" : "xmm")\(index)'") }
-        for lane in 0..<4 { area.replaceSubrange(160 + index * 16 + lane * 4..<164 + index * 16 + lane * 4, with: [UInt8](littleEndian: UInt64(values[lane].bitPattern), size: 4)) }
-        if wide {
-            for lane in 0..<4 { area.replaceSubrange(576 + index * 16 + lane * 4..<580 + index * 16 + lane * 4, with: [UInt8](littleEndian: UInt64(values[4 + lane].bitPattern), size: 4)) }
-        }
-        if area.count >= 520 {
-            // XSTATE_BV: the SSE (and AVX) state is in use, so the kernel loads what was written.
-            let features = area.littleEndian(at: 512) | 0b10 | (wide ? 0b100 : 0)
-            area.replaceSubrange(512..<520, with: [UInt8](littleEndian: features, size: 8))
-        }
+        guard area.setLanes(index, values.map(\.bitPattern)) else { throw CommandError("Bad register error at '\(wide ? "ymm" : "xmm")\(index)'") }
         try engine { () throws(EngineError) in try session.setVectorState(area) }
     }
 
@@ -86,16 +77,13 @@ extension Interpreter {
         if let (index, wide) = vectorRegister(name) {
             _ = try requireProcess()
             let area = try engine { () throws(EngineError) in try session.vectorState() }
-            // The upper halves count only when the XSAVE header says the AVX state is in use.
-            let avxInUse = area.count >= 576 + 256 && area.littleEndian(at: 512) & 0b100 != 0
-            var lanes = (0..<4).map { UInt32(area.littleEndian(at: 160 + index * 16 + $0 * 4, size: 4)) }
-            if wide { lanes += (0..<4).map { avxInUse ? UInt32(area.littleEndian(at: 576 + index * 16 + $0 * 4, size: 4)) : 0 } }
+            guard let lanes = area.lanes(index, wide: wide) else { throw CommandError("Bad register error at '\(name)'") }
             return "\(name)=\(lanes.reversed().map { formatShortFloat(Float(bitPattern: $0)) }.joined(separator: " "))"
         }
         if name == "mxcsr" {
             _ = try requireProcess()
             let area = try engine { () throws(EngineError) in try session.vectorState() }
-            return "mxcsr=\(zeroPaddedHex(area.littleEndian(at: 24, size: 4), digits: 8))"
+            return "mxcsr=\(zeroPaddedHex(UInt64(area.mxcsr ?? 0), digits: 8))"
         }
         let registers = try currentRegisters()
         guard let value = registers.value(named: name) else { throw CommandError("Bad register error at '\(name)'") }

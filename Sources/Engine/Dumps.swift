@@ -27,7 +27,7 @@ extension Session {
             if thread === process.current {
                 signal = lastException.flatMap { $0.thread == thread.tid ? $0.info : nil } ?? SignalInfo(signal: SIGTRAP, code: 0x80, address: registers.rip)
             }
-            return CoreWriter.Thread(tid: thread.tid, registers: registers, vectorState: try? vectorState(thread), signal: signal)
+            return CoreWriter.Thread(tid: thread.tid, registers: registers, vectorState: (try? vectorState(thread))?.bytes, signal: signal)
         }
         let stackPointers = threads.map(\.registers.rsp)
         let loaderData = kind == .minimal ? moduleListMemory() : []

@@ -15,8 +15,7 @@ extension Session {
         case .kernelHit(let hit):
             return try kernelHit(hit, thread)
         case .trap:
-            let details = process.target.signalInfo(thread.tid)
-            if details?.code == 0x80 {  // SI_KERNEL: an int3 the program executed itself
+            if process.live.trapCause(thread.tid) == .breakpointInstruction {  // an int3 the program executed itself
                 // Handled by the debugger, as WinDbg's breakpoint exception; at a break, `gn`
                 // passes its SIGTRAP to the program's handler.
                 let stop = filteredStop(filters.filter("bpe")!, .programBreakpoint, thread)

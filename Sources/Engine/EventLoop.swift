@@ -232,8 +232,8 @@ extension Session {
         guard let process else { throw EngineError("No target") }
         let registers = try self.registers(thread)
         let site = process.sites[registers.rip]
-        if let site { try? process.live.writeMemory(registers.rip, [site.originalByte]) }
-        defer { if site != nil, process.sites[registers.rip] != nil, !process.gone { try? process.live.writeMemory(registers.rip, [0xcc]) } }
+        if let site { try? process.live.removeSoftwareBreakpoint(at: registers.rip, original: site.originalByte) }
+        defer { if site != nil, process.sites[registers.rip] != nil, !process.gone { _ = try? process.live.insertSoftwareBreakpoint(at: registers.rip) } }
         let signal = thread.signalToDeliver
         thread.signalToDeliver = 0
         thread.secondChanceReported = false
@@ -300,7 +300,7 @@ extension Session {
         guard let process else { throw EngineError("No target") }
         guard !thread.singleStepping, thread.liftedSite == nil else { return hardwareOrStepTrap(thread) }
         if let registers = try? self.registers(thread), process.sites[registers.rip &- 1] != nil,
-           process.debugSlots.isEmpty || process.target.signalInfo(thread.tid)?.code == 0x80 {
+           process.debugSlots.isEmpty || process.live.trapCause(thread.tid) == .breakpointInstruction {
             var rewound = registers
             rewound.rip &-= 1
             // Written back lazily: an emulated step-over replaces this write.
@@ -310,7 +310,7 @@ extension Session {
         }
         // A child sharing the memory that trapped on an int3 removed before its stop was
         // taken: it goes back to the instruction the int3 covered.
-        if process.helper(thread.tid) != nil, process.target.signalInfo(thread.tid)?.code == 0x80, var registers = try? self.registers(thread) {
+        if process.helper(thread.tid) != nil, process.live.trapCause(thread.tid) == .breakpointInstruction, var registers = try? self.registers(thread) {
             registers.rip &-= 1
             stage(registers, thread)
             return .trap
@@ -319,13 +319,11 @@ extension Session {
     }
 
     /// A SIGTRAP that is not one of our int3s: a debug exception of armed debug registers, or
-    /// a single step (or the program's own int3, which the kernel reports as SI_KERNEL and
-    /// leaves the debug status stale for).
+    /// a single step (or the program's own int3).
     private func hardwareOrStepTrap(_ thread: ThreadInfo) -> ThreadEvent {
-        guard let process, !process.debugSlots.isEmpty, let code = process.target.signalInfo(thread.tid)?.code,
-              code > 0, code != 0x80 else { return .trap }
-        let fired = firedHardwareBreakpoints(thread)
-        return fired.isEmpty ? .trap : .hardwareTrap(fired)
+        guard let process, !process.debugSlots.isEmpty, case .debugException(let fired) = process.live.trapCause(thread.tid) else { return .trap }
+        let hits = process.debugSlots.fired(UInt64(fired))
+        return hits.isEmpty ? .trap : .hardwareTrap(hits)
     }
 
     /// The loop proper. Returns with every thread stopped.

@@ -29,7 +29,7 @@ public struct CallResult: Sendable, Equatable {
 struct PendingCall {
     let thread: ThreadInfo
     let registers: X86Registers
-    let vectorState: [UInt8]
+    let vectorState: VectorState
     /// The signal it had to take, the int3 it stood on and the probe hit it owes a skip,
     /// given back with the registers.
     let signal: Int32
@@ -110,9 +110,7 @@ extension Session {
         registers.rsp = top
         registers.rip = address
         var area = vector
-        for (index, bits) in placement.vectors.enumerated() where area.count >= 160 + 16 * (index + 1) {
-            area.replaceSubrange(160 + 16 * index..<168 + 16 * index, with: [UInt8](littleEndian: bits, size: 8))
-        }
+        for (index, bits) in placement.vectors.enumerated() { area.setXMMLow(index, bits) }
         try insertSite(returnAddress, isInternal: true)
         try setVectorState(area, thread)
         try setRegisters(registers, thread)
@@ -139,8 +137,7 @@ extension Session {
         try removeSite(address, isInternal: true)
         let returned = try registers(thread)
         let area = try vectorState(thread)
-        let xmm0: UInt64 = area.count >= 184 ? area.littleEndian(at: 160) : 0
-        let xmm1: UInt64 = area.count >= 184 ? area.littleEndian(at: 176) : 0
+        let xmm0 = area.xmmLow(0) ?? 0, xmm1 = area.xmmLow(1) ?? 0
         let memory = call.returnBuffer.map { readMemory($0.address, count: $0.size) }
         restore(call)
         process.current = thread

@@ -45,8 +45,9 @@ struct DebugRegisterSlots {
 
     var isEmpty: Bool { holders.allSatisfy { $0 == nil } }
 
-    mutating func claim(_ breakpoint: Breakpoint) -> Bool {
-        guard let free = holders.firstIndex(where: { $0 == nil }) else { return false }
+    /// Takes a free slot among the first `available` (what the target offers).
+    mutating func claim(_ breakpoint: Breakpoint, available: Int) -> Bool {
+        guard let free = holders.prefix(available).firstIndex(where: { $0 == nil }) else { return false }
         holders[free] = breakpoint
         everArmed = true
         return true
@@ -78,7 +79,7 @@ extension Session {
     /// Arms a hardware breakpoint in a free debug register of every thread.
     func armHardware(_ breakpoint: Breakpoint) throws(EngineError) {
         guard let process, breakpoint.address != nil else { return }
-        guard process.debugSlots.claim(breakpoint) else {
+        guard process.debugSlots.claim(breakpoint, available: process.live.capabilities.hardwareBreakpoints) else {
             throw EngineError("Too many hardware breakpoints: the four debug registers (DR0-DR3) are in use")
         }
         for thread in process.threads { thread.debugRegistersStale = true }
@@ -95,14 +96,6 @@ extension Session {
         guard let process, thread.debugRegistersStale else { return }
         do { try process.live.setDebugRegisters(process.debugSlots.registers, thread.tid) } catch { throw EngineError(error.description) }
         thread.debugRegistersStale = false
-    }
-
-    /// Which hardware breakpoints a debug exception (a SIGTRAP the kernel raised, not an int3)
-    /// says the thread hit; empty when it was a single step only.
-    func firedHardwareBreakpoints(_ thread: ThreadInfo) -> [Breakpoint] {
-        guard let process, !process.debugSlots.isEmpty,
-              let status = try? process.target.debugRegisters(thread.tid).status else { return [] }
-        return process.debugSlots.fired(status)
     }
 
     /// Clears every thread's debug registers (detach leaves none armed).

@@ -87,6 +87,7 @@ extension Session {
     /// Why this breakpoint cannot go to the kernel, before trying; nil when it can.
     private func kernelObstacle(_ breakpoint: Breakpoint, _ condition: BreakpointCondition, _ process: DebuggedProcess) -> String? {
         guard kernelConditions else { return "kernel conditions are off (.kernelconditions)" }
+        guard process.live.capabilities.kernelProbes else { return "the target is not a local process the kernel can probe" }
         if condition.testedAfterPasses && breakpoint.remaining > 1 { return "its passes are counted before the condition" }
         if condition.testedAfterPasses && breakpoint.oneShot { return "a one-shot command string is used up by its first hit" }
         for address in breakpoint.locations {

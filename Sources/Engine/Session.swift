@@ -253,8 +253,12 @@ public final class Session {
     /// The wait status the process reported on its way out.
     var lastExitStatus: Int32?
 
-    public init(output: Output) {
+    /// Where live targets come from (launch, attach, `.restart`).
+    public let backend: any LiveTargetFactory
+
+    public init(output: Output, backend: any LiveTargetFactory = PtraceBackend()) {
         self.output = output
+        self.backend = backend
         symbolSearch.log = { [output] in output.line($0) }
     }
 
@@ -264,11 +268,10 @@ public final class Session {
     /// the dynamic loader mapped the startup libraries.
     public func launch(path: String, arguments: [String]) throws(EngineError) -> StopEvent {
         guard process == nil else { throw EngineError("A process is already being debugged") }
-        let target: PtraceProcess
+        let target: any LiveTarget, resolved: String
         do {
-            target = try PtraceProcess.launch(program: path, arguments: arguments, disableASLR: disableASLR, ownTerminal: shareTerminal)
+            (target, resolved) = try backend.launch(program: path, arguments: arguments, disableASLR: disableASLR, ownTerminal: shareTerminal)
         } catch { throw EngineError(error.description) }
-        let resolved = target.launchPath
         launchSpec = (resolved, arguments)
         let auxv = target.auxiliaryVector()
         let entry = auxv[AuxiliaryVectorKey.entry] ?? 0
@@ -304,8 +307,8 @@ public final class Session {
     /// dynamic linker's list, and the stop is reported like WinDbg's attach break-in.
     public func attach(pid: Int32) throws(EngineError) -> StopEvent {
         guard process == nil else { throw EngineError("A process is already being debugged") }
-        let target: PtraceProcess
-        do { target = try PtraceProcess.attach(pid: pid) } catch { throw EngineError(error.description) }
+        let target: any LiveTarget
+        do { target = try backend.attach(pid: pid) } catch { throw EngineError(error.description) }
         let process = DebuggedProcess(target: target, control: target, launched: false, entryPoint: target.auxiliaryVector()[AuxiliaryVectorKey.entry] ?? 0)
         self.process = process
         for tid in target.listThreads() { process.addThread(tid) }
@@ -357,10 +360,8 @@ public final class Session {
                 restore(call)
                 process.pendingCall = nil
             }
-            for address in Array(process.sites.keys) {
-                if let site = process.sites[address] {
-                    try? process.live.writeMemory(address, [site.originalByte])
-                }
+            for (address, site) in process.sites {
+                try? process.live.removeSoftwareBreakpoint(at: address, original: site.originalByte)
             }
             process.sites.removeAll()
             // Closing the probes' events takes the kernel's int3s out while the threads are stopped.
@@ -545,11 +546,10 @@ public final class Session {
             process.sites[address] = site
             return
         }
-        let code = process.target.readMemory(address, count: 16)
-        guard let original = code.first else {
+        let code = readMemory(address, count: 16)
+        guard !code.isEmpty, let original = try? process.live.insertSoftwareBreakpoint(at: address) else {
             throw EngineError("Unable to insert breakpoint at \(formatAddress(address)), Win32 error 0n998 \"Invalid access to memory location.\"")
         }
-        do { try process.live.writeMemory(address, [0xcc]) } catch { throw EngineError(error.description) }
         process.sites[address] = SoftwareSite(originalByte: original, users: isInternal ? 0 : 1, internalUsers: isInternal ? 1 : 0,
                                               emulation: SiteEmulation(code), branch: disassembler.decode(code, at: address).flatMap { $0.flow == .none ? nil : $0 },
                                               isSystemCall: code.starts(with: [0x0f, 0x05]))
@@ -561,7 +561,7 @@ public final class Session {
         if site.total > 0 { process.sites[address] = site; return }
         process.sites[address] = nil
         process.scratch.forget(site: address)
-        if !process.gone { try? process.live.writeMemory(address, [site.originalByte]) }
+        if !process.gone { try? process.live.removeSoftwareBreakpoint(at: address, original: site.originalByte) }
     }
 
     // MARK: inspection
@@ -571,7 +571,7 @@ public final class Session {
         guard let process, !process.gone else { return [] }
         var bytes = process.target.readMemory(address, count: count)
         let end = address &+ UInt64(bytes.count)
-        if !process.sites.isEmpty {
+        if !process.sites.isEmpty, process.control?.capabilities.breakpointsShowInMemory != false {
             for (siteAddress, site) in process.sites where siteAddress >= address && siteAddress < end {
                 bytes[Int(siteAddress - address)] = site.originalByte
             }
@@ -627,13 +627,13 @@ public final class Session {
         thread.registersDirty = false
     }
 
-    /// The FXSAVE area of a thread (xmm registers live at offset 160, 16 bytes each).
-    public func vectorState(_ thread: ThreadInfo? = nil) throws(EngineError) -> [UInt8] {
+    /// The x87/SSE/AVX registers of a thread.
+    public func vectorState(_ thread: ThreadInfo? = nil) throws(EngineError) -> VectorState {
         guard let process, !process.gone, let thread = thread ?? process.current else { throw EngineError("No target") }
         do { return try process.target.vectorState(thread.tid) } catch { throw EngineError(error.description) }
     }
 
-    public func setVectorState(_ area: [UInt8], _ thread: ThreadInfo? = nil) throws(EngineError) {
+    public func setVectorState(_ area: VectorState, _ thread: ThreadInfo? = nil) throws(EngineError) {
         guard let process, !process.gone, let thread = thread ?? process.current else { throw EngineError("No target") }
         guard process.isLive else { throw EngineError.readOnly("Registers") }
         do { try process.live.setVectorState(area, thread.tid) } catch { throw EngineError(error.description) }
@@ -687,9 +687,9 @@ public final class Session {
         let lookup = frame.lookupAddress
         guard let module = process?.modules.module(containing: lookup), let files = module.symbolFiles else { return nil }
         var registers = frame.registers
-        if frame.physicalIndex == 0, let area = try? vectorState(thread), area.count >= 160 + 8 * 16 {
-            // xmm0–7 (DWARF 17–24), low 64 bits, from the XSAVE legacy area: float parameters.
-            for index in 0..<8 { registers[17 + index] = area.littleEndian(at: 160 + 16 * index) }
+        if frame.physicalIndex == 0, let state = try? vectorState(thread) {
+            // xmm0–7 (DWARF 17–24), low 64 bits: float parameters.
+            for index in 0..<8 { registers[17 + index] = state.xmmLow(index) }
         }
         // Entry values of one frame all come from the same call site: its caller is unwound
         // once, on the first one asked for, and each register's value is kept.

@@ -31,7 +31,7 @@ extension Session {
         guard let process else { return }
         if let lifted = helper.liftedSite {
             helper.liftedSite = nil
-            if process.sites[lifted] != nil { try? process.live.writeMemory(lifted, [0xcc]) }
+            if process.sites[lifted] != nil { _ = try? process.live.insertSoftwareBreakpoint(at: lifted) }
         }
         var signal: Int32 = 0
         switch event {
@@ -42,7 +42,7 @@ extension Session {
                 if try resumeOutOfLine(helper, site: address, allocating: false) { return }
                 // No copy to run (a breakpoint set while it runs, far from every scratch
                 // page): one step with the int3 lifted, put back at its trap.
-                try? process.live.writeMemory(address, [site.originalByte])
+                try? process.live.removeSoftwareBreakpoint(at: address, original: site.originalByte)
                 helper.liftedSite = address
                 try resumeThread(helper, singleStep: true, signal: 0)
                 helper.running = true

@@ -81,9 +81,9 @@ public final class CoreTarget: Target {
 
     public func registers(_ thread: ThreadID) throws(TargetError) -> X86Registers { try state(thread).registers }
 
-    public func vectorState(_ thread: ThreadID) throws(TargetError) -> [UInt8] {
+    public func vectorState(_ thread: ThreadID) throws(TargetError) -> VectorState {
         guard let area = try state(thread).vectorState else { throw TargetError("The dump has no vector registers of thread \(thread)") }
-        return area
+        return VectorState(bytes: area)
     }
 
     /// The kernel records only the process's name (the main thread's).

@@ -42,7 +42,6 @@ public final class PtraceProcess: LiveTarget {
         return options
     }
 
-    /// Starts `path` under ptrace and returns it stopped at the exec.
     /// Starts `path` under ptrace and returns it stopped at the exec. With `ownTerminal`, the
     /// program gets a process group of its own, to which `handTerminal` gives the terminal
     /// while it runs (so it reads the terminal and Ctrl-C reaches it, not the debugger).
@@ -210,6 +209,35 @@ public final class PtraceProcess: LiveTarget {
         }
     }
 
+    public var capabilities: TargetCapabilities {
+        TargetCapabilities(hardwareBreakpoints: 4, breakpointsShowInMemory: true, kernelProbes: true)
+    }
+
+    public func insertSoftwareBreakpoint(at address: UInt64) throws(TargetError) -> UInt8 {
+        guard let original = readMemory(address, count: 1).first else {
+            throw TargetError("Memory access error at 0x\(zeroPaddedHex(address, digits: 16))")
+        }
+        try writeMemory(address, [0xcc])
+        return original
+    }
+
+    public func removeSoftwareBreakpoint(at address: UInt64, original: UInt8) throws(TargetError) {
+        try writeMemory(address, [original])
+    }
+
+    /// From si_code: SI_KERNEL is an int3; TRAP_BRKPT, TRAP_TRACE and TRAP_HWBKPT are debug
+    /// exceptions, DR6 saying which address registers fired; the rest were sent.
+    public func trapCause(_ thread: ThreadID) -> TrapCause {
+        guard let info = signalInfo(thread) else { return .sent }
+        switch info.code {
+        case 0x80: return .breakpointInstruction
+        case 1...4:
+            let status = (try? debugRegisters(thread).status) ?? 0
+            return .debugException(fired: UInt8(truncatingIfNeeded: status & 0xf))
+        default: return .sent
+        }
+    }
+
     public func writeMemoryAsProgram(_ address: UInt64, _ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBytes { raw in cs_write_memory_as_program(processID, address, raw.baseAddress, UInt64(raw.count)) } == bytes.count
     }
@@ -272,7 +300,7 @@ public final class PtraceProcess: LiveTarget {
 
     /// The XSAVE area (NT_X86_XSTATE), which holds the upper halves of the ymm registers too;
     /// the 512-byte FXSAVE area where the kernel does not offer it.
-    public func vectorState(_ thread: ThreadID) throws(TargetError) -> [UInt8] {
+    public func vectorState(_ thread: ThreadID) throws(TargetError) -> VectorState {
         checkThread()
         var area = [UInt8](repeating: 0, count: 4096)
         let length = area.withUnsafeMutableBytes { raw -> Int in
@@ -282,18 +310,18 @@ public final class PtraceProcess: LiveTarget {
             }
             return result == 0 ? vector.iov_len : 0
         }
-        if length >= 512 { return Array(area.prefix(length)) }
+        if length >= 512 { return VectorState(bytes: Array(area.prefix(length))) }
         let result = area.withUnsafeMutableBytes { raw in
             cs_ptrace(Int32(PTRACE_GETFPREGS.rawValue), thread, 0, UInt64(UInt(bitPattern: raw.baseAddress)))
         }
         if result != 0 { throw TargetError("Cannot read vector registers of thread \(thread): \(errnoText(errno))") }
-        return Array(area.prefix(512))
+        return VectorState(bytes: Array(area.prefix(512)))
     }
 
     /// Writes the XSAVE area back (NT_X86_XSTATE), else its FXSAVE part.
-    public func setVectorState(_ area: [UInt8], _ thread: ThreadID) throws(TargetError) {
+    public func setVectorState(_ state: VectorState, _ thread: ThreadID) throws(TargetError) {
         checkThread()
-        var bytes = area
+        var bytes = state.bytes
         let result = bytes.withUnsafeMutableBytes { raw -> Int in
             if raw.count > 512 {
                 var vector = iovec(iov_base: raw.baseAddress, iov_len: raw.count)

@@ -54,6 +54,18 @@ public struct SignalInfo: Sendable, Equatable {
     }
 }
 
+/// Why a thread took a SIGTRAP the CPU raised, as the backend tells (ptrace: si_code and the
+/// debug status register; a gdb stub: `swbreak`/`hwbreak`/`watch` in its stop reply).
+public enum TrapCause: Sendable, Equatable {
+    /// An int3 executed (the debugger's or the program's own): the thread stands just past it.
+    case breakpointInstruction
+    /// A debug exception: a finished single step and/or debug registers that fired;
+    /// `fired` has bit n set for address register n.
+    case debugException(fired: UInt8)
+    /// Not a trap of the CPU: SIGTRAP sent like any signal (kill, tkill, raise).
+    case sent
+}
+
 /// What a signal does to the process if the debugger lets it through.
 public enum SignalDisposition: Sendable, Equatable {
     case caught, ignored, byDefault
@@ -78,9 +90,8 @@ public protocol Target: AnyObject {
     /// Reads up to `count` bytes; the result is shorter when the memory after it is unreadable.
     func readMemory(_ address: UInt64, count: Int) -> [UInt8]
     func registers(_ thread: ThreadID) throws(TargetError) -> X86Registers
-    /// The XSAVE area in its standard layout: the FXSAVE part first (x87, MXCSR, xmm0–15 at
-    /// byte 160), the XSAVE header at 512, the ymm upper halves at 576 when present.
-    func vectorState(_ thread: ThreadID) throws(TargetError) -> [UInt8]
+    /// The x87/SSE/AVX registers (the XSAVE area).
+    func vectorState(_ thread: ThreadID) throws(TargetError) -> VectorState
     /// The thread's name (`pthread_setname_np`, or the program's name).
     func threadName(_ thread: ThreadID) -> String?
     /// The ELF auxiliary vector (AT_ENTRY, AT_BASE, ...).
@@ -94,6 +105,23 @@ public protocol Target: AnyObject {
     func listThreads() -> [ThreadID]
     /// The signal a thread is stopped with (or, in a core, died of), with si_code and the fault address.
     func signalInfo(_ thread: ThreadID) -> SignalInfo?
+}
+
+/// What a live target offers: the engine asks rather than assuming ptrace.
+public struct TargetCapabilities: Sendable {
+    /// Debug address registers for `ba` (x86: DR0–DR3).
+    public var hardwareBreakpoints: Int
+    /// Reads of memory show the int3s of software breakpoints (ptrace does; a stub that
+    /// plants them with Z0 hides them itself).
+    public var breakpointsShowInMemory: Bool
+    /// Breakpoint conditions can run in the kernel (BPF on uprobes, a local process only).
+    public var kernelProbes: Bool
+
+    public init(hardwareBreakpoints: Int, breakpointsShowInMemory: Bool, kernelProbes: Bool) {
+        self.hardwareBreakpoints = hardwareBreakpoints
+        self.breakpointsShowInMemory = breakpointsShowInMemory
+        self.kernelProbes = kernelProbes
+    }
 }
 
 /// The x86 debug registers of a thread: four breakpoint addresses, the status of the last
@@ -138,10 +166,19 @@ extension Target {
 
 /// Execution control on top of `Target`, for targets that run (a live process, a remote stub).
 public protocol LiveTarget: Target {
+    /// What the target can do, for the engine to choose how it runs and plants.
+    var capabilities: TargetCapabilities { get }
     func writeMemory(_ address: UInt64, _ bytes: [UInt8]) throws(TargetError)
+    /// Plants a software breakpoint (int3) and returns the byte it covers.
+    func insertSoftwareBreakpoint(at address: UInt64) throws(TargetError) -> UInt8
+    /// Takes a software breakpoint out, putting back the byte it covered.
+    func removeSoftwareBreakpoint(at address: UInt64, original: UInt8) throws(TargetError)
+    /// Why a thread that stopped with SIGTRAP took it. Asked only where the engine cannot
+    /// tell from its own breakpoints (it costs the backend a request).
+    func trapCause(_ thread: ThreadID) -> TrapCause
     func setRegisters(_ registers: X86Registers, _ thread: ThreadID) throws(TargetError)
     /// Writes an area `vectorState` returned, changed (`r xmm0=…`).
-    func setVectorState(_ area: [UInt8], _ thread: ThreadID) throws(TargetError)
+    func setVectorState(_ state: VectorState, _ thread: ThreadID) throws(TargetError)
     /// Writes memory only where the program itself could (no write to read-only or guard
     /// pages); false when it could not. For executing an instruction on the program's behalf.
     func writeMemoryAsProgram(_ address: UInt64, _ bytes: [UInt8]) -> Bool
@@ -167,6 +204,28 @@ public protocol LiveTarget: Target {
     func releaseForkChild(_ child: Int32, restore: [(address: UInt64, byte: UInt8)])
     /// Arms a stopped thread's debug registers (DR0–DR3 and DR7; DR6 is cleared).
     func setDebugRegisters(_ registers: DebugRegisters, _ thread: ThreadID) throws(TargetError)
+}
+
+/// Starts and attaches live targets. A session is given one (the ptrace backend unless told
+/// otherwise) and never names a backend itself.
+public protocol LiveTargetFactory {
+    /// Starts `program` stopped before its first instruction; returns the path it resolved to
+    /// (a bare name is looked up as a shell would).
+    func launch(program: String, arguments: [String], disableASLR: Bool, ownTerminal: Bool) throws(TargetError) -> (target: any LiveTarget, path: String)
+    /// Takes control of a running process, every thread stopped.
+    func attach(pid: Int32) throws(TargetError) -> any LiveTarget
+}
+
+/// Local processes through ptrace.
+public struct PtraceBackend: LiveTargetFactory {
+    public init() {}
+
+    public func launch(program: String, arguments: [String], disableASLR: Bool, ownTerminal: Bool) throws(TargetError) -> (target: any LiveTarget, path: String) {
+        let process = try PtraceProcess.launch(program: program, arguments: arguments, disableASLR: disableASLR, ownTerminal: ownTerminal)
+        return (process, process.launchPath)
+    }
+
+    public func attach(pid: Int32) throws(TargetError) -> any LiveTarget { try PtraceProcess.attach(pid: pid) }
 }
 
 /// Ctrl-C while the target runs: the handler stops the target with SIGSTOP and leaves a flag
