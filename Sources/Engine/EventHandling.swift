@@ -14,6 +14,8 @@ extension Session {
             return try userBreakpointStop(fired, thread)
         case .kernelHit(let hit):
             return try kernelHit(hit, thread)
+        case .requestedStop:
+            return nil
         case .trap:
             if process.live.trapCause(thread.tid) == .breakpointInstruction {  // an int3 the program executed itself
                 // Handled by the debugger, as WinDbg's breakpoint exception; at a break, `gn`
@@ -56,7 +58,6 @@ extension Session {
             for other in process.threads where other !== thread { process.removeThread(other.tid) }
             // The survivor may be a former leader that had called pthread_exit.
             thread.exiting = false
-            thread.stopPending = false
             thread.pending = nil
             thread.resumedOnSite = nil
             output.line("(\(eventPrefix(thread.tid))): Exec \(process.target.executablePath)")
@@ -186,9 +187,9 @@ extension Session {
     /// A signal: break-in, swallowed SIGSTOPs, or an exception-like event under its filter.
     private func signalStop(_ signal: Int32, _ thread: ThreadInfo) throws(EngineError) -> StopEvent? {
         guard let process else { return nil }
-        if signal == SIGSTOP {
-            if thread.stopPending { thread.stopPending = false; return nil }
-            if process.strayBreakStop { process.strayBreakStop = false; return nil }
+        if signal == SIGSTOP, process.strayBreakStop {
+            process.strayBreakStop = false
+            return nil
         }
         // Ctrl-C reaches a program that holds the terminal as SIGINT; otherwise the
         // debugger's handler saw it and sent SIGSTOP.

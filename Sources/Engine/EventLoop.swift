@@ -282,11 +282,8 @@ extension Session {
             case .vforkDone: return (tid, .vforkDone)
             case .exec: return (tid, .exec)
             case .exiting(let status): return (tid, .exiting(status))
-            case .signal(let signal) where signal == SIGSTOP && process.kernelProbes.mayReportHits && process.helper(tid) == nil:
-                guard let hit = process.kernelProbes.takeHit(tid) else { return (tid, .signal(signal)) }
-                // The debugger's own SIGSTOP, sent before this one was taken, merged with it.
-                if thread.stopPending, !process.live.isSignalPending(SIGSTOP, thread: tid) { thread.stopPending = false }
-                return (tid, .kernelHit(hit))
+            case .requested: return (tid, .requestedStop)
+            case .probeHit(let hit): return (tid, .kernelHit(hit))
             case .signal(let signal) where signal == SIGTRAP:
                 return (tid, try trapEvent(thread))
             case .signal(let signal):
@@ -450,11 +447,10 @@ extension Session {
         thread.pending = event
     }
 
-    /// Swallows a SIGSTOP the debugger sent itself (to stop a thread); true when it was one.
+    /// The stop the engine asked for: nothing happened to the thread; true when it was one.
     func consumeExpectedStop(_ event: ThreadEvent, _ thread: ThreadInfo) -> Bool {
-        guard case .signal(let signal) = event, signal == SIGSTOP, thread.stopPending else { return false }
-        thread.stopPending = false
-        return true
+        if case .requestedStop = event { return true }
+        return false
     }
 
     /// Writes back staged registers, then lets the thread run or step.
@@ -478,13 +474,11 @@ extension Session {
     /// meanwhile are kept as pending and reported on a later resume.
     func stopAll() throws(EngineError) {
         guard let process else { return }
-        for thread in process.threads where thread.running && !thread.exiting && !thread.stopPending {
+        for thread in process.threads where thread.running && !thread.exiting {
             do { try process.live.requestStop(thread.tid) } catch {
                 // Already gone: its exit is reported by wait, not by a stop.
                 thread.running = false
-                continue
             }
-            thread.stopPending = true
         }
         while process.threads.contains(where: { $0.running && !$0.exiting }) {
             let (tid, event) = try nextEvent()
@@ -503,11 +497,11 @@ extension Session {
         }
     }
 
-    /// Lets every SIGSTOP the debugger sent arrive before detaching, so none stops the
+    /// Lets every stop the debugger asked for arrive before detaching, so none stops the
     /// process after the debugger is gone.
     func drainExpectedStops() throws(EngineError) {
         guard let process else { return }
-        for thread in process.threads where thread.stopPending && !thread.running {
+        for thread in process.threads where process.live.hasOutstandingStop(thread.tid) && !thread.running {
             try? resumeThread(thread, singleStep: false, signal: 0)
             thread.running = true
         }
@@ -528,8 +522,8 @@ extension Session {
             default:
                 break
             }
-            // Keep going until the debugger's own SIGSTOP has been taken.
-            if thread.stopPending {
+            // Keep going until the stop the debugger asked for has been taken.
+            if process.live.hasOutstandingStop(thread.tid) {
                 try? resumeThread(thread, singleStep: false, signal: 0)
                 thread.running = true
             }

@@ -31,7 +31,10 @@ extension Session {
             breakpoint.evaluation = .debugger(reason: reason)
             return false
         }
-        let probes = process.kernelProbes
+        guard let probes = process.kernelProbes else {
+            breakpoint.evaluation = .debugger(reason: "the target is not a local process the kernel can probe")
+            return false
+        }
         do {
             // Symbols resolve to globals (no frame): a word that names a local where the
             // breakpoint is stays with the debugger, which reads it in the hit frame.
@@ -87,7 +90,6 @@ extension Session {
     /// Why this breakpoint cannot go to the kernel, before trying; nil when it can.
     private func kernelObstacle(_ breakpoint: Breakpoint, _ condition: BreakpointCondition, _ process: DebuggedProcess) -> String? {
         guard kernelConditions else { return "kernel conditions are off (.kernelconditions)" }
-        guard process.live.capabilities.kernelProbes else { return "the target is not a local process the kernel can probe" }
         if condition.testedAfterPasses && breakpoint.remaining > 1 { return "its passes are counted before the condition" }
         if condition.testedAfterPasses && breakpoint.oneShot { return "a one-shot command string is used up by its first hit" }
         for address in breakpoint.locations {
@@ -107,7 +109,7 @@ extension Session {
             unplantFromKernel(breakpoint)
             breakpoint.evaluation = .debugger(reason: nil)  // decided again where it is planted next
         }
-        process.kernelProbes.removeAll()
+        process.kernelProbes?.removeAll()
         process.probedBytes.removeAll()
     }
 
@@ -115,12 +117,12 @@ extension Session {
     func unplantFromKernel(_ breakpoint: Breakpoint) {
         guard let process else { return }
         if let slot = breakpoint.passSlot {
-            if let left = process.kernelProbes.passes(slot) { breakpoint.remaining = max(1, Int(left)) }
-            process.kernelProbes.releasePassSlot(slot)
+            if let left = process.kernelProbes?.passes(slot) { breakpoint.remaining = max(1, Int(left)) }
+            process.kernelProbes?.releasePassSlot(slot)
             breakpoint.passSlot = nil
         }
         for probe in breakpoint.probes {
-            process.kernelProbes.detach(probe)
+            process.kernelProbes?.detach(probe)
             process.probedBytes[probe.address] = nil
         }
         breakpoint.probes = []
@@ -183,12 +185,12 @@ extension Session {
         let candidates = breakpoints.filter { $0.enabled && $0.probes.contains { $0.address == hit.address } }
         guard hit.evaluated, let breakpoint = candidates.first else {
             // The probe could not read the memory: the debugger evaluates, and counts the pass.
-            for candidate in candidates { if let slot = candidate.passSlot, let left = process?.kernelProbes.passes(slot) { candidate.remaining = max(1, Int(left)) } }
+            for candidate in candidates { if let slot = candidate.passSlot, let left = process?.kernelProbes?.passes(slot) { candidate.remaining = max(1, Int(left)) } }
             let stop = try userBreakpointStop(candidates, thread)
-            for candidate in candidates { if let slot = candidate.passSlot { process?.kernelProbes.setPasses(slot, Int64(candidate.remaining)) } }
+            for candidate in candidates { if let slot = candidate.passSlot { process?.kernelProbes?.setPasses(slot, Int64(candidate.remaining)) } }
             return stop
         }
-        if let slot = breakpoint.passSlot, let left = process?.kernelProbes.passes(slot) { breakpoint.remaining = max(1, Int(left)) }
+        if let slot = breakpoint.passSlot, let left = process?.kernelProbes?.passes(slot) { breakpoint.remaining = max(1, Int(left)) }
         breakpoint.conditionError = nil
         if breakpoint.oneShot { try removeBreakpoint(breakpoint) }
         process?.current = thread
@@ -201,6 +203,6 @@ extension Session {
         guard let (address, stackPointer) = thread.kernelHitAt else { return }
         thread.kernelHitAt = nil
         guard registers.rip == address, registers.rsp == stackPointer, let process, process.probedBytes[address] != nil else { return }
-        process.kernelProbes.skipNextHit(thread.tid, address: address, stackPointer: stackPointer)
+        process.kernelProbes?.skipNextHit(thread.tid, address: address, stackPointer: stackPointer)
     }
 }

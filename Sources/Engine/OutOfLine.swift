@@ -169,16 +169,17 @@ extension Session {
             guard let rip = (try? registers(thread))?.rip else { break }
             if rip == instruction &+ 2 {
                 result = try registers(thread).rax
-                if case .signal(let received) = event, !consumeExpectedStop(event, thread) { arrived = received }
+                if case .signal(let received) = event { arrived = received }
                 break
             }
-            // Stopped before the system call ran: by the debugger's SIGSTOP, or a signal that
-            // waits to be delivered (the program gets it afterwards).
+            // Stopped before the system call ran: by the stop the debugger asked for, or a
+            // signal that waits to be delivered (the program gets it afterwards).
+            if rip == instruction, consumeExpectedStop(event, thread) { continue }
             guard rip == instruction, case .signal(let received) = event else {
                 if !process.gone { thread.pending = event }
                 break
             }
-            if !consumeExpectedStop(event, thread), arrived == 0 { arrived = received }
+            if arrived == 0 { arrived = received }
         }
         try setRegisters(saved, thread)
         return result

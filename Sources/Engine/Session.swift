@@ -141,9 +141,9 @@ public final class DebuggedProcess {
     /// An internal stop at the program's entry point, where the dynamic loader has mapped
     /// the startup libraries and the module list can be read.
     var entryBreak: EntryBreak?
-    /// Conditions evaluated in the kernel, and the original bytes under the probes' int3s
-    /// (the program's text as it reads them shows the kernel's int3).
-    let kernelProbes: KernelProbes
+    /// Conditions evaluated in the kernel (the live target's), and the original bytes under
+    /// the probes' int3s (the program's text as it reads them shows the kernel's int3).
+    var kernelProbes: KernelProbes? { control?.kernelProbes }
     var probedBytes: [UInt64: UInt8] = [:]
 
     init(target: any Target, control: (any LiveTarget)?, launched: Bool, entryPoint: UInt64) {
@@ -151,7 +151,6 @@ public final class DebuggedProcess {
         self.control = control
         self.launched = launched
         self.entryPoint = entryPoint
-        kernelProbes = KernelProbes(processID: target.processID)
     }
 
     public var pid: Int32 { target.processID }
@@ -177,7 +176,6 @@ public final class DebuggedProcess {
         // a live thread (the kernel may reuse an old tid).
         if exitedThreads.remove(tid) != nil && running { return nil }
         let info = addThread(tid)
-        info.stopPending = true
         info.running = running
         return info
     }
@@ -371,7 +369,7 @@ public final class Session {
                 if case .forked = thread.pending { _ = try handle(thread.pending!, thread); thread.pending = nil }
             }
             // The Ctrl-C handler's SIGSTOP, not taken yet, would stop the program once it is free.
-            if process.strayBreakStop, process.live.isSignalPending(SIGSTOP) { process.current.stopPending = true }
+            if process.strayBreakStop, process.live.isSignalPending(SIGSTOP) { process.live.expectStop(process.current.tid) }
             try drainExpectedStops()
             releaseSharingChildren()
             removeScratchPages()

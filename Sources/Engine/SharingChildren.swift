@@ -48,8 +48,8 @@ extension Session {
                 helper.running = true
                 return
             }
-        case .signal(SIGSTOP) where helper.stopPending:
-            helper.stopPending = false
+        case .requestedStop:
+            break
         case .signal(let received) where received != SIGSTOP:
             signal = received
         case .exec:
@@ -80,7 +80,6 @@ extension Session {
             var gone = false
             if helper.running {
                 guard (try? process.live.requestStop(helper.tid)) != nil else { continue }
-                helper.stopPending = true
                 helper.singleStepping = true  // its events come to this loop, not to its handler
                 // Nothing else runs now: the process's threads are stopped, its int3s gone.
                 while let (tid, event) = try? nextEvent(), tid == helper.tid {

@@ -2,16 +2,12 @@ import Arch
 import Targets
 
 /// The debugger's record of one thread: WinDbg's thread number, whether it runs, and what
-/// the event loop still owes it (a SIGSTOP it sent, an event seen while stopping everyone).
+/// the event loop still owes it (an event seen while stopping everyone).
 public final class ThreadInfo {
     public let tid: ThreadID
     /// WinDbg's thread number (`~2s`); never reused within a session.
     public let index: Int
     var running = false
-    /// A SIGSTOP the debugger sent (or the kernel's first one for a new thread) that the
-    /// thread has not reported yet; it is swallowed. A flag, not a count: pending SIGSTOPs
-    /// merge into one, so a second request while one is pending must not be sent.
-    var stopPending = false
     /// Where the thread sat on a breakpoint it already reported when it was resumed with a
     /// signal to deliver (the int3 left in place): the handler returns there, and that trap
     /// is the same hit, not a new one.
@@ -80,6 +76,8 @@ enum ThreadEvent {
     case hardwareTrap([Breakpoint])
     /// A kernel probe found the breakpoint's condition true and sent the thread SIGSTOP.
     case kernelHit(KernelHit)
+    /// The stop the engine asked for (or a new thread's first): nothing to report.
+    case requestedStop
     case trap
     case signal(Int32)
     case created(ThreadID)

@@ -18,7 +18,7 @@ public struct KernelProbe: Sendable {
 /// A hit the kernel reported: the registers at the probed instruction (rip at it) and
 /// whether the program could evaluate the condition (an unreadable address: the debugger
 /// evaluates it and says why).
-public struct KernelHit: Sendable {
+public struct KernelHit: Sendable, Equatable {
     public let address: UInt64
     public let evaluated: Bool
     /// `user_regs_struct` slots 0–20 as the kernel saved them; the rest unknown.

@@ -74,6 +74,7 @@ public final class PtraceProcess: LiveTarget {
             throw TargetError("Cannot trace '\(path)': \(message)")
         }
         let process = PtraceProcess(pid: pid, executablePath: path)
+        process.knownThreads = [pid]
         process.ownsTerminalGroup = ownTerminal
         return process
     }
@@ -172,7 +173,9 @@ public final class PtraceProcess: LiveTarget {
                 attached.insert(tid)
             }
         }
-        return PtraceProcess(pid: pid, executablePath: "/proc/\(pid)/exe")
+        let process = PtraceProcess(pid: pid, executablePath: "/proc/\(pid)/exe")
+        process.knownThreads = attached
+        return process
     }
 
     private func checkThread() {
@@ -210,7 +213,7 @@ public final class PtraceProcess: LiveTarget {
     }
 
     public var capabilities: TargetCapabilities {
-        TargetCapabilities(hardwareBreakpoints: 4, breakpointsShowInMemory: true, kernelProbes: true)
+        TargetCapabilities(hardwareBreakpoints: 4, breakpointsShowInMemory: true)
     }
 
     public func insertSoftwareBreakpoint(at address: UInt64) throws(TargetError) -> UInt8 {
@@ -372,11 +375,43 @@ public final class PtraceProcess: LiveTarget {
         }
     }
 
+    /// A SIGSTOP to the thread, sent once: pending SIGSTOPs merge into one, so a second
+    /// request before the first is taken would never be answered by a stop of its own.
     public func requestStop(_ thread: ThreadID) throws(TargetError) {
+        guard !outstandingStops.contains(thread) else { return }
         // A child that shares the address space is a process of its own.
         if cs_tgkill(processID, thread, SIGSTOP) != 0 && cs_tgkill(thread, thread, SIGSTOP) != 0 {
             throw TargetError("Cannot stop thread \(thread): \(errnoText(errno))")
         }
+        outstandingStops.insert(thread)
+    }
+
+    public func hasOutstandingStop(_ thread: ThreadID) -> Bool { outstandingStops.contains(thread) }
+
+    public func expectStop(_ thread: ThreadID) { outstandingStops.insert(thread) }
+
+    /// Threads whose SIGSTOP the debugger is owed: one it sent, or the kernel's first stop
+    /// of a new thread. That SIGSTOP is reported as `.requested`.
+    private var outstandingStops: Set<pid_t> = []
+
+    public private(set) lazy var kernelProbes: KernelProbes? = KernelProbes(processID: processID)
+    /// Whether any probe was ever planted (a SIGSTOP may be a probe's hit only then).
+    private var probesMade: Bool { kernelProbes?.mayReportHits == true }
+
+    /// A SIGSTOP: a probe's hit (its record is in the BPF map), the stop the debugger asked
+    /// for, or one from outside.
+    private func classifyStop(_ tid: pid_t) -> StopReason {
+        let requested = outstandingStops.contains(tid)
+        if probesMade, let hit = kernelProbes?.takeHit(tid) {
+            // The debugger's own SIGSTOP, sent before this one was taken, merged with it.
+            if requested, !isSignalPending(SIGSTOP, thread: tid) { outstandingStops.remove(tid) }
+            return .probeHit(hit)
+        }
+        if requested {
+            outstandingStops.remove(tid)
+            return .requested
+        }
+        return .signal(SIGSTOP)
     }
 
     public func waitForEvent() throws(TargetError) -> TargetEvent {
@@ -414,12 +449,16 @@ public final class PtraceProcess: LiveTarget {
                 stoppedForkChildren.insert(tid)
                 return nil
             }
+            // A new thread's first stop, before its creator's clone event.
             knownThreads.insert(tid)
+            outstandingStops.insert(tid)
         }
         if cs_wifexited(status) != 0 {
+            outstandingStops.remove(tid)
             return .threadGone(tid, exitCode: cs_wexitstatus(status), signal: nil)
         }
         if cs_wifsignaled(status) != 0 {
+            outstandingStops.remove(tid)
             return .threadGone(tid, exitCode: nil, signal: cs_wtermsig(status))
         }
         let signal = cs_wstopsig(status)
@@ -441,20 +480,25 @@ public final class PtraceProcess: LiveTarget {
             // A clone outside the thread group (no CLONE_THREAD, exit signal 0) whose first
             // stop was held back as a fork child's: it is reported as a thread, stop included.
             let child = pid_t(truncatingIfNeeded: eventMessage(tid))
-            knownThreads.insert(child)
+            // Its first stop is owed unless it already came.
+            if knownThreads.insert(child).inserted { outstandingStops.insert(child) }
             if stoppedForkChildren.remove(child) != nil {
-                queuedEvents.append(.stopped(child, .signal(SIGSTOP)))
+                queuedEvents.append(.stopped(child, .requested))
+                outstandingStops.remove(child)
             }
             return .stopped(tid, .threadCreated(child))
         case Int32(PTRACE_EVENT_EXEC.rawValue):
             // An open /proc/pid/mem stays bound to the address space it was opened on.
             if memoryFile >= 0 { close(memoryFile) }
             memoryFile = open("/proc/\(processID)/mem", O_RDWR | O_CLOEXEC)
+            // The process's exec ends its other threads, and what was owed to any of them; a
+            // child sharing the memory (vfork) that execs owes nothing more.
+            if tid == processID { outstandingStops.removeAll() } else { outstandingStops.remove(tid) }
             return .stopped(tid, .exec)
         case Int32(PTRACE_EVENT_EXIT.rawValue):
             return .stopped(tid, .exiting(status: Int32(truncatingIfNeeded: eventMessage(tid))))
         default:
-            return .stopped(tid, .signal(signal))
+            return .stopped(tid, signal == SIGSTOP ? classifyStop(tid) : .signal(signal))
         }
     }
 

@@ -25,6 +25,11 @@ public enum StopReason: Sendable, Equatable {
     case vforkDone
     /// The thread is about to exit; `status` is the raw wait status it will exit with.
     case exiting(status: Int32)
+    /// The stop the debugger asked for (`requestStop`), or a new thread's first stop: not a
+    /// signal of the program's.
+    case requested
+    /// A kernel probe found its breakpoint's condition true and stopped the thread.
+    case probeHit(KernelHit)
 }
 
 /// One thing a target reports from `waitForEvent`.
@@ -114,13 +119,10 @@ public struct TargetCapabilities: Sendable {
     /// Reads of memory show the int3s of software breakpoints (ptrace does; a stub that
     /// plants them with Z0 hides them itself).
     public var breakpointsShowInMemory: Bool
-    /// Breakpoint conditions can run in the kernel (BPF on uprobes, a local process only).
-    public var kernelProbes: Bool
 
-    public init(hardwareBreakpoints: Int, breakpointsShowInMemory: Bool, kernelProbes: Bool) {
+    public init(hardwareBreakpoints: Int, breakpointsShowInMemory: Bool) {
         self.hardwareBreakpoints = hardwareBreakpoints
         self.breakpointsShowInMemory = breakpointsShowInMemory
-        self.kernelProbes = kernelProbes
     }
 }
 
@@ -184,8 +186,17 @@ public protocol LiveTarget: Target {
     func writeMemoryAsProgram(_ address: UInt64, _ bytes: [UInt8]) -> Bool
     /// Resumes one thread, single-stepping if asked, delivering `signal` (0 for none).
     func resume(_ thread: ThreadID, singleStep: Bool, signal: Int32) throws(TargetError)
-    /// Asks a running thread to stop; the stop is reported later by `waitForEvent`.
+    /// Asks a running thread to stop; the stop is reported later by `waitForEvent` as
+    /// `.requested`. Asking again before it came does nothing more.
     func requestStop(_ thread: ThreadID) throws(TargetError)
+    /// A stop the debugger asked for has not been reported yet (at detach it must be taken
+    /// first, or it would stop the program after the debugger is gone).
+    func hasOutstandingStop(_ thread: ThreadID) -> Bool
+    /// A stop already sent the process (by the Ctrl-C handler) that will reach this thread:
+    /// taken as one the debugger asked for.
+    func expectStop(_ thread: ThreadID)
+    /// Conditions evaluated in the kernel, where the target has them (a local process).
+    var kernelProbes: KernelProbes? { get }
     /// Blocks until some thread reports an event.
     func waitForEvent() throws(TargetError) -> TargetEvent
     func disposition(of signal: Int32) -> SignalDisposition
