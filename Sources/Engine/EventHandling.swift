@@ -84,7 +84,7 @@ extension Session {
             process.removeThread(thread.tid)
             if thread.tid == process.pid || process.threads.isEmpty {
                 process.gone = true
-                if let code { lastExitStatus = code << 8 } else if let signal { lastExitStatus = signal }
+                if let code { lastExitStatus = .exited(code: code) } else if let signal { lastExitStatus = .killed(signal: signal) }
                 process.current = nil
             } else if process.current === thread {
                 process.current = process.threads.first

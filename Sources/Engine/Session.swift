@@ -25,8 +25,8 @@ public enum StopKind {
     case moduleUnload(path: String)
     case threadCreated(ThreadID)
     case threadExited(ThreadID)
-    /// The final breakpoint: the process is about to exit with this wait status.
-    case processExit(status: Int32)
+    /// The final breakpoint: the process is about to exit with this status.
+    case processExit(status: ExitStatus)
     /// The process is gone; nothing is left to inspect.
     case processGone(status: String)
 }
@@ -249,7 +249,7 @@ public final class Session {
     /// `~N g`: only this thread runs.
     var exclusiveThread: ThreadID?
     /// The wait status the process reported on its way out.
-    var lastExitStatus: Int32?
+    var lastExitStatus: ExitStatus?
 
     /// Where live targets come from (launch, attach, `.restart`).
     public let backend: any LiveTargetFactory
@@ -821,9 +821,11 @@ public final class Session {
         }
     }
 
-    func exitDescription(_ status: Int32) -> String {
-        if status & 0x7f == 0 { return "code \(String((status >> 8) & 0xff, radix: 16))" }
-        return "killed by \(signalName(status & 0x7f))"
+    func exitDescription(_ status: ExitStatus) -> String {
+        switch status {
+        case .exited(let code): "code \(String(code, radix: 16))"
+        case .killed(let signal): "killed by \(signalName(signal))"
+        }
     }
 }
 

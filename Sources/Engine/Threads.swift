@@ -84,6 +84,6 @@ enum ThreadEvent {
     case forked(child: Int32, sharesMemory: Bool)
     case vforkDone
     case exec
-    case exiting(Int32)
+    case exiting(ExitStatus)
     case gone(exitCode: Int32?, signal: Int32?)
 }

@@ -496,7 +496,9 @@ public final class PtraceProcess: LiveTarget {
             if tid == processID { outstandingStops.removeAll() } else { outstandingStops.remove(tid) }
             return .stopped(tid, .exec)
         case Int32(PTRACE_EVENT_EXIT.rawValue):
-            return .stopped(tid, .exiting(status: Int32(truncatingIfNeeded: eventMessage(tid))))
+            // The message is the wait status the thread will exit with.
+            let status = Int32(truncatingIfNeeded: eventMessage(tid))
+            return .stopped(tid, .exiting(status & 0x7f == 0 ? .exited(code: (status >> 8) & 0xff) : .killed(signal: status & 0x7f)))
         default:
             return .stopped(tid, signal == SIGSTOP ? classifyStop(tid) : .signal(signal))
         }

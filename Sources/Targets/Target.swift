@@ -23,13 +23,19 @@ public enum StopReason: Sendable, Equatable {
     case forked(child: Int32, sharesMemory: Bool)
     /// A vfork child has exec'd or exited: the parent has its memory to itself again.
     case vforkDone
-    /// The thread is about to exit; `status` is the raw wait status it will exit with.
-    case exiting(status: Int32)
+    /// The thread is about to exit, with this status.
+    case exiting(ExitStatus)
     /// The stop the debugger asked for (`requestStop`), or a new thread's first stop: not a
     /// signal of the program's.
     case requested
     /// A kernel probe found its breakpoint's condition true and stopped the thread.
     case probeHit(KernelHit)
+}
+
+/// How a process or thread ends: its exit code, or the signal that killed it.
+public enum ExitStatus: Sendable, Equatable {
+    case exited(code: Int32)
+    case killed(signal: Int32)
 }
 
 /// One thing a target reports from `waitForEvent`.
