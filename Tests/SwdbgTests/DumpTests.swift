@@ -112,6 +112,25 @@ final class DumpTests: XCTestCase {
         XCTAssertLessThan(sizes[1] * 10, sizes[0], "the /m dump should be far smaller: \(sizes)")
     }
 
+    /// Every inspection command answers on a dump as it did live at the moment `.dump` wrote it:
+    /// stacks with parameters, locals, types, C++ expressions, lists, symbols, memory,
+    /// disassembly, search, registers, modules — from a full dump and from a small one.
+    func testInspectionCommandsAnswerAsTheyDidLive() throws {
+        let program = try Harness.fixture("types", flags: Harness.flags["types"] ?? [])
+        let folder = NSTemporaryDirectory() + "swdbg-dump-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let inspection = ["k", "kp", "~*k", "dv", "dv /t", "? ring", "dl ring", "!list -t node.next -x \"?? ((struct node *)@$extret)->value\" nodes",
+                          "dt node", "?? nodes[1]", "x types!n*", "ln @rip", "u @rip L4", "db @rsp L20", "s -b @rsp L100 0", "r", "r xmm0", "lm", "~"]
+        let live = try Harness.session(program: program, ["g `types.c:49`", ".dump /ma \(folder)/full.core", ".dump /m \(folder)/small.core"] + inspection + ["q"])
+        XCTAssertEqual(live.output(of: "!list -t node.next -x \"?? ((struct node *)@$extret)->value\" nodes"), "int 0n10\nint 0n20\nint 0n30", live)
+        for core in ["full.core", "small.core"] {
+            let out = try Self.dumpSession(folder + "/" + core, inspection)
+            for command in inspection {
+                XCTAssertEqual(out.output(of: command), live.output(of: command), "\(core): \(command)")
+            }
+        }
+    }
+
     /// `~*k` as each thread's frames by its `pid.tid` (thread numbers and names differ between
     /// a live session and a dump, which puts the current thread first).
     static func stacksByThread(_ text: String) -> [String: [String]] {
