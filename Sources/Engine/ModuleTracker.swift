@@ -128,9 +128,13 @@ extension Session {
                 } else if !name.isEmpty {
                     // `dlopen("./lib.so")`, `LD_PRELOAD=x.so`: the loader keeps the name as given,
                     // relative to a working directory that may have changed since; the mapping
-                    // of the file at the module's base has its real path.
+                    // of the file at the module's base has its real path. The vDSO has no file.
                     if map == nil { map = process.target.memoryMap() }
-                    if let path = mappedPath(of: name, bias: bias, in: map ?? []) { seen.append((path, bias)) }
+                    if let path = mappedPath(of: name, bias: bias, in: map ?? []) {
+                        seen.append((path, bias))
+                    } else if map?.contains(where: { $0.path == "[vdso]" && $0.range.lowerBound == bias }) == true {
+                        seen.append((name, bias))
+                    }
                 }
                 node = next
             }
@@ -155,11 +159,22 @@ extension Session {
         }
         var added: [Module] = []
         for entry in seen where !process.modules.modules.contains(where: { $0.path == entry.path && $0.bias == entry.bias }) {
-            if let module = addModule(path: entry.path, bias: entry.bias, image: try? ElfImage(path: entry.path), isMain: false) {
+            let image = entry.path.hasPrefix("/") ? try? ElfImage(path: entry.path) : vdsoImage(at: entry.bias, name: entry.path)
+            if let module = addModule(path: entry.path, bias: entry.bias, image: image, isMain: false) {
                 added.append(module)
             }
         }
         return (added, removed)
+    }
+
+    /// The vDSO's image, read from the target's memory (a core holds it too): its symbols and
+    /// CFI unwind through it.
+    private func vdsoImage(at base: UInt64, name: String) -> ElfImage? {
+        guard let process, let region = process.target.memoryMap().first(where: { $0.path == "[vdso]" && $0.range.lowerBound == base }),
+              region.range.count <= 1 << 20 else { return nil }
+        let bytes = process.target.readMemory(base, count: Int(region.range.count))
+        guard bytes.count == region.range.count else { return nil }
+        return try? ElfImage(memory: bytes, name: name)
     }
 
     /// The path of the file mapped from offset 0 at (or first above) `bias` whose name ends

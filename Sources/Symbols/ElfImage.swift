@@ -114,6 +114,22 @@ public final class ElfImage {
         self.dynamicAddress = dynamic
     }
 
+    /// An image that exists only in a target's memory (the vDSO): its bytes in a file of
+    /// their own, removed once open, so everything that reads a file reads it.
+    public convenience init(memory bytes: [UInt8], name: String) throws(SymbolError) {
+        var template = Array("\(NSTemporaryDirectoryPath())/swdbg-\(name)-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw SymbolError("\(name): no room for its image: \(String(cString: strerror(errno)))") }
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        defer {
+            unlink(path)
+            close(fd)
+        }
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw SymbolError("\(name): cannot write its image: \(String(cString: strerror(errno)))") }
+        try self.init(path: path)
+    }
+
     deinit {
         if let handle = cachedDwarf, let handle { dwarf_end(handle) }
         if let dwarfElf { elf_end(dwarfElf) }
@@ -466,4 +482,10 @@ public final class ElfImage {
 private struct UncheckedImage: @unchecked Sendable {
     let value: ElfImage
     init(_ value: ElfImage) { self.value = value }
+}
+
+/// `$TMPDIR`, else /tmp.
+private func NSTemporaryDirectoryPath() -> String {
+    if let value = getenv("TMPDIR").map({ String(cString: $0) }), value.hasPrefix("/") { return value }
+    return "/tmp"
 }

@@ -131,6 +131,23 @@ final class DumpTests: XCTestCase {
         }
     }
 
+    /// The vDSO is a module read from memory (live and in a core): its symbols take a
+    /// breakpoint, its CFI unwinds to the caller, and a dump written inside it shows the same.
+    func testTheVdsoIsAModuleFromMemory() throws {
+        let program = try Harness.fixture("clock")
+        let folder = NSTemporaryDirectory() + "swdbg-vdso-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let live = try Harness.session(program: program, ["bp linux_vdso!__vdso_clock_gettime", "g", "k", "lm m linux_vdso", ".dump /m \(folder)/vdso.core", "q"])
+        let stack = live.output(of: "k")
+        let lines = stack.components(separatedBy: "\n")
+        XCTAssertTrue(lines.count > 1 && lines[1].contains("linux_vdso!"), stack)
+        XCTAssertTrue(stack.contains("clock!elapsed+0x") && stack.contains("clock!main+0x"), stack)
+        XCTAssertTrue(live.output(of: "lm m linux_vdso").contains("linux-vdso.so.1"), live)
+        let out = try Self.dumpSession(folder + "/vdso.core", ["k", "lm m linux_vdso"])
+        XCTAssertEqual(out.output(of: "k"), stack, out)
+        XCTAssertEqual(out.output(of: "lm m linux_vdso"), live.output(of: "lm m linux_vdso"), out)
+    }
+
     /// `~*k` as each thread's frames by its `pid.tid` (thread numbers and names differ between
     /// a live session and a dump, which puts the current thread first).
     static func stacksByThread(_ text: String) -> [String: [String]] {
