@@ -196,7 +196,11 @@ public final class CoreFile {
         if let problem = bytes.decompressionProblem { warnings.append("The compressed core breaks off: \(problem); what came before it is shown") }
         let missing = segments.filter { $0.presentSize < $0.fileSize }
         if !missing.isEmpty {
-            let lost = missing.reduce(UInt64(0)) { $0 + ($1.fileSize - $1.presentSize) }
+            // Sizes come from the file: summed without overflowing on garbage.
+            let lost = missing.reduce(UInt64(0)) { total, segment in
+                let (sum, overflow) = total.addingReportingOverflow(segment.fileSize - segment.presentSize)
+                return overflow ? UInt64.max : sum
+            }
             warnings.append("The core file is truncated: \(lost) bytes of memory in \(missing.count) segments are missing (the dump was cut short, by a size limit?)")
         }
     }

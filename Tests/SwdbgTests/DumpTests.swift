@@ -241,6 +241,44 @@ final class DumpTests: XCTestCase {
         }
     }
 
+    /// Headers the fuzzer found crashing the reader: a note segment at an offset past any
+    /// file, and segments whose sizes sum past 2^64. Each is an error or a warning now.
+    func testCraftedHeadersAreErrorsNotCrashes() throws {
+        func word(_ value: UInt64, _ size: Int) -> [UInt8] { (0..<size).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) } }
+        func core(_ headers: [(type: UInt64, offset: UInt64, address: UInt64, fileSize: UInt64, memorySize: UInt64)], notes: [UInt8]) -> [UInt8] {
+            var bytes: [UInt8] = [0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0] + [UInt8](repeating: 0, count: 8)
+            bytes += word(4, 2) + word(62, 2) + word(1, 4) + word(0, 8) + word(64, 8) + word(0, 8) + word(0, 4) + word(64, 2) + word(56, 2)
+                + word(UInt64(headers.count), 2) + word(64, 2) + word(0, 2) + word(0, 2)
+            for header in headers {
+                bytes += word(header.type, 4) + word(6, 4) + word(header.offset, 8) + word(header.address, 8) + word(0, 8)
+                    + word(header.fileSize, 8) + word(header.memorySize, 8) + word(4096, 8)
+            }
+            return bytes + notes
+        }
+        let folder = NSTemporaryDirectory() + "swdbg-crafted-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // A thread's NT_PRSTATUS: tid 77, rip 0x401000.
+        var status = [UInt8](repeating: 0, count: 336)
+        status.replaceSubrange(32..<36, with: word(77, 4))
+        status.replaceSubrange(112 + 16 * 8..<112 + 17 * 8, with: word(0x401000, 8))
+        let note = word(5, 4) + word(336, 4) + word(1, 4) + Array("CORE".utf8) + [0, 0, 0, 0] + status
+        let huge: UInt64 = 0xffff_ffff_fff0_0000  // two of them (overlapping) sum past 2^64
+        let cases: [(name: String, bytes: [UInt8], expect: String)] = [
+            ("far-notes", core([(4, 0xffff_ffff_ffff_0000, 0, 100, 0)], notes: []), "the core has no thread"),
+            ("huge-loads", core([(4, 64 + 56 * 3, 0, UInt64(note.count), 0), (1, 0, 0x1000, huge, huge), (1, 0, 0x1000, huge, huge)], notes: note),
+             "WARNING: The core file is truncated"),
+        ]
+        for crafted in cases {
+            let path = folder + "/" + crafted.name
+            try Data(crafted.bytes).write(to: URL(fileURLWithPath: path))
+            let out = try Self.dumpSession(path, ["r rip", "k", "lm"])
+            XCTAssertTrue(out.contains(crafted.expect), "\(crafted.name): \(out)")
+            XCTAssertTrue(out.contains("quit:"), "\(crafted.name): \(out)")
+        }
+        let opened = try Self.dumpSession(folder + "/huge-loads", ["r rip"])
+        XCTAssertEqual(opened.output(of: "r rip"), "rip=0000000000401000", opened)
+    }
+
     /// A core read with another build of its program: a warning, and `lm` marks the module.
     func testMismatchedExecutableIsAWarning() throws {
         let program = try Harness.fixture("crash")
