@@ -10,14 +10,15 @@ extension Session {
         guard let process else { return }
         let auxv = process.target.auxiliaryVector()
         let exePath = process.target.executablePath
-        let exeImage = (try? ElfImage(path: exePath)) ?? (try? ElfImage(path: process.target.executableImagePath))
-        var exeBias: UInt64 = 0
-        if let exeImage, let entry = auxv[AuxiliaryVectorKey.entry] { exeBias = entry &- exeImage.entry }
         if process.modules.modules.isEmpty {
+            let exeImage = (try? ElfImage(path: exePath)) ?? (try? ElfImage(path: process.target.executableImagePath))
+            var exeBias: UInt64 = 0
+            if let exeImage, let entry = auxv[AuxiliaryVectorKey.entry] { exeBias = entry &- exeImage.entry }
             addModule(path: exePath, bias: exeBias, image: exeImage, isMain: true)
         }
-        if let exeImage, let dynamic = exeImage.dynamicAddress {
-            process.debugStateAddress = findDebugState(dynamicAddress: dynamic &+ exeBias)
+        // The main module's image and bias (a dump's may come from the symbol path).
+        if let main = process.modules.modules.first(where: \.isMainProgram), let dynamic = main.symbolFiles?.image.dynamicAddress {
+            process.debugStateAddress = findDebugState(dynamicAddress: dynamic &+ main.bias)
         }
         if let rDebug = process.debugStateAddress {
             let brk = readWord(rDebug &+ 16)
@@ -44,8 +45,9 @@ extension Session {
     }
 
     /// The GNU build id of the ELF image mapped at `start`, read from the target's memory (a
-    /// core holds each file's first page): what the file on disk must match.
-    func buildIDInMemory(at start: UInt64, bias: UInt64) -> [UInt8]? {
+    /// core holds each file's first page), and the load bias its headers give: what the file
+    /// on disk must match, and where it goes.
+    func imageInMemory(at start: UInt64) -> (buildID: [UInt8], bias: UInt64)? {
         guard let process else { return nil }
         let header = process.target.readMemory(start, count: 64)
         guard header.count == 64, header.starts(with: [0x7f, 0x45, 0x4c, 0x46]) else { return nil }
@@ -53,6 +55,9 @@ extension Session {
         guard entrySize >= 56, count < 256 else { return nil }
         let table = process.target.readMemory(start &+ tableOffset, count: entrySize * count)
         guard table.count == entrySize * count else { return nil }
+        // The first PT_LOAD (file offset 0) is what is mapped at `start`.
+        guard let first = (0..<count).first(where: { table.littleEndian(at: $0 * entrySize, size: 4) == 1 }) else { return nil }
+        let bias = start &- (table.littleEndian(at: first * entrySize + 16) & ~0xfff)
         for index in 0..<count where table.littleEndian(at: index * entrySize, size: 4) == 4 {  // PT_NOTE
             let address = table.littleEndian(at: index * entrySize + 16), size = Int(min(table.littleEndian(at: index * entrySize + 40), 4096))
             let notes = process.target.readMemory(bias &+ address, count: size)
@@ -63,12 +68,31 @@ extension Session {
                 let descriptor = cursor + 12 + (nameSize + 3) & ~3
                 guard descriptor + descriptorSize <= notes.count else { break }
                 if type == 3, nameSize == 4, notes[(cursor + 12)..<(cursor + 15)].elementsEqual("GNU".utf8) {
-                    return Array(notes[descriptor..<descriptor + descriptorSize])
+                    return (Array(notes[descriptor..<descriptor + descriptorSize]), bias)
                 }
                 cursor = descriptor + (descriptorSize + 3) & ~3
             }
         }
         return nil
+    }
+
+    /// A dump names its files; the ones here may be missing or other builds. The build id in
+    /// the dump's memory says which file it ran, and the symbol path may have it: then that
+    /// file is the module's (its code read from it too). Otherwise the file here, and why it
+    /// does not match.
+    private func dumpImage(_ path: String, _ image: ElfImage?, at start: UInt64, bias: inout UInt64) -> (ElfImage?, mismatch: String?) {
+        guard let process, let (expected, memoryBias) = imageInMemory(at: start), image?.buildID != expected else { return (image, nil) }
+        if let found = symbolSearch.locateImage(buildID: expected, module: moduleName(forPath: path)) {
+            output.line("\(path): using \(found.path), the file with the dump's build id")
+            process.target.useFile(found.path, for: path)
+            bias = memoryBias
+            return (found, nil)
+        }
+        guard let found = image?.buildID else { return (image, nil) }
+        let hex = { (id: [UInt8]) in id.map { zeroPaddedHex(UInt64($0), digits: 2) }.joined() }
+        let mismatch = "build id \(hex(found)), the dump's is \(hex(expected))"
+        output.line("WARNING: \(path) does not match the dump: \(mismatch)")
+        return (image, mismatch)
     }
 
     /// `.reload`: forgets every module and reads the list again (symbols reload lazily).
@@ -190,6 +214,10 @@ extension Session {
     @discardableResult
     private func addModule(path: String, bias: UInt64, image: ElfImage?, isMain: Bool) -> Module? {
         guard let process else { return nil }
+        var image = image, bias = bias, mismatch: String?
+        if !process.isLive, let start = image.map({ bias &+ $0.linkRange.lowerBound }) ?? process.target.mappedRange(of: path)?.lowerBound {
+            (image, mismatch) = dumpImage(path, image, at: start, bias: &bias)
+        }
         var fallback = bias..<bias
         if image == nil {
             guard let mapped = process.target.mappedRange(of: path) else { return nil }
@@ -197,11 +225,7 @@ extension Session {
             output.line("WARNING: Unable to read the ELF image of \(path); no symbols for it")
         }
         let module = Module(path: path, name: uniqueName(moduleName(forPath: path)), bias: bias, image: image, symbolSearch: symbolSearch, isMainProgram: isMain, fallbackRange: fallback)
-        if !process.isLive, let expected = buildIDInMemory(at: module.start, bias: bias), let found = image?.buildID, found != expected {
-            // A dump read with other files than it ran with: its symbols and code would lie.
-            module.mismatch = "build id \(found.map { zeroPaddedHex(UInt64($0), digits: 2) }.joined()), the dump's is \(expected.map { zeroPaddedHex(UInt64($0), digits: 2) }.joined())"
-            output.line("WARNING: \(path) does not match the dump: \(module.mismatch!)")
-        }
+        module.mismatch = mismatch
         process.modules.add(module)
         module.symbolFiles?.prefetchDebugDwarf()
         if filters.filter("ld")!.action != .ignore {

@@ -48,6 +48,25 @@ public final class SymbolSearch {
     /// Asks each symbol server for the debug file of a build ID; the path of the file
     /// debuginfod downloaded (or had cached), or nil.
     func fetchDebugFile(buildID: [UInt8], module: String) -> String? {
+        fetch(buildID: buildID, module: module, executable: false)
+    }
+
+    /// The executable or library with this build ID, for a dump whose file is missing or
+    /// another build: `.build-id/xx/rest` in the folders (a distribution's links to the
+    /// files), then the symbol servers' `executable` by build ID. Checked before it is given.
+    public func locateImage(buildID: [UInt8], module: String) -> ElfImage? {
+        let hex = buildID.map { zeroPaddedHex(UInt64($0), digits: 2) }.joined()
+        let found = (["/usr/lib/debug"] + folders).map { "\($0)/.build-id/\(hex.prefix(2))/\(hex.dropFirst(2))" }.first { access($0, R_OK) == 0 }
+            ?? fetch(buildID: buildID, module: module, executable: true)
+        guard let found, let image = try? ElfImage(path: found), image.buildID == buildID else {
+            note("DBGHELP: \(module) - no image with build ID \(hex) in the symbol path")
+            return nil
+        }
+        note("DBGHELP: \(module) - image by build ID: \(found)")
+        return image
+    }
+
+    private func fetch(buildID: [UInt8], module: String, executable: Bool) -> String? {
         let hex = buildID.map { zeroPaddedHex(UInt64($0), digits: 2) }.joined()
         for server in servers {
             let urls = server.urls ?? getenv("DEBUGINFOD_URLS").map { String(cString: $0) } ?? ""
@@ -60,7 +79,7 @@ public final class SymbolSearch {
                 return nil
             }
             note("SYMSRV:  \(module): asking \(urls) for build ID \(hex)")
-            if let path = DebuginfodQuery(urls: urls, cache: server.cache).debugInfo(buildID) {
+            if let path = DebuginfodQuery(urls: urls, cache: server.cache).find(buildID, executable: executable) {
                 note("SYMSRV:  \(module): \(urls) build ID \(hex) - found \(path)")
                 return path
             }
@@ -77,7 +96,7 @@ private struct DebuginfodQuery {
     let urls: String
     let cache: String?
 
-    func debugInfo(_ buildID: [UInt8]) -> String? {
+    func find(_ buildID: [UInt8], executable: Bool) -> String? {
         let names: [String] = ["DEBUGINFOD_URLS", "DEBUGINFOD_CACHE_PATH", "DEBUGINFOD_TIMEOUT"]
         let saved = names.map { name in (name, getenv(name).map { String(cString: $0) }) }
         setenv("DEBUGINFOD_URLS", urls, 1)
@@ -92,7 +111,7 @@ private struct DebuginfodQuery {
         }
         var path: UnsafeMutablePointer<CChar>? = nil
         let descriptor = buildID.withUnsafeBufferPointer {
-            cdi_find_debuginfo($0.baseAddress, Int32($0.count), &path, isatty(STDERR_FILENO) == 1 ? 1 : 0)
+            cdi_find($0.baseAddress, Int32($0.count), &path, isatty(STDERR_FILENO) == 1 ? 1 : 0, executable ? 1 : 0)
         }
         guard descriptor >= 0, let path else { return nil }
         close(descriptor)

@@ -11,7 +11,7 @@ public final class CoreTarget: Target {
     public let executablePath: String
     public var executableImagePath: String { executablePath }
     /// The core's path for each mapped file that is read from somewhere else.
-    private let substitutes: [String: String]
+    private var substitutes: [String: String]
     /// Open descriptors of mapped files (-1: could not be opened), closed with the target.
     private var descriptors: [String: Int32] = [:]
 
@@ -27,6 +27,11 @@ public final class CoreTarget: Target {
             executablePath = named ?? core.programName
             substitutes = [:]
         }
+    }
+
+    /// Reads what the core has of `mappedPath` from `replacement`.
+    func substitute(_ replacement: String, for mappedPath: String) {
+        substitutes[mappedPath] = replacement
     }
 
     deinit {

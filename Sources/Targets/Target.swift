@@ -164,6 +164,13 @@ public struct MemoryRegion: Sendable, Equatable {
 }
 
 extension Target {
+    /// A dump's memory that lives in a mapped file (code the kernel did not dump) is read from
+    /// `replacement` instead of `mappedPath` (the right build, found by build id). Nothing
+    /// to do for a target whose memory is all its own.
+    public func useFile(_ replacement: String, for mappedPath: String) {
+        (self as? CoreTarget)?.substitute(replacement, for: mappedPath)
+    }
+
     /// The address range a file is mapped at, for a module whose ELF file cannot be read.
     public func mappedRange(of path: String) -> Range<UInt64>? {
         let ranges = memoryMap().filter { $0.path == path }.map(\.range)

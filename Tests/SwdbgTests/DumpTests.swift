@@ -279,6 +279,32 @@ final class DumpTests: XCTestCase {
         XCTAssertEqual(opened.output(of: "r rip"), "rip=0000000000401000", opened)
     }
 
+    /// The build id in the dump's memory finds the right file in the symbol path when the one
+    /// the core names is gone, or is another build: symbols, lines and code come from it.
+    func testTheSymbolPathFindsTheDumpsFilesByBuildID() throws {
+        let folder = NSTemporaryDirectory() + "swdbg-buildid-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder + "/bin", withIntermediateDirectories: true)
+        let program = folder + "/bin/crash"
+        try FileManager.default.copyItem(atPath: try Harness.fixture("crash"), toPath: program)
+        let core = try Self.kernelCore(of: program)
+        let notes = try Harness.run("/usr/bin/eu-readelf", ["-n", program], input: "").output
+        let buildID = try XCTUnwrap(notes.split(separator: "\n").first { $0.contains("Build ID:") }?.split(separator: " ").last.map(String.init))
+        let symbols = folder + "/symbols/.build-id/" + buildID.prefix(2)
+        try FileManager.default.createDirectory(atPath: symbols, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: program, toPath: symbols + "/" + buildID.dropFirst(2))
+        let commands = ["k", "u @rip L1", "lm m crash"]
+        let missing = try Harness.run(Harness.swdbg, ["-y", folder + "/symbols", "-z", core], input: commands.joined(separator: "\n") + "\n").output
+        XCTAssertTrue(missing.contains("\(program): using \(symbols)/\(buildID.dropFirst(2)), the file with the dump's build id"), missing)
+        XCTAssertTrue(missing.output(of: "k").contains("crash!read_through+0x") && missing.output(of: "k").contains("crash.c @ 4]"), missing)
+        XCTAssertTrue(missing.output(of: "u @rip L1").contains("mov     eax,dword ptr [rax]"), missing)
+        // Another build where the core's file was: the symbol path's file wins, no warning.
+        try FileManager.default.copyItem(atPath: try Harness.fixture("crash", flags: ["-O1"]), toPath: program)
+        let other = try Harness.run(Harness.swdbg, ["-y", folder + "/symbols", "-z", core], input: commands.joined(separator: "\n") + "\n").output
+        XCTAssertFalse(other.contains("does not match the dump"), other)
+        XCTAssertEqual(other.output(of: "k"), missing.output(of: "k"), other)
+        XCTAssertFalse(other.output(of: "lm m crash").contains("(mismatched)"), other)
+    }
+
     /// A core read with another build of its program: a warning, and `lm` marks the module.
     func testMismatchedExecutableIsAWarning() throws {
         let program = try Harness.fixture("crash")

@@ -8,10 +8,12 @@ final class SymbolServerTests: XCTestCase {
     private var folder = ""
     private var port = 0
 
-    /// The stripped fixture, its build ID, and a server whose folder holds its debug file.
-    private func startServer() throws -> (program: String, buildID: String) {
+    /// The stripped fixture, its build ID, and a server whose folder holds its debug file (and
+    /// the files of `serving`, which it indexes as it starts).
+    private func startServer(serving: [String] = []) throws -> (program: String, buildID: String) {
         folder = Harness.fixtureDirectory + "/debuginfod-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: folder + "/served", withIntermediateDirectories: true)
+        for file in serving { try FileManager.default.copyItem(atPath: file, toPath: folder + "/served/" + (file as NSString).lastPathComponent) }
         let program = folder + "/loop"
         try FileManager.default.copyItem(atPath: try Harness.fixture("loop"), toPath: program)
         XCTAssertEqual(try Harness.run("/usr/bin/objcopy", ["--only-keep-debug", program, folder + "/served/loop.debug"], input: "").status, 0)
@@ -63,5 +65,31 @@ final class SymbolServerTests: XCTestCase {
         XCTAssertTrue(out.contains("loop!work [\(Harness.source("loop")) @ 6]"), out)
         XCTAssertTrue(out.output(of: "lm v m loop").contains("Debug file: \(folder)/own-cache/"), out.output(of: "lm v m loop"))
         XCTAssertFalse(out.contains("SYMSRV"), "quiet unless !sym noisy")
+    }
+
+    /// A core whose program is gone from where it ran: the server has it, by the build id in
+    /// the core (debuginfod's `executable`).
+    func testTheServerGivesADumpsMissingProgram() throws {
+        let gone = Harness.fixtureDirectory + "/gone-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: gone, withIntermediateDirectories: true)
+        let program = gone + "/crash"
+        try FileManager.default.copyItem(atPath: try Harness.fixture("crash"), toPath: program)
+        let notes = try Harness.run("/usr/bin/eu-readelf", ["-n", program], input: "").output
+        let buildID = try XCTUnwrap(notes.split(separator: "\n").first { $0.contains("Build ID:") }?.split(separator: " ").last.map(String.init))
+        let core = try DumpTests.kernelCore(of: program)
+        _ = try startServer(serving: [program])
+        try FileManager.default.removeItem(atPath: program)
+        // Wait until the server has indexed it.
+        let url = "http://127.0.0.1:\(port)/buildid/\(buildID)/executable"
+        var served = false
+        for _ in 0..<100 where !served {
+            served = try Harness.run("/usr/bin/curl", ["-sf", "-o", "/dev/null", url], input: "").status == 0
+            if !served { usleep(100_000) }
+        }
+        XCTAssertTrue(served, "debuginfod did not serve the executable \(buildID)")
+        let out = try Harness.run(Harness.swdbg, ["-y", "srv*\(folder)/exe-cache*http://127.0.0.1:\(port)", "-z", core], input: "k\n",
+                                  environment: ["DEBUGINFOD_URLS": ""]).output
+        XCTAssertTrue(out.contains("\(program): using \(folder)/exe-cache/\(buildID)/executable, the file with the dump's build id"), out)
+        XCTAssertTrue(out.output(of: "k").contains("crash!read_through+0x"), out)
     }
 }

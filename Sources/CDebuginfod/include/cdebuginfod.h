@@ -12,4 +12,7 @@ int cdi_available(void);
    download progress is written to standard error. */
 int cdi_find_debuginfo(const unsigned char *build_id, int length, char **path, int show_progress);
 
+/* The same for the debug file (executable 0) or the executable or library itself (1). */
+int cdi_find(const unsigned char *build_id, int length, char **path, int show_progress, int executable);
+
 #endif
