@@ -31,7 +31,11 @@ extension Session {
         }
         let stackPointers = threads.map(\.registers.rsp)
         let loaderData = kind == .minimal ? moduleListMemory() : []
-        let regions = process.target.memoryMap().filter { !["[vvar]", "[vvar_vclock]", "[vsyscall]"].contains($0.path) }.map { region in
+        // The debugger's own scratch pages (out-of-line copies) are not the program's.
+        let scratch = Set(process.scratch.pages.map(\.base))
+        let regions = process.target.memoryMap().filter { region in
+            !["[vvar]", "[vvar_vclock]", "[vsyscall]"].contains(region.path) && !scratch.contains(region.range.lowerBound)
+        }.map { region in
             CoreWriter.Dumped(region: region, dumped: region.readable ? dumpedParts(of: region, kind, stackPointers: stackPointers, loaderData: loaderData) : [])
         }
         let executable = process.target.executablePath

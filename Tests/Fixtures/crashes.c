@@ -1,6 +1,8 @@
 /* One way to die per argument, for crash analysis: null, wild, overflow, abort, assert, heap,
-   smash, divide, illegal, kill (SIGQUIT). Each crash site is a function of its own, called from main. */
+   smash, divide, illegal, kill (SIGQUIT), thread (a second thread reads through null while
+   the first waits for it). Each crash site is a function of its own, called from main. */
 #include <assert.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,7 @@ __attribute__((noinline)) void smash_stack(const char *text) {
 }
 __attribute__((noinline)) int divide(int a, int b) { return a / b; }
 __attribute__((noinline)) void illegal(void) { __builtin_trap(); }
+static void *crash_in_thread(void *argument) { return (void *)(long)read_null(argument); }
 
 int main(int argc, char **argv) {
     const char *kind = argc > 1 ? argv[1] : "null";
@@ -41,5 +44,10 @@ int main(int argc, char **argv) {
     if (!strcmp(kind, "divide")) return divide(argc, argc - 2);
     if (!strcmp(kind, "illegal")) illegal();
     if (!strcmp(kind, "kill")) kill(getpid(), SIGQUIT);
+    if (!strcmp(kind, "thread")) {
+        pthread_t thread;
+        pthread_create(&thread, NULL, crash_in_thread, NULL);
+        pthread_join(thread, NULL);
+    }
     return 0;
 }

@@ -27,6 +27,7 @@ final class CrashAnalysisTests: XCTestCase {
             ("divide", "DIVIDE_BY_ZERO", "c0000094", "divide"),
             ("illegal", "ILLEGAL_INSTRUCTION", "c000001d", "illegal"),
             ("kill", "SIGNAL_SIGQUIT", "00000003", "main"),
+            ("thread", "NULL_POINTER_READ", "c0000005", "read_null"),
         ]
         for crash in expected {
             let text = try analysis(crash.kind)

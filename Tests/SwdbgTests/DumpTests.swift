@@ -220,6 +220,25 @@ final class DumpTests: XCTestCase {
         XCTAssertTrue(out.output(of: "r rip").contains("rip="), out)
     }
 
+    /// A thread other than the first dies: it is the dump's current thread, `.ecxr` comes
+    /// back to it from another, and `.opendump` opens the core in a session whose target ended.
+    func testTheFaultingThreadIsTheContext() throws {
+        let program = try Harness.fixture("crashes", flags: Harness.flags["crashes"]!)
+        let core = try Self.kernelCore(of: program, ["thread"])
+        let out = try Self.dumpSession(core, ["~", "~1s", "k", ".ecxr", "k", ".exr -1"])
+        let threads = out.output(of: "~").components(separatedBy: "\n")
+        XCTAssertEqual(threads.count, 2, out)
+        XCTAssertTrue(threads[0].hasPrefix(".  0"), out)
+        XCTAssertFalse(out.output(of: "k").contains("read_null"), "thread 1 is the one waiting: \(out)")
+        XCTAssertTrue(out.output(of: "k", occurrence: 1).contains("crashes!read_null+0x"), out)
+        XCTAssertTrue(out.output(of: ".exr -1").contains("Attempt to read from address 0000000000000000"), out)
+        XCTAssertTrue(out.contains("0:001> .ecxr"), "the prompt shows thread 1 before .ecxr: \(out)")
+        XCTAssertTrue(out.contains("0:000> k"), out)
+        let reopened = try Harness.session(program: try Harness.fixture("crash"), [".kill", ".opendump \(core)", "k"])
+        XCTAssertTrue(reopened.output(of: ".opendump \(core)").contains("Access violation - code c0000005 (first/second chance not available)"), reopened)
+        XCTAssertTrue(reopened.output(of: "k").contains("crashes!read_null+0x"), reopened)
+    }
+
     /// Cores as crash collectors store them: zstd, xz and gzip, whole and cut short.
     func testCompressedCores() throws {
         let core = try Self.kernelCore(of: try Harness.fixture("crash"))
@@ -275,6 +294,12 @@ final class DumpTests: XCTestCase {
             XCTAssertTrue(out.contains(crafted.expect), "\(crafted.name): \(out)")
             XCTAssertTrue(out.contains("quit:"), "\(crafted.name): \(out)")
         }
+        // Another architecture's core: said as such.
+        var arm = core([(4, 64 + 56, 0, UInt64(note.count), 0)], notes: note)
+        arm.replaceSubrange(18..<20, with: word(183, 2))  // EM_AARCH64
+        try Data(arm).write(to: URL(fileURLWithPath: folder + "/arm64"))
+        let foreign = try Self.dumpSession(folder + "/arm64", [])
+        XCTAssertTrue(foreign.contains("a core of another architecture (ELF machine 183, not x86-64)"), foreign)
         let opened = try Self.dumpSession(folder + "/huge-loads", ["r rip"])
         XCTAssertEqual(opened.output(of: "r rip"), "rip=0000000000401000", opened)
     }

@@ -200,7 +200,7 @@ enum Harness {
     /// Fixtures that need more than `gcc -g -O0`.
     static let flags = ["threads": ["-pthread"], "recurse": ["-O2", "-fomit-frame-pointer"], "dlopen": ["-ldl"], "vector": ["-mavx"], "pipe": ["-pthread"], "inline": ["-O2"], "plugin_host": ["-ldl"], "entry": ["-O2"], "copies": ["-O2"], "pieces": ["-O2"],
                         "values": [source("values_other")], "containers": ["-std=c++17"], "text": ["-std=c++20"],
-                        "crashes": ["-fstack-protector-strong"]]
+                        "crashes": ["-fstack-protector-strong", "-pthread"]]
 
     /// A swdbg session on a fixture: `commands` are typed at the prompt, one per line.
     static func session(_ fixture: String, _ commands: [String], arguments: [String] = [], options: [String] = []) throws -> String {
