@@ -58,8 +58,11 @@ static int zstd_stream(int in, int out, char *error, size_t error_size) {
             break;
         }
         ZSTD_inBuffer from = {input, (size_t)n, 0};
-        while (from.pos < from.size) {
-            ZSTD_outBuffer to = {output, chunk, 0};
+        /* Until the input is used up and the output did not fill: a full output buffer
+           means the decoder may hold more. */
+        ZSTD_outBuffer to = {output, chunk, chunk};
+        while (from.pos < from.size || to.pos == to.size) {
+            to.pos = 0;
             last = ZSTD_decompressStream(context, &to, &from);
             if (ZSTD_isError(last)) { result = fail(error, error_size, ZSTD_getErrorName(last)); goto done; }
             if (write_all(out, output, to.pos) != 0) { result = fail(error, error_size, strerror(errno)); goto done; }

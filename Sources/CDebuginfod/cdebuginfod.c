@@ -35,10 +35,6 @@ static int progress(debuginfod_client *client, long done, long total) {
     return 0;
 }
 
-int cdi_find_debuginfo(const unsigned char *build_id, int length, char **path, int show_progress) {
-    return cdi_find(build_id, length, path, show_progress, 0);
-}
-
 int cdi_find(const unsigned char *build_id, int length, char **path, int show_progress, int executable) {
     if (!cdi_available()) return -ENOSYS;
     debuginfod_client *client = begin();

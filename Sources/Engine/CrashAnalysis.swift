@@ -83,7 +83,9 @@ extension Session {
     /// How the instruction at `rip` touched `fault`, from its decoding (siginfo does not say).
     public func faultAccess(rip: UInt64, fault: UInt64?, instruction: Instruction?) -> FaultAccess {
         if let fault, rip == fault { return .execute }
-        if instruction == nil { return .execute }  // the pc itself is unreadable
+        // The pc outside every executable mapping: the jump there was the fault. (Code that is
+        // only unreadable here, a dump's missing file, says nothing.)
+        if instruction == nil, process?.target.memoryMap().contains(where: { $0.executable && $0.range.contains(rip) }) == false { return .execute }
         if let memory = instruction?.memoryAccess, memory.writes { return .write }
         // push and call write the stack without a memory operand of their own.
         if instruction?.mnemonic == "push" || instruction?.flow == .call { return .write }

@@ -18,14 +18,19 @@ extension Session {
     @discardableResult
     public func writeDump(to path: String, kind: DumpKind, overwrite: Bool) throws(EngineError) -> UInt64 {
         guard let process, !process.gone else { throw EngineError.noRunnableDebuggees }
-        // The current thread goes first, with the signal it stopped with, or a breakpoint trap:
-        // opening the dump shows the stop it was written at.
-        let ordered = [process.current!] + process.threads.filter { $0 !== process.current }
+        // The last event's thread goes first, with that event's signal (a breakpoint, step or
+        // break-in as a breakpoint trap): opening the dump shows the stop it was written at.
+        guard let eventThread = lastEventThread.flatMap(process.thread) ?? process.current else { throw EngineError.noRunnableDebuggees }
+        let ordered = [eventThread] + process.threads.filter { $0 !== eventThread }
         let threads = ordered.compactMap { thread -> CoreWriter.Thread? in
             guard let registers = try? registers(thread) else { return nil }
             var signal: SignalInfo?
-            if thread === process.current {
-                signal = lastException.flatMap { $0.thread == thread.tid ? $0.info : nil } ?? SignalInfo(signal: SIGTRAP, code: 0x80, address: registers.rip)
+            if thread === eventThread {
+                switch lastStop {
+                case .signal(let number, _, let code, let fault)?: signal = SignalInfo(signal: number, code: code, address: fault)
+                case .crash(let info)?: signal = info
+                default: signal = SignalInfo(signal: SIGTRAP, code: 0x80, address: registers.rip)
+                }
             }
             return CoreWriter.Thread(tid: thread.tid, registers: registers, vectorState: (try? vectorState(thread))?.bytes, signal: signal)
         }
@@ -51,13 +56,13 @@ extension Session {
         guard kind == .minimal else { return [range] }
         // A stack from just below its lowest stack pointer (the red zone) to its top.
         if let lowest = stackPointers.filter(range.contains).min() {
-            return [max(range.lowerBound, (lowest &- 128) & ~0xfff)..<range.upperBound]
+            return [max(range.lowerBound, lowest >= 128 ? (lowest - 128) & ~0xfff : 0)..<range.upperBound]
         }
         if region.path == "[vdso]" { return [range] }
         var parts = loaderData.filter { $0.overlaps(range) }
         if region.path.hasPrefix("/") {
             if region.writable { return [range] }
-            if region.offset == 0 { parts.append(range.lowerBound..<range.lowerBound + 4096) }
+            if region.offset == 0 { parts.append(range.lowerBound..<min(range.upperBound, range.lowerBound &+ 4096)) }
         }
         return parts
     }

@@ -227,7 +227,7 @@ extension Session {
         }
     }
 
-    /// One PTRACE_SINGLESTEP of `thread` with any int3 at its pc lifted for the step.
+    /// One single step of `thread` with any breakpoint at its pc lifted for the step.
     func singleStep(_ thread: ThreadInfo) throws(EngineError) -> ThreadEvent {
         guard let process else { throw EngineError("No target") }
         let registers = try self.registers(thread)
@@ -517,7 +517,7 @@ extension Session {
                 process.adoptThread(child, running: true)
             case .forked:
                 _ = try handle(event, thread)  // the child is let go as on any fork
-            case .signal(let signal) where !consumeExpectedStop(event, thread) && thread.signalToDeliver == 0:
+            case .signal(let signal) where thread.signalToDeliver == 0:
                 thread.signalToDeliver = signal  // passed on at the detach
             default:
                 break

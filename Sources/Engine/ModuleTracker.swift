@@ -183,7 +183,7 @@ extension Session {
         }
         var added: [Module] = []
         for entry in seen where !process.modules.modules.contains(where: { $0.path == entry.path && $0.bias == entry.bias }) {
-            let image = entry.path.hasPrefix("/") ? try? ElfImage(path: entry.path) : vdsoImage(at: entry.bias, name: entry.path)
+            let image = entry.path.hasPrefix("/") ? try? ElfImage(path: entry.path) : vdsoImage(at: entry.bias)
             if let module = addModule(path: entry.path, bias: entry.bias, image: image, isMain: false) {
                 added.append(module)
             }
@@ -193,12 +193,13 @@ extension Session {
 
     /// The vDSO's image, read from the target's memory (a core holds it too): its symbols and
     /// CFI unwind through it.
-    private func vdsoImage(at base: UInt64, name: String) -> ElfImage? {
+    private func vdsoImage(at base: UInt64) -> ElfImage? {
         guard let process, let region = process.target.memoryMap().first(where: { $0.path == "[vdso]" && $0.range.lowerBound == base }),
-              region.range.count <= 1 << 20 else { return nil }
-        let bytes = process.target.readMemory(base, count: Int(region.range.count))
-        guard bytes.count == region.range.count else { return nil }
-        return try? ElfImage(memory: bytes, name: name)
+              region.range.upperBound - region.range.lowerBound <= 1 << 20 else { return nil }
+        let size = Int(region.range.upperBound - region.range.lowerBound)
+        let bytes = process.target.readMemory(base, count: size)
+        guard bytes.count == size else { return nil }
+        return try? ElfImage(memory: bytes, name: "vdso")
     }
 
     /// The path of the file mapped from offset 0 at (or first above) `bias` whose name ends

@@ -248,13 +248,13 @@ public final class Session {
     var kernelNoteShown = false
     /// `~N g`: only this thread runs.
     var exclusiveThread: ThreadID?
-    /// The wait status the process reported on its way out.
+    /// How the process ended, as it reported on its way out.
     var lastExitStatus: ExitStatus?
 
     /// Where live targets come from (launch, attach, `.restart`).
     public let backend: any LiveTargetFactory
 
-    public init(output: Output, backend: any LiveTargetFactory = PtraceBackend()) {
+    public init(output: Output, backend: any LiveTargetFactory) {
         self.output = output
         self.backend = backend
         symbolSearch.log = { [output] in output.line($0) }
@@ -403,6 +403,7 @@ public final class Session {
     /// Breakpoints outlive the process: they resolve again by expression in the next one.
     private func forgetProcess() {
         lastException = nil
+        lastStop = nil
         discardPlans()
         removeKernelProbes()
         process = nil
@@ -771,6 +772,7 @@ public final class Session {
         guard let process else { return }
         if let thread = process.thread(event.thread) { thread.reportedAt = try? registers(thread).rip }
         lastEventThread = event.thread
+        lastStop = event.kind
         lastEvent = "\(eventPrefix(event.thread)): \(describe(event.kind))"
         switch event.kind {
         case .signal(let signal, _, let code, let fault): lastException = (event.thread, SignalInfo(signal: signal, code: code, address: fault))
@@ -778,6 +780,9 @@ public final class Session {
         default: break
         }
     }
+
+    /// What the last event was (`.dump` records it as the dump's stop).
+    var lastStop: StopKind?
 
     /// The last signal an event reported (`.exr -1`, `.ecxr`, `!analyze`) and its thread.
     public private(set) var lastException: (thread: ThreadID, info: SignalInfo)?

@@ -78,8 +78,15 @@ public final class ElfImage {
 
     public init(path: String) throws(SymbolError) {
         guard libelfReady else { throw SymbolError("libelf is not usable") }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Never blocks on a FIFO or device where a file was expected (a dump's paths are the
+        // dump's word), and reads only regular files.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw SymbolError("\(path): \(String(cString: strerror(errno)))") }
+        var kind = stat()
+        guard fstat(fd, &kind) == 0, kind.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw SymbolError("\(path): not a regular file")
+        }
         guard let elf = elf_begin(fd, ELF_C_READ_MMAP, nil) else {
             close(fd)
             throw SymbolError("\(path): \(String(cString: elf_errmsg(-1)))")

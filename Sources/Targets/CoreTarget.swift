@@ -30,7 +30,7 @@ public final class CoreTarget: Target {
     }
 
     /// Reads what the core has of `mappedPath` from `replacement`.
-    func substitute(_ replacement: String, for mappedPath: String) {
+    public func useFile(_ replacement: String, for mappedPath: String) {
         substitutes[mappedPath] = replacement
     }
 
@@ -74,7 +74,14 @@ public final class CoreTarget: Target {
 
     private func descriptor(_ path: String) -> Int32 {
         if let known = descriptors[path] { return known }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // The paths come from the core: only a regular file is read (not a FIFO or a device
+        // put there by whoever wrote the core), and opening never blocks.
+        var fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        var status = stat()
+        if fd >= 0, fstat(fd, &status) != 0 || status.st_mode & S_IFMT != S_IFREG {
+            close(fd)
+            fd = -1
+        }
         descriptors[path] = fd
         return fd
     }
@@ -122,11 +129,11 @@ public final class CoreTarget: Target {
 
     public func listThreads() -> [ThreadID] { core.threads.map(\.tid) }
 
-    /// NT_SIGINFO for the thread that took the signal; the signal number alone (pr_cursig) for
-    /// other threads that were handling one.
+    /// The signal that ended the process, for the thread that took it (the first: the kernel
+    /// writes every thread's pr_cursig with it): NT_SIGINFO, else pr_cursig alone.
     public func signalInfo(_ thread: ThreadID) -> SignalInfo? {
-        guard let state = core.threads.first(where: { $0.tid == thread }) else { return nil }
-        if let info = core.signalInfo, state.tid == core.threads[0].tid, state.signal == 0 || state.signal == info.signal { return info }
-        return state.signal != 0 ? SignalInfo(signal: state.signal, code: 0, address: nil) : nil
+        guard let first = core.threads.first, first.tid == thread else { return nil }
+        if let info = core.signalInfo { return info }
+        return first.signal != 0 ? SignalInfo(signal: first.signal, code: 0, address: nil) : nil
     }
 }

@@ -83,15 +83,16 @@ public struct CoreWriter {
     /// program's view of its memory. Returns the bytes of memory written.
     @discardableResult
     public func write(to path: String, overwrite: Bool, readMemory: (UInt64, Int) -> [UInt8]) throws(TargetError) -> UInt64 {
-        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL), 0o600)
-        guard fd >= 0 else {
-            if errno == EEXIST { throw TargetError("\(path) exists; /o overwrites it") }
-            throw TargetError("\(path): \(errnoText(errno))")
-        }
+        if !overwrite, access(path, F_OK) == 0 { throw TargetError("\(path) exists; /o overwrites it") }
+        // Written beside it and renamed over it when whole: the file replaced may be the core
+        // being read (mapped), which must keep its bytes.
+        let partial = path + ".partial"
+        let fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw TargetError("\(partial): \(errnoText(errno))") }
         var succeeded = false
         defer {
             close(fd)
-            if !succeeded { unlink(path) }
+            if !succeeded { unlink(partial) }
         }
         let notes = noteSegment()
         let segments = regions.flatMap { entry in entry.segments.map { (entry.region, $0) } }
@@ -124,6 +125,7 @@ public struct CoreWriter {
         try Self.write(fd, notes, at: notesOffset)
         // The file ends after the last segment's bytes, also where they were a hole.
         guard ftruncate(fd, off_t(cursor)) == 0 else { throw TargetError("Cannot write the dump: \(errnoText(errno))") }
+        guard rename(partial, path) == 0 else { throw TargetError("\(path): \(errnoText(errno))") }
         succeeded = true
         return total
     }
@@ -159,7 +161,7 @@ public struct CoreWriter {
         header += [UInt8](littleEndian: 0, size: 4)       // e_flags
         header += [UInt8](littleEndian: 64, size: 2)      // e_ehsize
         header += [UInt8](littleEndian: 56, size: 2)      // e_phentsize
-        header += [UInt8](littleEndian: UInt64(min(programHeaders, 0xffff)), size: 2)
+        header += [UInt8](littleEndian: UInt64(programHeaders), size: 2)
         header += [UInt8](littleEndian: 64, size: 2)      // e_shentsize
         header += [UInt8](littleEndian: 0, size: 2)       // e_shnum
         header += [UInt8](littleEndian: 0, size: 2)       // e_shstrndx
@@ -210,7 +212,8 @@ public struct CoreWriter {
         return info
     }
 
-    /// `struct elf_prstatus`: the signal at 0 and 12, the tid at 32, the registers at 112.
+    /// `struct elf_prstatus`: the signal at 0 and 12, the tid at 32 (the parent's pid at 36 is
+    /// not known: 0), the registers at 112.
     private func status(_ thread: Thread) -> [UInt8] {
         var status = [UInt8](repeating: 0, count: 336)
         if let signal = thread.signal {
@@ -218,8 +221,7 @@ public struct CoreWriter {
             status.replaceSubrange(4..<8, with: [UInt8](littleEndian: UInt64(UInt32(bitPattern: signal.code)), size: 4))
             status.replaceSubrange(12..<14, with: [UInt8](littleEndian: UInt64(UInt16(truncatingIfNeeded: signal.signal)), size: 2))
         }
-        status.replaceSubrange(32..<36, with: [UInt8](littleEndian: UInt64(UInt32(bitPattern: thread.tid)), size: 4))
-        status.replaceSubrange(36..<40, with: [UInt8](littleEndian: UInt64(UInt32(bitPattern: processID)), size: 4))
+        status.replaceSubrange(32..<36, with: [UInt8](littleEndian: UInt64(UInt32(bitPattern: thread.tid)), size: 4))  // pr_pid: the thread's
         for (index, value) in thread.registers.slots.enumerated() {
             status.replaceSubrange(112 + 8 * index..<120 + 8 * index, with: [UInt8](littleEndian: value, size: 8))
         }

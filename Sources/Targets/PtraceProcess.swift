@@ -354,17 +354,7 @@ public final class PtraceProcess: LiveTarget {
     /// `/proc/pid/maps`: `start-end perms offset dev inode path`.
     public func memoryMap() -> [MemoryRegion] {
         guard let data = readFile("/proc/\(processID)/maps") else { return [] }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
-            let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
-            guard fields.count >= 5 else { return nil }
-            let bounds = fields[0].split(separator: "-")
-            let permissions = Array(fields[1].utf8)
-            guard bounds.count == 2, permissions.count >= 3, let start = UInt64(bounds[0], radix: 16), let end = UInt64(bounds[1], radix: 16),
-                  start < end, let offset = UInt64(fields[2], radix: 16) else { return nil }
-            return MemoryRegion(range: start..<end, readable: permissions[0] == UInt8(ascii: "r"), writable: permissions[1] == UInt8(ascii: "w"),
-                                executable: permissions[2] == UInt8(ascii: "x"), offset: offset,
-                                path: fields.count > 5 ? String(fields[5].trimmed()) : "")
-        }
+        return parseMaps(String(decoding: data, as: UTF8.self))
     }
 
     public func resume(_ thread: ThreadID, singleStep: Bool, signal: Int32) throws(TargetError) {
@@ -551,7 +541,7 @@ public final class PtraceProcess: LiveTarget {
         return listThreads().contains { Self.signalMask("SigPnd:", in: "/proc/\(processID)/task/\($0)/status") & Self.bit(signal) != 0 }
     }
 
-    public func isSignalPending(_ signal: Int32, thread: ThreadID) -> Bool {
+    private func isSignalPending(_ signal: Int32, thread: ThreadID) -> Bool {
         Self.signalMask("SigPnd:", in: "/proc/\(processID)/task/\(thread)/status") & Self.bit(signal) != 0
     }
 
@@ -629,4 +619,31 @@ func withCStringArray<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CCh
     let pointers = strings.map { strdup($0) } + [nil]
     defer { pointers.forEach { free($0) } }
     return body(pointers)
+}
+
+/// `/proc/pid/maps`: `start-end perms offset dev inode path`, a mapping per line.
+func parseMaps(_ text: String) -> [MemoryRegion] {
+    text.split(separator: "\n").compactMap { line in
+        let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+        guard fields.count >= 5 else { return nil }
+        let bounds = fields[0].split(separator: "-")
+        let permissions = Array(fields[1].utf8)
+        guard bounds.count == 2, permissions.count >= 3, let start = UInt64(bounds[0], radix: 16), let end = UInt64(bounds[1], radix: 16),
+              start < end, let offset = UInt64(fields[2], radix: 16) else { return nil }
+        return MemoryRegion(range: start..<end, readable: permissions[0] == UInt8(ascii: "r"), writable: permissions[1] == UInt8(ascii: "w"),
+                            executable: permissions[2] == UInt8(ascii: "x"), offset: offset,
+                            path: fields.count > 5 ? String(fields[5].trimmed()) : "")
+    }
+}
+
+/// Local processes through ptrace.
+public struct PtraceBackend: LiveTargetFactory {
+    public init() {}
+
+    public func launch(program: String, arguments: [String], disableASLR: Bool, ownTerminal: Bool) throws(TargetError) -> (target: any LiveTarget, path: String) {
+        let process = try PtraceProcess.launch(program: program, arguments: arguments, disableASLR: disableASLR, ownTerminal: ownTerminal)
+        return (process, process.launchPath)
+    }
+
+    public func attach(pid: Int32) throws(TargetError) -> any LiveTarget { try PtraceProcess.attach(pid: pid) }
 }

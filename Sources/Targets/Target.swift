@@ -116,6 +116,9 @@ public protocol Target: AnyObject {
     func listThreads() -> [ThreadID]
     /// The signal a thread is stopped with (or, in a core, died of), with si_code and the fault address.
     func signalInfo(_ thread: ThreadID) -> SignalInfo?
+    /// A dump's memory that lives in a mapped file (code the kernel did not dump) is read from
+    /// `replacement` instead of `mappedPath` (the right build, found by build id).
+    func useFile(_ replacement: String, for mappedPath: String)
 }
 
 /// What a live target offers: the engine asks rather than assuming ptrace.
@@ -164,12 +167,8 @@ public struct MemoryRegion: Sendable, Equatable {
 }
 
 extension Target {
-    /// A dump's memory that lives in a mapped file (code the kernel did not dump) is read from
-    /// `replacement` instead of `mappedPath` (the right build, found by build id). Nothing
-    /// to do for a target whose memory is all its own.
-    public func useFile(_ replacement: String, for mappedPath: String) {
-        (self as? CoreTarget)?.substitute(replacement, for: mappedPath)
-    }
+    /// Nothing to do for a target whose memory is all its own.
+    public func useFile(_ replacement: String, for mappedPath: String) {}
 
     /// The address range a file is mapped at, for a module whose ELF file cannot be read.
     public func mappedRange(of path: String) -> Range<UInt64>? {
@@ -215,8 +214,6 @@ public protocol LiveTarget: Target {
     func disposition(of signal: Int32) -> SignalDisposition
     /// Whether `signal` waits to be delivered to the process or any of its threads.
     func isSignalPending(_ signal: Int32) -> Bool
-    /// Whether a signal waits for this one thread (sent to it, not to the process).
-    func isSignalPending(_ signal: Int32, thread: ThreadID) -> Bool
     /// Lets a stopped thread go without the debugger, delivering `signal` (0 for none).
     func detach(_ thread: ThreadID, signal: Int32) throws(TargetError)
     /// Ends the process.
@@ -230,26 +227,14 @@ public protocol LiveTarget: Target {
     func setDebugRegisters(_ registers: DebugRegisters, _ thread: ThreadID) throws(TargetError)
 }
 
-/// Starts and attaches live targets. A session is given one (the ptrace backend unless told
-/// otherwise) and never names a backend itself.
+/// Starts and attaches live targets. A session is given one by its front end (the ptrace
+/// backend, a gdb-remote connection) and never names a backend itself.
 public protocol LiveTargetFactory {
     /// Starts `program` stopped before its first instruction; returns the path it resolved to
     /// (a bare name is looked up as a shell would).
     func launch(program: String, arguments: [String], disableASLR: Bool, ownTerminal: Bool) throws(TargetError) -> (target: any LiveTarget, path: String)
     /// Takes control of a running process, every thread stopped.
     func attach(pid: Int32) throws(TargetError) -> any LiveTarget
-}
-
-/// Local processes through ptrace.
-public struct PtraceBackend: LiveTargetFactory {
-    public init() {}
-
-    public func launch(program: String, arguments: [String], disableASLR: Bool, ownTerminal: Bool) throws(TargetError) -> (target: any LiveTarget, path: String) {
-        let process = try PtraceProcess.launch(program: program, arguments: arguments, disableASLR: disableASLR, ownTerminal: ownTerminal)
-        return (process, process.launchPath)
-    }
-
-    public func attach(pid: Int32) throws(TargetError) -> any LiveTarget { try PtraceProcess.attach(pid: pid) }
 }
 
 /// Ctrl-C while the target runs: the handler stops the target with SIGSTOP and leaves a flag

@@ -97,7 +97,7 @@ enum CrashHandler {
         let output = Output(fd: report)
         output.line("swdbg crash report: \(program), process \(pid), signal \(signal) (\(signalName(Int32(signal) ?? 0))), \(timestamp(time)) UTC")
         output.line("Core: \(core) (\(written) bytes\(truncated ? ", cut off at the crash folder's limit" : ""))")
-        let interpreter = Interpreter(session: Session(output: output))
+        let interpreter = Interpreter(session: Session(output: output, backend: PtraceBackend()))
         do {
             interpreter.reportStop(try interpreter.openDump(core, program: nil))
             for command in ["!analyze -v", "~*k", "lm"] { interpreter.execute(command, echo: true) }
@@ -120,10 +120,15 @@ enum CrashHandler {
             if n <= 0 { break }
             let keep = Int(min(UInt64(n), limit > written ? limit - written : 0))
             if keep < n { truncated = true }
-            if keep > 0, fd >= 0 {
-                _ = chunk.withUnsafeBytes { write(fd, $0.baseAddress, keep) }
-                written += UInt64(keep)
+            var done = 0
+            while done < keep, fd >= 0 {
+                let n = chunk.withUnsafeBytes { write(fd, $0.baseAddress! + done, keep - done) }
+                if n < 0 && errno == EINTR { continue }
+                // A full disk: the core ends here (the report says how much there is).
+                if n <= 0 { truncated = true; break }
+                done += n
             }
+            written += UInt64(done)
         }
         if fd >= 0 { close(fd) }
         return (written, truncated)

@@ -72,7 +72,11 @@ struct Options {
     static func size(_ text: String) -> UInt64? {
         let units: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
         guard let last = text.uppercased().last else { return nil }
-        if let unit = units[last] { return UInt64(text.dropLast()).map { $0 * unit } }
+        if let unit = units[last] {
+            guard let count = UInt64(text.dropLast()) else { return nil }
+            let (bytes, overflow) = count.multipliedReportingOverflow(by: unit)
+            return overflow ? nil : bytes
+        }
         return UInt64(text)
     }
 

@@ -44,7 +44,7 @@ struct Debugger {
         self.options = options
         let output = Output()
         output.colors = isatty(1) != 0 && getenv("NO_COLOR") == nil && getenv("TERM").map { String(cString: $0) } != "dumb"
-        let session = Session(output: output)
+        let session = Session(output: output, backend: PtraceBackend())
         session.disableASLR = !options.keepASLR
         session.shareTerminal = isatty(0) != 0
         if let symbolPath = options.symbolPath { session.symbolSearch.path = symbolPath.split(separator: ";").map(String.init) }

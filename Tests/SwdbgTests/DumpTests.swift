@@ -258,6 +258,17 @@ final class DumpTests: XCTestCase {
             XCTAssertTrue(partial.contains("WARNING: The compressed core breaks off: the"), partial)
             XCTAssertEqual(partial.output(of: "r rip"), plain.output(of: "r rip"), partial)
         }
+        // A core larger than the decompressor's buffers (a full dump of four threads' stacks):
+        // every byte comes through.
+        let folder = NSTemporaryDirectory() + "swdbg-zstd-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let live = try Harness.session(program: try Harness.fixture("threads", flags: ["-pthread"]), ["bp threads!tick", "g", ".dump /ma \(folder)/big.core", "~*k", "q"])
+        XCTAssertEqual(try Harness.run("/usr/bin/zstd", ["-q", "-k", folder + "/big.core"], input: "").status, 0)
+        let size = try FileManager.default.attributesOfItem(atPath: folder + "/big.core")[.size] as? Int ?? 0
+        XCTAssertGreaterThan(size, 8 << 20, "the dump should span many buffers")
+        let big = try Self.dumpSession(folder + "/big.core.zst", ["~*k"])
+        XCTAssertFalse(big.contains("breaks off"), big)
+        XCTAssertEqual(Self.stacksByThread(big.output(of: "~*k")), Self.stacksByThread(live.output(of: "~*k")), big)
     }
 
     /// Headers the fuzzer found crashing the reader: a note segment at an offset past any

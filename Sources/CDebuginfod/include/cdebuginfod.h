@@ -7,12 +7,10 @@
 /* Non-zero once libdebuginfod.so.1 could be loaded. */
 int cdi_available(void);
 
-/* Asks the servers in DEBUGINFOD_URLS for the debug file of a build ID. Returns a file
-   descriptor (>= 0) and a malloc'd path in *path, or a negative errno. With show_progress,
-   download progress is written to standard error. */
-int cdi_find_debuginfo(const unsigned char *build_id, int length, char **path, int show_progress);
-
-/* The same for the debug file (executable 0) or the executable or library itself (1). */
+/* Asks the servers in DEBUGINFOD_URLS for the debug file (executable 0) or the executable or
+   library itself (1) of a build ID. Returns a file descriptor (>= 0) and a malloc'd path in
+   *path, or a negative errno. With show_progress, download progress is written to standard
+   error. */
 int cdi_find(const unsigned char *build_id, int length, char **path, int show_progress, int executable);
 
 #endif
