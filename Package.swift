@@ -35,6 +35,7 @@ let package = Package(
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "Symbols"]),
         .testTarget(name: "CommandsTests", dependencies: ["Commands", "Arch"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Expressions"]),
+        .testTarget(name: "TargetsTests", dependencies: ["Targets"]),
         .testTarget(name: "SwdbgTests", dependencies: ["swdbg", "CTestPty"]),
     ],
     swiftLanguageModes: [.v6]

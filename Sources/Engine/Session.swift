@@ -325,6 +325,18 @@ public final class Session {
     /// the dump was written, the modules come from the dynamic linker's list in its memory, and
     /// the last event is the signal that ended it (the faulting thread is current).
     public func open(dump target: any Target) throws(EngineError) -> StopEvent {
+        try open(inspecting: target) { .crash($0) }
+    }
+
+    /// Opens a live process to inspect only (a gdb-remote stub's, until run control over the
+    /// protocol exists): its stop is reported as the signal it stands at, first chance.
+    public func open(inspectingLive target: any Target) throws(EngineError) -> StopEvent {
+        try open(inspecting: target) { info in
+            info.signal == SIGTRAP || info.signal == SIGSTOP ? .breakIn : .signal(info.signal, firstChance: true, code: info.code, faultAddress: faultAddress(info.signal, info))
+        }
+    }
+
+    private func open(inspecting target: any Target, kind stopKind: (SignalInfo) -> StopKind) throws(EngineError) -> StopEvent {
         guard process == nil else { throw EngineError("A process is already being debugged") }
         let process = DebuggedProcess(target: target, control: nil, launched: false, entryPoint: target.auxiliaryVector()[AuxiliaryVectorKey.entry] ?? 0)
         for tid in target.listThreads() { process.addThread(tid) }
@@ -333,12 +345,7 @@ public final class Session {
         launchSpec = nil
         process.current = process.threads.first { target.signalInfo($0.tid) != nil } ?? first
         scanModules()
-        let kind: StopKind
-        if let info = target.signalInfo(process.current.tid) {
-            kind = .crash(info)
-        } else {
-            kind = .breakIn
-        }
+        let kind = target.signalInfo(process.current.tid).map(stopKind) ?? .breakIn
         return recorded(StopEvent(kind: kind, thread: process.current.tid))
     }
 

@@ -247,13 +247,7 @@ public final class CoreFile {
             programName = Self.string(data[40..<56])
             commandLine = String(Self.string(data[56..<136]).trimmed())
         case 6:  // NT_AUXV
-            var index = 0
-            while index + 16 <= data.count {
-                let key = data.littleEndian(at: index), value = data.littleEndian(at: index + 8)
-                if key == 0 { break }
-                auxiliaryVector[key] = value
-                index += 16
-            }
+            auxiliaryVector = parseAuxiliaryVector(data)
         case 0x5349_4749:  // NT_SIGINFO
             guard data.count >= 24 else { return }
             let signal = Int32(truncatingIfNeeded: data.littleEndian(at: 0, size: 4))

@@ -338,17 +338,7 @@ public final class PtraceProcess: LiveTarget {
     }
 
     public func auxiliaryVector() -> [UInt64: UInt64] {
-        guard let data = readFile("/proc/\(processID)/auxv") else { return [:] }
-        var vector: [UInt64: UInt64] = [:]
-        data.withUnsafeBytes { raw in
-            let words = raw.bindMemory(to: UInt64.self)
-            var index = 0
-            while index + 1 < words.count, words[index] != 0 {
-                vector[words[index]] = words[index + 1]
-                index += 2
-            }
-        }
-        return vector
+        readFile("/proc/\(processID)/auxv").map(parseAuxiliaryVector) ?? [:]
     }
 
     /// `/proc/pid/maps`: `start-end perms offset dev inode path`.

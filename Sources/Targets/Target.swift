@@ -1,6 +1,20 @@
 import Arch
 import CSystem
 
+/// An auxiliary vector as the kernel lays it out (`/proc/pid/auxv`, NT_AUXV, `qXfer:auxv`):
+/// key and value words up to AT_NULL.
+func parseAuxiliaryVector(_ data: [UInt8]) -> [UInt64: UInt64] {
+    var vector: [UInt64: UInt64] = [:]
+    var index = 0
+    while index + 16 <= data.count {
+        let key = data.littleEndian(at: index), value = data.littleEndian(at: index + 8)
+        if key == 0 { break }
+        vector[key] = value
+        index += 16
+    }
+    return vector
+}
+
 /// Keys of the ELF auxiliary vector that the debugger reads.
 public enum AuxiliaryVectorKey {
     /// AT_ENTRY: the program's entry point.

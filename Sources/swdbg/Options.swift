@@ -10,6 +10,8 @@ struct Options {
     var processName: String?
     /// `-z`: a core file to open (the program, if given, is its executable).
     var dumpFile: String?
+    /// `-premote gdb:server=host,port=N`: a gdb-remote stub's process.
+    var remote: (host: String, port: UInt16)?
     var commands: String?
     var commandFile: String?
     var skipInitialBreakpoint = false
@@ -50,6 +52,18 @@ struct Options {
         },
         Spec(names: ["-pn"], value: "NAME", help: "attach to the one process with this name") { o, v in o.processName = v },
         Spec(names: ["-z"], value: "CORE", help: "open a core file (a program after it names the executable)") { o, v in o.dumpFile = v },
+        Spec(names: ["-premote"], value: "gdb:server=H,port=N", help: "inspect the process of a gdb-remote stub (gdbserver, lldb-server)") { o, v throws(UsageError) in
+            guard v.hasPrefix("gdb:") else { throw UsageError("-premote takes gdb:server=HOST,port=N, not '\(v)'") }
+            var fields: [String: String] = [:]
+            for pair in v.dropFirst(4).split(separator: ",") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+            }
+            guard let host = fields["server"], let port = fields["port"].flatMap({ UInt16($0) }) else {
+                throw UsageError("-premote takes gdb:server=HOST,port=N, not '\(v)'")
+            }
+            o.remote = (host, port)
+        },
         Spec(names: ["-c"], value: "\"CMDS\"", help: "commands to run at the first prompt (separated by ';')") { o, v in o.commands = v },
         Spec(names: ["-cf"], value: "FILE", help: "a file of commands to run at the first prompt") { o, v in o.commandFile = v },
         Spec(names: ["-g"], value: nil, help: "skip the initial breakpoint") { o, _ in o.skipInitialBreakpoint = true },
@@ -113,6 +127,12 @@ struct Options {
             guard options.installCrashHandler != options.uninstallCrashHandler, options.program.isEmpty, options.dumpFile == nil,
                   options.pid == nil, options.processName == nil else { throw UsageError("-I and -iu go alone (with --crash-folder and --crash-limit for -I)") }
             return options.installCrashHandler ? .installCrashHandler(folder: options.crashFolder, limit: options.crashLimit) : .uninstallCrashHandler
+        }
+        if options.remote != nil {
+            guard options.pid == nil, options.processName == nil, options.dumpFile == nil, options.program.isEmpty else {
+                throw UsageError("-premote opens the stub's process: no program, -p, -pn or -z with it (starting a program through a stub is not supported yet)")
+            }
+            return .session(options)
         }
         if options.dumpFile != nil {
             guard options.pid == nil, options.processName == nil else { throw UsageError("-z opens a core file; it does not go with -p or -pn") }

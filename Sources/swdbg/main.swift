@@ -111,6 +111,8 @@ struct Debugger {
             let stop: StopEvent
             if let dump = options.dumpFile {
                 stop = try interpreter.openDump(dump, program: options.program.first)
+            } else if let remote = options.remote {
+                stop = try interpreter.connectRemote(host: remote.host, port: remote.port)
             } else if let pid = options.pid {
                 stop = try session.attach(pid: pid)
             } else if let processName = options.processName {
@@ -118,7 +120,7 @@ struct Debugger {
             } else {
                 stop = try session.launch(path: options.program[0], arguments: Array(options.program.dropFirst()))
             }
-            if options.skipInitialBreakpoint && options.dumpFile == nil {
+            if options.skipInitialBreakpoint && options.dumpFile == nil && options.remote == nil {
                 interpreter.execute("g")
             } else {
                 interpreter.reportStop(stop)

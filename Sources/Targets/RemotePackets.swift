@@ -1,0 +1,220 @@
+import Arch
+import Glibc
+
+/// The gdb remote serial protocol's framing: `$payload#checksum`, `}` escapes (the byte
+/// xor 0x20), `*` run-length encoding in replies, `+`/`-` acknowledgements until no-ack mode.
+/// Pure functions over bytes, so the framing is tested apart from any socket.
+public enum RemotePackets {
+    /// `$payload#cs` with `$`, `#`, `}` and `*` escaped.
+    public static func frame(_ payload: [UInt8]) -> [UInt8] {
+        var body: [UInt8] = []
+        body.reserveCapacity(payload.count + 4)
+        for byte in payload {
+            if byte == 0x24 || byte == 0x23 || byte == 0x7d || byte == 0x2a {
+                body += [0x7d, byte ^ 0x20]
+            } else {
+                body.append(byte)
+            }
+        }
+        let sum = body.reduce(UInt8(0)) { $0 &+ $1 }
+        return [0x24] + body + [0x23] + Array(hex(sum).utf8)
+    }
+
+    /// One packet's payload from a buffer starting at its `$`: the payload (escapes and
+    /// run lengths undone) and how many bytes the packet took; nil while it is incomplete.
+    /// A bad checksum is an error (`-` asks for it again where acks are on).
+    public static func unframe(_ bytes: ArraySlice<UInt8>) throws(TargetError) -> (payload: [UInt8], length: Int)? {
+        guard let start = bytes.first, start == 0x24 else { throw TargetError("remote: a packet must start with '$'") }
+        guard let hash = bytes.firstIndex(of: 0x23), hash + 2 < bytes.endIndex else { return nil }
+        let body = bytes[(bytes.startIndex + 1)..<hash]
+        let checksum = bytes[(hash + 1)...(hash + 2)]
+        let expected = body.reduce(UInt8(0)) { $0 &+ $1 }
+        guard let given = UInt8(String(decoding: checksum, as: UTF8.self), radix: 16), given == expected else {
+            throw TargetError("remote: bad checksum in a packet (\(String(decoding: checksum, as: UTF8.self)), expected \(hex(expected)))")
+        }
+        var payload: [UInt8] = []
+        payload.reserveCapacity(body.count)
+        var index = body.startIndex
+        while index < body.endIndex {
+            let byte = body[index]
+            if byte == 0x7d, index + 1 < body.endIndex {
+                payload.append(body[index + 1] ^ 0x20)
+                index += 2
+            } else if byte == 0x2a, let last = payload.last, index + 1 < body.endIndex {
+                // `X*n`: the byte before repeated n - 29 more times.
+                let repeats = Int(body[index + 1]) - 29
+                guard repeats > 0 else { throw TargetError("remote: a bad run length in a packet") }
+                payload += [UInt8](repeating: last, count: repeats)
+                index += 2
+            } else {
+                payload.append(byte)
+                index += 1
+            }
+        }
+        return (payload, hash + 3 - bytes.startIndex)
+    }
+
+    /// Two lower-case hex digits.
+    static func hex(_ byte: UInt8) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0xf)]], as: UTF8.self)
+    }
+
+    /// Bytes as hex (`m` replies, `M` and `G` requests).
+    public static func hex(_ bytes: [UInt8]) -> String { bytes.map(hex).joined() }
+
+    /// Hex text to bytes; `xx` (a value the stub does not have) reads as 0 and says so.
+    public static func bytes(fromHex text: some Collection<UInt8>) -> (bytes: [UInt8], unknown: Bool)? {
+        guard text.count % 2 == 0 else { return nil }
+        var result: [UInt8] = []
+        result.reserveCapacity(text.count / 2)
+        var unknown = false
+        var iterator = text.makeIterator()
+        while let high = iterator.next(), let low = iterator.next() {
+            if high == UInt8(ascii: "x"), low == UInt8(ascii: "x") {
+                unknown = true
+                result.append(0)
+                continue
+            }
+            guard let h = digit(high), let l = digit(low) else { return nil }
+            result.append(h << 4 | l)
+        }
+        return (result, unknown)
+    }
+
+    private static func digit(_ character: UInt8) -> UInt8? {
+        switch character {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
+
+/// A connection to a gdb-remote stub (gdbserver, lldb-server, QEMU's gdbstub) over TCP:
+/// requests and replies, acknowledged until the stub agrees to no-ack mode, each reply
+/// waited for with a deadline so a stub that stops answering is an error, not a hang.
+public final class RemoteConnection {
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    /// `+`/`-` acknowledgements are exchanged (until `QStartNoAckMode`).
+    public private(set) var acknowledging = true
+    /// How long a reply may take before the stub counts as gone.
+    public var timeoutMilliseconds: Int32 = 10_000
+    /// Round trips made (each ~1 ms under QEMU's TCG: worth counting).
+    public private(set) var roundTrips = 0
+
+    private init(fd: Int32) { self.fd = fd }
+
+    deinit { close(fd) }
+
+    /// Connects to `host:port` (an IPv4 address or a name).
+    public static func connect(host: String, port: UInt16) throws(TargetError) -> RemoteConnection {
+        var hints = addrinfo()
+        hints.ai_family = AF_INET
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &list)
+        guard status == 0, let first = list else { throw TargetError("Cannot resolve \(host): \(String(cString: gai_strerror(status)))") }
+        defer { freeaddrinfo(list) }
+        let fd = socket(first.pointee.ai_family, first.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), first.pointee.ai_protocol)
+        guard fd >= 0 else { throw TargetError("Cannot open a socket: \(errnoText(errno))") }
+        guard Glibc.connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else {
+            let message = errnoText(errno)
+            close(fd)
+            throw TargetError("Cannot connect to \(host):\(port): \(message)")
+        }
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        return RemoteConnection(fd: fd)
+    }
+
+    /// Sends a request and returns its reply's payload.
+    public func request(_ payload: String) throws(TargetError) -> [UInt8] {
+        try send(Array(payload.utf8))
+        roundTrips += 1
+        return try receive()
+    }
+
+    /// Sends a request whose reply comes later (a resume: the stop reply).
+    public func send(_ payload: [UInt8]) throws(TargetError) {
+        let packet = RemotePackets.frame(payload)
+        for _ in 0..<3 {
+            try write(packet)
+            guard acknowledging else { return }
+            switch try readByte() {
+            case UInt8(ascii: "+"): return
+            case UInt8(ascii: "-"): continue
+            default: throw TargetError("remote: the stub answered a packet with neither '+' nor '-'")
+            }
+        }
+        throw TargetError("remote: the stub refused a packet three times")
+    }
+
+    /// The next packet from the stub (acknowledged where acks are on), waiting at most the
+    /// timeout, or `wait` forever when given (a resumed target stops when it stops).
+    public func receive(waitingForever: Bool = false) throws(TargetError) -> [UInt8] {
+        while true {
+            // Acks and notifications before a packet are skipped; a packet starts at '$'.
+            if let start = buffer.firstIndex(of: 0x24) {
+                if start > 0 { buffer.removeFirst(start) }
+                do {
+                    if let (payload, length) = try RemotePackets.unframe(buffer[...]) {
+                        buffer.removeFirst(length)
+                        if acknowledging { try write([UInt8(ascii: "+")]) }
+                        return payload
+                    }
+                } catch {
+                    guard acknowledging, let end = buffer.firstIndex(of: 0x23), end + 2 < buffer.count else { throw error }
+                    buffer.removeFirst(end + 3)
+                    try write([UInt8(ascii: "-")])
+                    continue
+                }
+            } else {
+                buffer.removeAll()
+            }
+            try fill(waitingForever: waitingForever)
+        }
+    }
+
+    /// Ctrl-C for the stub: it stops the running target and sends a stop reply.
+    public func interrupt() throws(TargetError) { try write([0x03]) }
+
+    /// After the stub said `OK` to `QStartNoAckMode`.
+    public func stopAcknowledging() { acknowledging = false }
+
+    /// Whether a reply is already here (or arrives within `milliseconds`).
+    public func hasData(within milliseconds: Int32) -> Bool {
+        if buffer.contains(0x24) { return true }
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&poller, 1, milliseconds) == 1
+    }
+
+    private func readByte() throws(TargetError) -> UInt8 {
+        if buffer.isEmpty { try fill(waitingForever: false) }
+        return buffer.removeFirst()
+    }
+
+    private func fill(waitingForever: Bool) throws(TargetError) {
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&poller, 1, waitingForever ? -1 : timeoutMilliseconds)
+        if ready < 0 && errno == EINTR { return }
+        guard ready == 1 else { throw TargetError("remote: the stub did not answer within \(timeoutMilliseconds / 1000) s") }
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if n < 0 && errno == EINTR { return }
+        guard n > 0 else { throw TargetError("remote: the stub closed the connection") }
+        buffer += chunk.prefix(n)
+    }
+
+    private func write(_ bytes: [UInt8]) throws(TargetError) {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw TargetError("remote: cannot send to the stub: \(errnoText(errno))") }
+            sent += n
+        }
+    }
+}

@@ -1,0 +1,294 @@
+import Arch
+import Glibc
+
+/// One register of a stub's target description (`qXfer:features:read:target.xml`): its
+/// name, size and where it lies in the `g` packet.
+public struct RemoteRegister: Sendable, Equatable {
+    public let name: String
+    public let number: Int
+    public let bitSize: Int
+    /// Byte offset in the `g` reply.
+    public let offset: Int
+}
+
+/// The registers a stub describes, in the order of its `g` packet. gdbserver lists them in
+/// one document without offsets (each follows the one before); lldb-server gives offsets and
+/// adds sub-registers (eax inside rax), which take no room of their own.
+public enum TargetDescription {
+    /// Every `<reg .../>` of the documents, `include` fetched through `fetch`.
+    public static func registers(_ document: String, fetch: (String) -> String?) -> [RemoteRegister] {
+        var result: [RemoteRegister] = []
+        var nextNumber = 0, nextOffset = 0
+        var seen = Set<String>()
+        func walk(_ text: String, depth: Int) {
+            var rest = Substring(text)
+            while let open = rest.firstIndex(of: "<") {
+                guard let close = rest[open...].firstIndex(of: ">") else { return }
+                let tag = rest[rest.index(after: open)..<close]
+                rest = rest[rest.index(after: close)...]
+                if tag.hasPrefix("xi:include"), depth < 8, let href = attribute("href", in: tag), seen.insert(href).inserted, let included = fetch(href) {
+                    walk(included, depth: depth + 1)
+                } else if tag.hasPrefix("reg "), let name = attribute("name", in: tag), let bits = attribute("bitsize", in: tag).flatMap({ Int($0) }), bits > 0 {
+                    let number = attribute("regnum", in: tag).flatMap { Int($0) } ?? nextNumber
+                    let explicit = attribute("offset", in: tag).flatMap { Int($0) }
+                    // A sub-register (lldb: `value_regnums`) lives inside another: no room of its own.
+                    let isPart = attribute("value_regnums", in: tag) != nil
+                    let offset = explicit ?? nextOffset
+                    result.append(RemoteRegister(name: name, number: number, bitSize: bits, offset: offset))
+                    nextNumber = number + 1
+                    if !isPart { nextOffset = max(nextOffset, offset + bits / 8) }
+                }
+            }
+        }
+        walk(document, depth: 0)
+        return result
+    }
+
+    private static func attribute(_ name: String, in tag: Substring) -> String? {
+        guard let range = tag.firstRange(of: " \(name)=\"") else { return nil }
+        let value = tag[range.upperBound...]
+        guard let end = value.firstIndex(of: "\"") else { return nil }
+        return String(value[..<end])
+    }
+}
+
+/// A process under a gdb-remote stub (gdbserver, lldb-server), inspected: threads,
+/// registers (general and vector), memory, the memory map and the auxiliary vector through
+/// the protocol. Run control over the protocol is not here yet: the session treats it as a
+/// target that does not run.
+public final class RemoteTarget: Target {
+    private let connection: RemoteConnection
+    private let registers: [RemoteRegister]
+    public let processID: Int32
+    public let executablePath: String
+    public var executableImagePath: String { executablePath }
+    /// The stub's thread ids (`p<pid>.<tid>` where it speaks multiprocess) by tid.
+    private var threadIDs: [ThreadID: String] = [:]
+    private var threadOrder: [ThreadID] = []
+    /// The signal of the stop the stub reported, and its thread.
+    private let stop: (thread: ThreadID, signal: Int32)?
+    private var cachedRegisters: [ThreadID: [UInt8]] = [:]
+    private let maximumPacket: Int
+    private let description: String
+    /// `qXfer:siginfo:read` (the stopped thread's real siginfo) is offered.
+    private let hasSignalInfo: Bool
+    /// Signals are the host's numbers (lldb-server's `native-signals`), not gdb's.
+    private let nativeSignals: Bool
+
+    /// The stub lets the process go on as it was (it was only looked at).
+    deinit { _ = try? connection.request("D") }
+
+    /// Connects to a stub that already has a process (`gdbserver --attach`, or started with a
+    /// program) and reads what the session needs first.
+    public static func connect(host: String, port: UInt16) throws(TargetError) -> RemoteTarget {
+        try RemoteTarget(connection: RemoteConnection.connect(host: host, port: port), address: "\(host):\(port)")
+    }
+
+    private init(connection: RemoteConnection, address: String) throws(TargetError) {
+        self.connection = connection
+        description = address
+        let features = String(decoding: try connection.request("qSupported:multiprocess+;swbreak+;hwbreak+;xmlRegisters=i386"), as: UTF8.self)
+        let supported = Set(features.split(separator: ";").map(String.init))
+        maximumPacket = features.split(separator: ";").first { $0.hasPrefix("PacketSize=") }
+            .flatMap { Int($0.dropFirst("PacketSize=".count), radix: 16) } ?? 4096
+        hasSignalInfo = supported.contains("qXfer:siginfo:read+")
+        nativeSignals = supported.contains("native-signals+")
+        if supported.contains("QStartNoAckMode+"), try connection.request("QStartNoAckMode") == Array("OK".utf8) {
+            connection.stopAcknowledging()
+        }
+        let reply = String(decoding: try connection.request("?"), as: UTF8.self)
+        guard supported.contains("qXfer:features:read+"), let document = try Self.transfer(connection, object: "features", annex: "target.xml", limit: 0x3fff) else {
+            throw TargetError("remote \(address): the stub does not describe its registers (qXfer:features:read)")
+        }
+        registers = TargetDescription.registers(String(decoding: document, as: UTF8.self)) { name in
+            (try? Self.transfer(connection, object: "features", annex: name, limit: 0x3fff)).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) }
+        }
+        guard registers.contains(where: { $0.name == "rip" }) else { throw TargetError("remote \(address): not an x86-64 target (no rip in its registers)") }
+        // Threads: `m<id>,<id>` pages until `l`.
+        var ids: [String] = []
+        var page = String(decoding: try connection.request("qfThreadInfo"), as: UTF8.self)
+        while page.hasPrefix("m") {
+            ids += page.dropFirst().split(separator: ",").map(String.init)
+            page = String(decoding: try connection.request("qsThreadInfo"), as: UTF8.self)
+        }
+        guard !ids.isEmpty else { throw TargetError("remote \(address): the stub has no process (start it with a program or --attach PID)") }
+        var pid: Int32 = 0
+        for id in ids {
+            let (process, thread) = Self.parseThread(id)
+            if pid == 0 { pid = process ?? thread }
+            threadIDs[thread] = id
+            threadOrder.append(thread)
+        }
+        processID = pid
+        stop = Self.parseStop(reply)
+        let exec = (try? Self.transfer(connection, object: "exec-file", annex: "", limit: 0xfff)).flatMap { $0 }
+        executablePath = exec.map { String(decoding: $0, as: UTF8.self) } ?? (try? readLink("/proc/\(pid)/exe")) ?? ""
+    }
+
+    /// `p1a2b.1a2c` (multiprocess) or `1a2c`: the process and the thread, in hex.
+    private static func parseThread(_ text: String) -> (process: Int32?, thread: Int32) {
+        if text.hasPrefix("p"), let dot = text.firstIndex(of: ".") {
+            let process = Int32(text[text.index(after: text.startIndex)..<dot], radix: 16)
+            return (process, Int32(text[text.index(after: dot)...], radix: 16) ?? 0)
+        }
+        return (nil, Int32(text, radix: 16) ?? 0)
+    }
+
+    /// `T05thread:p1.2;...` / `S05`: the signal and the thread it stopped.
+    private static func parseStop(_ reply: String) -> (thread: ThreadID, signal: Int32)? {
+        guard let kind = reply.first, kind == "T" || kind == "S", reply.count >= 3,
+              let signal = Int32(reply.dropFirst().prefix(2), radix: 16) else { return nil }
+        let thread = reply.split(separator: ";").compactMap { field -> Int32? in
+            guard let range = field.firstRange(of: "thread:") else { return nil }
+            return parseThread(String(field[range.upperBound...])).thread
+        }.first
+        return (thread ?? 0, signal)
+    }
+
+    /// A `qXfer` object read whole, in pieces (`m` more, `l` last).
+    private static func transfer(_ connection: RemoteConnection, object: String, annex: String, limit: Int) throws(TargetError) -> [UInt8]? {
+        var data: [UInt8] = []
+        while data.count < 16 << 20 {
+            let reply = try connection.request("qXfer:\(object):read:\(annex):\(String(data.count, radix: 16)),\(String(limit, radix: 16))")
+            guard let kind = reply.first, kind == UInt8(ascii: "m") || kind == UInt8(ascii: "l") else { return nil }
+            data += reply.dropFirst()
+            if kind == UInt8(ascii: "l") { return data }
+        }
+        return data
+    }
+
+    private func selectThread(_ thread: ThreadID) throws(TargetError) {
+        guard let id = threadIDs[thread] else { throw TargetError("No thread \(thread) under the stub") }
+        let reply = try connection.request("Hg\(id)")
+        guard reply == Array("OK".utf8) else { throw TargetError("remote: the stub refused to select thread \(thread)") }
+    }
+
+    /// The thread's registers as the `g` packet lays them out, read once per stop; where the
+    /// stub's `g` leaves registers out, they are asked one by one (`p`).
+    private func registerBytes(_ thread: ThreadID) throws(TargetError) -> [UInt8] {
+        if let cached = cachedRegisters[thread] { return cached }
+        try selectThread(thread)
+        let reply = try connection.request("g")
+        guard var (bytes, _) = RemotePackets.bytes(fromHex: reply), !bytes.isEmpty else {
+            throw TargetError("remote: cannot read the registers of thread \(thread): \(String(decoding: reply, as: UTF8.self))")
+        }
+        let needed = registers.map { $0.offset + $0.bitSize / 8 }.max() ?? 0
+        if bytes.count < needed {
+            bytes += [UInt8](repeating: 0, count: needed - bytes.count)
+            for register in registers where register.offset + register.bitSize / 8 > reply.count / 2 {
+                let value = try connection.request("p\(String(register.number, radix: 16))")
+                if let (part, _) = RemotePackets.bytes(fromHex: value), part.count == register.bitSize / 8 {
+                    bytes.replaceSubrange(register.offset..<register.offset + part.count, with: part)
+                }
+            }
+        }
+        cachedRegisters[thread] = bytes
+        return bytes
+    }
+
+    private func value(_ name: String, in bytes: [UInt8]) -> [UInt8]? {
+        guard let register = registers.first(where: { $0.name == name }), register.offset + register.bitSize / 8 <= bytes.count else { return nil }
+        return Array(bytes[register.offset..<register.offset + register.bitSize / 8])
+    }
+
+    public func registers(_ thread: ThreadID) throws(TargetError) -> X86Registers {
+        let bytes = try registerBytes(thread)
+        var registers = X86Registers()
+        // gdb's names, and lldb's where they differ.
+        let aliases = ["efl": ["eflags", "rflags"]]
+        for name in X86Registers.slotNames {
+            for candidate in aliases[name] ?? [name] {
+                guard let raw = value(candidate, in: bytes) else { continue }
+                _ = registers.setValue(raw.littleEndian(at: 0, size: min(8, raw.count)), named: name)
+                break
+            }
+        }
+        return registers
+    }
+
+    /// xmm0–15, MXCSR and the ymm upper halves, laid out as the XSAVE area `VectorState` reads.
+    public func vectorState(_ thread: ThreadID) throws(TargetError) -> VectorState {
+        let bytes = try registerBytes(thread)
+        var state = VectorState(bytes: [UInt8](repeating: 0, count: 576 + 256))
+        if let mxcsr = value("mxcsr", in: bytes) { state.mxcsr = UInt32(truncatingIfNeeded: mxcsr.littleEndian(at: 0, size: 4)) }
+        for index in 0..<16 {
+            guard let xmm = value("xmm\(index)", in: bytes), xmm.count == 16 else { continue }
+            let lanes = (0..<4).map { UInt32(truncatingIfNeeded: xmm.littleEndian(at: 4 * $0, size: 4)) }
+            if let high = value("ymm\(index)h", in: bytes), high.count == 16 {
+                state.setLanes(index, lanes + (0..<4).map { UInt32(truncatingIfNeeded: high.littleEndian(at: 4 * $0, size: 4)) })
+            } else {
+                state.setLanes(index, lanes)
+            }
+        }
+        return state
+    }
+
+    public func readMemory(_ address: UInt64, count: Int) -> [UInt8] {
+        var result: [UInt8] = []
+        let chunk = max(64, min(4096, (maximumPacket - 32) / 2))
+        while result.count < count {
+            let length = min(chunk, count - result.count)
+            let at = address &+ UInt64(result.count)
+            guard let reply = try? connection.request("m\(String(at, radix: 16)),\(String(length, radix: 16))"),
+                  reply.first != UInt8(ascii: "E"), let (bytes, _) = RemotePackets.bytes(fromHex: reply), !bytes.isEmpty else { break }
+            result += bytes.prefix(length)
+            if bytes.count < length { break }
+        }
+        return result
+    }
+
+    public func threadName(_ thread: ThreadID) -> String? { nil }
+
+    public func auxiliaryVector() -> [UInt64: UInt64] {
+        guard let data = (try? Self.transfer(connection, object: "auxv", annex: "", limit: 0xfff)).flatMap({ $0 }) else { return [:] }
+        return parseAuxiliaryVector(data)
+    }
+
+    /// `/proc/pid/maps` read through the stub's file access (`vFile`), as gdb's `info proc
+    /// mappings` does; empty where the stub has none.
+    public func memoryMap() -> [MemoryRegion] {
+        guard let text = remoteFile("/proc/\(processID)/maps") else { return [] }
+        return parseMaps(String(decoding: text, as: UTF8.self))
+    }
+
+    private func remoteFile(_ path: String) -> [UInt8]? {
+        guard let opened = try? connection.request("vFile:open:\(RemotePackets.hex(Array(path.utf8))),0,0"),
+              opened.first == UInt8(ascii: "F"), let fd = Int(String(decoding: opened.dropFirst().prefix { $0 != UInt8(ascii: ";") }, as: UTF8.self), radix: 16), fd >= 0 else { return nil }
+        defer { _ = try? connection.request("vFile:close:\(String(fd, radix: 16))") }
+        var data: [UInt8] = []
+        while data.count < 16 << 20 {
+            guard let reply = try? connection.request("vFile:pread:\(String(fd, radix: 16)),\(String(4000, radix: 16)),\(String(data.count, radix: 16))"),
+                  reply.first == UInt8(ascii: "F"), let semicolon = reply.firstIndex(of: UInt8(ascii: ";")),
+                  let length = Int(String(decoding: reply[1..<semicolon], as: UTF8.self), radix: 16), length > 0 else { break }
+            data += reply[(semicolon + 1)...].prefix(length)
+        }
+        return data
+    }
+
+    /// The kernel does not hand a stub's client the debug registers.
+    public func debugRegisters(_ thread: ThreadID) throws(TargetError) -> DebugRegisters { DebugRegisters() }
+
+    public func listThreads() -> [ThreadID] { threadOrder }
+
+    /// The stop's signal, with si_code and the fault address where the stub offers the
+    /// thread's siginfo.
+    public func signalInfo(_ thread: ThreadID) -> SignalInfo? {
+        guard let stop, stop.thread == thread || (stop.thread == 0 && thread == threadOrder.first), stop.signal != 0 else { return nil }
+        let signal = nativeSignals ? stop.signal : Self.linuxSignal(stop.signal)
+        if hasSignalInfo, (try? selectThread(thread)) != nil,
+           let data = (try? Self.transfer(connection, object: "siginfo", annex: "", limit: 0x80)).flatMap({ $0 }), data.count >= 24 {
+            let code = Int32(truncatingIfNeeded: data.littleEndian(at: 8, size: 4))
+            return SignalInfo(signal: signal, code: code, address: SignalInfo.hasFaultAddress(signal) ? data.littleEndian(at: 16) : nil)
+        }
+        return SignalInfo(signal: signal, code: 0, address: nil)
+    }
+
+    /// gdb's signal numbers (the protocol's) as Linux's: 1–6, 8, 9, 11, 13–15 are the same;
+    /// the others are numbered as in BSD.
+    private static func linuxSignal(_ gdb: Int32) -> Int32 {
+        let table: [Int32: Int32] = [10: SIGBUS, 12: SIGSYS, 16: SIGURG, 17: SIGSTOP, 18: SIGTSTP, 19: SIGCONT, 20: SIGCHLD,
+                                     21: SIGTTIN, 22: SIGTTOU, 23: SIGIO, 24: SIGXCPU, 25: SIGXFSZ, 26: SIGVTALRM, 27: SIGPROF,
+                                     28: SIGWINCH, 30: SIGUSR1, 31: SIGUSR2, 32: SIGPWR]
+        return table[gdb] ?? gdb
+    }
+}

@@ -1,0 +1,60 @@
+import Targets
+import XCTest
+
+/// The gdb-remote framing and target descriptions, on bytes written by hand from the
+/// protocol's documentation and from what gdbserver 13 and lldb-server send.
+final class RemotePacketTests: XCTestCase {
+    func testFramingEscapesAndChecksums() throws {
+        XCTAssertEqual(String(decoding: RemotePackets.frame(Array("qSupported".utf8)), as: UTF8.self), "$qSupported#37")
+        // `$ # } *` are escaped as `}` and the byte xor 0x20; the checksum covers the escaped text.
+        let framed = RemotePackets.frame([0x24, 0x23, 0x7d, 0x2a, 0x41])
+        XCTAssertEqual(Array(framed.prefix(10)), [0x24, 0x7d, 0x04, 0x7d, 0x03, 0x7d, 0x5d, 0x7d, 0x0a, 0x41])
+        let (payload, length) = try XCTUnwrap(RemotePackets.unframe(framed[...]))
+        XCTAssertEqual(payload, [0x24, 0x23, 0x7d, 0x2a, 0x41])
+        XCTAssertEqual(length, framed.count)
+    }
+
+    func testRunLengthsAsGdbserverSendsThem() throws {
+        // gdbserver's `0*}0*-`: '0' then 0x7d-29 = 96 more, then '0' again and '-'-29 = 16 more.
+        let body = Array("0*}0*-".utf8)
+        let sum = body.reduce(UInt8(0)) { $0 &+ $1 }
+        let packet = [0x24] + body + [0x23] + Array(String(format: "%02x", sum).utf8)
+        let (payload, _) = try XCTUnwrap(RemotePackets.unframe(packet[...]))
+        XCTAssertEqual(payload, [UInt8](repeating: 0x30, count: 97 + 17))
+    }
+
+    func testIncompleteAndCorruptPackets() throws {
+        XCTAssertNil(try RemotePackets.unframe(Array("$OK#9".utf8)[...]), "the checksum has not arrived")
+        XCTAssertThrowsError(try RemotePackets.unframe(Array("$OK#00".utf8)[...]))
+        XCTAssertThrowsError(try RemotePackets.unframe(Array("OK#9a".utf8)[...]))
+        XCTAssertEqual(RemotePackets.bytes(fromHex: Array("00ffxx10".utf8))?.bytes, [0, 255, 0, 16])
+        XCTAssertEqual(RemotePackets.bytes(fromHex: Array("00ffxx10".utf8))?.unknown, true)
+        XCTAssertNil(RemotePackets.bytes(fromHex: Array("0g".utf8)))
+    }
+
+    /// gdbserver: one document, no offsets (each register follows the one before); lldb-server:
+    /// offsets given, sub-registers inside others, documents included by name.
+    func testTargetDescriptions() throws {
+        let gdb = """
+        <target><feature name="org.gnu.gdb.i386.core">
+          <reg name="rax" bitsize="64" type="int64"/><reg name="rbx" bitsize="64" type="int64"/>
+          <reg name="eflags" bitsize="32" type="i386_eflags" regnum="17"/><reg name="cs" bitsize="32"/>
+        </feature></target>
+        """
+        let registers = TargetDescription.registers(gdb) { _ in nil }
+        XCTAssertEqual(registers.map(\.name), ["rax", "rbx", "eflags", "cs"])
+        XCTAssertEqual(registers.map(\.offset), [0, 8, 16, 20])
+        XCTAssertEqual(registers.map(\.number), [0, 1, 17, 18])
+        let lldb = """
+        <target><xi:include href="extra.xml"/><feature>
+          <reg name="rax" bitsize="64" regnum="0" offset="80"/>
+          <reg name="eax" bitsize="32" regnum="40" offset="80" value_regnums="0"/>
+        </feature></target>
+        """
+        let included = TargetDescription.registers(lldb) { name in
+            name == "extra.xml" ? #"<feature><reg name="r15" bitsize="64" regnum="15" offset="0"/></feature>"# : nil
+        }
+        XCTAssertEqual(included.map(\.name), ["r15", "rax", "eax"])
+        XCTAssertEqual(included.map(\.offset), [0, 80, 80])
+    }
+}
