@@ -26,7 +26,16 @@ int cc_compression_of(const char *path) {
     return 0;
 }
 
+/* What the decompressed core may take of memory: half the machine's, so a file that inflates
+   without end (a decompression bomb) is cut off with an error instead of exhausting it. */
+static unsigned long long written_so_far, written_limit;
+
 static int write_all(int fd, const void *data, size_t size) {
+    if (written_so_far + size > written_limit) {
+        errno = EFBIG;
+        return -1;
+    }
+    written_so_far += size;
     const char *p = data;
     while (size > 0) {
         ssize_t n = write(fd, p, size);
@@ -65,7 +74,7 @@ static int zstd_stream(int in, int out, char *error, size_t error_size) {
             to.pos = 0;
             last = ZSTD_decompressStream(context, &to, &from);
             if (ZSTD_isError(last)) { result = fail(error, error_size, ZSTD_getErrorName(last)); goto done; }
-            if (write_all(out, output, to.pos) != 0) { result = fail(error, error_size, strerror(errno)); goto done; }
+            if (write_all(out, output, to.pos) != 0) { result = fail(error, error_size, errno == EFBIG ? "it inflates past half the machine's memory" : strerror(errno)); goto done; }
         }
     }
 done:
@@ -96,7 +105,7 @@ static int xz_stream(int in, int out, char *error, size_t error_size) {
         lzma_ret status = lzma_code(&stream, action);
         /* Output is written when the buffer fills, at the end, and before an error ends it. */
         if (stream.avail_out == 0 || status != LZMA_OK) {
-            if (write_all(out, output, chunk - stream.avail_out) != 0) { result = fail(error, error_size, strerror(errno)); break; }
+            if (write_all(out, output, chunk - stream.avail_out) != 0) { result = fail(error, error_size, errno == EFBIG ? "it inflates past half the machine's memory" : strerror(errno)); break; }
             stream.next_out = output;
             stream.avail_out = chunk;
         }
@@ -126,7 +135,7 @@ static int gzip_stream(int in, int out, char *error, size_t error_size) {
             if (code != Z_OK || !gzeof(file)) result = fail(error, error_size, "the gzip stream is cut short");
             break;
         }
-        if (write_all(out, buffer, (size_t)n) != 0) { result = fail(error, error_size, strerror(errno)); break; }
+        if (write_all(out, buffer, (size_t)n) != 0) { result = fail(error, error_size, errno == EFBIG ? "it inflates past half the machine's memory" : strerror(errno)); break; }
     }
     gzclose(file);
     free(buffer);
@@ -152,6 +161,9 @@ int cc_decompressed(const char *path, char *error, size_t error_size, int *incom
     *incomplete = 0;
     int fd = memfd_create("swdbg-core", MFD_CLOEXEC);
     if (fd < 0) return fail(error, error_size, strerror(errno));
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    written_so_far = 0;
+    written_limit = pages > 0 && page > 0 ? (unsigned long long)pages * (unsigned long long)page / 2 : 1ULL << 34;
     if (decompress(path, fd, error, error_size) != 0) {
         /* A stream cut short still gives what it held, as a truncated core does. */
         if (lseek(fd, 0, SEEK_END) > 0) {
