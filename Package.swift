@@ -10,7 +10,7 @@ let package = Package(
     products: [
         .executable(name: "swdbg", targets: ["swdbg"]),
         // The layers as a library, for the fuzzing harnesses in Fuzz/.
-        .library(name: "SwdbgKit", targets: ["Commands", "Expressions", "Symbols", "Values", "Arch", "Targets"]),
+        .library(name: "SwdbgKit", targets: ["Commands", "Engine", "Expressions", "Symbols", "Values", "Arch", "Targets"]),
     ],
     targets: [
         .target(name: "CSystem", linkerSettings: [.linkedLibrary("bpf")]),

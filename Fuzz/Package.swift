@@ -7,10 +7,12 @@ let package = Package(
     name: "swdbg-fuzz",
     dependencies: [.package(name: "swdbg", path: "..")],
     targets: [
-        .executableTarget(name: "FuzzCommandLine", dependencies: [.product(name: "SwdbgKit", package: "swdbg")], path: "FuzzCommandLine"),
-        .executableTarget(name: "FuzzExpressions", dependencies: [.product(name: "SwdbgKit", package: "swdbg")], path: "FuzzExpressions"),
-        .executableTarget(name: "FuzzSymbols", dependencies: [.product(name: "SwdbgKit", package: "swdbg")], path: "FuzzSymbols"),
-        .executableTarget(name: "FuzzCore", dependencies: [.product(name: "SwdbgKit", package: "swdbg")], path: "FuzzCore"),
+        .target(name: "FuzzDriver", path: "FuzzDriver"),
+        .executableTarget(name: "FuzzCommandLine", dependencies: ["FuzzDriver", .product(name: "SwdbgKit", package: "swdbg")], path: "FuzzCommandLine"),
+        .executableTarget(name: "FuzzExpressions", dependencies: ["FuzzDriver", .product(name: "SwdbgKit", package: "swdbg")], path: "FuzzExpressions"),
+        .executableTarget(name: "FuzzSymbols", dependencies: ["FuzzDriver", .product(name: "SwdbgKit", package: "swdbg")], path: "FuzzSymbols"),
+        .executableTarget(name: "FuzzCore", dependencies: ["FuzzDriver", .product(name: "SwdbgKit", package: "swdbg")], path: "FuzzCore"),
+        .executableTarget(name: "FuzzCoreSession", dependencies: ["FuzzDriver", .product(name: "SwdbgKit", package: "swdbg")], path: "FuzzCoreSession"),
     ],
     swiftLanguageModes: [.v6]
 )

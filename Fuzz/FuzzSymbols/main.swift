@@ -1,3 +1,4 @@
+import FuzzDriver
 import Glibc
 import Symbols
 
@@ -40,11 +41,4 @@ public func fuzzSymbols(_ data: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
     return 0
 }
 
-/// libFuzzer's driver runs the harness (the program's `main` is this file's, as SwiftPM builds it).
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32
-
-var argumentCount = CommandLine.argc
-var arguments = CommandLine.unsafeArgv
-exit(runFuzzerDriver(&argumentCount, &arguments) { data, count in fuzzSymbols(data, count) })
+runFuzzer { data, count in fuzzSymbols(data, count) }
