@@ -457,7 +457,6 @@ extension Session {
     func resumeThread(_ thread: ThreadInfo, singleStep: Bool, signal: Int32) throws(EngineError) {
         guard let process else { return }
         try flushRegisters(thread)
-        try syncDebugRegisters(thread)
         if thread.kernelHitAt != nil { settleKernelHit(thread, try registers(thread)) }
         thread.trappedAt = nil
         thread.cachedRegisters = nil

@@ -36,12 +36,10 @@ public struct HardwareWatch: Sendable, Equatable {
 }
 
 /// The four debug registers of a process, shared by its threads: which breakpoint holds
-/// which slot. Every thread gets the same DR0–DR3/DR7 (threads created later too, before
-/// they first run); a thread-specific `~N ba` filters at the hit.
+/// which slot. The target gives every thread the same DR0–DR3/DR7 (threads created later
+/// too, before they first run); a thread-specific `~N ba` filters at the hit.
 struct DebugRegisterSlots {
     private(set) var holders: [Breakpoint?] = [nil, nil, nil, nil]
-    /// Whether any slot was ever armed, so detach knows to clear every thread's registers.
-    private(set) var everArmed = false
 
     var isEmpty: Bool { holders.allSatisfy { $0 == nil } }
 
@@ -49,7 +47,6 @@ struct DebugRegisterSlots {
     mutating func claim(_ breakpoint: Breakpoint, available: Int) -> Bool {
         guard let free = holders.prefix(available).firstIndex(where: { $0 == nil }) else { return false }
         holders[free] = breakpoint
-        everArmed = true
         return true
     }
 
@@ -76,31 +73,21 @@ struct DebugRegisterSlots {
 }
 
 extension Session {
-    /// Arms a hardware breakpoint in a free debug register of every thread.
+    /// Arms a hardware breakpoint in a free debug register of the process.
     func armHardware(_ breakpoint: Breakpoint) throws(EngineError) {
         guard let process, breakpoint.address != nil else { return }
         guard process.debugSlots.claim(breakpoint, available: process.live.capabilities.hardwareBreakpoints) else {
             throw EngineError("Too many hardware breakpoints: the four debug registers (DR0-DR3) are in use")
         }
-        for thread in process.threads { thread.debugRegistersStale = true }
+        do { try process.live.setHardwareBreakpoints(process.debugSlots.registers) } catch {
+            process.debugSlots.release(breakpoint)
+            throw EngineError(error.description)
+        }
     }
 
     func disarmHardware(_ breakpoint: Breakpoint) {
         guard let process else { return }
         process.debugSlots.release(breakpoint)
-        for thread in process.threads { thread.debugRegistersStale = true }
-    }
-
-    /// Writes the process's debug registers into a stopped thread that does not have them yet.
-    func syncDebugRegisters(_ thread: ThreadInfo) throws(EngineError) {
-        guard let process, thread.debugRegistersStale else { return }
-        do { try process.live.setDebugRegisters(process.debugSlots.registers, thread.tid) } catch { throw EngineError(error.description) }
-        thread.debugRegistersStale = false
-    }
-
-    /// Clears every thread's debug registers (detach leaves none armed).
-    func clearDebugRegisters() {
-        guard let process, process.debugSlots.everArmed else { return }
-        for thread in process.threads { try? process.live.setDebugRegisters(DebugRegisters(), thread.tid) }
+        try? process.live.setHardwareBreakpoints(process.debugSlots.registers)
     }
 }

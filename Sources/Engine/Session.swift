@@ -159,7 +159,6 @@ public final class DebuggedProcess {
     func addThread(_ tid: ThreadID) -> ThreadInfo {
         if let existing = thread(tid) { return existing }
         let info = ThreadInfo(tid: tid, index: nextThreadIndex)
-        info.debugRegistersStale = !debugSlots.isEmpty
         nextThreadIndex += 1
         threads.append(info)
         return info
@@ -380,7 +379,6 @@ public final class Session {
             try drainExpectedStops()
             releaseSharingChildren()
             removeScratchPages()
-            clearDebugRegisters()
             for thread in process.threads {
                 try? flushRegisters(thread)
                 // A signal the program has yet to receive goes with it.

@@ -39,9 +39,6 @@ public final class ThreadInfo {
     /// `cachedRegisters` holds changes not yet written to the thread (written before it runs).
     var registersDirty = false
     var singleStepping = false
-    /// The process's debug registers changed since they were written into this thread (or it
-    /// is new): they are written before it next runs.
-    var debugRegistersStale = false
     /// Where a kernel probe's hit left the thread (its address and stack pointer): resumed
     /// there, it runs the instruction again without the probe taking it as a new hit.
     var kernelHitAt: (address: UInt64, stackPointer: UInt64)?

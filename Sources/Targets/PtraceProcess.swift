@@ -289,9 +289,34 @@ public final class PtraceProcess: LiveTarget {
         return registers
     }
 
+    /// The process's debug registers: each thread gets them before it next runs (threads
+    /// created later too); children sharing the memory are not the process's and get none.
+    public func setHardwareBreakpoints(_ registers: DebugRegisters) throws(TargetError) {
+        hardware = registers
+        hardwareEverSet = true
+        threadsWithoutHardware = knownThreads.subtracting(sharingChildren)
+    }
+
+    /// What `setHardwareBreakpoints` asked for, and the threads that do not have it yet.
+    private var hardware = DebugRegisters()
+    private var hardwareEverSet = false
+    private var threadsWithoutHardware: Set<pid_t> = []
+    /// Children running in this address space (vfork, clone(CLONE_VM)) and their threads:
+    /// traced to step over the int3s, but not threads of the process.
+    private var sharingChildren: Set<pid_t> = []
+
+    /// A new thread of the process starts without the debug registers armed in the others.
+    private func newThread(_ tid: pid_t, createdBy parent: pid_t?) {
+        if let parent, sharingChildren.contains(parent) {
+            sharingChildren.insert(tid)
+        } else if hardware.control != 0 {
+            threadsWithoutHardware.insert(tid)
+        }
+    }
+
     /// DR7 goes last (the kernel checks each address against the control word it has), after
     /// clearing it so no half-written combination is ever armed.
-    public func setDebugRegisters(_ registers: DebugRegisters, _ thread: ThreadID) throws(TargetError) {
+    private func setDebugRegisters(_ registers: DebugRegisters, _ thread: ThreadID) throws(TargetError) {
         checkThread()
         let writes: [(Int, UInt64)] = [(7, 0)] + registers.addresses.prefix(4).enumerated().map { ($0.offset, $0.element) } + [(6, 0), (7, registers.control)]
         for (index, value) in writes {
@@ -349,6 +374,10 @@ public final class PtraceProcess: LiveTarget {
 
     public func resume(_ thread: ThreadID, singleStep: Bool, signal: Int32) throws(TargetError) {
         checkThread()
+        if threadsWithoutHardware.contains(thread) {
+            try setDebugRegisters(hardware, thread)
+            threadsWithoutHardware.remove(thread)
+        }
         let request = singleStep ? PTRACE_SINGLESTEP : PTRACE_CONT
         if cs_ptrace(Int32(request.rawValue), thread, 0, UInt64(signal)) != 0 {
             throw TargetError("Cannot resume thread \(thread): \(errnoText(errno))")
@@ -432,6 +461,7 @@ public final class PtraceProcess: LiveTarget {
             // A new thread's first stop, before its creator's clone event.
             knownThreads.insert(tid)
             outstandingStops.insert(tid)
+            newThread(tid, createdBy: nil)
         }
         if cs_wifexited(status) != 0 {
             outstandingStops.remove(tid)
@@ -452,7 +482,10 @@ public final class PtraceProcess: LiveTarget {
             // vfork, and clone(CLONE_VM) with SIGCHLD (reported as a fork): the child runs in
             // this address space. Its events are the engine's from now on.
             let sharesMemory = cs_ptrace_event(status) == Int32(PTRACE_EVENT_VFORK.rawValue) || sameAddressSpace(child)
-            if sharesMemory { knownThreads.insert(child) }
+            if sharesMemory {
+                knownThreads.insert(child)
+                sharingChildren.insert(child)
+            }
             return .stopped(tid, .forked(child: child, sharesMemory: sharesMemory))
         case Int32(PTRACE_EVENT_VFORK_DONE.rawValue):
             return .stopped(tid, .vforkDone)
@@ -461,7 +494,13 @@ public final class PtraceProcess: LiveTarget {
             // stop was held back as a fork child's: it is reported as a thread, stop included.
             let child = pid_t(truncatingIfNeeded: eventMessage(tid))
             // Its first stop is owed unless it already came.
-            if knownThreads.insert(child).inserted { outstandingStops.insert(child) }
+            if knownThreads.insert(child).inserted {
+                outstandingStops.insert(child)
+                newThread(child, createdBy: tid)
+            } else if sharingChildren.contains(tid) {
+                sharingChildren.insert(child)
+                threadsWithoutHardware.remove(child)
+            }
             if stoppedForkChildren.remove(child) != nil {
                 queuedEvents.append(.stopped(child, .requested))
                 outstandingStops.remove(child)
@@ -473,7 +512,14 @@ public final class PtraceProcess: LiveTarget {
             memoryFile = open("/proc/\(processID)/mem", O_RDWR | O_CLOEXEC)
             // The process's exec ends its other threads, and what was owed to any of them; a
             // child sharing the memory (vfork) that execs owes nothing more.
-            if tid == processID { outstandingStops.removeAll() } else { outstandingStops.remove(tid) }
+            if tid == processID {
+                outstandingStops.removeAll()
+                // The kernel drops a thread's ptrace breakpoints at exec.
+                hardware = DebugRegisters()
+                threadsWithoutHardware.removeAll()
+            } else {
+                outstandingStops.remove(tid)
+            }
             return .stopped(tid, .exec)
         case Int32(PTRACE_EVENT_EXIT.rawValue):
             // The message is the wait status the thread will exit with.
@@ -548,6 +594,8 @@ public final class PtraceProcess: LiveTarget {
 
     public func detach(_ thread: ThreadID, signal: Int32) throws(TargetError) {
         checkThread()
+        // Nothing of the debugger's goes with it: no armed debug register.
+        if hardwareEverSet, !sharingChildren.contains(thread) { try? setDebugRegisters(DebugRegisters(), thread) }
         if cs_ptrace(Int32(PTRACE_DETACH.rawValue), thread, 0, UInt64(signal)) != 0 {
             throw TargetError("Cannot detach thread \(thread): \(errnoText(errno))")
         }

@@ -237,8 +237,10 @@ public protocol LiveTarget: Target {
     func handTerminal(toTarget: Bool)
     /// Lets a stopped fork child run free, with `restore` written into its memory first.
     func releaseForkChild(_ child: Int32, restore: [(address: UInt64, byte: UInt8)])
-    /// Arms a stopped thread's debug registers (DR0–DR3 and DR7; DR6 is cleared).
-    func setDebugRegisters(_ registers: DebugRegisters, _ thread: ThreadID) throws(TargetError)
+    /// The hardware breakpoints of the whole process (DR0–DR3 and DR7 as x86 encodes them):
+    /// every thread has them before it next runs, new threads too; all zero disarms them. A
+    /// stub turns them into Z1–Z4; the ptrace backend writes each thread's registers.
+    func setHardwareBreakpoints(_ registers: DebugRegisters) throws(TargetError)
 }
 
 /// Starts and attaches live targets. A session is given one by its front end (the ptrace
