@@ -104,6 +104,9 @@ public final class RemoteConnection {
     public var timeoutMilliseconds: Int32 = 10_000
     /// Round trips made (each ~1 ms under QEMU's TCG: worth counting).
     public private(set) var roundTrips = 0
+    /// Why the connection is no longer usable (the stub closed it, stopped answering, sent
+    /// garbage): every later request fails at once with it, instead of waiting out a deadline.
+    public private(set) var failure: TargetError?
 
     private init(fd: Int32) { self.fd = fd }
 
@@ -137,8 +140,21 @@ public final class RemoteConnection {
         return try receive()
     }
 
+    /// Runs a step of the exchange; a failure ends the connection for good.
+    private func latching<T>(_ body: () throws(TargetError) -> T) throws(TargetError) -> T {
+        if let failure { throw failure }
+        do { return try body() } catch {
+            failure = error
+            throw error
+        }
+    }
+
     /// Sends a request whose reply comes later (a resume: the stop reply).
     public func send(_ payload: [UInt8]) throws(TargetError) {
+        try latching { () throws(TargetError) in try sendPacket(payload) }
+    }
+
+    private func sendPacket(_ payload: [UInt8]) throws(TargetError) {
         let packet = RemotePackets.frame(payload)
         for _ in 0..<3 {
             try write(packet)
@@ -155,6 +171,10 @@ public final class RemoteConnection {
     /// The next packet from the stub (acknowledged where acks are on), waiting at most the
     /// timeout, or `wait` forever when given (a resumed target stops when it stops).
     public func receive(waitingForever: Bool = false) throws(TargetError) -> [UInt8] {
+        try latching { () throws(TargetError) in try receivePacket(waitingForever: waitingForever) }
+    }
+
+    private func receivePacket(waitingForever: Bool) throws(TargetError) -> [UInt8] {
         while true {
             // Acks and notifications before a packet are skipped; a packet starts at '$'.
             if let start = buffer.firstIndex(of: 0x24) {

@@ -64,6 +64,44 @@ final class RemoteTests: XCTestCase {
 
     func testInspectingAProcessUnderLldbServer() throws { try check("lldb-server") }
 
+    /// The stub killed while the session looks: what was read stays, the rest is unreadable at
+    /// once (no deadline waited out per read), and the session ends normally.
+    func testAStubKilledMidSession() throws {
+        let server = try stub("gdbserver")
+        let running = try Harness.start("detach", ["3000"])
+        defer { kill(running.pid, SIGKILL); _ = running.finish() }
+        let port = 32000 + Int(getpid() % 10000)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: server)
+        process.arguments = ["--once", "--attach", "127.0.0.1:\(port)", String(running.pid)]
+        let log = Pipe()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        try Harness.waitFor("Listening on port", on: log.fileHandleForReading.fileDescriptor, timeout: 30)
+        // swdbg looks once; when it has answered, the stub is killed; then swdbg looks again.
+        let session = Process()
+        session.executableURL = URL(fileURLWithPath: Harness.swdbg)
+        session.arguments = ["-premote", "gdb:server=127.0.0.1,port=\(port)"]
+        let input = Pipe(), output = Pipe()
+        session.standardInput = input
+        session.standardOutput = output
+        session.standardError = output
+        try session.run()
+        input.fileHandleForWriting.write(Data("r rip\n".utf8))
+        var out = try Harness.waitFor("rip=", on: output.fileHandleForReading.fileDescriptor, timeout: 30)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        input.fileHandleForWriting.write(Data("db @rsp L10\ndd @rsp L4\nq\n".utf8))
+        try input.fileHandleForWriting.close()
+        out += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        session.waitUntilExit()
+        XCTAssertTrue(out.output(of: "db @rsp L10").contains("?? ?? ??"), out)
+        XCTAssertTrue(out.output(of: "dd @rsp L4").contains("????????"), out)
+        XCTAssertTrue(out.hasSuffix("quit:\n"), out)
+    }
+
     func testAStubThatIsNotThereIsAClearError() throws {
         let result = try Harness.run(Harness.swdbg, ["-premote", "gdb:server=127.0.0.1,port=1"], input: "")
         XCTAssertTrue(result.output.contains("Cannot connect to 127.0.0.1:1: Connection refused"), result.output)
