@@ -5,6 +5,7 @@
 public struct VectorState: Sendable, Equatable {
     public private(set) var bytes: [UInt8]
 
+    /// An area as a backend reads it (at least the 512-byte FXSAVE part for the xmm registers).
     public init(bytes: [UInt8]) { self.bytes = bytes }
 
     private static let xmmOffset = 160, headerOffset = 512, ymmHighOffset = 576
@@ -16,6 +17,7 @@ public struct VectorState: Sendable, Equatable {
     /// The upper halves hold values (XSTATE_BV's AVX bit); otherwise they read as zero.
     public var avxInUse: Bool { hasAVXArea && bytes.littleEndian(at: Self.headerOffset) & 0b100 != 0 }
 
+    /// The SSE control and status register; nil where the area is too short to hold it.
     public var mxcsr: UInt32? {
         get { bytes.count >= 28 ? UInt32(truncatingIfNeeded: bytes.littleEndian(at: 24, size: 4)) : nil }
         set { if let newValue, bytes.count >= 28 { bytes.replaceSubrange(24..<28, with: [UInt8](littleEndian: UInt64(newValue), size: 4)) } }
@@ -27,6 +29,7 @@ public struct VectorState: Sendable, Equatable {
         return (0..<16).contains(index) && bytes.count >= offset + 8 ? bytes.littleEndian(at: offset) : nil
     }
 
+    /// Sets the low 64 bits of xmm`index` (an argument of `.call`), marking the SSE state in use.
     public mutating func setXMMLow(_ index: Int, _ value: UInt64) {
         let offset = Self.xmmOffset + 16 * index
         guard (0..<16).contains(index), bytes.count >= offset + 8 else { return }

@@ -21,6 +21,7 @@ public enum FaultAccess: String, Sendable {
 /// system's libraries) and a bucket id that names the crash site without addresses, so the
 /// same crash gets the same id in every run and under any ASLR slide.
 public struct CrashAnalysis {
+    /// The thread that took the signal.
     public let thread: ThreadID
     public let signal: SignalInfo
     /// Where the thread stood: the faulting instruction.
@@ -34,6 +35,7 @@ public struct CrashAnalysis {
     public let cause: String
     /// The message glibc left for abort (`__abort_msg`): the failed assertion, the heap check.
     public let abortMessage: String?
+    /// The faulting thread's stack, inlined calls included (64 frames at most).
     public let frames: [StackFrame]
     /// The frame blamed and its module and function; nil when no frame has a symbol.
     public let blamedFrame: Int?

@@ -124,7 +124,7 @@ public final class ElfImage {
     /// An image that exists only in a target's memory (the vDSO): its bytes in a file of
     /// their own, removed once open, so everything that reads a file reads it.
     public convenience init(memory bytes: [UInt8], name: String) throws(SymbolError) {
-        var template = Array("\(NSTemporaryDirectoryPath())/swdbg-\(name)-XXXXXX".utf8CString)
+        var template = Array("\(temporaryFolder())/swdbg-\(name)-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw SymbolError("\(name): no room for its image: \(String(cString: strerror(errno)))") }
         let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -492,7 +492,7 @@ private struct UncheckedImage: @unchecked Sendable {
 }
 
 /// `$TMPDIR`, else /tmp.
-private func NSTemporaryDirectoryPath() -> String {
+private func temporaryFolder() -> String {
     if let value = getenv("TMPDIR").map({ String(cString: $0) }), value.hasPrefix("/") { return value }
     return "/tmp"
 }

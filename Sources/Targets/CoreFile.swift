@@ -2,8 +2,9 @@ import Arch
 import CCompress
 import Glibc
 
-/// The bytes of a file, mapped read-only (or held, for a decompressed core). Every read is
-/// bounds-checked: a core file is untrusted input and may be cut short or garbage.
+/// The bytes of a file, mapped read-only (a decompressed core is a memfd, mapped the same
+/// way), or held (a core given as bytes: the fuzzer's). Every read is bounds-checked: a core
+/// file is untrusted input and may be cut short or garbage.
 final class FileBytes {
     private let base: UnsafeRawPointer?
     private let mappedLength: Int
@@ -128,8 +129,11 @@ public final class CoreFile {
     }
 
     public let path: String
+    /// The threads in the core's order: the one that took the fatal signal first.
     public private(set) var threads: [ThreadState] = []
+    /// The PT_LOAD segments, sorted by address.
     public private(set) var segments: [Segment] = []
+    /// The mapped files NT_FILE lists.
     public private(set) var files: [FileMapping] = []
     public private(set) var auxiliaryVector: [UInt64: UInt64] = [:]
     /// The signal that ended the process (NT_SIGINFO), for the first thread (the one that took it).
@@ -143,6 +147,7 @@ public final class CoreFile {
     public private(set) var warnings: [String] = []
     let bytes: FileBytes
 
+    /// Reads the core at `path` (a zstd, xz or gzip file decompressed first).
     public convenience init(path: String) throws(TargetError) {
         try self.init(path: path, bytes: FileBytes(path: path))
     }

@@ -60,9 +60,11 @@ public struct CoreWriter {
         }
     }
 
+    /// NT_PRPSINFO's process id, name (15 characters kept) and command line (79).
     public var processID: Int32
     public var programName: String
     public var commandLine: String
+    /// In the order they go into the core: the one with the signal first.
     public var threads: [Thread]
     public var auxiliaryVector: [UInt64: UInt64]
     /// Every mapping, in address order (NT_FILE names the files among them).

@@ -678,10 +678,12 @@ func parseMaps(_ text: String) -> [MemoryRegion] {
 public struct PtraceBackend: LiveTargetFactory {
     public init() {}
 
+    /// Starts `program` under ptrace, stopped at its exec.
     public func launch(program: String, arguments: [String], disableASLR: Bool, ownTerminal: Bool) throws(TargetError) -> (target: any LiveTarget, path: String) {
         let process = try PtraceProcess.launch(program: program, arguments: arguments, disableASLR: disableASLR, ownTerminal: ownTerminal)
         return (process, process.launchPath)
     }
 
+    /// Attaches to every thread of `pid`.
     public func attach(pid: Int32) throws(TargetError) -> any LiveTarget { try PtraceProcess.attach(pid: pid) }
 }

@@ -61,6 +61,7 @@ public enum TargetEvent: Sendable, Equatable {
 
 /// The signal a thread stopped with or died of (siginfo_t's first fields).
 public struct SignalInfo: Sendable, Equatable {
+    /// The signal's number (Linux's).
     public let signal: Int32
     /// si_code: who sent it (SI_USER, SI_KERNEL) or why (SEGV_MAPERR, FPE_INTDIV, TRAP_BRKPT).
     public let code: Int32
