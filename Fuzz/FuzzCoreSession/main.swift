@@ -19,6 +19,7 @@ public func fuzzCoreSession(_ data: UnsafePointer<UInt8>, _ count: Int) -> Int32
     for thread in process.threads.prefix(4) { _ = session.stack(thread, maxFrames: 16) }
     _ = session.analyzeCrash()
     _ = try? session.writeDump(to: dumpPath, kind: .minimal, overwrite: true)
+    unlink(dumpPath)
     session.kill()
     return 0
 }

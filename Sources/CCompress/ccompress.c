@@ -29,9 +29,11 @@ int cc_compression_of(const char *path) {
 /* What the decompressed core may take of memory: half the machine's, so a file that inflates
    without end (a decompression bomb) is cut off with an error instead of exhausting it. */
 static unsigned long long written_so_far, written_limit;
+static int over_limit;
 
 static int write_all(int fd, const void *data, size_t size) {
     if (written_so_far + size > written_limit) {
+        over_limit = 1;
         errno = EFBIG;
         return -1;
     }
@@ -163,10 +165,12 @@ int cc_decompressed(const char *path, char *error, size_t error_size, int *incom
     if (fd < 0) return fail(error, error_size, strerror(errno));
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
     written_so_far = 0;
+    over_limit = 0;
     written_limit = pages > 0 && page > 0 ? (unsigned long long)pages * (unsigned long long)page / 2 : 1ULL << 34;
     if (decompress(path, fd, error, error_size) != 0) {
-        /* A stream cut short still gives what it held, as a truncated core does. */
-        if (lseek(fd, 0, SEEK_END) > 0) {
+        /* A stream cut short still gives what it held, as a truncated core does; one that
+           inflates past the cap is refused (its memory is given back). */
+        if (!over_limit && lseek(fd, 0, SEEK_END) > 0) {
             *incomplete = 1;
             return fd;
         }

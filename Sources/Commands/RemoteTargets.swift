@@ -4,6 +4,7 @@ import Targets
 /// `-premote gdb:server=host,port=N`: a process under a gdb-remote stub, opened for
 /// inspection (the stub's run control comes later), reported as WinDbg reports an attach.
 extension Interpreter {
+    /// Connects to the stub and opens its process; the stop is reported as a first event.
     public func connectRemote(host: String, port: UInt16) throws(CommandError) -> StopEvent {
         guard session.process == nil else { throw CommandError("A target is already open; .kill or .detach it first") }
         let target: RemoteTarget

@@ -10,7 +10,7 @@ extension Session {
         guard let process else { return }
         let auxv = process.target.auxiliaryVector()
         let exePath = process.target.executablePath
-        if process.modules.modules.isEmpty {
+        if process.modules.modules.isEmpty, !exePath.isEmpty {
             let exeImage = (try? ElfImage(path: exePath)) ?? (try? ElfImage(path: process.target.executableImagePath))
             var exeBias: UInt64 = 0
             if let exeImage, let entry = auxv[AuxiliaryVectorKey.entry] { exeBias = entry &- exeImage.entry }

@@ -292,6 +292,10 @@ public final class PtraceProcess: LiveTarget {
     /// The process's debug registers: each thread gets them before it next runs (threads
     /// created later too); children sharing the memory are not the process's and get none.
     public func setHardwareBreakpoints(_ registers: DebugRegisters) throws(TargetError) {
+        // The kernel takes user addresses only; refused now rather than at the next resume.
+        for (slot, address) in registers.addresses.enumerated() where registers.control & (1 << (2 * UInt64(slot))) != 0 && address >= 0x7fff_ffff_f000 {
+            throw TargetError("Cannot set a hardware breakpoint at 0x\(zeroPaddedHex(address, digits: 16)): not a user address")
+        }
         hardware = registers
         hardwareEverSet = true
         threadsWithoutHardware = knownThreads.subtracting(sharingChildren)
@@ -304,6 +308,14 @@ public final class PtraceProcess: LiveTarget {
     /// Children running in this address space (vfork, clone(CLONE_VM)) and their threads:
     /// traced to step over the int3s, but not threads of the process.
     private var sharingChildren: Set<pid_t> = []
+
+    /// A thread that is gone: its tid may come back as another's.
+    private func forget(_ tid: pid_t) {
+        outstandingStops.remove(tid)
+        knownThreads.remove(tid)
+        sharingChildren.remove(tid)
+        threadsWithoutHardware.remove(tid)
+    }
 
     /// A new thread of the process starts without the debug registers armed in the others.
     private func newThread(_ tid: pid_t, createdBy parent: pid_t?) {
@@ -464,11 +476,11 @@ public final class PtraceProcess: LiveTarget {
             newThread(tid, createdBy: nil)
         }
         if cs_wifexited(status) != 0 {
-            outstandingStops.remove(tid)
+            forget(tid)
             return .threadGone(tid, exitCode: cs_wexitstatus(status), signal: nil)
         }
         if cs_wifsignaled(status) != 0 {
-            outstandingStops.remove(tid)
+            forget(tid)
             return .threadGone(tid, exitCode: nil, signal: cs_wtermsig(status))
         }
         let signal = cs_wstopsig(status)
@@ -497,9 +509,6 @@ public final class PtraceProcess: LiveTarget {
             if knownThreads.insert(child).inserted {
                 outstandingStops.insert(child)
                 newThread(child, createdBy: tid)
-            } else if sharingChildren.contains(tid) {
-                sharingChildren.insert(child)
-                threadsWithoutHardware.remove(child)
             }
             if stoppedForkChildren.remove(child) != nil {
                 queuedEvents.append(.stopped(child, .requested))

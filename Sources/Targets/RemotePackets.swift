@@ -32,23 +32,36 @@ public enum RemotePackets {
         guard let given = UInt8(String(decoding: checksum, as: UTF8.self), radix: 16), given == expected else {
             throw TargetError("remote: bad checksum in a packet (\(String(decoding: checksum, as: UTF8.self)), expected \(hex(expected)))")
         }
-        var payload: [UInt8] = []
-        payload.reserveCapacity(body.count)
+        // Run lengths first, on the bytes as sent (`X*n`: the byte before repeated n - 29 more
+        // times, an escape's second byte included, as gdb reads them), then the escapes.
+        var wire: [UInt8] = []
+        wire.reserveCapacity(body.count)
         var index = body.startIndex
         while index < body.endIndex {
             let byte = body[index]
             if byte == 0x7d, index + 1 < body.endIndex {
-                payload.append(body[index + 1] ^ 0x20)
+                wire += [byte, body[index + 1]]
                 index += 2
-            } else if byte == 0x2a, let last = payload.last, index + 1 < body.endIndex {
-                // `X*n`: the byte before repeated n - 29 more times.
+            } else if byte == 0x2a, let last = wire.last, index + 1 < body.endIndex {
                 let repeats = Int(body[index + 1]) - 29
                 guard repeats > 0 else { throw TargetError("remote: a bad run length in a packet") }
-                payload += [UInt8](repeating: last, count: repeats)
+                wire += [UInt8](repeating: last, count: repeats)
                 index += 2
             } else {
-                payload.append(byte)
+                wire.append(byte)
                 index += 1
+            }
+        }
+        var payload: [UInt8] = []
+        payload.reserveCapacity(wire.count)
+        var cursor = 0
+        while cursor < wire.count {
+            if wire[cursor] == 0x7d, cursor + 1 < wire.count {
+                payload.append(wire[cursor + 1] ^ 0x20)
+                cursor += 2
+            } else {
+                payload.append(wire[cursor])
+                cursor += 1
             }
         }
         return (payload, hash + 3 - bytes.startIndex)
@@ -169,12 +182,16 @@ public final class RemoteConnection {
     }
 
     /// The next packet from the stub (acknowledged where acks are on), waiting at most the
-    /// timeout, or `wait` forever when given (a resumed target stops when it stops).
+    /// timeout, or forever with `waitingForever` (a resumed target stops when it stops).
     public func receive(waitingForever: Bool = false) throws(TargetError) -> [UInt8] {
         try latching { () throws(TargetError) in try receivePacket(waitingForever: waitingForever) }
     }
 
+    /// Larger than any reply a stub sends for what is asked (16 MiB).
+    private static let largestPacket = 16 << 20
+
     private func receivePacket(waitingForever: Bool) throws(TargetError) -> [UInt8] {
+        var rejected = 0
         while true {
             // Acks and notifications before a packet are skipped; a packet starts at '$'.
             if let start = buffer.firstIndex(of: 0x24) {
@@ -186,7 +203,8 @@ public final class RemoteConnection {
                         return payload
                     }
                 } catch {
-                    guard acknowledging, let end = buffer.firstIndex(of: 0x23), end + 2 < buffer.count else { throw error }
+                    rejected += 1
+                    guard acknowledging, rejected < 3, let end = buffer.firstIndex(of: 0x23), end + 2 < buffer.count else { throw error }
                     buffer.removeFirst(end + 3)
                     try write([UInt8(ascii: "-")])
                     continue
@@ -194,25 +212,17 @@ public final class RemoteConnection {
             } else {
                 buffer.removeAll()
             }
+            guard buffer.count < Self.largestPacket else { throw TargetError("remote: the stub sent a packet of more than \(Self.largestPacket >> 20) MiB") }
             try fill(waitingForever: waitingForever)
         }
     }
 
-    /// Ctrl-C for the stub: it stops the running target and sends a stop reply.
-    public func interrupt() throws(TargetError) { try write([0x03]) }
-
     /// After the stub said `OK` to `QStartNoAckMode`.
     public func stopAcknowledging() { acknowledging = false }
 
-    /// Whether a reply is already here (or arrives within `milliseconds`).
-    public func hasData(within milliseconds: Int32) -> Bool {
-        if buffer.contains(0x24) { return true }
-        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        return poll(&poller, 1, milliseconds) == 1
-    }
-
     private func readByte() throws(TargetError) -> UInt8 {
-        if buffer.isEmpty { try fill(waitingForever: false) }
+        // A signal (Ctrl-C) can end a wait with nothing read: wait again.
+        while buffer.isEmpty { try fill(waitingForever: false) }
         return buffer.removeFirst()
     }
 

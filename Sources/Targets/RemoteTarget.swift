@@ -4,7 +4,9 @@ import Glibc
 /// One register of a stub's target description (`qXfer:features:read:target.xml`): its
 /// name, size and where it lies in the `g` packet.
 public struct RemoteRegister: Sendable, Equatable {
+    /// gdb's name (`rax`, `eflags`, `xmm0`, `ymm0h`) or lldb's (`rflags`).
     public let name: String
+    /// The number `p` and `P` take.
     public let number: Int
     public let bitSize: Int
     /// Byte offset in the `g` reply.
@@ -28,9 +30,12 @@ public enum TargetDescription {
                 rest = rest[rest.index(after: close)...]
                 if tag.hasPrefix("xi:include"), depth < 8, let href = attribute("href", in: tag), seen.insert(href).inserted, let included = fetch(href) {
                     walk(included, depth: depth + 1)
-                } else if tag.hasPrefix("reg "), let name = attribute("name", in: tag), let bits = attribute("bitsize", in: tag).flatMap({ Int($0) }), bits > 0 {
+                } else if tag.hasPrefix("reg "), let name = attribute("name", in: tag), let bits = attribute("bitsize", in: tag).flatMap({ Int($0) }),
+                          bits > 0, bits <= 8192, bits % 8 == 0 {
+                    // Numbers from the stub: a register outside sane bounds is left out.
                     let number = attribute("regnum", in: tag).flatMap { Int($0) } ?? nextNumber
                     let explicit = attribute("offset", in: tag).flatMap { Int($0) }
+                    guard (0..<100_000).contains(number), (explicit ?? nextOffset) >= 0, (explicit ?? nextOffset) + bits / 8 <= 1 << 20 else { continue }
                     // A sub-register (lldb: `value_regnums`) lives inside another: no room of its own.
                     let isPart = attribute("value_regnums", in: tag) != nil
                     let offset = explicit ?? nextOffset
@@ -59,8 +64,10 @@ public enum TargetDescription {
 public final class RemoteTarget: Target {
     private let connection: RemoteConnection
     private let registers: [RemoteRegister]
+    /// The process the stub has (from its thread ids, `p<pid>.<tid>`).
     public let processID: Int32
-    public let executablePath: String
+    /// The program's path on the stub's machine.
+    public private(set) var executablePath = ""
     public var executableImagePath: String { executablePath }
     /// The stub's thread ids (`p<pid>.<tid>` where it speaks multiprocess) by tid.
     private var threadIDs: [ThreadID: String] = [:]
@@ -74,9 +81,11 @@ public final class RemoteTarget: Target {
     private let hasSignalInfo: Bool
     /// Signals are the host's numbers (lldb-server's `native-signals`), not gdb's.
     private let nativeSignals: Bool
+    /// Process ids go with thread ids, and with a detach (`D;pid`).
+    private let multiprocess: Bool
 
     /// The stub lets the process go on as it was (it was only looked at).
-    deinit { _ = try? connection.request("D") }
+    deinit { _ = try? connection.request(multiprocess ? "D;\(String(processID, radix: 16))" : "D") }
 
     /// Connects to a stub that already has a process (`gdbserver --attach`, or started with a
     /// program) and reads what the session needs first.
@@ -89,8 +98,9 @@ public final class RemoteTarget: Target {
         description = address
         let features = String(decoding: try connection.request("qSupported:multiprocess+;swbreak+;hwbreak+;xmlRegisters=i386"), as: UTF8.self)
         let supported = Set(features.split(separator: ";").map(String.init))
-        maximumPacket = features.split(separator: ";").first { $0.hasPrefix("PacketSize=") }
-            .flatMap { Int($0.dropFirst("PacketSize=".count), radix: 16) } ?? 4096
+        maximumPacket = min(1 << 20, max(256, features.split(separator: ";").first { $0.hasPrefix("PacketSize=") }
+            .flatMap { Int($0.dropFirst("PacketSize=".count), radix: 16) } ?? 4096))
+        multiprocess = supported.contains("multiprocess+")
         hasSignalInfo = supported.contains("qXfer:siginfo:read+")
         nativeSignals = supported.contains("native-signals+")
         if supported.contains("QStartNoAckMode+"), try connection.request("QStartNoAckMode") == Array("OK".utf8) {
@@ -107,7 +117,7 @@ public final class RemoteTarget: Target {
         // Threads: `m<id>,<id>` pages until `l`.
         var ids: [String] = []
         var page = String(decoding: try connection.request("qfThreadInfo"), as: UTF8.self)
-        while page.hasPrefix("m") {
+        while page.hasPrefix("m"), ids.count < 1 << 16 {
             ids += page.dropFirst().split(separator: ",").map(String.init)
             page = String(decoding: try connection.request("qsThreadInfo"), as: UTF8.self)
         }
@@ -121,8 +131,13 @@ public final class RemoteTarget: Target {
         }
         processID = pid
         stop = Self.parseStop(reply)
-        let exec = (try? Self.transfer(connection, object: "exec-file", annex: "", limit: 0xfff)).flatMap { $0 }
-        executablePath = exec.map { String(decoding: $0, as: UTF8.self) } ?? (try? readLink("/proc/\(pid)/exe")) ?? ""
+        // The stub's machine names the file: gdbserver's exec-file, else the mapping that holds
+        // the entry point (lldb-server has no exec-file).
+        if let exec = (try? Self.transfer(connection, object: "exec-file", annex: "", limit: 0xfff)).flatMap({ $0 }), !exec.isEmpty {
+            executablePath = String(decoding: exec, as: UTF8.self)
+        } else if let entry = auxiliaryVector()[AuxiliaryVectorKey.entry] {
+            executablePath = memoryMap().first { $0.range.contains(entry) && $0.path.hasPrefix("/") }?.path ?? ""
+        }
     }
 
     /// `p1a2b.1a2c` (multiprocess) or `1a2c`: the process and the thread, in hex.
@@ -152,7 +167,8 @@ public final class RemoteTarget: Target {
             let reply = try connection.request("qXfer:\(object):read:\(annex):\(String(data.count, radix: 16)),\(String(limit, radix: 16))")
             guard let kind = reply.first, kind == UInt8(ascii: "m") || kind == UInt8(ascii: "l") else { return nil }
             data += reply.dropFirst()
-            if kind == UInt8(ascii: "l") { return data }
+            // `m` with nothing in it would ask for the same piece forever.
+            if kind == UInt8(ascii: "l") || reply.count == 1 { return data }
         }
         return data
     }
@@ -210,7 +226,7 @@ public final class RemoteTarget: Target {
     public func vectorState(_ thread: ThreadID) throws(TargetError) -> VectorState {
         let bytes = try registerBytes(thread)
         var state = VectorState(bytes: [UInt8](repeating: 0, count: 576 + 256))
-        if let mxcsr = value("mxcsr", in: bytes) { state.mxcsr = UInt32(truncatingIfNeeded: mxcsr.littleEndian(at: 0, size: 4)) }
+        if let mxcsr = value("mxcsr", in: bytes), mxcsr.count >= 4 { state.mxcsr = UInt32(truncatingIfNeeded: mxcsr.littleEndian(at: 0, size: 4)) }
         for index in 0..<16 {
             guard let xmm = value("xmm\(index)", in: bytes), xmm.count == 16 else { continue }
             let lanes = (0..<4).map { UInt32(truncatingIfNeeded: xmm.littleEndian(at: 4 * $0, size: 4)) }
@@ -259,13 +275,14 @@ public final class RemoteTarget: Target {
         while data.count < 16 << 20 {
             guard let reply = try? connection.request("vFile:pread:\(String(fd, radix: 16)),\(String(4000, radix: 16)),\(String(data.count, radix: 16))"),
                   reply.first == UInt8(ascii: "F"), let semicolon = reply.firstIndex(of: UInt8(ascii: ";")),
-                  let length = Int(String(decoding: reply[1..<semicolon], as: UTF8.self), radix: 16), length > 0 else { break }
+                  let length = Int(String(decoding: reply[1..<semicolon], as: UTF8.self), radix: 16), length > 0,
+                  semicolon + 1 < reply.count else { break }
             data += reply[(semicolon + 1)...].prefix(length)
         }
         return data
     }
 
-    /// The kernel does not hand a stub's client the debug registers.
+    /// The protocol has no packet for the debug registers.
     public func debugRegisters(_ thread: ThreadID) throws(TargetError) -> DebugRegisters { DebugRegisters() }
 
     public func listThreads() -> [ThreadID] { threadOrder }
@@ -275,6 +292,7 @@ public final class RemoteTarget: Target {
     public func signalInfo(_ thread: ThreadID) -> SignalInfo? {
         guard let stop, stop.thread == thread || (stop.thread == 0 && thread == threadOrder.first), stop.signal != 0 else { return nil }
         let signal = nativeSignals ? stop.signal : Self.linuxSignal(stop.signal)
+        guard signal != 0 else { return nil }
         if hasSignalInfo, (try? selectThread(thread)) != nil,
            let data = (try? Self.transfer(connection, object: "siginfo", annex: "", limit: 0x80)).flatMap({ $0 }), data.count >= 24 {
             let code = Int32(truncatingIfNeeded: data.littleEndian(at: 8, size: 4))
@@ -284,11 +302,14 @@ public final class RemoteTarget: Target {
     }
 
     /// gdb's signal numbers (the protocol's) as Linux's: 1–6, 8, 9, 11, 13–15 are the same;
-    /// the others are numbered as in BSD.
+    /// the others are numbered as in BSD, real-time ones from 45 (SIGRTMIN+1... as 33...) and
+    /// 77 (32); what Linux has no number for is 0.
     private static func linuxSignal(_ gdb: Int32) -> Int32 {
         let table: [Int32: Int32] = [10: SIGBUS, 12: SIGSYS, 16: SIGURG, 17: SIGSTOP, 18: SIGTSTP, 19: SIGCONT, 20: SIGCHLD,
                                      21: SIGTTIN, 22: SIGTTOU, 23: SIGIO, 24: SIGXCPU, 25: SIGXFSZ, 26: SIGVTALRM, 27: SIGPROF,
-                                     28: SIGWINCH, 30: SIGUSR1, 31: SIGUSR2, 32: SIGPWR]
-        return table[gdb] ?? gdb
+                                     28: SIGWINCH, 30: SIGUSR1, 31: SIGUSR2, 32: SIGPWR, 33: SIGIO, 77: 32]
+        if let linux = table[gdb] { return linux }
+        if (45...75).contains(gdb) { return gdb - 12 }
+        return [1, 2, 3, 4, 5, 6, 8, 9, 11, 13, 14, 15].contains(gdb) ? gdb : 0
     }
 }
