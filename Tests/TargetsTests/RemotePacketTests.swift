@@ -23,6 +23,16 @@ final class RemotePacketTests: XCTestCase {
         XCTAssertEqual(payload, [UInt8](repeating: 0x30, count: 97 + 17))
     }
 
+    /// A run after an escape repeats the byte as sent (gdbserver's `try_rle` runs on escaped
+    /// text): `}` 0x03 `*` `"` is '#' and then five 0x03s.
+    func testRunLengthAfterAnEscapeRepeatsTheSentByte() throws {
+        let body: [UInt8] = [0x7d, 0x03, 0x2a, 0x22]
+        let sum = body.reduce(UInt8(0)) { $0 &+ $1 }
+        let packet = [0x24] + body + [0x23] + Array(String(format: "%02x", sum).utf8)
+        let (payload, _) = try XCTUnwrap(RemotePackets.unframe(packet[...]))
+        XCTAssertEqual(payload, [0x23] + [UInt8](repeating: 0x03, count: 5))
+    }
+
     func testIncompleteAndCorruptPackets() throws {
         XCTAssertNil(try RemotePackets.unframe(Array("$OK#9".utf8)[...]), "the checksum has not arrived")
         XCTAssertThrowsError(try RemotePackets.unframe(Array("$OK#00".utf8)[...]))
