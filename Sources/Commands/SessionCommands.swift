@@ -14,11 +14,15 @@ extension Interpreter {
         CommandSpec(names: [".detach"], summary: "detach: restore every byte, let the process run on", takesArguments: false) { i, _ throws(CommandError) in
             let process = try i.requireProcess()
             try i.engine { () throws(EngineError) in try i.session.detach() }
-            i.output.line("Detached from process \(process.pid)")
+            i.output.line(process.isLive ? "Detached from process \(process.pid)" : "Closed the target of process \(process.pid) (it does not run: nothing to detach)")
         },
         CommandSpec(names: [".kill"], summary: "end the process", takesArguments: false) { i, _ throws(CommandError) in
             let process = try i.requireProcess()
             i.session.kill()
+            guard process.isLive else {
+                // A dump, or a stub's process looked at: closed, nothing ended.
+                return i.output.line("Closed the target of process \(process.pid) (it does not run: nothing to end)")
+            }
             i.output.line("Terminated.  Exit thread and process events will occur.")
             i.output.line("Process \(process.pid) killed")
         },

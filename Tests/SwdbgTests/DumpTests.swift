@@ -234,7 +234,9 @@ final class DumpTests: XCTestCase {
         XCTAssertTrue(out.output(of: ".exr -1").contains("Attempt to read from address 0000000000000000"), out)
         XCTAssertTrue(out.contains("0:001> .ecxr"), "the prompt shows thread 1 before .ecxr: \(out)")
         XCTAssertTrue(out.contains("0:000> k"), out)
-        let reopened = try Harness.session(program: try Harness.fixture("crash"), [".kill", ".opendump \(core)", "k"])
+        let reopened = try Harness.session(program: try Harness.fixture("crash"), [".kill", ".opendump \(core)", "k", ".kill", "k"])
+        XCTAssertTrue(reopened.output(of: ".kill", occurrence: 1).contains("Closed the target of process"), reopened)
+        XCTAssertTrue(reopened.output(of: "k", occurrence: 1).contains("No runnable debuggees"), reopened)
         XCTAssertTrue(reopened.output(of: ".opendump \(core)").contains("Access violation - code c0000005 (first/second chance not available)"), reopened)
         XCTAssertTrue(reopened.output(of: "k").contains("crashes!read_null+0x"), reopened)
     }
