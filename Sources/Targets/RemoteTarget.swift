@@ -28,16 +28,16 @@ public enum TargetDescription {
                 guard let close = rest[open...].firstIndex(of: ">") else { return }
                 let tag = rest[rest.index(after: open)..<close]
                 rest = rest[rest.index(after: close)...]
-                if tag.hasPrefix("xi:include"), depth < 8, let href = attribute("href", in: tag), seen.insert(href).inserted, let included = fetch(href) {
+                if tag.hasPrefix("xi:include"), depth < 8, let href = xmlAttribute("href", in: tag), seen.insert(href).inserted, let included = fetch(href) {
                     walk(included, depth: depth + 1)
-                } else if tag.hasPrefix("reg "), let name = attribute("name", in: tag), let bits = attribute("bitsize", in: tag).flatMap({ Int($0) }),
+                } else if tag.hasPrefix("reg "), let name = xmlAttribute("name", in: tag), let bits = xmlAttribute("bitsize", in: tag).flatMap({ Int($0) }),
                           bits > 0, bits <= 8192, bits % 8 == 0 {
                     // Numbers from the stub: a register outside sane bounds is left out.
-                    let number = attribute("regnum", in: tag).flatMap { Int($0) } ?? nextNumber
-                    let explicit = attribute("offset", in: tag).flatMap { Int($0) }
+                    let number = xmlAttribute("regnum", in: tag).flatMap { Int($0) } ?? nextNumber
+                    let explicit = xmlAttribute("offset", in: tag).flatMap { Int($0) }
                     guard (0..<100_000).contains(number), (explicit ?? nextOffset) >= 0, (explicit ?? nextOffset) + bits / 8 <= 1 << 20 else { continue }
                     // A sub-register (lldb: `value_regnums`) lives inside another: no room of its own.
-                    let isPart = attribute("value_regnums", in: tag) != nil
+                    let isPart = xmlAttribute("value_regnums", in: tag) != nil
                     let offset = explicit ?? nextOffset
                     result.append(RemoteRegister(name: name, number: number, bitSize: bits, offset: offset))
                     nextNumber = number + 1
@@ -49,12 +49,14 @@ public enum TargetDescription {
         return result
     }
 
-    private static func attribute(_ name: String, in tag: Substring) -> String? {
-        guard let range = tag.firstRange(of: " \(name)=\"") else { return nil }
-        let value = tag[range.upperBound...]
-        guard let end = value.firstIndex(of: "\"") else { return nil }
-        return String(value[..<end])
-    }
+}
+
+/// The value of `name="…"` in an XML element's text (the stubs' documents need no more).
+func xmlAttribute(_ name: String, in element: Substring) -> String? {
+    guard let range = element.firstRange(of: " \(name)=\"") else { return nil }
+    let value = element[range.upperBound...]
+    guard let end = value.firstIndex(of: "\"") else { return nil }
+    return String(value[..<end])
 }
 
 /// A process under a gdb-remote stub (gdbserver, lldb-server), inspected: threads,
@@ -83,6 +85,8 @@ public final class RemoteTarget: Target {
     private let nativeSignals: Bool
     /// Process ids go with thread ids, and with a detach (`D;pid`).
     private let multiprocess: Bool
+    /// Thread names from `qXfer:threads:read` (gdbserver has it), by tid.
+    private var names: [ThreadID: String] = [:]
 
     /// The stub lets the process go on as it was (it was only looked at).
     deinit { _ = try? connection.request(multiprocess ? "D;\(String(processID, radix: 16))" : "D") }
@@ -131,6 +135,9 @@ public final class RemoteTarget: Target {
         }
         processID = pid
         stop = Self.parseStop(reply)
+        if supported.contains("qXfer:threads:read+"), let list = (try? Self.transfer(connection, object: "threads", annex: "", limit: 0xfff)).flatMap({ $0 }) {
+            names = Self.threadNames(String(decoding: list, as: UTF8.self))
+        }
         // The stub's machine names the file: gdbserver's exec-file, else the mapping that holds
         // the entry point (lldb-server has no exec-file).
         if let exec = (try? Self.transfer(connection, object: "exec-file", annex: "", limit: 0xfff)).flatMap({ $0 }), !exec.isEmpty {
@@ -253,7 +260,18 @@ public final class RemoteTarget: Target {
         return result
     }
 
-    public func threadName(_ thread: ThreadID) -> String? { nil }
+    public func threadName(_ thread: ThreadID) -> String? { names[thread] }
+
+    /// `<thread id="p1a2b.1a2c" core="0" name="worker"/>` elements by tid.
+    private static func threadNames(_ document: String) -> [ThreadID: String] {
+        var result: [ThreadID: String] = [:]
+        for element in document.split(separator: "<").filter({ $0.hasPrefix("thread ") }) {
+            guard let id = xmlAttribute("id", in: element), let name = xmlAttribute("name", in: element) else { continue }
+            result[parseThread(id).thread] = name
+        }
+        return result
+    }
+
 
     public func auxiliaryVector() -> [UInt64: UInt64] {
         guard let data = (try? Self.transfer(connection, object: "auxv", annex: "", limit: 0xfff)).flatMap({ $0 }) else { return [:] }

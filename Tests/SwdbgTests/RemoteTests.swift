@@ -45,6 +45,7 @@ final class RemoteTests: XCTestCase {
         let (out, program) = try inspect(with: name, ["~", "k", "r rip", "lm", "u detach!work L1", "db detach!work L4", "g", "bp detach!work", "q"])
         XCTAssertTrue(out.contains("Connected to the gdb-remote stub at 127.0.0.1:"), out)
         XCTAssertEqual(out.output(of: "~").count(of: "Id: "), 1, out)
+        if name == "gdbserver" { XCTAssertTrue(out.output(of: "~").hasSuffix("Unfrozen \"detach\""), "qXfer:threads names it: \(out)") }
         let stack = out.output(of: "k")
         XCTAssertTrue(stack.contains("detach!main+0x") && stack.contains("detach.c @ 17]"), stack)
         XCTAssertTrue(stack.contains("libc!usleep"), stack)
