@@ -5,15 +5,12 @@
 # one run, with peak RSS. Usage: bench/core.sh [runs]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
 runs=${1:-5}
 python=$(pyenv root 2>/dev/null)/versions/3.11.7/bin/python3.11
 [ -x "$python" ] || { echo "no CPython 3.11.7 from pyenv at $python"; exit 1; }
-(cd "$root" && swift build -c release --product swdbg >/dev/null)
-swdbg=$root/.build/release/swdbg
+source "$here/common.sh"
 work=$(mktemp -d)
-out=$(mktemp)
-trap 'rm -rf "$work" "$out"' EXIT
+trap 'rm -rf "$work"' EXIT
 
 # The kernel writes the core into the folder (the pattern is set to `core` for the crash
 # when it names something else, and put back).
@@ -24,20 +21,6 @@ pattern=$(cat /proc/sys/kernel/core_pattern)
 core=$(ls "$work"/core* | head -n 1)
 [ -f "$core" ] || { echo "CPython left no core"; exit 1; }
 
-# Best of N: wall seconds and peak RSS (KB) from GNU time.
-measure() {
-    local best_time=999 best_rss=0 start end t rss
-    for _ in $(seq "$runs"); do
-        start=$(date +%s%N)
-        /usr/bin/time -o "$out" -f "%M" "$@" >/dev/null 2>&1 || true
-        end=$(date +%s%N)
-        t=$(echo "($end - $start) / 1000000000" | bc -l)
-        rss=$(tail -n 1 "$out")
-        if (( $(echo "$t < $best_time" | bc -l) )); then best_time=$t; best_rss=$rss; fi
-    done
-    echo "$best_time $best_rss"
-}
-
 # Both must have shown the crash: the frames of ctypes' memory read.
 "$swdbg" -c 'kp; q' -z "$core" "$python" > "$work/swdbg.txt" 2>&1
 gdb -batch -nx -iex 'set index-cache enabled off' -ex bt "$python" "$core" > "$work/gdb.txt" 2>&1
@@ -45,8 +28,8 @@ grep -q "_PyEval_EvalFrameDefault" "$work/swdbg.txt" || { echo "swdbg did not sh
 grep -q "_PyEval_EvalFrameDefault" "$work/gdb.txt" || { echo "gdb did not show the stack:"; cat "$work/gdb.txt"; exit 1; }
 echo "frames: swdbg $(grep -cE '^[0-9a-f]{2} ' "$work/swdbg.txt"), gdb $(grep -c '^#' "$work/gdb.txt")"
 
-read -r s_time s_rss < <(measure "$swdbg" -c 'kp; q' -z "$core" "$python")
-read -r g_time g_rss < <(measure gdb -batch -nx -iex 'set index-cache enabled off' -ex bt "$python" "$core")
+read -r s_time s_rss < <(best_of "$swdbg" -c 'kp; q' -z "$core" "$python")
+read -r g_time g_rss < <(best_of gdb -batch -nx -iex 'set index-cache enabled off' -ex bt "$python" "$core")
 printf '%-44s %8s %10s\n' "CPython 3.11 core: open, stack with parameters" "seconds" "peak RSS"
 printf '%-44s %8.3f %7d MB\n' "swdbg -c \"kp; q\" -z core python" "$s_time" $((s_rss / 1024))
 printf '%-44s %8.3f %7d MB\n' "gdb -batch -ex bt python core" "$g_time" $((g_rss / 1024))

@@ -4,32 +4,13 @@
 # (pending breakpoints on, index cache off), in one run. Usage: bench/python.sh [runs]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
 runs=${1:-5}
 python=$(pyenv root 2>/dev/null)/versions/3.11.7/bin/python3.11
 [ -x "$python" ] || { echo "no CPython 3.11.7 from pyenv at $python"; exit 1; }
-(cd "$root" && swift build -c release --product swdbg >/dev/null)
-swdbg=$root/.build/release/swdbg
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+source "$here/common.sh"
 
-# Best of N: wall seconds (to the microsecond; GNU time's own figure has 10 ms steps) and
-# peak RSS (KB) from GNU time.
-measure() {
-    local best_time=999 best_rss=0 start end t rss
-    for _ in $(seq "$runs"); do
-        start=$(date +%s%N)
-        /usr/bin/time -o "$out" -f "%M" "$@" >/dev/null 2>&1 || true
-        end=$(date +%s%N)
-        t=$(echo "($end - $start) / 1000000000" | bc -l)
-        rss=$(tail -n 1 "$out")
-        if (( $(echo "$t < $best_time" | bc -l) )); then best_time=$t; best_rss=$rss; fi
-    done
-    echo "$best_time $best_rss"
-}
-
-read -r s_time s_rss < <(measure "$swdbg" -c 'bp libpython3_11!_PyEval_EvalFrameDefault; g; kp; q' "$python" -c pass)
-read -r g_time g_rss < <(measure gdb -batch -nx -iex 'set breakpoint pending on' -iex 'set index-cache enabled off' \
+read -r s_time s_rss < <(best_of "$swdbg" -c 'bp libpython3_11!_PyEval_EvalFrameDefault; g; kp; q' "$python" -c pass)
+read -r g_time g_rss < <(best_of gdb -batch -nx -iex 'set breakpoint pending on' -iex 'set index-cache enabled off' \
     -ex 'break _PyEval_EvalFrameDefault' -ex run -ex bt -ex kill --args "$python" -c pass)
 printf '%-40s %8s %10s\n' "first breakpoint in libpython3.11" "seconds" "peak RSS"
 printf '%-40s %8.3f %7d MB\n' "swdbg (bp; g; kp; q)" "$s_time" $((s_rss / 1024))
@@ -37,10 +18,10 @@ printf '%-40s %8.3f %7d MB\n' "gdb (break; run; bt)" "$g_time" $((g_rss / 1024))
 printf 'swdbg time / gdb time: %.2f   swdbg RSS / gdb RSS: %.2f\n' "$(echo "$s_time / $g_time" | bc -l)" "$(echo "$s_rss / $g_rss" | bc -l)"
 
 # Where swdbg's time goes: the same session cut short after each command, best of N each.
-read -r p_time _ < <(measure "$python" -c pass)
-read -r q_time _ < <(measure "$swdbg" -c 'q' "$python" -c pass)
-read -r b_time _ < <(measure "$swdbg" -c 'bp libpython3_11!_PyEval_EvalFrameDefault; q' "$python" -c pass)
-read -r r_time _ < <(measure "$swdbg" -c 'bp libpython3_11!_PyEval_EvalFrameDefault; g; q' "$python" -c pass)
+read -r p_time _ < <(best_of "$python" -c pass)
+read -r q_time _ < <(best_of "$swdbg" -c 'q' "$python" -c pass)
+read -r b_time _ < <(best_of "$swdbg" -c 'bp libpython3_11!_PyEval_EvalFrameDefault; q' "$python" -c pass)
+read -r r_time _ < <(best_of "$swdbg" -c 'bp libpython3_11!_PyEval_EvalFrameDefault; g; q' "$python" -c pass)
 echo
 echo "where swdbg's time goes (each step: the longer session less the shorter)"
 printf '  %-36s %6.0f ms\n' "python3.11 -c pass alone" "$(echo "$p_time * 1000" | bc -l)"
