@@ -6,6 +6,11 @@ public func zeroPaddedHex(_ value: UInt64, digits: Int) -> String {
     return text.count >= digits ? text : String(repeating: "0", count: digits - text.count) + text
 }
 
+/// Bytes as lower-case hex, two digits each (build ids, protocol payloads).
+public func hexDigits(_ bytes: some Sequence<UInt8>) -> String {
+    bytes.map { zeroPaddedHex(UInt64($0), digits: 2) }.joined()
+}
+
 extension String {
     /// Left-justified in a field of `width` characters (never truncated).
     public func padding(to width: Int) -> String {

@@ -89,7 +89,7 @@ extension Interpreter {
         } else if access.size == 8 {
             value = formatAddress(bytes.littleEndian(at: 0))
         } else {
-            value = bytes.reversed().map { zeroPaddedHex(UInt64($0), digits: 2) }.joined()
+            value = hexDigits(bytes.reversed())
         }
         return " \(access.segment):\(formatAddress(address))=\(value)"
     }

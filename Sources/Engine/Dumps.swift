@@ -75,14 +75,7 @@ extension Session {
         if let main = process.modules.modules.first(where: \.isMainProgram), let dynamic = main.symbolFiles?.image.dynamicAddress {
             addresses.append(dynamic &+ main.bias)
         }
-        var node = readWord(rDebug &+ 8) ?? 0
-        var count = 0
-        while node != 0, count < 4096 {
-            count += 1
-            addresses.append(node)
-            if let name = readWord(node &+ 8) { addresses.append(name) }
-            node = readWord(node &+ 24) ?? 0
-        }
+        for entry in linkMap() { addresses += [entry.node, entry.name] }
         // A page each, and the next where a structure may cross into it.
         return addresses.flatMap { address -> [Range<UInt64>] in
             let page = address & ~0xfff

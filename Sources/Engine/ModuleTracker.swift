@@ -89,8 +89,7 @@ extension Session {
             return (found, nil)
         }
         guard let found = image?.buildID else { return (image, nil) }
-        let hex = { (id: [UInt8]) in id.map { zeroPaddedHex(UInt64($0), digits: 2) }.joined() }
-        let mismatch = "build id \(hex(found)), the dump's is \(hex(expected))"
+        let mismatch = "build id \(hexDigits(found)), the dump's is \(hexDigits(expected))"
         output.line("WARNING: \(path) does not match the dump: \(mismatch)")
         return (image, mismatch)
     }
@@ -141,26 +140,20 @@ extension Session {
         guard let process else { return ([], []) }
         var seen: [(path: String, bias: UInt64)] = []
         var map: [MemoryRegion]?
-        if let rDebug = process.debugStateAddress, var node = readWord(rDebug &+ 8) {
-            var guardCount = 0
-            while node != 0 && guardCount < 4096 {
-                guardCount += 1
-                guard let bias = readWord(node), let namePointer = readWord(node &+ 8), let next = readWord(node &+ 24) else { break }
-                let name = readString(namePointer)
-                if name.hasPrefix("/") {
+        for entry in linkMap() {
+            let name = readString(entry.name), bias = entry.bias
+            if name.hasPrefix("/") {
+                seen.append((name, bias))
+            } else if !name.isEmpty {
+                // `dlopen("./lib.so")`, `LD_PRELOAD=x.so`: the loader keeps the name as given,
+                // relative to a working directory that may have changed since; the mapping
+                // of the file at the module's base has its real path. The vDSO has no file.
+                if map == nil { map = process.target.memoryMap() }
+                if let path = mappedPath(of: name, bias: bias, in: map ?? []) {
+                    seen.append((path, bias))
+                } else if map?.contains(where: { $0.path == "[vdso]" && $0.range.lowerBound == bias }) == true {
                     seen.append((name, bias))
-                } else if !name.isEmpty {
-                    // `dlopen("./lib.so")`, `LD_PRELOAD=x.so`: the loader keeps the name as given,
-                    // relative to a working directory that may have changed since; the mapping
-                    // of the file at the module's base has its real path. The vDSO has no file.
-                    if map == nil { map = process.target.memoryMap() }
-                    if let path = mappedPath(of: name, bias: bias, in: map ?? []) {
-                        seen.append((path, bias))
-                    } else if map?.contains(where: { $0.path == "[vdso]" && $0.range.lowerBound == bias }) == true {
-                        seen.append((name, bias))
-                    }
                 }
-                node = next
             }
         }
         var removed: [String] = []
@@ -200,6 +193,27 @@ extension Session {
         let bytes = process.target.readMemory(base, count: size)
         guard bytes.count == size else { return nil }
         return try? ElfImage(memory: bytes, name: "vdso")
+    }
+
+    /// One `struct link_map` of the dynamic linker's list: where it is, the module's load bias
+    /// and where its name is.
+    struct LinkMapEntry {
+        let node: UInt64
+        let bias: UInt64
+        let name: UInt64
+    }
+
+    /// The dynamic linker's module list (`_r_debug.r_map` on), up to the first node that
+    /// cannot be read; 4,096 at most, so a corrupt list ends.
+    func linkMap() -> [LinkMapEntry] {
+        guard let rDebug = process?.debugStateAddress, var node = readWord(rDebug &+ 8) else { return [] }
+        var entries: [LinkMapEntry] = []
+        while node != 0, entries.count < 4096 {
+            guard let bias = readWord(node), let name = readWord(node &+ 8), let next = readWord(node &+ 24) else { break }
+            entries.append(LinkMapEntry(node: node, bias: bias, name: name))
+            node = next
+        }
+        return entries
     }
 
     /// The path of the file mapped from offset 0 at (or first above) `bias` whose name ends

@@ -298,7 +298,7 @@ public final class ModuleSymbols {
         let directories = ["/usr/lib/debug"] + search.folders
         let name = image.path.split(separator: "/").last.map(String.init) ?? image.path
         if let id = image.buildID, id.count > 1 {
-            let hex = id.map { zeroPaddedHex(UInt64($0), digits: 2) }.joined()
+            let hex = hexDigits(id)
             for directory in directories {
                 let path = "\(directory)/.build-id/\(hex.prefix(2))/\(hex.dropFirst(2)).debug"
                 if let found = candidate(path, buildID: id) { return found }

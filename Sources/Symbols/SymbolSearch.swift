@@ -55,7 +55,7 @@ public final class SymbolSearch {
     /// another build: `.build-id/xx/rest` in the folders (a distribution's links to the
     /// files), then the symbol servers' `executable` by build ID. Checked before it is given.
     public func locateImage(buildID: [UInt8], module: String) -> ElfImage? {
-        let hex = buildID.map { zeroPaddedHex(UInt64($0), digits: 2) }.joined()
+        let hex = hexDigits(buildID)
         let found = (["/usr/lib/debug"] + folders).map { "\($0)/.build-id/\(hex.prefix(2))/\(hex.dropFirst(2))" }.first { access($0, R_OK) == 0 }
             ?? fetch(buildID: buildID, module: module, executable: true)
         guard let found, let image = try? ElfImage(path: found), image.buildID == buildID else {
@@ -67,7 +67,7 @@ public final class SymbolSearch {
     }
 
     private func fetch(buildID: [UInt8], module: String, executable: Bool) -> String? {
-        let hex = buildID.map { zeroPaddedHex(UInt64($0), digits: 2) }.joined()
+        let hex = hexDigits(buildID)
         for server in servers {
             let urls = server.urls ?? getenv("DEBUGINFOD_URLS").map { String(cString: $0) } ?? ""
             guard !urls.trimmed().isEmpty else {

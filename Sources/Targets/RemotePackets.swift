@@ -17,7 +17,7 @@ public enum RemotePackets {
             }
         }
         let sum = body.reduce(UInt8(0)) { $0 &+ $1 }
-        return [0x24] + body + [0x23] + Array(hex(sum).utf8)
+        return [0x24] + body + [0x23] + Array(hexDigits([sum]).utf8)
     }
 
     /// One packet's payload from a buffer starting at its `$`: the payload (escapes and
@@ -30,7 +30,7 @@ public enum RemotePackets {
         let checksum = bytes[(hash + 1)...(hash + 2)]
         let expected = body.reduce(UInt8(0)) { $0 &+ $1 }
         guard let given = UInt8(String(decoding: checksum, as: UTF8.self), radix: 16), given == expected else {
-            throw TargetError("remote: bad checksum in a packet (\(String(decoding: checksum, as: UTF8.self)), expected \(hex(expected)))")
+            throw TargetError("remote: bad checksum in a packet (\(String(decoding: checksum, as: UTF8.self)), expected \(hexDigits([expected])))")
         }
         // Run lengths first, on the bytes as sent (`X*n`: the byte before repeated n - 29 more
         // times, an escape's second byte included, as gdb reads them), then the escapes.
@@ -66,15 +66,6 @@ public enum RemotePackets {
         }
         return (payload, hash + 3 - bytes.startIndex)
     }
-
-    /// Two lower-case hex digits.
-    static func hex(_ byte: UInt8) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0xf)]], as: UTF8.self)
-    }
-
-    /// Bytes as hex (`m` replies, `M` and `G` requests).
-    public static func hex(_ bytes: [UInt8]) -> String { bytes.map(hex).joined() }
 
     /// Hex text to bytes; `xx` (a value the stub does not have) reads as 0 and says so.
     public static func bytes(fromHex text: some Collection<UInt8>) -> (bytes: [UInt8], unknown: Bool)? {

@@ -286,7 +286,7 @@ public final class RemoteTarget: Target {
     }
 
     private func remoteFile(_ path: String) -> [UInt8]? {
-        guard let opened = try? connection.request("vFile:open:\(RemotePackets.hex(Array(path.utf8))),0,0"),
+        guard let opened = try? connection.request("vFile:open:\(hexDigits(path.utf8)),0,0"),
               opened.first == UInt8(ascii: "F"), let fd = Int(String(decoding: opened.dropFirst().prefix { $0 != UInt8(ascii: ";") }, as: UTF8.self), radix: 16), fd >= 0 else { return nil }
         defer { _ = try? connection.request("vFile:close:\(String(fd, radix: 16))") }
         var data: [UInt8] = []
