@@ -185,15 +185,6 @@ enum CrashHandler {
         return write(fd, text, text.utf8.count) == text.utf8.count
     }
 
-    private static func makeFolders(_ path: String) -> Bool {
-        var prefix = ""
-        for part in path.split(separator: "/") {
-            prefix += "/" + part
-            if access(prefix, F_OK) != 0, mkdir(prefix, 0o700) != 0 { return false }
-        }
-        return true
-    }
-
     private static func fail(_ message: String) -> Int32 {
         let text = "swdbg: \(message)\n"
         _ = write(2, text, text.utf8.count)

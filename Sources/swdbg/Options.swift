@@ -199,14 +199,21 @@ enum InitFile {
     /// The history file, its folder made on first use (nil when it cannot be).
     static var historyPath: String? {
         let folder = stateFolder + "/swdbg"
-        var parts = ""
-        for part in folder.split(separator: "/") {
-            parts += "/" + part
-            if access(parts, F_OK) != 0 { mkdir(parts, 0o700) }
-        }
+        _ = makeFolders(folder)
         return access(folder, W_OK) == 0 ? folder + "/history" : nil
     }
 
     /// Most commands kept in the history file.
     static let historySize: Int32 = 1000
+}
+
+/// Makes a folder and the ones above it that are missing (mode 0700); false where one cannot
+/// be made.
+func makeFolders(_ path: String) -> Bool {
+    var prefix = ""
+    for part in path.split(separator: "/") {
+        prefix += "/" + part
+        if access(prefix, F_OK) != 0, mkdir(prefix, 0o700) != 0 { return false }
+    }
+    return true
 }
