@@ -89,14 +89,35 @@ long cs_write_memory_as_program(pid_t pid, uint64_t address, const void *buffer,
 
 static volatile sig_atomic_t break_requested = 0;
 static volatile pid_t break_target = 0;
+static volatile int break_socket = -1;
+static volatile sig_atomic_t break_socket_armed = 0;
 
-static void on_sigint(int sig) {
-    (void)sig;
+/* What Ctrl-C (or a hangup) does while a target runs: a local process gets SIGSTOP; a
+   gdb-remote stub gets the interrupt byte, but only while it runs the target (a stopped
+   gdbserver would turn it into a SIGINT for the program's next run). Otherwise the request
+   is recorded and the next run breaks in. */
+static void break_in(void) {
+    int socket = break_socket;
     pid_t target = break_target;
-    if (target <= 0) { break_requested = 1; return; }  /* between runs: the next run breaks in */
+    if (socket >= 0) {
+        if (break_socket_armed) {
+            char interrupt = 3;
+            (void)!write(socket, &interrupt, 1);
+            break_requested = 4;
+        } else {
+            break_requested = 1;
+        }
+        return;
+    }
+    if (target <= 0) { break_requested = 1; return; }
     /* Sent before it is recorded: whoever takes the request finds the SIGSTOP pending. */
     kill(target, SIGSTOP);
     break_requested = 3;
+}
+
+static void on_sigint(int sig) {
+    (void)sig;
+    break_in();
 }
 
 void cs_install_break_handler(void) {
@@ -109,14 +130,16 @@ void cs_install_break_handler(void) {
 }
 
 void cs_set_break_target(pid_t pid) { break_target = pid; }
+void cs_set_break_socket(int fd) { break_socket = fd; }
+void cs_arm_break_socket(int armed) { break_socket_armed = armed; }
+int cs_peek_break_request(void) { return break_requested; }
 
 static volatile sig_atomic_t hangup_seen = 0;
 
 static void on_sighup(int sig) {
     (void)sig;
     hangup_seen = 1;
-    pid_t target = break_target;
-    if (target > 0) { kill(target, SIGSTOP); break_requested = 3; } else { break_requested = 1; }
+    break_in();
 }
 
 void cs_install_hangup_handler(void) {

@@ -292,6 +292,7 @@ public final class Interpreter {
         if text.first == "~" {
             let (parsed, rest) = try parseThreadPrefix(text)
             if rest.isEmpty || ["s", "f", "u", "n", "m"].contains(rest.lowercased()) {
+                lastCommandName = "~" + rest
                 try threadCommand(selector: parsed, rest: rest)
                 return
             }

@@ -13,11 +13,11 @@ extension Session {
         output.flush()
         let thread = onlyThread ?? process.current!
         if let stop = pendingBreakIn(thread) { record(stop); return stop }
-        BreakIn.setTarget(process.pid)
+        BreakIn.setRoute(process.live.breakInRoute)
         process.live.handTerminal(toTarget: true)
         exclusiveThread = onlyThread?.tid
         defer {
-            BreakIn.setTarget(0)
+            BreakIn.setRoute(.none)
             process.live.handTerminal(toTarget: false)
             exclusiveThread = nil
         }
@@ -55,7 +55,7 @@ extension Session {
         switch BreakIn.takeRequest() {
         case .none: return nil
         case .stoppedTarget: process.strayBreakStop = true
-        case .requested: break
+        case .requested, .interruptSent: break
         }
         process.current = thread
         return StopEvent(kind: .breakIn, thread: thread.tid)
@@ -283,6 +283,7 @@ extension Session {
             case .exec: return (tid, .exec)
             case .exiting(let status): return (tid, .exiting(status))
             case .requested: return (tid, .requestedStop)
+            case .started: return (tid, .created(tid))
             case .probeHit(let hit): return (tid, .kernelHit(hit))
             case .signal(let signal) where signal == SIGTRAP:
                 return (tid, try trapEvent(thread))
@@ -296,12 +297,15 @@ extension Session {
     private func trapEvent(_ thread: ThreadInfo) throws(EngineError) -> ThreadEvent {
         guard let process else { throw EngineError("No target") }
         guard !thread.singleStepping, thread.liftedSite == nil else { return hardwareOrStepTrap(thread) }
-        if let registers = try? self.registers(thread), process.sites[registers.rip &- 1] != nil,
-           process.debugSlots.isEmpty || process.live.trapCause(thread.tid) == .breakpointInstruction {
+        let backsUp = process.live.capabilities.stopsAtBreakpointAddress
+        if let registers = try? self.registers(thread), process.sites[backsUp ? registers.rip : registers.rip &- 1] != nil,
+           (process.debugSlots.isEmpty && !backsUp) || process.live.trapCause(thread.tid) == .breakpointInstruction {
             var rewound = registers
-            rewound.rip &-= 1
-            // Written back lazily: an emulated step-over replaces this write.
-            stage(rewound, thread)
+            if !backsUp {
+                rewound.rip &-= 1
+                // Written back lazily: an emulated step-over replaces this write.
+                stage(rewound, thread)
+            }
             thread.trappedAt = rewound.rip
             return .breakpointTrap(rewound.rip)
         }

@@ -116,6 +116,7 @@ public final class DebuggedProcess {
     /// run, plant or write (`requireLive`) refuse a dump before they get here.
     var live: any LiveTarget { control! }
     public var isLive: Bool { control != nil }
+    /// Started by this session on the debugger's terminal (its SIGINT is a typed Ctrl-C).
     public let launched: Bool
     public private(set) var threads: [ThreadInfo] = []
     public internal(set) var current: ThreadInfo!
@@ -270,13 +271,26 @@ public final class Session {
             (target, resolved) = try backend.launch(program: path, arguments: arguments, disableASLR: disableASLR, ownTerminal: shareTerminal)
         } catch { throw EngineError(error.description) }
         launchSpec = (resolved, arguments)
+        return try start(target, commandLine: [resolved] + arguments, onTerminal: true)
+    }
+
+    /// A program a gdb-remote stub started (`vRun`), stopped before its first instruction:
+    /// run to the initial breakpoint as a launch is (`.restart` is not offered: the backend
+    /// would start it here).
+    public func launch(started target: any LiveTarget, commandLine: [String]) throws(EngineError) -> StopEvent {
+        guard process == nil else { throw EngineError("A process is already being debugged") }
+        launchSpec = nil
+        return try start(target, commandLine: commandLine, onTerminal: false)
+    }
+
+    private func start(_ target: any LiveTarget, commandLine: [String], onTerminal: Bool) throws(EngineError) -> StopEvent {
         let auxv = target.auxiliaryVector()
         let entry = auxv[AuxiliaryVectorKey.entry] ?? 0
-        let process = DebuggedProcess(target: target, control: target, launched: true, entryPoint: entry)
+        let process = DebuggedProcess(target: target, control: target, launched: onTerminal, entryPoint: entry)
         self.process = process
         let main = process.addThread(target.processID)
         process.current = main
-        output.line("CommandLine: \(([resolved] + arguments).joined(separator: " "))")
+        output.line("CommandLine: \(commandLine.joined(separator: " "))")
         // A static program (no dynamic loader: static glibc, static-pie, Go, musl) starts at
         // its entry point: the exec stop is already where the initial breakpoint goes.
         let startsAtEntry = (try? registers(main))?.rip == entry
@@ -306,15 +320,30 @@ public final class Session {
         guard process == nil else { throw EngineError("A process is already being debugged") }
         let target: any LiveTarget
         do { target = try backend.attach(pid: pid) } catch { throw EngineError(error.description) }
+        return try attach(target)
+    }
+
+    /// Takes over a process some other way stopped (a gdb-remote stub's), as an attach.
+    public func attach(_ target: any LiveTarget) throws(EngineError) -> StopEvent {
+        guard process == nil else { throw EngineError("A process is already being debugged") }
         let process = DebuggedProcess(target: target, control: target, launched: false, entryPoint: target.auxiliaryVector()[AuxiliaryVectorKey.entry] ?? 0)
         self.process = process
+        launchSpec = nil
         for tid in target.listThreads() { process.addThread(tid) }
-        guard let first = process.thread(pid) ?? process.threads.first else {
+        guard let first = process.thread(target.processID) ?? process.threads.first else {
             self.process = nil
-            throw EngineError("Cannot attach to process \(pid): it exited while attaching")
+            throw EngineError("Cannot attach to process \(target.processID): it exited while attaching")
         }
         process.current = first
         scanModules()
+        // Caught before the dynamic loader ran (a stub started the program: `gdbserver :N prog`):
+        // the libraries are read at the entry point, as after an exec.
+        if process.loaderBreak == nil, process.entryPoint != 0,
+           process.modules.modules.first(where: \.isMainProgram)?.symbolFiles?.image.dynamicAddress != nil,
+           (try? registers(first))?.rip != process.entryPoint {
+            process.entryBreak = EntryBreak(address: process.entryPoint, isInitialBreakpoint: false)
+            try? insertSite(process.entryPoint, isInternal: true)
+        }
         let event = StopEvent(kind: .breakIn, thread: process.current.tid)
         record(event)
         return event
@@ -325,14 +354,6 @@ public final class Session {
     /// the last event is the signal that ended it (the faulting thread is current).
     public func open(dump target: any Target) throws(EngineError) -> StopEvent {
         try open(inspecting: target) { .crash($0) }
-    }
-
-    /// Opens a live process to inspect only (a gdb-remote stub's, until run control over the
-    /// protocol exists): its stop is reported as the signal it stands at, first chance.
-    public func open(inspectingLive target: any Target) throws(EngineError) -> StopEvent {
-        try open(inspecting: target) { info in
-            info.signal == SIGTRAP || info.signal == SIGSTOP ? .breakIn : .signal(info.signal, firstChance: true, code: info.code, faultAddress: faultAddress(info.signal, info))
-        }
     }
 
     private func open(inspecting target: any Target, kind stopKind: (SignalInfo) -> StopKind) throws(EngineError) -> StopEvent {
@@ -594,11 +615,13 @@ public final class Session {
         // Code written under a probe: its breakpoint goes to an int3, whose byte the write sets.
         for probed in process.probedBytes.keys where probed >= address && probed < address &+ UInt64(bytes.count) { try yieldProbes(at: probed) }
         var data = bytes
+        // Where the int3s show in memory, the write keeps them; a stub keeps its own.
+        let keepsInt3s = process.live.capabilities.breakpointsShowInMemory
         for (siteAddress, var site) in process.sites where siteAddress >= address && siteAddress < address &+ UInt64(bytes.count) {
             let offset = Int(siteAddress - address)
             site.originalByte = data[offset]
             process.sites[siteAddress] = site
-            data[offset] = 0xcc
+            if keepsInt3s { data[offset] = 0xcc }
         }
         do { try process.live.writeMemory(address, data) } catch { throw EngineError(error.description) }
         // The instructions under int3s the write reaches (an instruction is at most 15 bytes)

@@ -213,7 +213,7 @@ public final class PtraceProcess: LiveTarget {
     }
 
     public var capabilities: TargetCapabilities {
-        TargetCapabilities(hardwareBreakpoints: 4, breakpointsShowInMemory: true)
+        TargetCapabilities(hardwareBreakpoints: 4, breakpointsShowInMemory: true, stopsAtBreakpointAddress: false)
     }
 
     public func insertSoftwareBreakpoint(at address: UInt64) throws(TargetError) -> UInt8 {
@@ -416,6 +416,8 @@ public final class PtraceProcess: LiveTarget {
     private var outstandingStops: Set<pid_t> = []
 
     public private(set) lazy var kernelProbes: KernelProbes? = KernelProbes(processID: processID)
+
+    public var breakInRoute: BreakInRoute { .stopSignal(pid: processID) }
     /// Whether any probe was ever planted (a SIGSTOP may be a probe's hit only then).
     private var probesMade: Bool { kernelProbes?.mayReportHits == true }
 
@@ -575,30 +577,20 @@ public final class PtraceProcess: LiveTarget {
 
     /// Reads the handler state from /proc/pid/status (SigCgt, SigIgn masks).
     public func disposition(of signal: Int32) -> SignalDisposition {
-        let status = "/proc/\(processID)/status"
-        if Self.signalMask("SigCgt:", in: status) & Self.bit(signal) != 0 { return .caught }
-        if Self.signalMask("SigIgn:", in: status) & Self.bit(signal) != 0 { return .ignored }
-        return .byDefault
+        signalDisposition(signal, status: statusText("/proc/\(processID)/status"))
     }
 
     public func isSignalPending(_ signal: Int32) -> Bool {
-        if Self.signalMask("ShdPnd:", in: "/proc/\(processID)/status") & Self.bit(signal) != 0 { return true }
-        return listThreads().contains { Self.signalMask("SigPnd:", in: "/proc/\(processID)/task/\($0)/status") & Self.bit(signal) != 0 }
+        if signalMask("ShdPnd:", in: statusText("/proc/\(processID)/status")) & signalBit(signal) != 0 { return true }
+        return listThreads().contains { isSignalPending(signal, thread: $0) }
     }
 
     private func isSignalPending(_ signal: Int32, thread: ThreadID) -> Bool {
-        Self.signalMask("SigPnd:", in: "/proc/\(processID)/task/\(thread)/status") & Self.bit(signal) != 0
+        signalMask("SigPnd:", in: statusText("/proc/\(processID)/task/\(thread)/status")) & signalBit(signal) != 0
     }
 
-    private static func bit(_ signal: Int32) -> UInt64 { (1...64).contains(signal) ? UInt64(1) << UInt64(signal - 1) : 0 }
-
-    /// A signal set from a /proc status file (`SigCgt:\t0000000000004002`); empty if unreadable.
-    private static func signalMask(_ key: String, in path: String) -> UInt64 {
-        guard let data = readFile(path), let text = String(validating: data, as: UTF8.self) else { return 0 }
-        for line in text.split(separator: "\n") where line.hasPrefix(key) {
-            return UInt64(line.dropFirst(key.count).trimmed(), radix: 16) ?? 0
-        }
-        return 0
+    private func statusText(_ path: String) -> String {
+        readFile(path).flatMap { String(validating: $0, as: UTF8.self) } ?? ""
     }
 
     public func detach(_ thread: ThreadID, signal: Int32) throws(TargetError) {

@@ -114,6 +114,9 @@ public final class RemoteConnection {
 
     private init(fd: Int32) { self.fd = fd }
 
+    /// The socket, for Ctrl-C's handler to write the interrupt byte to.
+    public var fileDescriptor: Int32 { fd }
+
     deinit { close(fd) }
 
     /// Connects to `host:port` (an IPv4 address or a name).
@@ -127,11 +130,23 @@ public final class RemoteConnection {
         defer { freeaddrinfo(list) }
         let fd = socket(first.pointee.ai_family, first.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), first.pointee.ai_protocol)
         guard fd >= 0 else { throw TargetError("Cannot open a socket: \(errnoText(errno))") }
-        guard Glibc.connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else {
-            let message = errnoText(errno)
-            close(fd)
-            throw TargetError("Cannot connect to \(host):\(port): \(message)")
+        // Non-blocking, so an address that never answers is an error after the timeout.
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+        var failure: Int32 = 0
+        if Glibc.connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) != 0 {
+            failure = errno
+            if failure == EINPROGRESS {
+                var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                var length = socklen_t(MemoryLayout<Int32>.size)
+                failure = poll(&poller, 1, 10_000) == 1 ? (getsockopt(fd, SOL_SOCKET, SO_ERROR, &failure, &length) == 0 ? failure : errno) : ETIMEDOUT
+            }
         }
+        guard failure == 0 else {
+            close(fd)
+            throw TargetError("Cannot connect to \(host):\(port): \(errnoText(failure))")
+        }
+        _ = fcntl(fd, F_SETFL, flags)
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         return RemoteConnection(fd: fd)
@@ -139,7 +154,12 @@ public final class RemoteConnection {
 
     /// Sends a request and returns its reply's payload.
     public func request(_ payload: String) throws(TargetError) -> [UInt8] {
-        try send(Array(payload.utf8))
+        try request(Array(payload.utf8))
+    }
+
+    /// A request with binary data in it (`X`), escaped by the framing.
+    public func request(_ payload: [UInt8]) throws(TargetError) -> [UInt8] {
+        try send(payload)
         roundTrips += 1
         return try receive()
     }

@@ -59,58 +59,82 @@ func xmlAttribute(_ name: String, in element: Substring) -> String? {
     return String(value[..<end])
 }
 
-/// A process under a gdb-remote stub (gdbserver, lldb-server), inspected: threads,
-/// registers (general and vector), memory, the memory map and the auxiliary vector through
-/// the protocol. Run control over the protocol is not here yet: the session treats it as a
-/// target that does not run.
-public final class RemoteTarget: Target {
-    private let connection: RemoteConnection
-    private let registers: [RemoteRegister]
+/// A process under a gdb-remote stub (gdbserver, lldb-server): threads, registers (general
+/// and vector), memory, the memory map and the auxiliary vector through the protocol, and
+/// run control (`RemoteControl.swift`) on the stub's all-stop model.
+public final class RemoteTarget: LiveTarget {
+    let connection: RemoteConnection
+    let registers: [RemoteRegister]
     /// The process the stub has (from its thread ids, `p<pid>.<tid>`).
     public let processID: Int32
     /// The program's path on the stub's machine.
-    public private(set) var executablePath = ""
+    public internal(set) var executablePath = ""
     public var executableImagePath: String { executablePath }
     /// The stub's thread ids (`p<pid>.<tid>` where it speaks multiprocess) by tid.
-    private var threadIDs: [ThreadID: String] = [:]
-    private var threadOrder: [ThreadID] = []
-    /// The signal of the stop the stub reported, and its thread.
-    private let stop: (thread: ThreadID, signal: Int32)?
-    private var cachedRegisters: [ThreadID: [UInt8]] = [:]
+    var threadIDs: [ThreadID: String] = [:]
+    var threadOrder: [ThreadID] = []
+    /// Each thread's last stop reply (its signal and why: `swbreak`, `watch:addr`, ...).
+    var lastStops: [ThreadID: RemoteStopReply] = [:]
+    var cachedRegisters: [ThreadID: [UInt8]] = [:]
+    /// The length of the `g` reply (what `G` must send back).
+    var generalLength: [ThreadID: Int] = [:]
+    var cachedMap: [MemoryRegion]?
     private let maximumPacket: Int
     private let description: String
     /// `qXfer:siginfo:read` (the stopped thread's real siginfo) is offered.
     private let hasSignalInfo: Bool
     /// Signals are the host's numbers (lldb-server's `native-signals`), not gdb's.
-    private let nativeSignals: Bool
+    let nativeSignals: Bool
     /// Process ids go with thread ids, and with a detach (`D;pid`).
-    private let multiprocess: Bool
+    let multiprocess: Bool
+    /// gdb's binary memory read (`x`, `binary-upload+`); lldb-server's `x` replies differ.
+    private let binaryReads: Bool
+    /// The stub started the program (`vRun`): it ends with the session unless detached.
+    public let launched: Bool
     /// Thread names from `qXfer:threads:read` (gdbserver has it), by tid.
     private var names: [ThreadID: String] = [:]
+    /// Run control's state (`RemoteControl.swift`).
+    var control = RemoteRunState()
+    public let capabilities: TargetCapabilities
 
-    /// The stub lets the process go on as it was (it was only looked at).
-    deinit { _ = try? connection.request(multiprocess ? "D;\(String(processID, radix: 16))" : "D") }
+    /// A process the stub still has when the session lets it go: detached, or killed when the
+    /// stub started it.
+    deinit { releaseProcess() }
 
-    /// Connects to a stub that already has a process (`gdbserver --attach`, or started with a
-    /// program) and reads what the session needs first.
-    public static func connect(host: String, port: UInt16) throws(TargetError) -> RemoteTarget {
-        try RemoteTarget(connection: RemoteConnection.connect(host: host, port: port), address: "\(host):\(port)")
+    /// Connects to a stub that has a process (`gdbserver --attach`, or started with a program),
+    /// or starts `program` under one that can (`gdbserver --multi`, `vRun`), and reads what the
+    /// session needs first.
+    public static func connect(host: String, port: UInt16, launching program: [String]? = nil) throws(TargetError) -> RemoteTarget {
+        try RemoteTarget(connection: RemoteConnection.connect(host: host, port: port), address: "\(host):\(port)", launching: program)
     }
 
-    private init(connection: RemoteConnection, address: String) throws(TargetError) {
+    private init(connection: RemoteConnection, address: String, launching program: [String]?) throws(TargetError) {
         self.connection = connection
         description = address
-        let features = String(decoding: try connection.request("qSupported:multiprocess+;swbreak+;hwbreak+;xmlRegisters=i386"), as: UTF8.self)
+        let features = String(decoding: try connection.request("qSupported:multiprocess+;swbreak+;hwbreak+;exec-events+;xmlRegisters=i386"), as: UTF8.self)
         let supported = Set(features.split(separator: ";").map(String.init))
         maximumPacket = min(1 << 20, max(256, features.split(separator: ";").first { $0.hasPrefix("PacketSize=") }
             .flatMap { Int($0.dropFirst("PacketSize=".count), radix: 16) } ?? 4096))
         multiprocess = supported.contains("multiprocess+")
         hasSignalInfo = supported.contains("qXfer:siginfo:read+")
         nativeSignals = supported.contains("native-signals+")
+        binaryReads = supported.contains("binary-upload+")
         if supported.contains("QStartNoAckMode+"), try connection.request("QStartNoAckMode") == Array("OK".utf8) {
             connection.stopAcknowledging()
         }
-        let reply = String(decoding: try connection.request("?"), as: UTF8.self)
+        let reply: String
+        if let program {
+            // Extended mode (gdbserver --multi); lldb-server has `vRun` without `!`.
+            _ = try connection.request("!")
+            reply = String(decoding: try connection.request("vRun;" + program.map { hexDigits($0.utf8) }.joined(separator: ";")), as: UTF8.self)
+            guard reply.first == "T" || reply.first == "S" else {
+                throw TargetError(reply.isEmpty ? "remote \(address): the stub does not start programs (run it as `gdbserver --multi`)"
+                                                : "remote \(address): the stub could not start \(program.first ?? ""): \(reply)")
+            }
+        } else {
+            reply = String(decoding: try connection.request("?"), as: UTF8.self)
+        }
+        launched = program != nil
         guard supported.contains("qXfer:features:read+"), let document = try Self.transfer(connection, object: "features", annex: "target.xml", limit: 0x3fff) else {
             throw TargetError("remote \(address): the stub does not describe its registers (qXfer:features:read)")
         }
@@ -118,13 +142,7 @@ public final class RemoteTarget: Target {
             (try? Self.transfer(connection, object: "features", annex: name, limit: 0x3fff)).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) }
         }
         guard registers.contains(where: { $0.name == "rip" }) else { throw TargetError("remote \(address): not an x86-64 target (no rip in its registers)") }
-        // Threads: `m<id>,<id>` pages until `l`.
-        var ids: [String] = []
-        var page = String(decoding: try connection.request("qfThreadInfo"), as: UTF8.self)
-        while page.hasPrefix("m"), ids.count < 1 << 16 {
-            ids += page.dropFirst().split(separator: ",").map(String.init)
-            page = String(decoding: try connection.request("qsThreadInfo"), as: UTF8.self)
-        }
+        let ids = try Self.threadList(connection)
         guard !ids.isEmpty else { throw TargetError("remote \(address): the stub has no process (start it with a program or --attach PID)") }
         var pid: Int32 = 0
         for id in ids {
@@ -134,7 +152,17 @@ public final class RemoteTarget: Target {
             threadOrder.append(thread)
         }
         processID = pid
-        stop = Self.parseStop(reply)
+        let vCont = String(decoding: try connection.request("vCont?"), as: UTF8.self)
+        let actions = Set(vCont.split(separator: ";").dropFirst().map(String.init))
+        control.canRun = ["c", "s", "C", "S"].allSatisfy(actions.contains)
+        // New and finished threads: listed in every stop reply (lldb-server), else asked for
+        // at each stop. (gdbserver 13's QThreadEvents crashes it when a thread exits in
+        // all-stop mode: not used.)
+        control.threadsInStopReplies = try connection.request("QListThreadsInStopReply") == Array("OK".utf8)
+        capabilities = TargetCapabilities(hardwareBreakpoints: 4, breakpointsShowInMemory: false, stopsAtBreakpointAddress: true)
+        if let stop = RemoteStopReply(reply) {
+            lastStops[stop.thread.map { Self.parseThread($0).thread } ?? threadOrder[0]] = stop
+        }
         if supported.contains("qXfer:threads:read+"), let list = (try? Self.transfer(connection, object: "threads", annex: "", limit: 0xfff)).flatMap({ $0 }) {
             names = Self.threadNames(String(decoding: list, as: UTF8.self))
         }
@@ -147,8 +175,25 @@ public final class RemoteTarget: Target {
         }
     }
 
+    /// The stub's thread ids: `m<id>,<id>` pages until `l`.
+    static func threadList(_ connection: RemoteConnection) throws(TargetError) -> [String] {
+        var ids: [String] = []
+        var page = String(decoding: try connection.request("qfThreadInfo"), as: UTF8.self)
+        while page.hasPrefix("m"), ids.count < 1 << 16 {
+            ids += page.dropFirst().split(separator: ",").map(String.init)
+            page = String(decoding: try connection.request("qsThreadInfo"), as: UTF8.self)
+        }
+        return ids
+    }
+
+    /// The stub's connection, where Ctrl-C writes the interrupt byte.
+    public var breakInRoute: BreakInRoute { .interruptByte(fileDescriptor: connection.fileDescriptor) }
+
+    /// Round trips to the stub so far (the cost that matters under QEMU).
+    public var roundTrips: Int { connection.roundTrips }
+
     /// `p1a2b.1a2c` (multiprocess) or `1a2c`: the process and the thread, in hex.
-    private static func parseThread(_ text: String) -> (process: Int32?, thread: Int32) {
+    static func parseThread(_ text: String) -> (process: Int32?, thread: Int32) {
         if text.hasPrefix("p"), let dot = text.firstIndex(of: ".") {
             let process = Int32(text[text.index(after: text.startIndex)..<dot], radix: 16)
             return (process, Int32(text[text.index(after: dot)...], radix: 16) ?? 0)
@@ -156,19 +201,8 @@ public final class RemoteTarget: Target {
         return (nil, Int32(text, radix: 16) ?? 0)
     }
 
-    /// `T05thread:p1.2;...` / `S05`: the signal and the thread it stopped.
-    private static func parseStop(_ reply: String) -> (thread: ThreadID, signal: Int32)? {
-        guard let kind = reply.first, kind == "T" || kind == "S", reply.count >= 3,
-              let signal = Int32(reply.dropFirst().prefix(2), radix: 16) else { return nil }
-        let thread = reply.split(separator: ";").compactMap { field -> Int32? in
-            guard let range = field.firstRange(of: "thread:") else { return nil }
-            return parseThread(String(field[range.upperBound...])).thread
-        }.first
-        return (thread ?? 0, signal)
-    }
-
     /// A `qXfer` object read whole, in pieces (`m` more, `l` last).
-    private static func transfer(_ connection: RemoteConnection, object: String, annex: String, limit: Int) throws(TargetError) -> [UInt8]? {
+    static func transfer(_ connection: RemoteConnection, object: String, annex: String, limit: Int) throws(TargetError) -> [UInt8]? {
         var data: [UInt8] = []
         while data.count < 16 << 20 {
             let reply = try connection.request("qXfer:\(object):read:\(annex):\(String(data.count, radix: 16)),\(String(limit, radix: 16))")
@@ -180,7 +214,7 @@ public final class RemoteTarget: Target {
         return data
     }
 
-    private func selectThread(_ thread: ThreadID) throws(TargetError) {
+    func selectThread(_ thread: ThreadID) throws(TargetError) {
         guard let id = threadIDs[thread] else { throw TargetError("No thread \(thread) under the stub") }
         let reply = try connection.request("Hg\(id)")
         guard reply == Array("OK".utf8) else { throw TargetError("remote: the stub refused to select thread \(thread)") }
@@ -188,7 +222,7 @@ public final class RemoteTarget: Target {
 
     /// The thread's registers as the `g` packet lays them out, read once per stop; where the
     /// stub's `g` leaves registers out, they are asked one by one (`p`).
-    private func registerBytes(_ thread: ThreadID) throws(TargetError) -> [UInt8] {
+    func registerBytes(_ thread: ThreadID) throws(TargetError) -> [UInt8] {
         if let cached = cachedRegisters[thread] { return cached }
         try selectThread(thread)
         let reply = try connection.request("g")
@@ -206,6 +240,7 @@ public final class RemoteTarget: Target {
             }
         }
         cachedRegisters[thread] = bytes
+        generalLength[thread] = reply.count / 2
         return bytes
     }
 
@@ -246,14 +281,24 @@ public final class RemoteTarget: Target {
         return state
     }
 
+    /// Memory in pieces the stub's packet holds: gdb's binary `x` where it has it, else `m`.
     public func readMemory(_ address: UInt64, count: Int) -> [UInt8] {
         var result: [UInt8] = []
         let chunk = max(64, min(4096, (maximumPacket - 32) / 2))
         while result.count < count {
             let length = min(chunk, count - result.count)
             let at = address &+ UInt64(result.count)
-            guard let reply = try? connection.request("m\(String(at, radix: 16)),\(String(length, radix: 16))"),
-                  reply.first != UInt8(ascii: "E"), let (bytes, _) = RemotePackets.bytes(fromHex: reply), !bytes.isEmpty else { break }
+            let range = "\(String(at, radix: 16)),\(String(length, radix: 16))"
+            let bytes: [UInt8]
+            if binaryReads {
+                // `b` and the bytes; an error is `E nn`.
+                guard let reply = try? connection.request("x" + range), reply.first == UInt8(ascii: "b"), reply.count > 1 else { break }
+                bytes = Array(reply.dropFirst())
+            } else {
+                guard let reply = try? connection.request("m" + range), reply.first != UInt8(ascii: "E"),
+                      let (decoded, _) = RemotePackets.bytes(fromHex: reply), !decoded.isEmpty else { break }
+                bytes = decoded
+            }
             result += bytes.prefix(length)
             if bytes.count < length { break }
         }
@@ -281,11 +326,14 @@ public final class RemoteTarget: Target {
     /// `/proc/pid/maps` read through the stub's file access (`vFile`), as gdb's `info proc
     /// mappings` does; empty where the stub has none.
     public func memoryMap() -> [MemoryRegion] {
+        if let cachedMap { return cachedMap }
         guard let text = remoteFile("/proc/\(processID)/maps") else { return [] }
-        return parseMaps(String(decoding: text, as: UTF8.self))
+        let map = parseMaps(String(decoding: text, as: UTF8.self))
+        cachedMap = map  // until the target runs again
+        return map
     }
 
-    private func remoteFile(_ path: String) -> [UInt8]? {
+    func remoteFile(_ path: String) -> [UInt8]? {
         guard let opened = try? connection.request("vFile:open:\(hexDigits(path.utf8)),0,0"),
               opened.first == UInt8(ascii: "F"), let fd = Int(String(decoding: opened.dropFirst().prefix { $0 != UInt8(ascii: ";") }, as: UTF8.self), radix: 16), fd >= 0 else { return nil }
         defer { _ = try? connection.request("vFile:close:\(String(fd, radix: 16))") }
@@ -308,8 +356,8 @@ public final class RemoteTarget: Target {
     /// The stop's signal, with si_code and the fault address where the stub offers the
     /// thread's siginfo.
     public func signalInfo(_ thread: ThreadID) -> SignalInfo? {
-        guard let stop, stop.thread == thread || (stop.thread == 0 && thread == threadOrder.first), stop.signal != 0 else { return nil }
-        let signal = nativeSignals ? stop.signal : Self.linuxSignal(stop.signal)
+        guard case .signal(let number) = lastStops[thread]?.kind, number != 0 else { return nil }
+        let signal = linuxSignal(number)
         guard signal != 0 else { return nil }
         if hasSignalInfo, (try? selectThread(thread)) != nil,
            let data = (try? Self.transfer(connection, object: "siginfo", annex: "", limit: 0x80)).flatMap({ $0 }), data.count >= 24 {
@@ -322,7 +370,7 @@ public final class RemoteTarget: Target {
     /// gdb's signal numbers (the protocol's) as Linux's: 1–6, 8, 9, 11, 13–15 are the same;
     /// the others are numbered as in BSD, real-time ones from 45 (SIGRTMIN+1... as 33...) and
     /// 77 (32); what Linux has no number for is 0.
-    private static func linuxSignal(_ gdb: Int32) -> Int32 {
+    static func linuxSignal(gdb: Int32) -> Int32 {
         let table: [Int32: Int32] = [10: SIGBUS, 12: SIGSYS, 16: SIGURG, 17: SIGSTOP, 18: SIGTSTP, 19: SIGCONT, 20: SIGCHLD,
                                      21: SIGTTIN, 22: SIGTTOU, 23: SIGIO, 24: SIGXCPU, 25: SIGXFSZ, 26: SIGVTALRM, 27: SIGPROF,
                                      28: SIGWINCH, 30: SIGUSR1, 31: SIGUSR2, 32: SIGPWR, 33: SIGIO, 77: 32]
@@ -330,4 +378,19 @@ public final class RemoteTarget: Target {
         if (45...75).contains(gdb) { return gdb - 12 }
         return [1, 2, 3, 4, 5, 6, 8, 9, 11, 13, 14, 15].contains(gdb) ? gdb : 0
     }
+
+    /// A stop reply's signal number as Linux's.
+    func linuxSignal(_ number: Int32) -> Int32 { nativeSignals ? number : Self.linuxSignal(gdb: number) }
+
+    /// A Linux signal as the stub numbers it (for `C`/`S` resumes); the first gdb number
+    /// that means it (SIGIO is gdb's 23, not its 33).
+    func stubSignal(_ linux: Int32) -> Int32 {
+        nativeSignals || linux == 0 ? linux : Self.gdbSignals[linux] ?? linux
+    }
+
+    private static let gdbSignals: [Int32: Int32] = {
+        var table: [Int32: Int32] = [:]
+        for gdb in Int32(1)...150 where linuxSignal(gdb: gdb) != 0 && table[linuxSignal(gdb: gdb)] == nil { table[linuxSignal(gdb: gdb)] = gdb }
+        return table
+    }()
 }

@@ -15,6 +15,24 @@ func parseAuxiliaryVector(_ data: [UInt8]) -> [UInt64: UInt64] {
     return vector
 }
 
+/// A signal set from a /proc status file (`SigCgt:\t0000000000004002`); empty where absent.
+func signalMask(_ key: String, in status: String) -> UInt64 {
+    for line in status.split(separator: "\n") where line.hasPrefix(key) {
+        return UInt64(line.dropFirst(key.count).trimmed(), radix: 16) ?? 0
+    }
+    return 0
+}
+
+/// A signal's bit in those sets.
+func signalBit(_ signal: Int32) -> UInt64 { (1...64).contains(signal) ? UInt64(1) << UInt64(signal - 1) : 0 }
+
+/// What a signal does, from the process's status text (SigCgt, SigIgn).
+func signalDisposition(_ signal: Int32, status: String) -> SignalDisposition {
+    if signalMask("SigCgt:", in: status) & signalBit(signal) != 0 { return .caught }
+    if signalMask("SigIgn:", in: status) & signalBit(signal) != 0 { return .ignored }
+    return .byDefault
+}
+
 /// Keys of the ELF auxiliary vector that the debugger reads.
 public enum AuxiliaryVectorKey {
     /// AT_ENTRY: the program's entry point.
@@ -42,6 +60,9 @@ public enum StopReason: Sendable, Equatable {
     /// The stop the debugger asked for (`requestStop`), or a new thread's first stop: not a
     /// signal of the program's.
     case requested
+    /// A thread the debugger had not seen, stopped as it starts (a stub reports it without
+    /// the thread that created it).
+    case started
     /// A kernel probe found its breakpoint's condition true and stopped the thread.
     case probeHit(KernelHit)
 }
@@ -143,10 +164,14 @@ public struct TargetCapabilities: Sendable {
     /// Reads of memory show the int3s of software breakpoints (ptrace does; a stub that
     /// plants them with Z0 hides them itself).
     public var breakpointsShowInMemory: Bool
+    /// After a software breakpoint's hit, pc is the breakpoint's address (a stub backs it up,
+    /// gdb's `swbreak`), not the byte after the int3 (ptrace).
+    public var stopsAtBreakpointAddress: Bool
 
-    public init(hardwareBreakpoints: Int, breakpointsShowInMemory: Bool) {
+    public init(hardwareBreakpoints: Int, breakpointsShowInMemory: Bool, stopsAtBreakpointAddress: Bool) {
         self.hardwareBreakpoints = hardwareBreakpoints
         self.breakpointsShowInMemory = breakpointsShowInMemory
+        self.stopsAtBreakpointAddress = stopsAtBreakpointAddress
     }
 }
 
@@ -222,6 +247,8 @@ public protocol LiveTarget: Target {
     /// A stop already sent the process (by the Ctrl-C handler) that will reach this thread:
     /// taken as one the debugger asked for.
     func expectStop(_ thread: ThreadID)
+    /// Where Ctrl-C goes while the target runs.
+    var breakInRoute: BreakInRoute { get }
     /// Conditions evaluated in the kernel, where the target has them (a local process).
     var kernelProbes: KernelProbes? { get }
     /// Blocks until some thread reports an event.
@@ -254,21 +281,50 @@ public protocol LiveTargetFactory {
     func attach(pid: Int32) throws(TargetError) -> any LiveTarget
 }
 
-/// Ctrl-C while the target runs: the handler stops the target with SIGSTOP and leaves a flag
-/// that the event loop takes, so the stop is reported as a break-in rather than a signal.
+/// How Ctrl-C reaches a running target: a local process is sent SIGSTOP; a gdb-remote stub
+/// is sent the interrupt byte on its connection.
+public enum BreakInRoute: Sendable, Equatable {
+    case none
+    case stopSignal(pid: Int32)
+    case interruptByte(fileDescriptor: Int32)
+}
+
+/// Ctrl-C while the target runs: the handler stops the target (`BreakInRoute`) and leaves a
+/// flag that the event loop takes, so the stop is reported as a break-in rather than a signal.
 public enum BreakIn {
     /// Installs the SIGINT handler (once, from the CLI).
     public static func installHandler() { cs_install_break_handler() }
-    /// The process Ctrl-C should stop while it runs (0 for none).
-    public static func setTarget(_ pid: Int32) { cs_set_break_target(pid) }
+    /// Where Ctrl-C goes while the target runs (`.none` between runs).
+    public static func setRoute(_ route: BreakInRoute) {
+        switch route {
+        case .none:
+            cs_set_break_socket(-1)
+            cs_set_break_target(0)
+        case .stopSignal(let pid):
+            cs_set_break_socket(-1)
+            cs_set_break_target(pid)
+        case .interruptByte(let fd):
+            cs_set_break_target(0)
+            cs_set_break_socket(fd)
+        }
+    }
+    /// Whether the stub is running the target, so the interrupt byte stops it (a stopped
+    /// gdbserver would keep it as a SIGINT for the program).
+    static func armInterruptByte(_ armed: Bool) { cs_arm_break_socket(armed ? 1 : 0) }
     /// What a Ctrl-C since the last call asked.
-    public enum Request { case none, requested, stoppedTarget }
+    public enum Request { case none, requested, stoppedTarget, interruptSent }
 
-    /// Once per Ctrl-C: whether one came, and whether the target was sent a SIGSTOP for it.
-    public static func takeRequest() -> Request {
-        switch cs_take_break_request() {
+    /// Once per Ctrl-C: whether one came, and whether the target was sent a SIGSTOP (or a
+    /// stub the interrupt byte) for it.
+    public static func takeRequest() -> Request { request(cs_take_break_request()) }
+    /// The request `takeRequest` would return, left for the event loop to take.
+    static func peekRequest() -> Request { request(cs_peek_break_request()) }
+
+    private static func request(_ code: Int32) -> Request {
+        switch code {
         case 0: .none
         case 3: .stoppedTarget
+        case 4: .interruptSent
         default: .requested
         }
     }

@@ -52,7 +52,7 @@ struct Options {
         },
         Spec(names: ["-pn"], value: "NAME", help: "attach to the one process with this name") { o, v in o.processName = v },
         Spec(names: ["-z"], value: "CORE", help: "open a core file (a program after it names the executable)") { o, v in o.dumpFile = v },
-        Spec(names: ["-premote"], value: "gdb:server=H,port=N", help: "inspect the process of a gdb-remote stub (gdbserver, lldb-server)") { o, v throws(UsageError) in
+        Spec(names: ["-premote"], value: "gdb:server=H,port=N", help: "debug the process of a gdb-remote stub (gdbserver, lldb-server), or a program after it the stub starts (gdbserver --multi)") { o, v throws(UsageError) in
             guard v.hasPrefix("gdb:") else { throw UsageError("-premote takes gdb:server=HOST,port=N, not '\(v)'") }
             var fields: [String: String] = [:]
             for pair in v.dropFirst(4).split(separator: ",") {
@@ -129,8 +129,8 @@ struct Options {
             return options.installCrashHandler ? .installCrashHandler(folder: options.crashFolder, limit: options.crashLimit) : .uninstallCrashHandler
         }
         if options.remote != nil {
-            guard options.pid == nil, options.processName == nil, options.dumpFile == nil, options.program.isEmpty else {
-                throw UsageError("-premote opens the stub's process: no program, -p, -pn or -z with it (starting a program through a stub is not supported yet)")
+            guard options.pid == nil, options.processName == nil, options.dumpFile == nil else {
+                throw UsageError("-premote debugs the stub's process, or a program it starts: no -p, -pn or -z with it")
             }
             return .session(options)
         }

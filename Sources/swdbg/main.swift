@@ -112,7 +112,7 @@ struct Debugger {
             if let dump = options.dumpFile {
                 stop = try interpreter.openDump(dump, program: options.program.first)
             } else if let remote = options.remote {
-                stop = try interpreter.connectRemote(host: remote.host, port: remote.port)
+                stop = try interpreter.connectRemote(host: remote.host, port: remote.port, program: options.program)
             } else if let pid = options.pid {
                 stop = try session.attach(pid: pid)
             } else if let processName = options.processName {
@@ -120,7 +120,7 @@ struct Debugger {
             } else {
                 stop = try session.launch(path: options.program[0], arguments: Array(options.program.dropFirst()))
             }
-            if options.skipInitialBreakpoint && options.dumpFile == nil && options.remote == nil {
+            if options.skipInitialBreakpoint && options.dumpFile == nil && (options.remote == nil || !options.program.isEmpty) {
                 interpreter.execute("g")
             } else {
                 interpreter.reportStop(stop)

@@ -2,9 +2,9 @@ import Foundation
 import XCTest
 
 /// Processes under real gdb-remote stubs on loopback — gdbserver 13 and the toolchain's
-/// lldb-server — opened with `-premote` and inspected: threads, stacks with CFI and lines,
-/// registers, memory, disassembly, modules; run control refused; the stub let go at the end,
-/// the program finishing as if never touched.
+/// lldb-server — debugged with `-premote`: attached or started through the stub, inspected
+/// (threads, stacks with CFI and lines, registers, memory, modules) and run (breakpoints,
+/// steps, watchpoints, `wt`, threads), then let go or ended, the program's own result intact.
 final class RemoteTests: XCTestCase {
     private func stub(_ name: String) throws -> String {
         if name == "gdbserver" {
@@ -42,7 +42,7 @@ final class RemoteTests: XCTestCase {
     }
 
     private func check(_ name: String) throws {
-        let (out, program) = try inspect(with: name, ["~", "k", "r rip", "lm", "u detach!work L1", "db detach!work L4", "g", "bp detach!work", "q"])
+        let (out, program) = try inspect(with: name, ["~", "k", "r rip", "lm", "u detach!work L1", "db detach!work L4", "bp detach!work", "g", "db detach!work L4", "bc *", ".detach", "q"])
         XCTAssertTrue(out.contains("Connected to the gdb-remote stub at 127.0.0.1:"), out)
         XCTAssertEqual(out.output(of: "~").count(of: "Id: "), 1, out)
         if name == "gdbserver" { XCTAssertTrue(out.output(of: "~").hasSuffix("Unfrozen \"detach\""), "qXfer:threads names it: \(out)") }
@@ -54,9 +54,10 @@ final class RemoteTests: XCTestCase {
         XCTAssertTrue(modules.contains("detach ") && modules.contains("libc ") && modules.contains("linux_vdso "), modules)
         XCTAssertTrue(out.output(of: "u detach!work L1").contains("push    rbp"), out)
         XCTAssertTrue(out.output(of: "db detach!work L4").contains("55 48 89 e5"), out)
-        XCTAssertTrue(out.output(of: "g").contains("No runnable debuggees error in 'g'"), out)
-        XCTAssertTrue(out.output(of: "bp detach!work").contains("No runnable debuggees error in 'bp'"), out)
-        // Let go untouched: the sum and its own code's checksum as an undisturbed run prints them.
+        XCTAssertTrue(out.output(of: "g").hasPrefix("Breakpoint 0 hit"), out)
+        XCTAssertTrue(out.output(of: "db detach!work L4", occurrence: 1).contains("55 48 89 e5"), "the stub's int3 is not shown: \(out)")
+        XCTAssertTrue(out.output(of: ".detach").contains("Detached"), out)
+        // Let go as it was: the sum and its own code's checksum as an undisturbed run prints them.
         let alone = try Harness.run(try Harness.fixture("detach"), ["150"], input: "").output
         XCTAssertEqual(program.split(separator: "\n").last, alone.split(separator: "\n").last, program)
     }
@@ -102,6 +103,151 @@ final class RemoteTests: XCTestCase {
         XCTAssertTrue(out.output(of: "dd @rsp L4").contains("????????"), out)
         XCTAssertTrue(out.hasSuffix("quit:\n"), out)
     }
+
+    /// A stub on loopback, its output (the program's too, for gdbserver) collected.
+    private final class RunningStub {
+        let process = Process()
+        let log = Pipe()
+        let port: Int
+
+        init(_ server: String, _ arguments: [String], port: Int) throws {
+            self.port = port
+            process.executableURL = URL(fileURLWithPath: server)
+            process.arguments = arguments
+            process.standardOutput = log
+            process.standardError = log
+            try process.run()
+        }
+
+        deinit { if process.isRunning { process.terminate() } }
+
+        /// Waits until the stub listens (its socket in /proc/net/tcp, state 0A), without
+        /// connecting (`--once` would take a probe for the session).
+        func waitUntilListening() throws {
+            let needle = String(format: ":%04X 00000000:0000 0A", port)
+            for _ in 0..<300 {
+                if let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8), table.contains(needle) { return }
+                usleep(20_000)
+            }
+            throw XCTSkip("the stub never listened on port \(port)")
+        }
+
+        /// Everything the stub and its program printed, once the stub ended.
+        func finish() -> String {
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+            return String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        }
+    }
+
+    /// `gdbserver --multi` (or lldb-server, which starts programs as it is) waiting for a
+    /// program, or a stub started with `program` already.
+    private func startStub(_ name: String, port offset: Int, program: [String]? = nil) throws -> RunningStub {
+        let server = try stub(name)
+        let port = 20000 + Int(getpid() % 10000) + offset
+        let address = "127.0.0.1:\(port)"
+        let arguments = name == "gdbserver" ? (program.map { ["--once", address] + $0 } ?? ["--once", "--multi", address])
+                                             : ["gdbserver", address] + (program ?? [])
+        return try RunningStub(server, arguments, port: port)
+    }
+
+    /// A session on the stub; the first tries may come before it listens.
+    private func session(_ stub: RunningStub, program: [String] = [], _ commands: [String]) throws -> String {
+        var out = ""
+        for _ in 0..<50 {
+            out = try Harness.run(Harness.swdbg, ["-premote", "gdb:server=127.0.0.1,port=\(stub.port)"] + program, input: commands.joined(separator: "\n") + "\n").output
+            if !out.contains("Connection refused") { break }
+            usleep(100_000)
+        }
+        return out
+    }
+
+    /// A program started through the stub (`vRun`) and run like a local one: breakpoints,
+    /// stepping, `gu`, a write watchpoint (Z2), `wt` counting what a local `wt` counts, locals,
+    /// the stack, a register write, then the program finishing with its own result.
+    private func checkRunControl(_ name: String, port: Int) throws {
+        let program = try Harness.fixture("lines")
+        let stub = try startStub(name, port: port)
+        let commands = ["bp lines!square", "g", "k", "dv", "p", "gu", "bc *", "ba w4 lines!table+0x24", "g", "? poi(lines!table+0x24)",
+                        "bc *", "bp lines!square", "g", "wt", "bc *", "r rbx=0n7", "r rbx", "g"]
+        let out = try session(stub, program: [program], commands)
+        let printed = stub.finish()
+        XCTAssertTrue(out.contains("CommandLine: \(program)"), out)
+        XCTAssertTrue(out.output(of: "g").hasPrefix("Breakpoint 0 hit"), out)
+        XCTAssertTrue(out.output(of: "k").contains("lines!square [") && out.output(of: "k").contains("lines!main+0x"), out)
+        XCTAssertEqual(out.output(of: "dv").trimmingCharacters(in: .whitespaces), "v = 0n0", out)
+        XCTAssertTrue(out.output(of: "p").contains("lines!square+0x1 "), out)
+        XCTAssertTrue(out.output(of: "gu").contains("lines!main+0x") && out.output(of: "gu").contains("lines.c @ 13]"), out)
+        XCTAssertTrue(out.output(of: "g", occurrence: 1).contains("hit"), "the Z2 watchpoint fired: \(out)")
+        XCTAssertTrue(out.output(of: "g", occurrence: 1).contains("lines.c @ 12]"), out)
+        XCTAssertEqual(out.output(of: "? poi(lines!table+0x24)"), "Evaluate expression: 99 = 00000000`00000063", out)
+        // The same function traced locally is the oracle.
+        let local = try Harness.session("lines", ["bp lines!square", "g", "wt", "q"])
+        let count = local.output(of: "wt").split(separator: "\n").first { $0.contains("instructions were executed") }
+        XCTAssertNotNil(count, local)
+        XCTAssertTrue(out.output(of: "wt").contains(String(count ?? "-")), "\(out.output(of: "wt")) vs \(String(count ?? ""))")
+        XCTAssertTrue(out.output(of: "r rbx").hasPrefix("rbx=0000000000000007"), out)
+        XCTAssertTrue(out.output(of: "g", occurrence: 3).contains("exited, code"), out)
+        if name == "gdbserver" {
+            // rbx held nothing main needed after the loop: the program's result is its own.
+            XCTAssertTrue(printed.contains("1913025920 99"), printed)
+        }
+    }
+
+    func testRunControlUnderGdbserver() throws { try checkRunControl("gdbserver", port: 2) }
+
+    func testRunControlUnderLldbServer() throws { try checkRunControl("lldb-server", port: 3) }
+
+    /// Four threads through one conditional breakpoint: the stub stops them all at each hit,
+    /// the engine resumes them all, and not one hit is lost (50 per thread). Threads the stub
+    /// only shows in its stop replies are taken in as they appear.
+    private func checkThreads(_ name: String, port: Int) throws {
+        let program = try Harness.fixture("threads", flags: ["-pthread"])
+        let stub = try startStub(name, port: port, program: [program])
+        let out = try session(stub, ["bp threads!tick", "g", "~", "bc *", "bp threads!tick \"r $t0=@$t0+1; gc\"", "g", "? @$t0"])
+        let printed = stub.finish()
+        // Caught before the loader ran: the libraries load on the way.
+        XCTAssertTrue(out.output(of: "g").contains("/libc.so.6\n") && out.output(of: "g").contains("\nBreakpoint 0 hit"), out)
+        XCTAssertGreaterThanOrEqual(out.output(of: "~").count(of: "Id: "), 2, out)
+        XCTAssertTrue(out.output(of: "g", occurrence: 1).contains("exited, code 0"), out)
+        XCTAssertEqual(out.output(of: "? @$t0"), "Evaluate expression: 199 = 00000000`000000c7", "every hit after the first: \(out)")
+        if name == "gdbserver" { XCTAssertTrue(printed.contains("hits=50,50,50,50"), printed) }
+    }
+
+    func testThreadsUnderGdbserver() throws { try checkThreads("gdbserver", port: 4) }
+
+    func testThreadsUnderLldbServer() throws { try checkThreads("lldb-server", port: 5) }
+
+    /// Ctrl-C while the stub runs the program: the interrupt byte goes to the stub, the stop
+    /// is a break-in (not a SIGINT for the program), and `q` ends the program.
+    private func checkBreakIn(_ name: String, port: Int) throws {
+        let stub = try startStub(name, port: port)
+        let session = Process()
+        session.executableURL = URL(fileURLWithPath: Harness.swdbg)
+        session.arguments = ["-premote", "gdb:server=127.0.0.1,port=\(stub.port)", try Harness.fixture("detach"), "3000"]
+        let input = Pipe(), output = Pipe()
+        session.standardInput = input
+        session.standardOutput = output
+        session.standardError = output
+        try stub.waitUntilListening()
+        try session.run()
+        input.fileHandleForWriting.write(Data("g\nk\nq\n".utf8))
+        try input.fileHandleForWriting.close()
+        // Running once the program said so: on the stub's output (gdbserver), or passed on to
+        // swdbg's (lldb-server sends it in `O` packets).
+        let before = try Harness.waitFor("ready", on: (name == "gdbserver" ? stub.log : output).fileHandleForReading.fileDescriptor, timeout: 30)
+        usleep(200_000)
+        kill(session.processIdentifier, SIGINT)
+        session.waitUntilExit()
+        let out = (name == "gdbserver" ? "" : before) + String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(out.output(of: "g").count(of: "Break instruction exception - code 80000003 (first chance)"), 1, out)
+        XCTAssertTrue(out.output(of: "k").contains("detach!main+0x"), out)
+        XCTAssertFalse(stub.finish().contains("total="), "q ended the program before it finished")
+    }
+
+    func testBreakInUnderGdbserver() throws { try checkBreakIn("gdbserver", port: 6) }
+
+    func testBreakInUnderLldbServer() throws { try checkBreakIn("lldb-server", port: 7) }
 
     func testAStubThatIsNotThereIsAClearError() throws {
         let result = try Harness.run(Harness.swdbg, ["-premote", "gdb:server=127.0.0.1,port=1"], input: "")

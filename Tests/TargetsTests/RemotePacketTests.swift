@@ -67,4 +67,27 @@ final class RemotePacketTests: XCTestCase {
         XCTAssertEqual(included.map(\.name), ["r15", "rax", "eax"])
         XCTAssertEqual(included.map(\.offset), [0, 80, 80])
     }
+
+    /// Stop replies as gdbserver 13, lldb-server and QEMU send them.
+    func testStopReplies() throws {
+        let breakpoint = try XCTUnwrap(RemoteStopReply("T05swbreak:;06:d0eedcf6ff7f0000;10:5951555555550000;thread:p176b.1772;core:0;"))
+        XCTAssertEqual(breakpoint.kind, .signal(5))
+        XCTAssertEqual(breakpoint.thread, "p176b.1772")
+        XCTAssertEqual(breakpoint.fields["swbreak"], "")
+        XCTAssertEqual(breakpoint.fields["core"], "0")
+        let watch = try XCTUnwrap(RemoteStopReply("T05watch:555555558044;thread:p1.1;"))
+        XCTAssertEqual(watch.fields["watch"], "555555558044")
+        // lldb-server: the reason, and the threads of the process in every reply.
+        let lldb = try XCTUnwrap(RemoteStopReply("T05thread:2b85;name:threads;threads:2b85,2b87;reason:breakpoint;"))
+        XCTAssertEqual(lldb.thread, "2b85")
+        XCTAssertEqual(lldb.fields["threads"], "2b85,2b87")
+        XCTAssertEqual(RemoteStopReply("S02")?.kind, .signal(2))
+        XCTAssertNil(RemoteStopReply("S02")?.thread)
+        XCTAssertEqual(RemoteStopReply("W00;process:2b85")?.kind, .exited(0))
+        XCTAssertEqual(RemoteStopReply("X09")?.kind, .killed(9))
+        let exit = try XCTUnwrap(RemoteStopReply("w01;p2b85.2b87"))
+        XCTAssertEqual(exit.kind, .threadExited(1))
+        XCTAssertEqual(exit.thread, "p2b85.2b87")
+        for bad in ["", "T", "Tzz", "OK", "E01", "Q05"] { XCTAssertNil(RemoteStopReply(bad), bad) }
+    }
 }

@@ -52,9 +52,16 @@ long cs_write_memory_as_program(pid_t pid, uint64_t address, const void *buffer,
 /// (set with cs_set_break_target) with SIGSTOP, so Ctrl-C breaks into a running target.
 void cs_install_break_handler(void);
 void cs_set_break_target(pid_t pid);
+/// A gdb-remote connection Ctrl-C writes the interrupt byte to instead (-1: none), while
+/// armed (the stub is running the target).
+void cs_set_break_socket(int fd);
+void cs_arm_break_socket(int armed);
 /// Whether Ctrl-C was pressed since the last call, and clears it: 0 no, 1 yes (while no
-/// target ran), 3 yes and the running target was sent SIGSTOP.
+/// target ran), 3 yes and the running target was sent SIGSTOP, 4 yes and the stub was sent
+/// the interrupt byte.
 int cs_take_break_request(void);
+/// The request cs_take_break_request would return, left in place.
+int cs_peek_break_request(void);
 
 /// Installs a SIGHUP handler (the terminal went away): it records the hangup and stops a
 /// running target as Ctrl-C does, so the session can end cleanly instead of dying with the
