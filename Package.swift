@@ -23,7 +23,7 @@ let package = Package(
         .systemLibrary(name: "CZydis", path: "Sources/CZydis"),
         .systemLibrary(name: "CDeflate", path: "Sources/CDeflate"),
         .target(name: "Arch", dependencies: ["CZydis"]),
-        .target(name: "Symbols", dependencies: ["CDwarf", "CDeflate", "CDemangle", "CDebuginfod", "Arch"]),
+        .target(name: "Symbols", dependencies: ["CDwarf", "CDeflate", "CDemangle", "CDebuginfod", "CCompress", "Arch"]),
         .target(name: "Targets", dependencies: ["CSystem", "CCompress", "Arch"]),
         .target(name: "Expressions", dependencies: ["Symbols", "Arch"]),
         .target(name: "Engine", dependencies: ["Expressions", "Symbols", "Arch", "Targets"]),

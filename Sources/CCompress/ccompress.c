@@ -86,9 +86,9 @@ done:
     return result;
 }
 
-static int xz_stream(int in, int out, char *error, size_t error_size) {
+static int xz_stream(int in, int out, uint32_t flags, char *error, size_t error_size) {
     lzma_stream stream = LZMA_STREAM_INIT;
-    if (lzma_stream_decoder(&stream, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) return fail(error, error_size, "cannot start the xz decoder");
+    if (lzma_stream_decoder(&stream, UINT64_MAX, flags) != LZMA_OK) return fail(error, error_size, "cannot start the xz decoder");
     unsigned char *input = malloc(chunk), *output = malloc(chunk);
     int result = 0;
     lzma_action action = LZMA_RUN;
@@ -151,7 +151,7 @@ static int decompress(const char *path, int out_fd, char *error, size_t error_si
     int result;
     switch (kind) {
     case 1: result = zstd_stream(in, out_fd, error, error_size); break;
-    case 2: result = xz_stream(in, out_fd, error, error_size); break;
+    case 2: result = xz_stream(in, out_fd, LZMA_CONCATENATED, error, error_size); break;
     case 3: result = gzip_stream(in, out_fd, error, error_size); break;
     default: result = fail(error, error_size, "not a zstd, xz or gzip file");
     }
@@ -177,5 +177,21 @@ int cc_decompressed(const char *path, char *error, size_t error_size, int *incom
         close(fd);
         return -1;
     }
+    return fd;
+}
+
+int cc_xz_decompressed_at(const char *path, long long offset, char *error, size_t error_size) {
+    int in = open(path, O_RDONLY | O_CLOEXEC);
+    if (in < 0) return fail(error, error_size, strerror(errno));
+    int fd = memfd_create("swdbg-image", MFD_CLOEXEC);
+    if (fd < 0) { close(in); return fail(error, error_size, strerror(errno)); }
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    written_so_far = 0;
+    over_limit = 0;
+    written_limit = pages > 0 && page > 0 ? (unsigned long long)pages * (unsigned long long)page / 2 : 1ULL << 34;
+    /* One stream, ended by its own end marker: what follows it in a bzImage is not xz. */
+    int result = lseek(in, (off_t)offset, SEEK_SET) == (off_t)offset ? xz_stream(in, fd, 0, error, error_size) : fail(error, error_size, strerror(errno));
+    close(in);
+    if (result != 0) { close(fd); return -1; }
     return fd;
 }

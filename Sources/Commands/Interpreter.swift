@@ -91,6 +91,8 @@ public final class Interpreter {
     /// The prompt: `0:000>` (process:thread), or `0:000>` with no target as cdb shows.
     public var prompt: String {
         let index = session.process?.current?.index ?? 0
+        // A kernel's prompt names the CPU, as kd's does.
+        if session.process?.kernel != nil { return "\(index): kd> " }
         return "0:\(String(index).leftPadded(to: 3, with: "0"))> "
     }
 

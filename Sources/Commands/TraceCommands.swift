@@ -108,6 +108,11 @@ extension Interpreter {
         guard display.summary else { output.line(); return }
         output.line()
         output.line("\(trace.instructions) instructions were executed in \(trace.events) events (\(trace.otherThreadEvents) from other threads)")
+        if let trips = trace.roundTrips {
+            let hundredths = trace.instructions > 0 ? UInt64(trips) * 100 / trace.instructions : 0
+            let each = trace.instructions > 0 ? "\(hundredths / 100).\(String(hundredths % 100).leftPadded(to: 2, with: "0"))" : "-"
+            output.line("\(trips) round trips to the stub (\(each) per instruction)")
+        }
         output.line()
         output.line("Function Name".padding(to: 44) + "Invocations MinInst MaxInst AvgInst")
         for (name, figures) in trace.functions.sorted(by: { $0.key.lowercased() < $1.key.lowercased() }) {

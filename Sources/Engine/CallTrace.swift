@@ -68,6 +68,8 @@ public final class CallTrace {
     public internal(set) var systemCalls: [UInt64: Int] = [:]
     /// The trace reached its end (false while it runs or after something interrupted it).
     public internal(set) var finished = false
+    /// Requests made to a gdb-remote stub during the trace (nil for a local process).
+    public internal(set) var roundTrips: Int?
 
     public init() {}
 }

@@ -143,7 +143,7 @@ extension Session {
         }
         if let plan, plan.sites.contains(address), plan.thread == nil || plan.thread == thread.tid {
             let registers = try self.registers(thread)
-            if plan.minimumSP.map({ registers.rsp >= $0 }) ?? true {
+            if plan.minimumSP.map({ reachedFrame(registers.rsp, minimumSP: $0) }) ?? true {
                 process.current = thread
                 return StopEvent(kind: .step, thread: thread.tid)
             }

@@ -133,7 +133,7 @@ extension Session {
         guard case .run(let target) = step else { return step }
         let registers = try self.registers(thread)
         let arrived = target.sites.contains(registers.rip) && (target.thread == nil || target.thread == thread.tid)
-            && (target.minimumSP.map { registers.rsp >= $0 } ?? true)
+            && (target.minimumSP.map { reachedFrame(registers.rsp, minimumSP: $0) } ?? true)
         return arrived ? nil : step
     }
 

@@ -227,7 +227,7 @@ extension Session {
     /// Adds a module; one whose file cannot be read (deleted, replaced, corrupt) is still listed,
     /// at the range the target has it mapped, without symbols.
     @discardableResult
-    private func addModule(path: String, bias: UInt64, image: ElfImage?, isMain: Bool) -> Module? {
+    func addModule(path: String, bias: UInt64, image: ElfImage?, isMain: Bool) -> Module? {
         guard let process else { return nil }
         var image = image, bias = bias, mismatch: String?
         if !process.isLive, let start = image.map({ bias &+ $0.linkRange.lowerBound }) ?? process.target.mappedRange(of: path)?.lowerBound {

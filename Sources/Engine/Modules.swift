@@ -33,6 +33,19 @@ public final class Module {
         }
     }
 
+    /// The running kernel (`nt`): its image's ELF with the symbols of its kallsyms, from
+    /// `_text` to `_end` (the per-CPU segment, linked at 0, is not part of it).
+    init(kernel: KernelImage, slide: UInt64, symbolSearch: SymbolSearch) {
+        isMainProgram = true
+        path = kernel.path
+        name = "nt"
+        bias = slide
+        symbolFiles = ModuleSymbols(image: kernel.elf, search: symbolSearch, providedSymbols: kernel.symbols)
+        let last = kernel.symbols.first { $0.name == "_end" }?.address ?? kernel.symbols.last?.address ?? kernel.textAddress
+        start = kernel.textAddress &+ slide
+        end = max(last, kernel.textAddress + 1) &+ slide
+    }
+
     public func contains(_ address: UInt64) -> Bool { address >= start && address < end }
 
     /// `(deferred)` until symbols were read, then `(dwarf)`, `(elf symbols)` or `(export symbols)`.

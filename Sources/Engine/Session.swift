@@ -138,6 +138,8 @@ public final class DebuggedProcess {
     public internal(set) var gone = false
     /// A SIGSTOP from the Ctrl-C handler still on its way after the SIGINT was taken as the break-in.
     var strayBreakStop = false
+    /// Set for a kernel under a stub: its image and where it runs.
+    public internal(set) var kernel: KernelContext?
     public internal(set) var entryPoint: UInt64
     /// An internal stop at the program's entry point, where the dynamic loader has mapped
     /// the startup libraries and the module list can be read.
@@ -224,11 +226,11 @@ public final class Session {
     /// Where to look for debug files (`-y`, `.sympath`, `.symfix`) and whether to say so
     /// (`!sym noisy`); modules read it when they first need their symbols.
     public let symbolSearch = SymbolSearch()
-    public private(set) var process: DebuggedProcess?
+    public internal(set) var process: DebuggedProcess?
     public private(set) var lastEvent: String?
     /// The thread the last event happened on (`~#`).
     public private(set) var lastEventThread: ThreadID?
-    public private(set) var launchSpec: (path: String, arguments: [String])?
+    public internal(set) var launchSpec: (path: String, arguments: [String])?
     let disassembler = Disassembler()
     var plan: RunPlan?
     /// Called, with every thread stopped, after each step of `p N`/`t N`/`pa`/`ta` but the
@@ -309,7 +311,7 @@ public final class Session {
         return recorded(try run())
     }
 
-    private func recorded(_ event: StopEvent) -> StopEvent {
+    func recorded(_ event: StopEvent) -> StopEvent {
         record(event)
         return event
     }
@@ -412,6 +414,12 @@ public final class Session {
     /// Ends the process (`q`, `.kill`) and reaps it, so no zombie or stopped orphan is left.
     public func kill() {
         guard let process else { return }
+        // A machine is not the debugger's to end: it is let go, as kd's `q` does.
+        if process.kernel != nil {
+            try? detach()
+            forgetProcess()
+            return
+        }
         if process.isLive, !process.gone {
             process.live.terminate()
             // Stopped threads (at an exit stop, say) only die once they run again.

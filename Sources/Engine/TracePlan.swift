@@ -99,10 +99,14 @@ final class TracePlan: ThreadPlan {
         case untraced(TraceFunction, run: RunPlan, callSite: UInt64?, replacing: Bool)
     }
 
+    /// The stub's request count when the trace began (a stub's round trips are its cost).
+    private let roundTripsAtStart: Int?
+
     init(trace: CallTrace, options: TraceOptions, session: Session) {
         self.trace = trace
         self.options = options
         otherEventsAtStart = session.otherThreadEvents
+        roundTripsAtStart = session.process?.control?.roundTrips
     }
 
     /// `wt` traces from a function's first instruction to its return address, or through the
@@ -120,6 +124,7 @@ final class TracePlan: ThreadPlan {
         for address in planted { try? session.removeSite(address, isInternal: true) }
         planted.removeAll()
         trace.otherThreadEvents = UInt64(session.otherThreadEvents - otherEventsAtStart)
+        if let start = roundTripsAtStart, let now = session.process?.control?.roundTrips { trace.roundTrips = now - start }
     }
 
     func nextStep(_ session: Session, _ thread: ThreadInfo) throws(EngineError) -> PlanStep? {
@@ -256,7 +261,7 @@ final class TracePlan: ThreadPlan {
             guard let caller = frames.last else { return nil }
             let callee = session.function(at: target)
             emit(caller, returnValue: nil)
-            if traces(callee, depth: frames.count) {
+            if traces(callee, depth: frames.count, session) {
                 frames.append(Frame(function: callee, depth: frames.count, callSite: address, returnSlot: registers.rsp))
                 return nil
             }
@@ -276,7 +281,7 @@ final class TracePlan: ThreadPlan {
             let sameFunction = destination.start == nil && current.function.start == nil ? destination.module == current.function.module
                 : destination.start == current.function.start && destination.name == current.function.name
             guard !sameFunction else { return nil }
-            guard traces(destination, depth: current.depth) else {
+            guard traces(destination, depth: current.depth, session) else {
                 emit(current, returnValue: nil)
                 return try untraced(destination, returnSlot: current.returnSlot, session, thread, callSite: current.callSite, replacing: true)
             }
@@ -301,8 +306,9 @@ final class TracePlan: ThreadPlan {
     }
 
     /// Whether an invocation entered at `depth` is traced (`-l`, `-m`, `-i`).
-    private func traces(_ function: TraceFunction, depth: Int) -> Bool {
+    private func traces(_ function: TraceFunction, depth: Int, _ session: Session) -> Bool {
         if let maximum = options.maximumDepth, depth >= maximum { return false }
+        if session.isContextSwitch(function.name) { return false }
         let module = function.module?.lowercased() ?? ""
         if !options.modules.isEmpty { return options.modules.contains { $0.lowercased() == module } }
         return !options.ignoredModules.contains { $0.lowercased() == module }
@@ -387,7 +393,10 @@ extension Session {
 
     /// Whether an address is in executable memory (where an int3 can go without corrupting data).
     func isExecutable(_ address: UInt64) -> Bool {
-        process?.target.memoryMap().contains { $0.executable && $0.range.contains(address) } == true
+        guard let map = process?.target.memoryMap(), !map.isEmpty else {
+            return isCode(address)  // a machine has no memory map to ask: a module's code is
+        }
+        return map.contains { $0.executable && $0.range.contains(address) }
     }
 
     /// Stages registers for a stopped thread, written back before it runs.

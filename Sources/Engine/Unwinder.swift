@@ -63,7 +63,16 @@ extension Session {
             // A return address points after the call; look the caller up inside the call.
             let lookup = frames.count == 1 || isSignalFrame ? pc : pc &- 1
             var next: [Int: UInt64]?
-            if let module = process.modules.module(containing: lookup), let cfi = module.symbolFiles?.callFrameInfo,
+            var intoUserMode = false
+            if let kernel = process.kernel, let orc = kernel.image.orc, process.modules.module(containing: lookup)?.name == "nt" {
+                // The kernel: ORC. After a pt_regs frame the pc is where it was interrupted,
+                // and from the system call entry the frame below is the user program's.
+                guard let step = orcStep(orc, slide: kernel.slide, lookup: lookup, registers: registers) else { break }
+                next = step.caller
+                isSignalFrame = step.exactNext
+                intoUserMode = step.exactNext && (step.caller[DwarfRegister.returnAddress] ?? 0) < 0x8000_0000_0000_0000
+                method = .cfi
+            } else if let module = process.modules.module(containing: lookup), let cfi = module.symbolFiles?.callFrameInfo,
                let step = cfi.unwind(lookupAddress: lookup &- module.bias, registers: registers, readMemory: readWord) {
                 next = step.caller
                 isSignalFrame = step.isSignalFrame
@@ -87,7 +96,7 @@ extension Session {
             }
             guard let caller = next, let callerPC = caller[DwarfRegister.returnAddress], let callerSP = caller[DwarfRegister.stackPointer] else { break }
             // The stack grows down: a caller's frame is above its callee's (signal frames aside).
-            if callerSP < sp || (callerSP == sp && callerPC == pc) { break }
+            if !intoUserMode && (callerSP < sp || (callerSP == sp && callerPC == pc)) { break }
             frames[frames.count - 1].returnAddress = callerPC
             frames[frames.count - 1].cfa = callerSP
             registers = caller

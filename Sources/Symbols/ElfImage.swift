@@ -258,6 +258,12 @@ public final class ElfImage {
         return name.isEmpty ? nil : String(decoding: name, as: UTF8.self)
     }
 
+    /// A section's link-time address and bytes (nil for a section without file data).
+    public func sectionData(_ name: String) -> (address: UInt64, bytes: [UInt8])? {
+        guard let (header, data) = section(named: name), let base = data.pointee.d_buf, data.pointee.d_size > 0 else { return nil }
+        return (header.sh_addr, Array(UnsafeRawBufferPointer(start: base, count: Int(data.pointee.d_size))))
+    }
+
     /// The size of a section in the file, 0 if there is none.
     public func sectionSize(_ name: String) -> UInt64 { section(named: name)?.0.sh_size ?? 0 }
 

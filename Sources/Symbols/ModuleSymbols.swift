@@ -35,9 +35,13 @@ public final class ModuleSymbols {
     /// Compilation units by address range, for DWARF without `.debug_aranges` (swiftc, clang).
     private var unitRanges: [(range: Range<UInt64>, offset: Dwarf_Off)]?
 
-    public init(image: ElfImage, search: SymbolSearch) {
+    /// Symbols that come from elsewhere than the file (a kernel's kallsyms), at link addresses.
+    private let provided: [ElfSymbol]?
+
+    public init(image: ElfImage, search: SymbolSearch, providedSymbols: [ElfSymbol]? = nil) {
         self.image = image
         self.search = search
+        provided = providedSymbols
     }
 
     /// The separate debug file, if one is installed.
@@ -65,6 +69,10 @@ public final class ModuleSymbols {
     /// `.symtab` of the file or of its debug file (plus the file's `name@plt` stubs), else `.dynsym`.
     public var symbols: [ElfSymbol] {
         if let cachedSymbols { return cachedSymbols }
+        if let provided {
+            cachedSymbols = provided
+            return provided
+        }
         if image.isTruncated { search.warning("*** WARNING: \(image.path) is truncated (its section headers lie past the end) - export symbols only") }
         var table = image.symbols
         if image.damagedSymbolTable { search.warning("*** WARNING: damaged symbol names in \(image.path) (.strtab) - export symbols only") }
@@ -79,6 +87,7 @@ public final class ModuleSymbols {
     /// `(export symbols)` for `.dynsym` only.
     public var state: String {
         guard isLoaded else { return "(deferred)" }
+        if provided != nil { return "(kallsyms)" }
         if dwarf != nil { return "(dwarf)" }
         return image.hasFullSymbolTable || debugImage?.hasFullSymbolTable == true ? "(elf symbols)" : "(export symbols)"
     }

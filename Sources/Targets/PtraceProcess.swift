@@ -418,6 +418,8 @@ public final class PtraceProcess: LiveTarget {
     public private(set) lazy var kernelProbes: KernelProbes? = KernelProbes(processID: processID)
 
     public var breakInRoute: BreakInRoute { .stopSignal(pid: processID) }
+
+    public var roundTrips: Int? { nil }
     /// Whether any probe was ever planted (a SIGSTOP may be a probe's hit only then).
     private var probesMade: Bool { kernelProbes?.mayReportHits == true }
 

@@ -81,6 +81,11 @@ struct RemoteRunState {
     var released = false
     /// Threads detached so far (the stub detaches the process at once, after the last).
     var detached: Set<ThreadID> = []
+    /// The threads are fixed (a machine's CPUs): no list to refresh at each stop.
+    var fixedThreads = false
+    /// Threads the last `vCont` stepped, and those whose last stop ended a step.
+    var stepping: Set<ThreadID> = []
+    var stepped: Set<ThreadID> = []
     /// How registers are written, once known: `P` one by one, or `G` for all.
     var registerPackets: RegisterPackets?
 
@@ -261,8 +266,11 @@ extension RemoteTarget {
         }
         if let data = stop.watchAddress { return .debugException(fired: fired { $0.type != 1 && $0.covers(data) }) }
         let executeHit = pc.map { pc in fired { $0.type == 1 && $0.address == pc } } ?? 0
-        if stop.isBreakpoint, let pc, control.softwareBreakpoints.contains(pc) || executeHit == 0 { return .breakpointInstruction }
-        return .debugException(fired: executeHit)
+        // One of ours: said so (gdbserver, lldb-server), or a run (not a step) that stopped on
+        // it (QEMU says nothing).
+        if let pc, control.softwareBreakpoints.contains(pc), stop.isBreakpoint || !control.stepped.contains(thread) { return .breakpointInstruction }
+        if executeHit != 0 { return .debugException(fired: executeHit) }
+        return stop.isBreakpoint ? .breakpointInstruction : .debugException(fired: 0)
     }
 
     // MARK: run control
@@ -322,6 +330,7 @@ extension RemoteTarget {
         }
         if everyThreadRuns { actions.append("c") }
         for tid in control.running.keys { control.running[tid]?.signal = 0 }
+        control.stepping = Set(control.running.filter { $0.value.step }.keys)
         cachedRegisters.removeAll()
         cachedMap = nil
         BreakIn.armInterruptByte(true)
@@ -356,11 +365,12 @@ extension RemoteTarget {
             control.running[tid] = nil
             control.owedStops.remove(tid)
             lastStops[tid] = reply
+            if control.stepping.contains(tid) { control.stepped.insert(tid) } else { control.stepped.remove(tid) }
             let isNew = threadIDs[tid] == nil
             if isNew { learn(tid, id: reply.thread ?? String(tid, radix: 16)) }
             if let list = reply.fields["threads"] {
                 reconcile(list.split(separator: ",").map(String.init))
-            } else if !control.threadsInStopReplies {
+            } else if !control.threadsInStopReplies && !control.fixedThreads {
                 reconcile(try Self.threadList(connection))
             }
             if isNew {

@@ -183,7 +183,15 @@ public final class RemoteConnection {
         for _ in 0..<3 {
             try write(packet)
             guard acknowledging else { return }
-            switch try readByte() {
+            var byte = try readByte()
+            // A packet the stub sent on its own first (QEMU's stop reply when a debugger
+            // connects to a running machine): taken, and the `?` asked later answers it.
+            while byte == UInt8(ascii: "$") {
+                buffer.insert(byte, at: 0)
+                _ = try receivePacket(waitingForever: false)
+                byte = try readByte()
+            }
+            switch byte {
             case UInt8(ascii: "+"): return
             case UInt8(ascii: "-"): continue
             default: throw TargetError("remote: the stub answered a packet with neither '+' nor '-'")

@@ -49,6 +49,19 @@ public enum TargetDescription {
         return result
     }
 
+    /// The registers laid out as a `g` reply of `length` bytes has them. QEMU 7.2 describes
+    /// ss_base, ds_base and es_base, which its `g` leaves out (its fs_base follows gs): where
+    /// the reply is short by exactly those, they go and the registers after them move up.
+    public static func fitted(_ registers: [RemoteRegister], generalLength length: Int) -> [RemoteRegister] {
+        let end = registers.map { $0.offset + $0.bitSize / 8 }.max() ?? 0
+        let phantom = registers.filter { ["ss_base", "ds_base", "es_base"].contains($0.name) }
+        let size = phantom.reduce(0) { $0 + $1.bitSize / 8 }
+        guard phantom.count == 3, length < end, end - length == size, let first = phantom.map(\.offset).min() else { return registers }
+        return registers.filter { !phantom.contains($0) }.map { register in
+            register.offset > first ? RemoteRegister(name: register.name, number: register.number, bitSize: register.bitSize, offset: register.offset - size) : register
+        }
+    }
+
 }
 
 /// The value of `name="…"` in an XML element's text (the stubs' documents need no more).
@@ -108,6 +121,13 @@ public final class RemoteTarget: LiveTarget {
         try RemoteTarget(connection: RemoteConnection.connect(host: host, port: port), address: "\(host):\(port)", launching: program)
     }
 
+    /// Connects to a machine's stub (QEMU's gdbstub): its threads are its CPUs.
+    public static func connectMachine(host: String, port: UInt16) throws(TargetError) -> RemoteTarget {
+        let target = try RemoteTarget(connection: RemoteConnection.connect(host: host, port: port), address: "\(host):\(port)", launching: nil)
+        target.control.fixedThreads = true
+        return target
+    }
+
     private init(connection: RemoteConnection, address: String, launching program: [String]?) throws(TargetError) {
         self.connection = connection
         description = address
@@ -138,9 +158,11 @@ public final class RemoteTarget: LiveTarget {
         guard supported.contains("qXfer:features:read+"), let document = try Self.transfer(connection, object: "features", annex: "target.xml", limit: 0x3fff) else {
             throw TargetError("remote \(address): the stub does not describe its registers (qXfer:features:read)")
         }
-        registers = TargetDescription.registers(String(decoding: document, as: UTF8.self)) { name in
+        let described = TargetDescription.registers(String(decoding: document, as: UTF8.self)) { name in
             (try? Self.transfer(connection, object: "features", annex: name, limit: 0x3fff)).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) }
         }
+        let general = try connection.request("g")
+        registers = TargetDescription.fitted(described, generalLength: general.first == UInt8(ascii: "E") ? Int.max : general.count / 2)
         guard registers.contains(where: { $0.name == "rip" }) else { throw TargetError("remote \(address): not an x86-64 target (no rip in its registers)") }
         let ids = try Self.threadList(connection)
         guard !ids.isEmpty else { throw TargetError("remote \(address): the stub has no process (start it with a program or --attach PID)") }
@@ -190,7 +212,7 @@ public final class RemoteTarget: LiveTarget {
     public var breakInRoute: BreakInRoute { .interruptByte(fileDescriptor: connection.fileDescriptor) }
 
     /// Round trips to the stub so far (the cost that matters under QEMU).
-    public var roundTrips: Int { connection.roundTrips }
+    public var roundTrips: Int? { connection.roundTrips }
 
     /// `p1a2b.1a2c` (multiprocess) or `1a2c`: the process and the thread, in hex.
     static func parseThread(_ text: String) -> (process: Int32?, thread: Int32) {

@@ -249,6 +249,9 @@ public protocol LiveTarget: Target {
     func expectStop(_ thread: ThreadID)
     /// Where Ctrl-C goes while the target runs.
     var breakInRoute: BreakInRoute { get }
+    /// Requests made to a remote stub so far (nil for a local process): what a stub's
+    /// operations cost.
+    var roundTrips: Int? { get }
     /// Conditions evaluated in the kernel, where the target has them (a local process).
     var kernelProbes: KernelProbes? { get }
     /// Blocks until some thread reports an event.

@@ -12,6 +12,8 @@ struct Options {
     var dumpFile: String?
     /// `-premote gdb:server=host,port=N`: a gdb-remote stub's process.
     var remote: (host: String, port: UInt16)?
+    /// `-k gdb:server=host,port=N[,image=PATH]`: a kernel under QEMU's gdbstub.
+    var kernel: (host: String, port: UInt16, image: String?)?
     var commands: String?
     var commandFile: String?
     var skipInitialBreakpoint = false
@@ -53,16 +55,12 @@ struct Options {
         Spec(names: ["-pn"], value: "NAME", help: "attach to the one process with this name") { o, v in o.processName = v },
         Spec(names: ["-z"], value: "CORE", help: "open a core file (a program after it names the executable)") { o, v in o.dumpFile = v },
         Spec(names: ["-premote"], value: "gdb:server=H,port=N", help: "debug the process of a gdb-remote stub (gdbserver, lldb-server), or a program after it the stub starts (gdbserver --multi)") { o, v throws(UsageError) in
-            guard v.hasPrefix("gdb:") else { throw UsageError("-premote takes gdb:server=HOST,port=N, not '\(v)'") }
-            var fields: [String: String] = [:]
-            for pair in v.dropFirst(4).split(separator: ",") {
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
-            }
-            guard let host = fields["server"], let port = fields["port"].flatMap({ UInt16($0) }) else {
-                throw UsageError("-premote takes gdb:server=HOST,port=N, not '\(v)'")
-            }
-            o.remote = (host, port)
+            let fields = try stubAddress(v, option: "-premote")
+            o.remote = (fields.host, fields.port)
+        },
+        Spec(names: ["-k"], value: "gdb:server=H,port=N[,image=PATH]", help: "debug a Linux kernel through QEMU's gdbstub (image: the kernel it runs, default the newest /boot/vmlinuz-*; a program after it: the user program's symbols)") { o, v throws(UsageError) in
+            let fields = try stubAddress(v, option: "-k")
+            o.kernel = (fields.host, fields.port, fields.others["image"])
         },
         Spec(names: ["-c"], value: "\"CMDS\"", help: "commands to run at the first prompt (separated by ';')") { o, v in o.commands = v },
         Spec(names: ["-cf"], value: "FILE", help: "a file of commands to run at the first prompt") { o, v in o.commandFile = v },
@@ -127,6 +125,12 @@ struct Options {
             guard options.installCrashHandler != options.uninstallCrashHandler, options.program.isEmpty, options.dumpFile == nil,
                   options.pid == nil, options.processName == nil else { throw UsageError("-I and -iu go alone (with --crash-folder and --crash-limit for -I)") }
             return options.installCrashHandler ? .installCrashHandler(folder: options.crashFolder, limit: options.crashLimit) : .uninstallCrashHandler
+        }
+        if options.kernel != nil {
+            guard options.pid == nil, options.processName == nil, options.dumpFile == nil, options.remote == nil, options.program.count <= 1 else {
+                throw UsageError("-k debugs a kernel: no -p, -pn, -z or -premote with it, and one program at most (the user program's symbols)")
+            }
+            return .session(options)
         }
         if options.remote != nil {
             guard options.pid == nil, options.processName == nil, options.dumpFile == nil else {
@@ -216,4 +220,18 @@ func makeFolders(_ path: String) -> Bool {
         if access(prefix, F_OK) != 0, mkdir(prefix, 0o700) != 0 { return false }
     }
     return true
+}
+
+/// `gdb:server=HOST,port=N[,key=value...]`, as `-premote` and `-k` take it.
+private func stubAddress(_ value: String, option: String) throws(UsageError) -> (host: String, port: UInt16, others: [String: String]) {
+    guard value.hasPrefix("gdb:") else { throw UsageError("\(option) takes gdb:server=HOST,port=N, not '\(value)'") }
+    var fields: [String: String] = [:]
+    for pair in value.dropFirst(4).split(separator: ",") {
+        let parts = pair.split(separator: "=", maxSplits: 1)
+        if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+    }
+    guard let host = fields.removeValue(forKey: "server"), let port = fields.removeValue(forKey: "port").flatMap({ UInt16($0) }) else {
+        throw UsageError("\(option) takes gdb:server=HOST,port=N, not '\(value)'")
+    }
+    return (host, port, fields)
 }

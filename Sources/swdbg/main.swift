@@ -111,6 +111,8 @@ struct Debugger {
             let stop: StopEvent
             if let dump = options.dumpFile {
                 stop = try interpreter.openDump(dump, program: options.program.first)
+            } else if let kernel = options.kernel {
+                stop = try interpreter.connectKernel(host: kernel.host, port: kernel.port, image: kernel.image, userProgram: options.program.first)
             } else if let remote = options.remote {
                 stop = try interpreter.connectRemote(host: remote.host, port: remote.port, program: options.program)
             } else if let pid = options.pid {
@@ -120,7 +122,7 @@ struct Debugger {
             } else {
                 stop = try session.launch(path: options.program[0], arguments: Array(options.program.dropFirst()))
             }
-            if options.skipInitialBreakpoint && options.dumpFile == nil && (options.remote == nil || !options.program.isEmpty) {
+            if options.skipInitialBreakpoint && options.dumpFile == nil && options.kernel == nil && (options.remote == nil || !options.program.isEmpty) {
                 interpreter.execute("g")
             } else {
                 interpreter.reportStop(stop)

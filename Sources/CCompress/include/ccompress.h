@@ -14,4 +14,8 @@ int cc_compression_of(const char *path);
    the descriptor, with `*incomplete` set and the reason in `error`. */
 int cc_decompressed(const char *path, char *error, size_t error_size, int *incomplete);
 
+/* Decompresses the one xz stream that starts `offset` bytes into `path` (the kernel inside a
+   bzImage) into a memfd; -1 with a message in `error` when it is not whole. */
+int cc_xz_decompressed_at(const char *path, long long offset, char *error, size_t error_size);
+
 #endif

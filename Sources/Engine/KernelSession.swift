@@ -1,0 +1,119 @@
+import Arch
+import Symbols
+import Targets
+
+/// A Linux kernel debugged through a stub that stops the machine (QEMU's gdbstub): the image
+/// it runs (symbols from its kallsyms, ORC for stacks), where KASLR put it, and a user
+/// program whose symbols go with the process the kernel is running for.
+public final class KernelContext {
+    public let image: KernelImage
+    /// Runtime address minus link address (0 without KASLR).
+    public let slide: UInt64
+
+    init(image: KernelImage, slide: UInt64) {
+        self.image = image
+        self.slide = slide
+    }
+}
+
+extension Session {
+    /// Opens a kernel under a stub: each CPU is a thread (`~N`), `nt` is the kernel with the
+    /// symbols of its kallsyms at the slide found by comparing its text with memory, and
+    /// `userProgram` (a static or non-PIE executable) gives the user frames their names.
+    public func open(kernel target: any LiveTarget, image: KernelImage, userProgram: String?) throws(EngineError) -> StopEvent {
+        guard process == nil else { throw EngineError("A target is already open") }
+        let process = DebuggedProcess(target: target, control: target, launched: false, entryPoint: 0)
+        for cpu in target.listThreads() { process.addThread(cpu) }
+        guard let first = process.threads.first else { throw EngineError("The stub has no CPUs") }
+        self.process = process
+        launchSpec = nil
+        process.current = process.threads.first { target.signalInfo($0.tid) != nil } ?? first
+        let slide: UInt64
+        if let found = image.slide(reading: { target.readMemory($0, count: $1) }) {
+            slide = found
+        } else {
+            output.line("WARNING: the kernel's text was not found in memory (KASLR slide unknown); symbols at their link addresses")
+            slide = 0
+        }
+        process.kernel = KernelContext(image: image, slide: slide)
+        // No system call to map a scratch page with: a breakpoint's instruction is stepped.
+        process.scratch.unavailable = true
+        let kernel = Module(kernel: image, slide: slide, symbolSearch: symbolSearch)
+        process.modules.add(kernel)
+        output.line("Kernel: Linux \(image.release), \(image.symbols.count) symbols from kallsyms, "
+            + (image.orc.map { "\($0.count) ORC entries" } ?? "no ORC tables") + (slide == 0 ? "" : ", KASLR slide \(formatAddress(slide))"))
+        output.line("ModLoad: \(formatAddress(kernel.start)) \(formatAddress(kernel.end))   nt (\(image.path))")
+        if let userProgram {
+            guard let program = try? ElfImage(path: userProgram) else { throw EngineError("\(userProgram): not an ELF file swdbg can read") }
+            addModule(path: userProgram, bias: 0, image: program, isMain: false)
+        }
+        resolveDeferredBreakpoints()
+        return recorded(StopEvent(kind: .breakIn, thread: process.current.tid))
+    }
+
+    /// Whether a thread at `sp` has come back to the frame a run waits for (its stack pointer
+    /// at or above the frame's). In a kernel the "thread" is a CPU that switches tasks: the
+    /// task is the one whose kernel stack (16 KiB, aligned) holds the frame.
+    func reachedFrame(_ sp: UInt64, minimumSP: UInt64) -> Bool {
+        guard sp >= minimumSP else { return false }
+        guard process?.kernel != nil, minimumSP >= 0xffff_8000_0000_0000 else { return true }
+        return sp >> 14 == minimumSP >> 14
+    }
+
+    /// A kernel function a trace does not follow: the context switch, after which the CPU
+    /// runs other tasks until this one is switched back in.
+    func isContextSwitch(_ name: String) -> Bool {
+        process?.kernel != nil && name == "nt!__switch_to_asm"
+    }
+
+    /// One step of a kernel stack through ORC: the caller's registers, or nil where the
+    /// entry ends the stack or cannot be followed. A pt_regs frame from user mode gives the
+    /// user registers whole (the walk goes on in the program's CFI).
+    func orcStep(_ orc: OrcTable, slide: UInt64, lookup: UInt64, registers: [Int: UInt64]) -> (caller: [Int: UInt64], exactNext: Bool)? {
+        guard let entry = orc.entry(at: lookup &- slide), let sp = registers[DwarfRegister.stackPointer] else { return nil }
+        let bp = registers[DwarfRegister.framePointer] ?? 0
+        var previous: UInt64
+        switch entry.spRegister {
+        case .sp: previous = sp &+ UInt64(bitPattern: Int64(entry.spOffset))
+        case .bp: previous = bp &+ UInt64(bitPattern: Int64(entry.spOffset))
+        case .spIndirect:
+            guard let value = readWord(sp) else { return nil }
+            previous = value &+ UInt64(bitPattern: Int64(entry.spOffset))
+        case .bpIndirect:
+            guard let value = readWord(bp &+ UInt64(bitPattern: Int64(entry.spOffset))) else { return nil }
+            previous = value
+        default:
+            return nil  // the end of the stack, or a register only saved pt_regs hold
+        }
+        var caller = registers
+        switch entry.kind {
+        case .call:
+            guard let ret = readWord(previous &- 8) else { return nil }
+            caller[DwarfRegister.returnAddress] = ret
+            caller[DwarfRegister.stackPointer] = previous
+            switch entry.bpRegister {
+            case .previousSP: caller[DwarfRegister.framePointer] = readWord(previous &+ UInt64(bitPattern: Int64(entry.bpOffset)))
+            case .bp: caller[DwarfRegister.framePointer] = readWord(bp &+ UInt64(bitPattern: Int64(entry.bpOffset)))
+            default: break
+            }
+            return (caller, false)
+        case .regs:
+            // struct pt_regs: r15 r14 r13 r12 bp bx r11 r10 r9 r8 ax cx dx si di orig_ax ip cs flags sp ss.
+            let order = [15, 14, 13, 12, 6, 3, 11, 10, 9, 8, 0, 2, 1, 4, 5]
+            let words = readMemory(previous, count: 21 * 8)
+            guard words.count == 21 * 8 else { return nil }
+            for (index, register) in order.enumerated() { caller[register] = words.littleEndian(at: 8 * index) }
+            caller[DwarfRegister.returnAddress] = words.littleEndian(at: 16 * 8)
+            caller[DwarfRegister.stackPointer] = words.littleEndian(at: 19 * 8)
+            return (caller, true)
+        case .regsPartial:
+            // An iret frame: ip, cs, flags, sp, ss.
+            guard let ip = readWord(previous), let callerSP = readWord(previous &+ 24) else { return nil }
+            caller[DwarfRegister.returnAddress] = ip
+            caller[DwarfRegister.stackPointer] = callerSP
+            return (caller, true)
+        case .undefined, .endOfStack:
+            return nil
+        }
+    }
+}
