@@ -303,6 +303,24 @@ extension Interpreter {
             ],
             examples: [".dump /ma /tmp/full.core", ".dump /m /o small.core"]),
 
+        "!process": CommandHelp(
+            syntax: ["!process 0 0", "!process Address"],
+            description: "In a kernel session (swdbg -k): every process — the task list from init_task, thread group leaders — with its task_struct address, Cid (tgid, hex), ParentCid, its mm (none for a kernel thread), its state and its name; or the task_struct at Address. Laid out through the kernel's BTF.",
+            options: [],
+            examples: ["!process 0 0", "!process ffff8de8411f48c0"]),
+
+        "!thread": CommandHelp(
+            syntax: ["!thread [Address]"],
+            description: "In a kernel session: the task the current CPU runs (its per-CPU current_task), or the task_struct at Address: Cid as tgid.pid, state, the process's name and mm.",
+            options: [],
+            examples: ["!thread", "!thread ffff8de842630000"]),
+
+        "!pcr": CommandHelp(
+            syntax: ["!pcr [Processor]"],
+            description: "In a kernel session: a CPU's per-CPU area (gs_base in kernel mode, k_gs_base in user mode) and the task it runs.",
+            options: [],
+            examples: ["!pcr", "!pcr 1"]),
+
         "!analyze": CommandHelp(
             syntax: ["!analyze [-v]"],
             description: "Explains the last exception (the signal that ended a dumped process, or a live stop at a signal): the faulting instruction and the address it touched, the class of problem (null or wild pointer, stack overflow, abort, assertion, heap corruption found by glibc, stack smashing, divide by zero, illegal instruction, a signal sent from outside) with glibc's abort message where there is one, the faulting thread's stack, the frame to blame (the first outside the system's libraries) and FAILURE_BUCKET_ID, which names the crash site without addresses: the same crash gets the same id in every run, under any ASLR slide.",

@@ -40,5 +40,5 @@ extension Interpreter {
     /// Every command family, in the order `.help` lists them.
     static let allCommands: [CommandSpec] = executionCommands + traceCommands + breakpointCommands + eventCommands + registerCommands
         + memoryCommands + editCommands + expressionCommands + cppExpressionCommands + listCommands + disassemblyCommands + stackCommands
-        + moduleCommands + dumpCommands + analyzeCommands + sourceCommands + typeCommands + displayCommands + controlCommands + printfCommands + callCommands + sessionCommands
+        + moduleCommands + dumpCommands + analyzeCommands + kernelCommands + sourceCommands + typeCommands + displayCommands + controlCommands + printfCommands + callCommands + sessionCommands
 }

@@ -111,7 +111,7 @@ extension Interpreter {
         if let trips = trace.roundTrips {
             let hundredths = trace.instructions > 0 ? UInt64(trips) * 100 / trace.instructions : 0
             let each = trace.instructions > 0 ? "\(hundredths / 100).\(String(hundredths % 100).leftPadded(to: 2, with: "0"))" : "-"
-            output.line("\(trips) round trips to the stub (\(each) per instruction)")
+            output.line("\(trips) round trips to the stub (\(each) per instruction) in \(trace.milliseconds) ms")
         }
         output.line()
         output.line("Function Name".padding(to: 44) + "Invocations MinInst MaxInst AvgInst")

@@ -70,6 +70,8 @@ public final class CallTrace {
     public internal(set) var finished = false
     /// Requests made to a gdb-remote stub during the trace (nil for a local process).
     public internal(set) var roundTrips: Int?
+    /// How long the trace took, where its round trips are counted.
+    public internal(set) var milliseconds: UInt64 = 0
 
     public init() {}
 }

@@ -141,7 +141,7 @@ extension Session {
         if !sameHit, let stop = try userBreakpointStop(breakpoints.filter { $0.hardware == nil && $0.locations.contains(address) }, thread) {
             return stop
         }
-        if let plan, plan.sites.contains(address), plan.thread == nil || plan.thread == thread.tid {
+        if let plan, plan.sites.contains(address), plan.thread == nil || plan.thread == thread.tid || followsTask(plan) {
             let registers = try self.registers(thread)
             if plan.minimumSP.map({ reachedFrame(registers.rsp, minimumSP: $0) }) ?? true {
                 process.current = thread

@@ -132,7 +132,7 @@ extension Session {
         guard let step = thread.interruptedStep else { return nil }
         guard case .run(let target) = step else { return step }
         let registers = try self.registers(thread)
-        let arrived = target.sites.contains(registers.rip) && (target.thread == nil || target.thread == thread.tid)
+        let arrived = target.sites.contains(registers.rip) && (target.thread == nil || target.thread == thread.tid || followsTask(target))
             && (target.minimumSP.map { reachedFrame(registers.rsp, minimumSP: $0) } ?? true)
         return arrived ? nil : step
     }

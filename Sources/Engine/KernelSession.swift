@@ -43,6 +43,7 @@ extension Session {
         output.line("Kernel: Linux \(image.release), \(image.symbols.count) symbols from kallsyms, "
             + (image.orc.map { "\($0.count) ORC entries" } ?? "no ORC tables") + (slide == 0 ? "" : ", KASLR slide \(formatAddress(slide))"))
         output.line("ModLoad: \(formatAddress(kernel.start)) \(formatAddress(kernel.end))   nt (\(image.path))")
+        addKernelModules()
         if let userProgram {
             guard let program = try? ElfImage(path: userProgram) else { throw EngineError("\(userProgram): not an ELF file swdbg can read") }
             addModule(path: userProgram, bias: 0, image: program, isMain: false)
@@ -58,6 +59,12 @@ extension Session {
         guard sp >= minimumSP else { return false }
         guard process?.kernel != nil, minimumSP >= 0xffff_8000_0000_0000 else { return true }
         return sp >> 14 == minimumSP >> 14
+    }
+
+    /// A run back to a kernel frame ends on whichever CPU the task has moved to: its kernel
+    /// stack (`reachedFrame`) names it, not the CPU it started on.
+    func followsTask(_ plan: RunPlan) -> Bool {
+        process?.kernel != nil && (plan.minimumSP ?? 0) >= 0xffff_8000_0000_0000
     }
 
     /// A kernel function a trace does not follow: the context switch, after which the CPU

@@ -40,7 +40,7 @@ public final class Module {
         path = kernel.path
         name = "nt"
         bias = slide
-        symbolFiles = ModuleSymbols(image: kernel.elf, search: symbolSearch, providedSymbols: kernel.symbols)
+        symbolFiles = ModuleSymbols(image: kernel.elf, search: symbolSearch, providedSymbols: kernel.symbols, providedTypes: kernel.types)
         let last = kernel.symbols.first { $0.name == "_end" }?.address ?? kernel.symbols.last?.address ?? kernel.textAddress
         start = kernel.textAddress &+ slide
         end = max(last, kernel.textAddress + 1) &+ slide

@@ -1,4 +1,5 @@
 import Arch
+import Targets
 
 /// A straight run of instructions that ends at the first one that transfers control or may
 /// (call, jmp, jcc, ret, system call, interrupt, repeated string instruction), decoded once.
@@ -101,12 +102,14 @@ final class TracePlan: ThreadPlan {
 
     /// The stub's request count when the trace began (a stub's round trips are its cost).
     private let roundTripsAtStart: Int?
+    private let startedAt: UInt64
 
     init(trace: CallTrace, options: TraceOptions, session: Session) {
         self.trace = trace
         self.options = options
         otherEventsAtStart = session.otherThreadEvents
         roundTripsAtStart = session.process?.control?.roundTrips
+        startedAt = monotonicNanoseconds()
     }
 
     /// `wt` traces from a function's first instruction to its return address, or through the
@@ -124,7 +127,10 @@ final class TracePlan: ThreadPlan {
         for address in planted { try? session.removeSite(address, isInternal: true) }
         planted.removeAll()
         trace.otherThreadEvents = UInt64(session.otherThreadEvents - otherEventsAtStart)
-        if let start = roundTripsAtStart, let now = session.process?.control?.roundTrips { trace.roundTrips = now - start }
+        if let start = roundTripsAtStart, let now = session.process?.control?.roundTrips {
+            trace.roundTrips = now - start
+            trace.milliseconds = (monotonicNanoseconds() - startedAt) / 1_000_000
+        }
     }
 
     func nextStep(_ session: Session, _ thread: ThreadInfo) throws(EngineError) -> PlanStep? {

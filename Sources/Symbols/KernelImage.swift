@@ -21,6 +21,8 @@ public final class KernelImage {
     /// Per-CPU variables (`current_task`) by name: offsets from a CPU's per-CPU base.
     public let perCPUOffsets: [String: UInt64]
     public let orc: OrcTable?
+    /// The kernel's types (`.BTF`), read on first use.
+    public private(set) lazy var types: BTFTypes? = elf.sectionData(".BTF").flatMap { BTFTypes($0.bytes) }
 
     public init(path: String) throws(SymbolError) {
         self.path = path

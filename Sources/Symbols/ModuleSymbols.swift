@@ -37,11 +37,14 @@ public final class ModuleSymbols {
 
     /// Symbols that come from elsewhere than the file (a kernel's kallsyms), at link addresses.
     private let provided: [ElfSymbol]?
+    /// Types from BTF rather than DWARF (a kernel's).
+    let providedTypes: BTFTypes?
 
-    public init(image: ElfImage, search: SymbolSearch, providedSymbols: [ElfSymbol]? = nil) {
+    public init(image: ElfImage, search: SymbolSearch, providedSymbols: [ElfSymbol]? = nil, providedTypes: BTFTypes? = nil) {
         self.image = image
         self.search = search
         provided = providedSymbols
+        self.providedTypes = providedTypes
     }
 
     /// The separate debug file, if one is installed.

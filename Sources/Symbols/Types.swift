@@ -165,6 +165,7 @@ public struct GlobalVariable {
 extension ModuleSymbols {
     /// The layout of a named struct, union, enum or typedef (`point`, `struct point`).
     public func typeLayout(named wanted: String) -> TypeLayout? {
+        if let providedTypes { return providedTypes.layout(named: wanted) }
         let bare = wanted.split(separator: " ").last.map(String.init) ?? wanted
         guard let reference = nameIndex.types[bare] else { return nil }
         return layout(atOffset: reference)
@@ -413,6 +414,7 @@ extension ModuleSymbols {
     /// A type read again from its DIE: the target of a pointer, or a record's members below
     /// the depth the first read stopped at.
     public func layout(atOffset reference: UInt64) -> TypeLayout? {
+        if let providedTypes { return providedTypes.layout(id: reference) }
         guard var die = entry(at: reference) else { return nil }
         return layout(of: &die, depth: 0)
     }

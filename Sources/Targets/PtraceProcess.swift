@@ -624,7 +624,8 @@ public final class PtraceProcess: LiveTarget {
     }
 }
 
-func monotonicNanoseconds() -> UInt64 {
+/// Nanoseconds of CLOCK_MONOTONIC, for intervals.
+public func monotonicNanoseconds() -> UInt64 {
     var now = timespec()
     clock_gettime(CLOCK_MONOTONIC, &now)
     return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)

@@ -286,6 +286,12 @@ public final class RemoteTarget: LiveTarget {
         return registers
     }
 
+    /// Any register the stub describes, by its name there (QEMU's k_gs_base, cr3).
+    public func machineRegister(_ name: String, _ thread: ThreadID) -> UInt64? {
+        guard let bytes = try? registerBytes(thread), let raw = value(name, in: bytes) else { return nil }
+        return raw.littleEndian(at: 0, size: min(8, raw.count))
+    }
+
     /// xmm0–15, MXCSR and the ymm upper halves, laid out as the XSAVE area `VectorState` reads.
     public func vectorState(_ thread: ThreadID) throws(TargetError) -> VectorState {
         let bytes = try registerBytes(thread)

@@ -155,6 +155,9 @@ public protocol Target: AnyObject {
     /// A dump's memory that lives in a mapped file (code the kernel did not dump) is read from
     /// `replacement` instead of `mappedPath` (the right build, found by build id).
     func useFile(_ replacement: String, for mappedPath: String)
+    /// A register beyond the user-mode set (`k_gs_base`, `cr3`), where the target has it (a
+    /// machine's stub).
+    func machineRegister(_ name: String, _ thread: ThreadID) -> UInt64?
 }
 
 /// What a live target offers: the engine asks rather than assuming ptrace.
@@ -209,6 +212,9 @@ public struct MemoryRegion: Sendable, Equatable {
 extension Target {
     /// Nothing to do for a target whose memory is all its own.
     public func useFile(_ replacement: String, for mappedPath: String) {}
+
+    /// A process has only the user-mode registers.
+    public func machineRegister(_ name: String, _ thread: ThreadID) -> UInt64? { nil }
 
     /// The address range a file is mapped at, for a module whose ELF file cannot be read.
     public func mappedRange(of path: String) -> Range<UInt64>? {

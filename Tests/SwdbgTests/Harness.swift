@@ -231,9 +231,9 @@ extension String {
     func output(of command: String, occurrence: Int = 0, file: StaticString = #filePath, line: UInt = #line) -> String {
         let lines = components(separatedBy: "\n")
         var seen = 0
-        for (index, line) in lines.enumerated() where line.hasSuffix("> " + command) && line.hasPrefix("0:") {
+        for (index, line) in lines.enumerated() where line.hasSuffix("> " + command) && Self.isPrompt(line) {
             if seen == occurrence {
-                let rest = lines[(index + 1)...].prefix { !($0.hasPrefix("0:") && $0.contains("> ")) && $0 != "quit:" }
+                let rest = lines[(index + 1)...].prefix { !Self.isPrompt($0) && $0 != "quit:" }
                 return rest.joined(separator: "\n")
             }
             seen += 1
@@ -243,4 +243,11 @@ extension String {
     }
 
     func count(of needle: String) -> Int { components(separatedBy: needle).count - 1 }
+
+    /// A prompt line: `0:000> …` (user mode) or `1: kd> …` (a kernel's CPU 1).
+    static func isPrompt(_ line: String) -> Bool {
+        guard let colon = line.firstIndex(of: ":"), colon > line.startIndex, line[..<colon].allSatisfy(\.isNumber) else { return false }
+        let rest = line[line.index(after: colon)...]
+        return rest.hasPrefix(" kd> ") || (rest.prefix(3).count == 3 && rest.prefix(3).allSatisfy(\.isNumber) && rest.dropFirst(3).hasPrefix("> "))
+    }
 }

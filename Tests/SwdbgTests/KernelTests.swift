@@ -18,7 +18,7 @@ final class KernelTests: XCTestCase {
         init(image: String, initramfs: String, port: Int) throws {
             self.port = port
             qemu.executableURL = URL(fileURLWithPath: "/usr/bin/qemu-system-x86_64")
-            qemu.arguments = ["-accel", "tcg", "-m", "512", "-kernel", image, "-initrd", initramfs,
+            qemu.arguments = ["-accel", "tcg", "-m", "512", "-smp", "2", "-kernel", image, "-initrd", initramfs,
                               "-append", "console=ttyS0 quiet rdinit=/init", "-display", "none", "-serial", "stdio",
                               "-no-reboot", "-gdb", "tcp:127.0.0.1:\(port)"]
             qemu.standardOutput = console
@@ -32,6 +32,12 @@ final class KernelTests: XCTestCase {
         /// Reads the console until `marker` (the boot takes 10–20 s under TCG).
         func wait(for marker: String) throws {
             text += try Harness.waitFor(marker, on: console.fileHandleForReading.fileDescriptor, timeout: 180).replacingOccurrences(of: "\r", with: "")
+        }
+
+        /// `MODULE: crc8 16384 0 - Live 0xffffffffc045f000`: where the guest loaded a module.
+        func moduleAddress(_ name: String) -> UInt64? {
+            text.split(separator: "\n").first { $0.hasPrefix("MODULE: \(name) ") }
+                .flatMap { $0.split(separator: " ").last }.flatMap { UInt64($0.dropFirst(2), radix: 16) }
         }
 
         /// `KALLSYMS: ffffffff98000000 T _text`: the guest's own address of a symbol.
@@ -63,15 +69,23 @@ final class KernelTests: XCTestCase {
         let (guest, image, program) = try bootGuest(port: port)
         let sendto = try XCTUnwrap(guest.kallsyms("__sys_sendto"), guest.text)
         let text = try XCTUnwrap(guest.kallsyms("_text"), guest.text)
-        let commands = ["x nt!__sys_sendto", "lm", "bp nt!__sys_sendto \".if (@rdi != 4) {gc}\"", "g", "r rdi", "db @rsi L5", "k",
+        let module = try XCTUnwrap(guest.moduleAddress("crc8"), guest.text)
+        let commands = ["x nt!__sys_sendto", "lm", "~1s", "!pcr", "~0s", "dt nt!task_struct", "!process 0 0",
+                        "bp nt!__sys_sendto \".if (@rdi != 4) {gc}\"", "g", "r rdi", "db @rsi L5", "k", "!thread",
                         "p", "gu", "bc *", "bp nt!import_single_range", "g", "wt", "g", "ta @$ra", "bc *", "q"]
         let out = try Harness.run(Harness.swdbg, ["-k", "gdb:server=127.0.0.1,port=\(port),image=\(image)", program],
                                   input: commands.joined(separator: "\n") + "\n", timeout: 600).output
-        XCTAssertTrue(out.contains("Connected to the kernel stub at 127.0.0.1:\(port): 1 CPU"), out)
+        XCTAssertTrue(out.contains("Connected to the kernel stub at 127.0.0.1:\(port): 2 CPUs"), out)
         // The symbols are the guest's own, slid where KASLR put this boot's kernel.
         XCTAssertTrue(out.output(of: "x nt!__sys_sendto").hasPrefix(formatted(sendto) + " nt!__sys_sendto"), "\(out) vs \(String(sendto, radix: 16))")
         XCTAssertTrue(out.output(of: "lm").contains(formatted(text) + " "), out)
-        XCTAssertTrue(out.contains("0: kd> "), out)
+        XCTAssertTrue(out.output(of: "lm").contains(formatted(module) + " "), "the guest's crc8 module: \(out)")
+        XCTAssertTrue(out.contains("0: kd> ") && out.contains("1: kd> "), out)
+        XCTAssertTrue(out.output(of: "!pcr").hasPrefix("KPCR for Processor 1 at "), out)
+        // Types from the kernel's BTF, the task list through them.
+        XCTAssertTrue(out.output(of: "dt nt!task_struct").contains("+0x000 thread_info      : thread_info"), out)
+        let processes = out.output(of: "!process 0 0")
+        XCTAssertTrue(processes.contains("Image: swapper/0") && processes.contains("Image: init") && processes.contains("Image: sendloop"), processes)
         // Stopped for the program's client socket (fd 4), sending "hello N".
         XCTAssertTrue(out.output(of: "g").hasPrefix("Breakpoint 0 hit"), out)
         XCTAssertEqual(out.output(of: "r rdi"), "rdi=0000000000000004", out)
@@ -84,6 +98,7 @@ final class KernelTests: XCTestCase {
             guard let found = stack[position...].firstIndex(where: { $0.hasPrefix(name) }) else { XCTFail("no \(name) after frame \(position): \(out.output(of: "k"))"); break }
             position = found + 1
         }
+        XCTAssertTrue(out.output(of: "!thread").contains("Owning Process  sendloop"), out)
         XCTAssertTrue(out.output(of: "p").contains("nt!__sys_sendto+0x"), out)
         XCTAssertTrue(out.output(of: "gu").contains("nt!__x64_sys_sendto+0x20:"), out)
         // wt's count of a kernel function, and single steps to its return address.
