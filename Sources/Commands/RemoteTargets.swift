@@ -3,17 +3,18 @@ import Glibc
 import Symbols
 import Targets
 
-/// `-premote gdb:server=host,port=N [program args]`: a process under a gdb-remote stub, taken
+/// `-premote gdb:server=host,port=N [program args]` (or `gdb:pipe=command`, a stub swdbg
+/// starts on a pipe): a process under a gdb-remote stub, taken
 /// over as an attach, or a program the stub starts (`vRun`), run to its initial breakpoint as
 /// a launch is.
 extension Interpreter {
     /// Connects to the stub and opens its process (or starts `program`); the first stop is returned.
-    public func connectRemote(host: String, port: UInt16, program: [String] = []) throws(CommandError) -> StopEvent {
+    public func connectRemote(_ address: RemoteConnection.Address, program: [String] = []) throws(CommandError) -> StopEvent {
         guard session.process == nil else { throw CommandError("A target is already open; .kill or .detach it first") }
         let target: RemoteTarget
-        do { target = try RemoteTarget.connect(host: host, port: port, launching: program.isEmpty ? nil : program) } catch { throw CommandError(error.description) }
+        do { target = try RemoteTarget.connect(address, launching: program.isEmpty ? nil : program) } catch { throw CommandError(error.description) }
         let threads = target.listThreads().count
-        output.line("Connected to the gdb-remote stub at \(host):\(port): process 0n\(target.processID), \(threads) thread\(threads == 1 ? "" : "s")"
+        output.line("Connected to the gdb-remote stub at \(address): process 0n\(target.processID), \(threads) thread\(threads == 1 ? "" : "s")"
             + (target.executablePath.isEmpty ? "" : ", \(target.executablePath)"))
         if program.isEmpty {
             return try engine { () throws(EngineError) in try session.attach(target) }
@@ -25,15 +26,15 @@ extension Interpreter {
 /// `-k gdb:server=host,port=N[,image=PATH]`: a Linux kernel under QEMU's gdbstub, WinDbg's
 /// `kd>` session: CPUs as threads, the kernel's symbols from the image's kallsyms.
 extension Interpreter {
-    public func connectKernel(host: String, port: UInt16, image path: String?, userProgram: String?) throws(CommandError) -> StopEvent {
+    public func connectKernel(_ address: RemoteConnection.Address, image path: String?, userProgram: String?) throws(CommandError) -> StopEvent {
         guard session.process == nil else { throw CommandError("A target is already open; .kill or .detach it first") }
         guard let path = path ?? Self.newestBootKernel() else { throw CommandError("No kernel image: name it with image=PATH (no /boot/vmlinuz-* here)") }
         let image: KernelImage
         do { image = try KernelImage(path: path) } catch { throw CommandError(error.description) }
         let target: RemoteTarget
-        do { target = try RemoteTarget.connectMachine(host: host, port: port) } catch { throw CommandError(error.description) }
+        do { target = try RemoteTarget.connectMachine(address) } catch { throw CommandError(error.description) }
         let cpus = target.listThreads().count
-        output.line("Connected to the kernel stub at \(host):\(port): \(cpus) CPU\(cpus == 1 ? "" : "s")")
+        output.line("Connected to the kernel stub at \(address): \(cpus) CPU\(cpus == 1 ? "" : "s")")
         return try engine { () throws(EngineError) in try session.open(kernel: target, image: image, userProgram: userProgram) }
     }
 

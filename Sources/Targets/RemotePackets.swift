@@ -112,15 +112,83 @@ public final class RemoteConnection {
     /// garbage): every later request fails at once with it, instead of waiting out a deadline.
     public private(set) var failure: TargetError?
 
+    /// A stub swdbg started (`gdb:pipe=…`), ended with the connection.
+    private var child: pid_t = 0
+
     private init(fd: Int32) { self.fd = fd }
 
     /// The socket, for Ctrl-C's handler to write the interrupt byte to.
     public var fileDescriptor: Int32 { fd }
 
-    deinit { close(fd) }
+    /// Closes the connection; a stub swdbg started gets a second to leave (it sees the end of
+    /// its input), then is killed, and is reaped either way.
+    deinit {
+        close(fd)
+        guard child > 0 else { return }
+        var status: Int32 = 0
+        for _ in 0..<100 {
+            if waitpid(child, &status, WNOHANG) == child { return }
+            usleep(10_000)
+        }
+        kill(child, SIGKILL)
+        waitpid(child, &status, 0)
+    }
+
+    /// Where a stub is: a TCP address, or a command swdbg runs that speaks the protocol on
+    /// its standard input and output (`gdbserver - prog`, as gdb's `target remote | cmd`).
+    public enum Address: Sendable, CustomStringConvertible {
+        case tcp(host: String, port: UInt16)
+        case command(String)
+
+        public var description: String {
+            switch self {
+            case .tcp(let host, let port): "\(host):\(port)"
+            case .command(let command): "| \(command)"
+            }
+        }
+    }
+
+    public static func connect(_ address: Address) throws(TargetError) -> RemoteConnection {
+        switch address {
+        case .tcp(let host, let port): try connect(host: host, port: port)
+        case .command(let command): try start(command)
+        }
+    }
+
+    /// Runs `command` with `/bin/sh -c`, its standard input and output one end of a socket
+    /// pair, in a process group of its own (the terminal's Ctrl-C is swdbg's to send).
+    private static func start(_ command: String) throws(TargetError) -> RemoteConnection {
+        var ends: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
+            throw TargetError("Cannot make a socket pair: \(errnoText(errno))")
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, ends[1], 0)
+        posix_spawn_file_actions_adddup2(&actions, ends[1], 1)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var pid: pid_t = 0
+        let arguments = ["/bin/sh", "-c", command]
+        var argv = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        let status = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, environ)
+        close(ends[1])
+        guard status == 0 else {
+            close(ends[0])
+            throw TargetError("Cannot start the stub (\(command)): \(errnoText(status))")
+        }
+        let connection = RemoteConnection(fd: ends[0])
+        connection.child = pid
+        return connection
+    }
 
     /// Connects to `host:port` (an IPv4 address or a name).
-    public static func connect(host: String, port: UInt16) throws(TargetError) -> RemoteConnection {
+    static func connect(host: String, port: UInt16) throws(TargetError) -> RemoteConnection {
         var hints = addrinfo()
         hints.ai_family = AF_INET
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)

@@ -117,13 +117,13 @@ public final class RemoteTarget: LiveTarget {
     /// Connects to a stub that has a process (`gdbserver --attach`, or started with a program),
     /// or starts `program` under one that can (`gdbserver --multi`, `vRun`), and reads what the
     /// session needs first.
-    public static func connect(host: String, port: UInt16, launching program: [String]? = nil) throws(TargetError) -> RemoteTarget {
-        try RemoteTarget(connection: RemoteConnection.connect(host: host, port: port), address: "\(host):\(port)", launching: program)
+    public static func connect(_ address: RemoteConnection.Address, launching program: [String]? = nil) throws(TargetError) -> RemoteTarget {
+        try RemoteTarget(connection: RemoteConnection.connect(address), address: address.description, launching: program)
     }
 
     /// Connects to a machine's stub (QEMU's gdbstub): its threads are its CPUs.
-    public static func connectMachine(host: String, port: UInt16) throws(TargetError) -> RemoteTarget {
-        let target = try RemoteTarget(connection: RemoteConnection.connect(host: host, port: port), address: "\(host):\(port)", launching: nil)
+    public static func connectMachine(_ address: RemoteConnection.Address) throws(TargetError) -> RemoteTarget {
+        let target = try RemoteTarget(connection: RemoteConnection.connect(address), address: address.description, launching: nil)
         target.control.fixedThreads = true
         return target
     }

@@ -1,4 +1,6 @@
+import Arch
 import Glibc
+import Targets
 
 /// swdbg's version, printed by `--version` and at the start of a session.
 let swdbgVersion = "0.7.0"
@@ -11,9 +13,9 @@ struct Options {
     /// `-z`: a core file to open (the program, if given, is its executable).
     var dumpFile: String?
     /// `-premote gdb:server=host,port=N`: a gdb-remote stub's process.
-    var remote: (host: String, port: UInt16)?
+    var remote: RemoteConnection.Address?
     /// `-k gdb:server=host,port=N[,image=PATH]`: a kernel under QEMU's gdbstub.
-    var kernel: (host: String, port: UInt16, image: String?)?
+    var kernel: (address: RemoteConnection.Address, image: String?)?
     var commands: String?
     var commandFile: String?
     var skipInitialBreakpoint = false
@@ -54,13 +56,12 @@ struct Options {
         },
         Spec(names: ["-pn"], value: "NAME", help: "attach to the one process with this name") { o, v in o.processName = v },
         Spec(names: ["-z"], value: "CORE", help: "open a core file (a program after it names the executable)") { o, v in o.dumpFile = v },
-        Spec(names: ["-premote"], value: "gdb:server=H,port=N", help: "debug the process of a gdb-remote stub (gdbserver, lldb-server), or a program after it the stub starts (gdbserver --multi)") { o, v throws(UsageError) in
-            let fields = try stubAddress(v, option: "-premote")
-            o.remote = (fields.host, fields.port)
+        Spec(names: ["-premote"], value: "gdb:server=H,port=N", help: "debug the process of a gdb-remote stub (gdbserver, lldb-server), or a program after it the stub starts (gdbserver --multi); gdb:pipe=CMD starts the stub (gdbserver - prog)") { o, v throws(UsageError) in
+            o.remote = try stubAddress(v, option: "-premote").address
         },
         Spec(names: ["-k"], value: "gdb:server=H,port=N[,image=PATH]", help: "debug a Linux kernel through QEMU's gdbstub (image: the kernel it runs, default the newest /boot/vmlinuz-*; a program after it: the user program's symbols)") { o, v throws(UsageError) in
             let fields = try stubAddress(v, option: "-k")
-            o.kernel = (fields.host, fields.port, fields.others["image"])
+            o.kernel = (fields.address, fields.others["image"])
         },
         Spec(names: ["-c"], value: "\"CMDS\"", help: "commands to run at the first prompt (separated by ';')") { o, v in o.commands = v },
         Spec(names: ["-cf"], value: "FILE", help: "a file of commands to run at the first prompt") { o, v in o.commandFile = v },
@@ -222,16 +223,22 @@ func makeFolders(_ path: String) -> Bool {
     return true
 }
 
-/// `gdb:server=HOST,port=N[,key=value...]`, as `-premote` and `-k` take it.
-private func stubAddress(_ value: String, option: String) throws(UsageError) -> (host: String, port: UInt16, others: [String: String]) {
-    guard value.hasPrefix("gdb:") else { throw UsageError("\(option) takes gdb:server=HOST,port=N, not '\(value)'") }
+/// `gdb:server=HOST,port=N[,key=value...]`, as `-premote` and `-k` take it, or
+/// `gdb:pipe=COMMAND` (everything after `pipe=`: a stub to start on a pipe).
+private func stubAddress(_ value: String, option: String) throws(UsageError) -> (address: RemoteConnection.Address, others: [String: String]) {
+    guard value.hasPrefix("gdb:") else { throw UsageError("\(option) takes gdb:server=HOST,port=N or gdb:pipe=COMMAND, not '\(value)'") }
+    if value.hasPrefix("gdb:pipe=") {
+        let command = String(value.dropFirst("gdb:pipe=".count))
+        guard !command.trimmed().isEmpty else { throw UsageError("\(option) gdb:pipe= needs the command that starts the stub") }
+        return (.command(command), [:])
+    }
     var fields: [String: String] = [:]
     for pair in value.dropFirst(4).split(separator: ",") {
         let parts = pair.split(separator: "=", maxSplits: 1)
         if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
     }
     guard let host = fields.removeValue(forKey: "server"), let port = fields.removeValue(forKey: "port").flatMap({ UInt16($0) }) else {
-        throw UsageError("\(option) takes gdb:server=HOST,port=N, not '\(value)'")
+        throw UsageError("\(option) takes gdb:server=HOST,port=N or gdb:pipe=COMMAND, not '\(value)'")
     }
-    return (host, port, fields)
+    return (.tcp(host: host, port: port), fields)
 }

@@ -112,9 +112,9 @@ struct Debugger {
             if let dump = options.dumpFile {
                 stop = try interpreter.openDump(dump, program: options.program.first)
             } else if let kernel = options.kernel {
-                stop = try interpreter.connectKernel(host: kernel.host, port: kernel.port, image: kernel.image, userProgram: options.program.first)
+                stop = try interpreter.connectKernel(kernel.address, image: kernel.image, userProgram: options.program.first)
             } else if let remote = options.remote {
-                stop = try interpreter.connectRemote(host: remote.host, port: remote.port, program: options.program)
+                stop = try interpreter.connectRemote(remote, program: options.program)
             } else if let pid = options.pid {
                 stop = try session.attach(pid: pid)
             } else if let processName = options.processName {

@@ -72,7 +72,8 @@ final class KernelTests: XCTestCase {
         let module = try XCTUnwrap(guest.moduleAddress("crc8"), guest.text)
         let commands = ["x nt!__sys_sendto", "lm", "~1s", "!pcr", "~0s", "dt nt!task_struct", "!process 0 0",
                         "bp nt!__sys_sendto \".if (@rdi != 4) {gc}\"", "g", "r rdi", "db @rsi L5", "k", "!thread",
-                        "p", "gu", "bc *", "bp nt!import_single_range", "g", "wt", "g", "ta @$ra", "bc *", "q"]
+                        "p", "gu", "bc *", "ba e1 nt!__sys_sendto", "g", "bc *", "dt -r nt!sock",
+                        "bp nt!import_single_range", "g", "wt", "g", "ta @$ra", "bc *", "q"]
         let out = try Harness.run(Harness.swdbg, ["-k", "gdb:server=127.0.0.1,port=\(port),image=\(image)", program],
                                   input: commands.joined(separator: "\n") + "\n", timeout: 600).output
         XCTAssertTrue(out.contains("Connected to the kernel stub at 127.0.0.1:\(port): 2 CPUs"), out)
@@ -101,7 +102,11 @@ final class KernelTests: XCTestCase {
         XCTAssertTrue(out.output(of: "!thread").contains("Owning Process  sendloop"), out)
         XCTAssertTrue(out.output(of: "p").contains("nt!__sys_sendto+0x"), out)
         XCTAssertTrue(out.output(of: "gu").contains("nt!__x64_sys_sendto+0x20:"), out)
+        // A hardware breakpoint (the stub's Z1), and a kernel type with its nested members.
+        XCTAssertTrue(out.output(of: "g", occurrence: 1).hasPrefix("Breakpoint 0 hit") && out.output(of: "g", occurrence: 1).contains("nt!__sys_sendto:"), out)
+        XCTAssertTrue(out.output(of: "dt -r nt!sock").contains("skc_family       : Uint2B"), out)
         // wt's count of a kernel function, and single steps to its return address.
+        XCTAssertTrue(out.output(of: "g", occurrence: 2).hasPrefix("Breakpoint 0 hit"), out)
         let traced = out.output(of: "wt").split(separator: "\n").first { $0.hasSuffix("] nt!import_single_range") }
         let count = try XCTUnwrap(traced.flatMap { Int($0.split(separator: " ").first ?? "") }, out.output(of: "wt"))
         XCTAssertTrue(out.output(of: "wt").contains("round trips to the stub"), out)

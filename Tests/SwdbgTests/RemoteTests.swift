@@ -249,6 +249,48 @@ final class RemoteTests: XCTestCase {
 
     func testBreakInUnderLldbServer() throws { try checkBreakIn("lldb-server", port: 7) }
 
+    /// A stub swdbg starts itself on a pipe (`gdbserver - prog`, gdb's `target remote | …`):
+    /// the same session, and the stub gone with it.
+    func testAStubOnAPipe() throws {
+        _ = try stub("gdbserver")
+        let program = try Harness.fixture("lines")
+        let out = try Harness.run(Harness.swdbg, ["-premote", "gdb:pipe=exec gdbserver - \(program)"], input: "bp lines!square\ng\nk\ndv\nq\n").output
+        XCTAssertTrue(out.contains("Connected to the gdb-remote stub at | exec gdbserver - \(program): process 0n"), out)
+        XCTAssertTrue(out.output(of: "g").contains("Breakpoint 0 hit"), out)
+        XCTAssertTrue(out.output(of: "k").contains("lines!main+0x"), out)
+        XCTAssertEqual(out.output(of: "dv").trimmingCharacters(in: .whitespaces), "v = 0n0", out)
+        let left = try Harness.run("/usr/bin/pgrep", ["-f", "gdbserver - \(program)"], input: "")
+        XCTAssertEqual(left.output, "", "the stub is gone with the session")
+    }
+
+    /// The stub killed while the program runs under it: the wait for its stop reply ends with
+    /// a clear error, and the session goes on to a normal end.
+    func testAStubKilledWhileTheTargetRuns() throws {
+        let stub = try startStub("gdbserver", port: 8, program: [try Harness.fixture("detach"), "3000"])
+        try stub.waitUntilListening()
+        let session = Process()
+        session.executableURL = URL(fileURLWithPath: Harness.swdbg)
+        session.arguments = ["-premote", "gdb:server=127.0.0.1,port=\(stub.port)"]
+        let input = Pipe(), output = Pipe()
+        session.standardInput = input
+        session.standardOutput = output
+        session.standardError = output
+        try session.run()
+        input.fileHandleForWriting.write(Data("g\n".utf8))
+        _ = try Harness.waitFor("ready", on: stub.log.fileHandleForReading.fileDescriptor, timeout: 30)
+        kill(stub.process.processIdentifier, SIGKILL)
+        stub.process.waitUntilExit()
+        input.fileHandleForWriting.write(Data("r rip\nq\n".utf8))
+        try input.fileHandleForWriting.close()
+        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        session.waitUntilExit()
+        // The program the stub ran is nobody's now: it is not left behind.
+        if let range = out.range(of: "process 0n"), let pid = Int32(out[range.upperBound...].prefix { $0.isNumber }) { kill(pid, SIGKILL) }
+        XCTAssertTrue(out.output(of: "g").contains("remote: the stub closed the connection"), out)
+        XCTAssertTrue(out.hasSuffix("quit:\n"), out)
+        XCTAssertEqual(session.terminationStatus, 0, out)
+    }
+
     func testAStubThatIsNotThereIsAClearError() throws {
         let result = try Harness.run(Harness.swdbg, ["-premote", "gdb:server=127.0.0.1,port=1"], input: "")
         XCTAssertTrue(result.output.contains("Cannot connect to 127.0.0.1:1: Connection refused"), result.output)
