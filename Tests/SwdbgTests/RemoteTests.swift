@@ -83,14 +83,7 @@ final class RemoteTests: XCTestCase {
         defer { if process.isRunning { process.terminate() } }
         try Harness.waitFor("Listening on port", on: log.fileHandleForReading.fileDescriptor, timeout: 30)
         // swdbg looks once; when it has answered, the stub is killed; then swdbg looks again.
-        let session = Process()
-        session.executableURL = URL(fileURLWithPath: Harness.swdbg)
-        session.arguments = ["-premote", "gdb:server=127.0.0.1,port=\(port)"]
-        let input = Pipe(), output = Pipe()
-        session.standardInput = input
-        session.standardOutput = output
-        session.standardError = output
-        try session.run()
+        let (session, input, output) = try interactiveSession(["-premote", "gdb:server=127.0.0.1,port=\(port)"])
         input.fileHandleForWriting.write(Data("r rip\n".utf8))
         var out = try Harness.waitFor("rip=", on: output.fileHandleForReading.fileDescriptor, timeout: 30)
         kill(process.processIdentifier, SIGKILL)
@@ -102,6 +95,19 @@ final class RemoteTests: XCTestCase {
         XCTAssertTrue(out.output(of: "db @rsp L10").contains("?? ?? ??"), out)
         XCTAssertTrue(out.output(of: "dd @rsp L4").contains("????????"), out)
         XCTAssertTrue(out.hasSuffix("quit:\n"), out)
+    }
+
+    /// A swdbg session the test types into while it runs (pipes for input and output).
+    private func interactiveSession(_ arguments: [String]) throws -> (Process, input: Pipe, output: Pipe) {
+        let session = Process()
+        session.executableURL = URL(fileURLWithPath: Harness.swdbg)
+        session.arguments = arguments
+        let input = Pipe(), output = Pipe()
+        session.standardInput = input
+        session.standardOutput = output
+        session.standardError = output
+        try session.run()
+        return (session, input, output)
     }
 
     /// A stub on loopback, its output (the program's too, for gdbserver) collected.
@@ -222,15 +228,8 @@ final class RemoteTests: XCTestCase {
     /// is a break-in (not a SIGINT for the program), and `q` ends the program.
     private func checkBreakIn(_ name: String, port: Int) throws {
         let stub = try startStub(name, port: port)
-        let session = Process()
-        session.executableURL = URL(fileURLWithPath: Harness.swdbg)
-        session.arguments = ["-premote", "gdb:server=127.0.0.1,port=\(stub.port)", try Harness.fixture("detach"), "3000"]
-        let input = Pipe(), output = Pipe()
-        session.standardInput = input
-        session.standardOutput = output
-        session.standardError = output
         try stub.waitUntilListening()
-        try session.run()
+        let (session, input, output) = try interactiveSession(["-premote", "gdb:server=127.0.0.1,port=\(stub.port)", try Harness.fixture("detach"), "3000"])
         input.fileHandleForWriting.write(Data("g\nk\nq\n".utf8))
         try input.fileHandleForWriting.close()
         // Running once the program said so: on the stub's output (gdbserver), or passed on to
@@ -268,14 +267,7 @@ final class RemoteTests: XCTestCase {
     func testAStubKilledWhileTheTargetRuns() throws {
         let stub = try startStub("gdbserver", port: 8, program: [try Harness.fixture("detach"), "3000"])
         try stub.waitUntilListening()
-        let session = Process()
-        session.executableURL = URL(fileURLWithPath: Harness.swdbg)
-        session.arguments = ["-premote", "gdb:server=127.0.0.1,port=\(stub.port)"]
-        let input = Pipe(), output = Pipe()
-        session.standardInput = input
-        session.standardOutput = output
-        session.standardError = output
-        try session.run()
+        let (session, input, output) = try interactiveSession(["-premote", "gdb:server=127.0.0.1,port=\(stub.port)"])
         input.fileHandleForWriting.write(Data("g\n".utf8))
         _ = try Harness.waitFor("ready", on: stub.log.fileHandleForReading.fileDescriptor, timeout: 30)
         kill(stub.process.processIdentifier, SIGKILL)
