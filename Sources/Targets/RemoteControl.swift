@@ -135,6 +135,7 @@ extension RemoteTarget {
 
     public func writeMemory(_ address: UInt64, _ bytes: [UInt8]) throws(TargetError) {
         guard !bytes.isEmpty else { return }
+        memoryPieces.removeAll()
         var offset = 0
         let chunk = 2048
         while offset < bytes.count {
@@ -333,6 +334,8 @@ extension RemoteTarget {
         control.stepping = Set(control.running.filter { $0.value.step }.keys)
         cachedRegisters.removeAll()
         cachedMap = nil
+        memoryPieces.removeAll()
+        selectedThread = nil
         BreakIn.armInterruptByte(true)
         defer { BreakIn.armInterruptByte(false) }
         try connection.send(Array(("vCont;" + actions.joined(separator: ";")).utf8))

@@ -92,6 +92,12 @@ public final class RemoteTarget: LiveTarget {
     /// The length of the `g` reply (what `G` must send back).
     var generalLength: [ThreadID: Int] = [:]
     var cachedMap: [MemoryRegion]?
+    /// Pieces of memory read since the target last ran (`readMemory`).
+    var memoryPieces: [UInt64: [UInt8]] = [:]
+    /// The thread `Hg` chose since the target last ran.
+    var selectedThread: ThreadID?
+    /// The stub has no file access (`vFile`, QEMU): not asked again.
+    var hasNoFiles = false
     private let maximumPacket: Int
     private let description: String
     /// `qXfer:siginfo:read` (the stopped thread's real siginfo) is offered.
@@ -236,10 +242,14 @@ public final class RemoteTarget: LiveTarget {
         return data
     }
 
+    /// `Hg`: the thread register and siginfo requests are about; asked once per stop (a stop
+    /// may change the stub's choice).
     func selectThread(_ thread: ThreadID) throws(TargetError) {
+        guard selectedThread != thread else { return }
         guard let id = threadIDs[thread] else { throw TargetError("No thread \(thread) under the stub") }
         let reply = try connection.request("Hg\(id)")
         guard reply == Array("OK".utf8) else { throw TargetError("remote: the stub refused to select thread \(thread)") }
+        selectedThread = thread
     }
 
     /// The thread's registers as the `g` packet lays them out, read once per stop; where the
@@ -309,10 +319,49 @@ public final class RemoteTarget: LiveTarget {
         return state
     }
 
-    /// Memory in pieces the stub's packet holds: gdb's binary `x` where it has it, else `m`.
+    /// Memory as the program sees it. Small reads go through pieces kept until the
+    /// target runs or is written (the engine reads the same code and stack words many times
+    /// per stop: each piece is one round trip, ~0.5 ms under QEMU); large ones go straight.
     public func readMemory(_ address: UInt64, count: Int) -> [UInt8] {
+        let piece = pieceSize
+        guard count <= 2 * piece else { return fetch(address, count: count) }
         var result: [UInt8] = []
-        let chunk = max(64, min(4096, (maximumPacket - 32) / 2))
+        result.reserveCapacity(count)
+        var at = address
+        while result.count < count {
+            let base = at & ~UInt64(piece - 1)
+            let bytes: [UInt8]
+            if let cached = memoryPieces[base] {
+                bytes = cached
+            } else {
+                bytes = fetch(base, count: piece)
+                memoryPieces[base] = bytes
+            }
+            let offset = Int(at - base)
+            guard offset < bytes.count else { break }
+            let taken = bytes[offset..<min(bytes.count, offset + count - result.count)]
+            result += taken
+            // A piece cut short: the memory after it cannot be read.
+            if bytes.count < piece, offset + taken.count >= bytes.count { break }
+            at &+= UInt64(taken.count)
+        }
+        return result
+    }
+
+    /// The most memory one reply holds (hex: two characters a byte), at most 4 KiB.
+    private var chunkSize: Int { max(64, min(4096, (maximumPacket - 32) / 2)) }
+
+    /// The cached piece: a power of two one reply holds, at most 2 KiB (QEMU's: 1 KiB).
+    private var pieceSize: Int {
+        var size = 2048
+        while size > chunkSize { size /= 2 }
+        return size
+    }
+
+    /// Memory in pieces the stub's packet holds: gdb's binary `x` where it has it, else `m`.
+    private func fetch(_ address: UInt64, count: Int) -> [UInt8] {
+        var result: [UInt8] = []
+        let chunk = chunkSize
         while result.count < count {
             let length = min(chunk, count - result.count)
             let at = address &+ UInt64(result.count)
@@ -362,8 +411,9 @@ public final class RemoteTarget: LiveTarget {
     }
 
     func remoteFile(_ path: String) -> [UInt8]? {
-        guard let opened = try? connection.request("vFile:open:\(hexDigits(path.utf8)),0,0"),
-              opened.first == UInt8(ascii: "F"), let fd = Int(String(decoding: opened.dropFirst().prefix { $0 != UInt8(ascii: ";") }, as: UTF8.self), radix: 16), fd >= 0 else { return nil }
+        guard !hasNoFiles, let opened = try? connection.request("vFile:open:\(hexDigits(path.utf8)),0,0") else { return nil }
+        if opened.isEmpty { hasNoFiles = true }
+        guard opened.first == UInt8(ascii: "F"), let fd = Int(String(decoding: opened.dropFirst().prefix { $0 != UInt8(ascii: ";") }, as: UTF8.self), radix: 16), fd >= 0 else { return nil }
         defer { _ = try? connection.request("vFile:close:\(String(fd, radix: 16))") }
         var data: [UInt8] = []
         while data.count < 16 << 20 {
