@@ -86,6 +86,8 @@ struct RemoteRunState {
     /// Threads the last `vCont` stepped, and those whose last stop ended a step.
     var stepping: Set<ThreadID> = []
     var stepped: Set<ThreadID> = []
+    /// Breakpoints out of memory while a vfork child runs in it.
+    var liftedForVfork: [UInt64] = []
     /// How registers are written, once known: `P` one by one, or `G` for all.
     var registerPackets: RegisterPackets?
 
@@ -319,8 +321,26 @@ extension RemoteTarget {
             control.running[first] = nil
             return .stopped(first, .signal(SIGINT))
         }
-        // Steps and signals by thread; the rest continue by the default action where every
-        // thread runs (a thread that exited meanwhile is not named: gdbserver 13 dies of it).
+        BreakIn.armInterruptByte(true)
+        defer { BreakIn.armInterruptByte(false) }
+        try sendResume()
+        while true {
+            let text = String(decoding: try connection.receive(waitingForever: true), as: UTF8.self)
+            // Console output (`O` and hex) comes before the stop: it is the program's.
+            if text.hasPrefix("O"), text != "OK", let (bytes, _) = RemotePackets.bytes(fromHex: Array(text.utf8.dropFirst())) {
+                _ = bytes.withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+                continue
+            }
+            guard let reply = RemoteStopReply(text) else { throw TargetError("remote: not a stop reply: \(text.prefix(80))") }
+            if try passedVfork(reply) { continue }
+            return try event(for: reply)
+        }
+    }
+
+    /// One `vCont` for what the engine resumed: steps and signals by thread, the rest by the
+    /// default action where every thread runs (a thread that exited meanwhile is not named:
+    /// gdbserver 13 dies of it). A signal goes with the first `vCont` only.
+    private func sendResume() throws(TargetError) {
         let everyThreadRuns = threadOrder.allSatisfy { control.running[$0] != nil }
         var actions = threadOrder.compactMap { tid -> String? in
             guard let action = control.running[tid], let id = threadIDs[tid] else { return nil }
@@ -336,19 +356,32 @@ extension RemoteTarget {
         cachedMap = nil
         memoryPieces.removeAll()
         selectedThread = nil
-        BreakIn.armInterruptByte(true)
-        defer { BreakIn.armInterruptByte(false) }
         try connection.send(Array(("vCont;" + actions.joined(separator: ";")).utf8))
-        while true {
-            let text = String(decoding: try connection.receive(waitingForever: true), as: UTF8.self)
-            // Console output (`O` and hex) comes before the stop: it is the program's.
-            if text.hasPrefix("O"), text != "OK", let (bytes, _) = RemotePackets.bytes(fromHex: Array(text.utf8.dropFirst())) {
-                _ = bytes.withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
-                continue
-            }
-            guard let reply = RemoteStopReply(text) else { throw TargetError("remote: not a stop reply: \(text.prefix(80))") }
-            return try event(for: reply)
+    }
+
+    /// A vfork child runs in the parent's memory until it execs or exits: the breakpoints
+    /// come out for that time (as gdb does) and the child is let go; at `vforkdone` they go
+    /// back. Neither stop is the engine's: the target runs on. True when the reply was one.
+    private func passedVfork(_ reply: RemoteStopReply) throws(TargetError) -> Bool {
+        if let child = reply.fields["vfork"] {
+            control.liftedForVfork = control.softwareBreakpoints.sorted()
+            for address in control.liftedForVfork { try expectOK("z0,\(String(address, radix: 16)),1", "lift a breakpoint over a vfork") }
+            try detachChild(child)
+        } else if reply.fields["vforkdone"] != nil {
+            for address in control.liftedForVfork { try expectOK("Z0,\(String(address, radix: 16)),1", "put a breakpoint back after a vfork") }
+            control.liftedForVfork = []
+        } else {
+            return false
         }
+        if let tid = reply.thread.map({ Self.parseThread($0).thread }), control.running[tid] == nil { control.running[tid] = .init(step: false, signal: 0) }
+        try sendResume()
+        return true
+    }
+
+    /// Lets a fork or vfork child go (`D;pid`): the stub takes its breakpoints out of it.
+    private func detachChild(_ id: String) throws(TargetError) {
+        let (process, thread) = Self.parseThread(id)
+        try expectOK("D;\(String(process ?? thread, radix: 16))", "let the child process \(process ?? thread) go")
     }
 
     /// The engine's event for a stop reply; threads it reveals or loses are queued after it.
@@ -381,6 +414,10 @@ extension RemoteTarget {
                 control.queued.insert(try event(for: reply), at: 0)
                 return .stopped(tid, .started)
             }
+            if let child = reply.fields["fork"] {
+                let (process, thread) = Self.parseThread(child)
+                return .stopped(tid, .forked(child: process ?? thread, sharesMemory: false))
+            }
             if let path = reply.fields["exec"], let (bytes, _) = RemotePackets.bytes(fromHex: Array(path.utf8)) {
                 executablePath = String(decoding: bytes, as: UTF8.self)
                 control.softwareBreakpoints.removeAll()
@@ -408,7 +445,9 @@ extension RemoteTarget {
 
     /// lldb-server's `threads:` list: the ones not known yet start, the ones missing are gone.
     private func reconcile(_ ids: [String]) {
-        let listed = Dictionary(ids.map { (Self.parseThread($0).thread, $0) }, uniquingKeysWith: { first, _ in first })
+        // A fork child not let go yet is the stub's other process: not ours.
+        let own = ids.filter { Self.parseThread($0).process.map { $0 == processID } ?? true }
+        let listed = Dictionary(own.map { (Self.parseThread($0).thread, $0) }, uniquingKeysWith: { first, _ in first })
         for tid in threadOrder where listed[tid] == nil {
             forget(tid)
             control.queued.append(.threadGone(tid, exitCode: nil, signal: nil))
@@ -462,8 +501,20 @@ extension RemoteTarget {
 
     public func handTerminal(toTarget: Bool) {}
 
-    /// No fork events are asked of the stub: it lets children go itself.
-    public func releaseForkChild(_ child: Int32, restore: [(address: UInt64, byte: UInt8)]) {}
+    /// A fork child is not debugged: its breakpoints come out, and the stub detaches it.
+    public func releaseForkChild(_ child: Int32, restore: [(address: UInt64, byte: UInt8)]) {
+        // The child's copy of the memory has the int3s: gdbserver gave the child a copy of its
+        // breakpoints, which come out of it as gdb takes them out (`z0` with the child
+        // selected); a stub that says no gets the program's byte written back.
+        let id = multiprocess ? "p\(String(child, radix: 16)).\(String(child, radix: 16))" : String(child, radix: 16)
+        if !restore.isEmpty, (try? connection.request("Hg" + id)) == Array("OK".utf8) {
+            selectedThread = nil
+            for (address, byte) in restore where (try? connection.request("z0,\(String(address, radix: 16)),1")) != Array("OK".utf8) {
+                _ = try? connection.request("M\(String(address, radix: 16)),1:\(hexDigits([byte]))")
+            }
+        }
+        try? detachChild(id)
+    }
 
     /// What deinit does for a process the session did not end or detach: a stub's own
     /// program is killed, an attached one detached.

@@ -137,7 +137,7 @@ public final class RemoteTarget: LiveTarget {
     private init(connection: RemoteConnection, address: String, launching program: [String]?) throws(TargetError) {
         self.connection = connection
         description = address
-        let features = String(decoding: try connection.request("qSupported:multiprocess+;swbreak+;hwbreak+;exec-events+;xmlRegisters=i386"), as: UTF8.self)
+        let features = String(decoding: try connection.request("qSupported:multiprocess+;swbreak+;hwbreak+;fork-events+;vfork-events+;exec-events+;xmlRegisters=i386"), as: UTF8.self)
         let supported = Set(features.split(separator: ";").map(String.init))
         maximumPacket = min(1 << 20, max(256, features.split(separator: ";").first { $0.hasPrefix("PacketSize=") }
             .flatMap { Int($0.dropFirst("PacketSize=".count), radix: 16) } ?? 4096))

@@ -248,6 +248,20 @@ final class RemoteTests: XCTestCase {
 
     func testBreakInUnderLldbServer() throws { try checkBreakIn("lldb-server", port: 7) }
 
+    /// A fork child and a posix_spawn (vfork) child of a program under gdbserver: the fork
+    /// child is let go with its breakpoints taken out (it calls the function 5 times and exits
+    /// with 25), the breakpoints are out while the vfork child shares the memory, and the
+    /// parent's own call still stops.
+    func testForkAndVforkChildrenUnderGdbserver() throws {
+        let stub = try startStub("gdbserver", port: 9)
+        let out = try session(stub, program: [try Harness.fixture("fork")], ["bp fork!work", "g", "r rdi", "g"])
+        let printed = stub.finish()
+        XCTAssertTrue(out.output(of: "g").hasPrefix("Breakpoint 0 hit"), out)
+        XCTAssertEqual(out.output(of: "r rdi"), "rdi=000000000000000a", "the parent's work(10): \(out)")
+        XCTAssertTrue(out.output(of: "g", occurrence: 1).contains("exited, code 0"), out)
+        XCTAssertTrue(printed.contains("child exited=1 code=25 parent=21 spawn=0"), printed)
+    }
+
     /// A stub swdbg starts itself on a pipe (`gdbserver - prog`, gdb's `target remote | …`):
     /// the same session, and the stub gone with it.
     func testAStubOnAPipe() throws {
