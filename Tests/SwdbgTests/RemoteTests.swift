@@ -262,6 +262,20 @@ final class RemoteTests: XCTestCase {
         XCTAssertTrue(printed.contains("child exited=1 code=25 parent=21 spawn=0"), printed)
     }
 
+    /// The debugged process execs another program under gdbserver (its exec event): the new
+    /// image's modules are read, a deferred breakpoint in it resolves and hits, and the new
+    /// program runs to its own end.
+    func testExecUnderGdbserver() throws {
+        let stub = try startStub("gdbserver", port: 10)
+        let out = try session(stub, program: [try Harness.fixture("execs"), try Harness.fixture("lines")], ["bu lines!square", "g", "k", "bc *", "g"])
+        let printed = stub.finish()
+        XCTAssertTrue(out.output(of: "g").contains("Exec \(try Harness.fixture("lines"))"), out)
+        XCTAssertTrue(out.output(of: "g").contains("Breakpoint 0 hit"), out)
+        XCTAssertTrue(out.output(of: "k").contains("lines!main+0x"), out)
+        XCTAssertTrue(out.output(of: "g", occurrence: 1).contains("exited, code 0"), out)
+        XCTAssertTrue(printed.contains("1913025920 99"), printed)
+    }
+
     /// A stub swdbg starts itself on a pipe (`gdbserver - prog`, gdb's `target remote | …`):
     /// the same session, and the stub gone with it.
     func testAStubOnAPipe() throws {
