@@ -9,10 +9,15 @@ public final class KernelContext {
     public let image: KernelImage
     /// Runtime address minus link address (0 without KASLR).
     public let slide: UInt64
+    /// The user program whose symbols the kernel's stacks reach, and its module while the
+    /// current task runs it (`followUserContext`).
+    let userProgram: (path: String, image: ElfImage)?
+    var userModule: Module?
 
-    init(image: KernelImage, slide: UInt64) {
+    init(image: KernelImage, slide: UInt64, userProgram: (path: String, image: ElfImage)?) {
         self.image = image
         self.slide = slide
+        self.userProgram = userProgram
     }
 }
 
@@ -35,7 +40,12 @@ extension Session {
             output.line("WARNING: the kernel's text was not found in memory (KASLR slide unknown); symbols at their link addresses")
             slide = 0
         }
-        process.kernel = KernelContext(image: image, slide: slide)
+        var program: (path: String, image: ElfImage)?
+        if let userProgram {
+            guard let image = try? ElfImage(path: userProgram) else { throw EngineError("\(userProgram): not an ELF file swdbg can read") }
+            program = (userProgram, image)
+        }
+        process.kernel = KernelContext(image: image, slide: slide, userProgram: program)
         // No system call to map a scratch page with: a breakpoint's instruction is stepped.
         process.scratch.unavailable = true
         let kernel = Module(kernel: image, slide: slide, symbolSearch: symbolSearch)
@@ -44,12 +54,37 @@ extension Session {
             + (image.orc.map { "\($0.count) ORC entries" } ?? "no ORC tables") + (slide == 0 ? "" : ", KASLR slide \(formatAddress(slide))"))
         output.line("ModLoad: \(formatAddress(kernel.start)) \(formatAddress(kernel.end))   nt (\(image.path))")
         addKernelModules()
-        if let userProgram {
-            guard let program = try? ElfImage(path: userProgram) else { throw EngineError("\(userProgram): not an ELF file swdbg can read") }
-            addModule(path: userProgram, bias: 0, image: program, isMain: false)
-        }
+        followUserContext()
         resolveDeferredBreakpoints()
         return recorded(StopEvent(kind: .breakIn, thread: process.current.tid))
+    }
+
+    /// WinDbg's `.process` context, kept by the debugger: the user program's module is loaded
+    /// while the current CPU's task runs it (its name is the program's, up to the 15
+    /// characters of `comm`), at the load bias the task's auxiliary vector gives (AT_ENTRY:
+    /// a PIE program anywhere, a static one at 0), and unloaded for other tasks.
+    func followUserContext() {
+        guard let process, let kernel = process.kernel, let program = kernel.userProgram else { return }
+        var bias: UInt64?
+        if let task = try? currentTask(process.current), task.mm != 0,
+           String((program.path.split(separator: "/").last ?? "").prefix(15)) == task.name,
+           let entry = taskEntryPoint(mm: task.mm) {
+            bias = entry &- program.image.entry
+        }
+        if let current = kernel.userModule {
+            guard current.bias != bias else { return }
+            process.modules.remove(current)
+            kernel.userModule = nil
+        }
+        guard let bias else { return }
+        kernel.userModule = addModule(path: program.path, bias: bias, image: program.image, isMain: false)
+    }
+
+    /// AT_ENTRY from an address space's saved auxiliary vector (`mm_struct.saved_auxv`).
+    private func taskEntryPoint(mm: UInt64) -> UInt64? {
+        guard let types = process?.kernel?.image.types, let auxv = types.offset(of: "saved_auxv", in: "mm_struct") else { return nil }
+        let words = readMemory(mm &+ UInt64(auxv.offset), count: min(auxv.type.size, 1024))
+        return parseAuxiliaryVector(words)[AuxiliaryVectorKey.entry]
     }
 
     /// Whether a thread at `sp` has come back to the frame a run waits for (its stack pointer

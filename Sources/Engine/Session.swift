@@ -806,6 +806,7 @@ public final class Session {
 
     func record(_ event: StopEvent) {
         guard let process else { return }
+        if process.kernel != nil { followUserContext() }
         if let thread = process.thread(event.thread) { thread.reportedAt = try? registers(thread).rip }
         lastEventThread = event.thread
         lastStop = event.kind

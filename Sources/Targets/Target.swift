@@ -3,7 +3,7 @@ import CSystem
 
 /// An auxiliary vector as the kernel lays it out (`/proc/pid/auxv`, NT_AUXV, `qXfer:auxv`):
 /// key and value words up to AT_NULL.
-func parseAuxiliaryVector(_ data: [UInt8]) -> [UInt64: UInt64] {
+public func parseAuxiliaryVector(_ data: [UInt8]) -> [UInt64: UInt64] {
     var vector: [UInt64: UInt64] = [:]
     var index = 0
     while index + 16 <= data.count {
