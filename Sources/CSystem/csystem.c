@@ -97,6 +97,7 @@ static volatile sig_atomic_t break_socket_armed = 0;
    gdbserver would turn it into a SIGINT for the program's next run). Otherwise the request
    is recorded and the next run breaks in. */
 static void break_in(void) {
+    int saved_errno = errno;
     int socket = break_socket;
     pid_t target = break_target;
     if (socket >= 0) {
@@ -107,12 +108,14 @@ static void break_in(void) {
         } else {
             break_requested = 1;
         }
-        return;
+    } else if (target <= 0) {
+        break_requested = 1;
+    } else {
+        /* Sent before it is recorded: whoever takes the request finds the SIGSTOP pending. */
+        kill(target, SIGSTOP);
+        break_requested = 3;
     }
-    if (target <= 0) { break_requested = 1; return; }
-    /* Sent before it is recorded: whoever takes the request finds the SIGSTOP pending. */
-    kill(target, SIGSTOP);
-    break_requested = 3;
+    errno = saved_errno;
 }
 
 static void on_sigint(int sig) {

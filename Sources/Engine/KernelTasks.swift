@@ -101,8 +101,8 @@ extension Session {
             let module = next &- UInt64(list)
             let title = String(decoding: readMemory(module &+ UInt64(name), count: 56).prefix { $0 != 0 }, as: UTF8.self)
             let sizeBytes = readMemory(module &+ UInt64(size), count: 4)
-            if let start = readWord(module &+ UInt64(base)), start != 0, sizeBytes.count == 4, !title.isEmpty {
-                let length = sizeBytes.littleEndian(at: 0, size: 4)
+            if let start = readWord(module &+ UInt64(base)), start != 0, sizeBytes.count == 4, !title.isEmpty,
+               case let length = sizeBytes.littleEndian(at: 0, size: 4), length > 0, start <= UInt64.max - length {
                 let loaded = Module(path: title, name: title, bias: 0, image: nil, symbolSearch: symbolSearch, isMainProgram: false, fallbackRange: start..<start &+ length)
                 process.modules.add(loaded)
                 output.line("ModLoad: \(formatAddress(loaded.start)) \(formatAddress(loaded.end))   \(title)")

@@ -43,7 +43,7 @@ public final class Module {
         symbolFiles = ModuleSymbols(image: kernel.elf, search: symbolSearch, providedSymbols: kernel.symbols, providedTypes: kernel.types)
         let last = kernel.symbols.first { $0.name == "_end" }?.address ?? kernel.symbols.last?.address ?? kernel.textAddress
         start = kernel.textAddress &+ slide
-        end = max(last, kernel.textAddress + 1) &+ slide
+        end = max(last, kernel.textAddress &+ 1) &+ slide
     }
 
     public func contains(_ address: UInt64) -> Bool { address >= start && address < end }

@@ -52,6 +52,8 @@ public final class BTFTypes {
             case 19: extra = 12 * vlen                // ENUM64
             default: extra = 0                        // PTR FWD TYPEDEF VOLATILE CONST RESTRICT FUNC FLOAT TYPE_TAG
             }
+            // A record whose data runs past the section ends the table.
+            guard position + 12 + extra <= types.count else { break }
             records.append(record)
             if [4, 5, 6, 8, 19].contains(kind), record.nameOffset != 0 {
                 let name = string(record.nameOffset)
@@ -78,7 +80,12 @@ public final class BTFTypes {
         return layout(id: Int(id), depth: 0)
     }
 
+    /// Members read for the layout being built: nested records beyond this many come without
+    /// theirs (a crafted table of wide records would otherwise grow without bound).
+    private var memberBudget = 0
+
     private func layout(id: Int, depth: Int, hops: Int = 0) -> TypeLayout {
+        if depth == 0 && hops == 0 { memberBudget = 100_000 }
         guard id > 0, id < records.count, hops < 64 else { return TypeLayout(name: "void", display: "Void", size: 0, kind: .void) }
         let record = records[id]
         let name = string(record.nameOffset)
@@ -100,13 +107,14 @@ public final class BTFTypes {
         case 3:  // ARRAY: element type, index type, count
             let element = layout(id: Int(types.littleEndian(at: record.extra, size: 4)), depth: depth, hops: hops + 1)
             let count = Int(types.littleEndian(at: record.extra + 8, size: 4))
+            let total = element.size.multipliedReportingOverflow(by: count)
             return TypeLayout(name: element.name + "[\(count)]", cName: element.cName + "[\(count)]", display: "[\(count)] " + element.display,
-                              size: element.size * count, kind: .array, element: element)
+                              size: total.overflow ? Int(Int32.max) : min(total.partialValue, Int(Int32.max)), kind: .array, element: element)
         case 4, 5:  // STRUCT, UNION
             let keyword = record.kind == 4 ? "struct" : "union"
             let shown = name.isEmpty ? "<unnamed-tag>" : name
             return TypeLayout(name: shown, cName: keyword + " " + shown, display: shown, size: Int(record.sizeOrType), kind: .record,
-                              members: depth < 3 ? members(of: record, depth: depth) : [], referenceOffset: UInt64(id))
+                              members: depth < 3 && memberBudget > 0 ? members(of: record, depth: depth) : [], referenceOffset: UInt64(id))
         case 6, 19:  // ENUM, ENUM64
             let stride = record.kind == 6 ? 8 : 12
             let enumerators = (0..<record.vlen).map { index -> TypeLayout.Enumerator in
@@ -145,7 +153,8 @@ public final class BTFTypes {
     /// A record's members: name, type, and the offset in bits (with the kind flag, the
     /// bitfield size in the top 8 bits).
     private func members(of record: Record, depth: Int) -> [TypeLayout.Member] {
-        (0..<record.vlen).map { index in
+        memberBudget -= record.vlen
+        return (0..<record.vlen).map { index in
             let at = record.extra + 12 * index
             let type = layout(id: Int(types.littleEndian(at: at + 4, size: 4)), depth: depth + 1)
             let raw = Int(types.littleEndian(at: at + 8, size: 4))
@@ -153,7 +162,7 @@ public final class BTFTypes {
             let bitSize = record.kindFlag ? raw >> 24 : 0
             let name = string(UInt32(types.littleEndian(at: at, size: 4)))
             if bitSize > 0 {
-                let unit = max(1, type.size) * 8
+                let unit = max(1, min(type.size, 16)) * 8
                 return TypeLayout.Member(name: name.isEmpty ? "<unnamed>" : name, offset: bits / unit * unit / 8, bitOffset: bits % unit, bitSize: bitSize, type: type)
             }
             return TypeLayout.Member(name: name.isEmpty ? "<unnamed>" : name, offset: bits / 8, bitOffset: nil, bitSize: nil, type: type)
@@ -172,12 +181,14 @@ public final class BTFTypes {
         return (total, layout)
     }
 
-    /// A member by name, looking into anonymous unions and structs as C does.
-    private func findMember(_ name: String, in layout: TypeLayout) -> TypeLayout.Member? {
+    /// A member by name, looking into anonymous unions and structs as C does (8 deep at
+    /// most: a type that holds itself ends the search).
+    private func findMember(_ name: String, in layout: TypeLayout, depth: Int = 0) -> TypeLayout.Member? {
         if let direct = layout.members.first(where: { $0.name == name }) { return direct }
+        guard depth < 8 else { return nil }
         for anonymous in layout.members where anonymous.name == "<unnamed>" && anonymous.type.kind == .record {
             let inner = anonymous.type.members.isEmpty ? (anonymous.type.referenceOffset.flatMap { self.layout(id: $0) } ?? anonymous.type) : anonymous.type
-            if let found = findMember(name, in: inner) {
+            if let found = findMember(name, in: inner, depth: depth + 1) {
                 return TypeLayout.Member(name: found.name, offset: anonymous.offset + found.offset, bitOffset: found.bitOffset, bitSize: found.bitSize, type: found.type)
             }
         }

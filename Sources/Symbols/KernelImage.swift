@@ -44,12 +44,18 @@ public final class KernelImage {
             if entry.address < 0xffff_8000_0000_0000 { perCPU[entry.name] = entry.address } else { kept.append(entry) }
         }
         kept.sort { $0.address < $1.address }
+        // Each symbol runs to the next higher address (one pass from the end).
+        var ends = [UInt64](repeating: 0, count: kept.count)
+        var higher = kept.last?.address ?? 0
+        for index in kept.indices.reversed() {
+            if kept[index].address < higher { ends[index] = higher } else { ends[index] = kept[index].address }
+            if index > 0, kept[index - 1].address < kept[index].address { higher = kept[index].address }
+        }
         var symbols: [ElfSymbol] = []
         symbols.reserveCapacity(kept.count)
         for (index, entry) in kept.enumerated() {
             let isFunction = [UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: "W"), UInt8(ascii: "w")].contains(entry.type)
-            let next = kept[(index + 1)...].first { $0.address > entry.address }?.address ?? entry.address
-            symbols.append(ElfSymbol(address: entry.address, size: next - entry.address, linkageName: entry.name, isFunction: isFunction,
+            symbols.append(ElfSymbol(address: entry.address, size: ends[index] - entry.address, linkageName: entry.name, isFunction: isFunction,
                                      isGlobal: entry.type < UInt8(ascii: "a")))
         }
         self.symbols = symbols
@@ -126,8 +132,10 @@ struct Kallsyms {
 
     init?(rodata bytes: [UInt8]) {
         let digits = Array("0\u{0}1\u{0}2\u{0}3\u{0}4\u{0}5\u{0}6\u{0}7\u{0}8\u{0}9\u{0}".utf8)
-        var from = 0
-        while let zero = Self.find(digits, in: bytes, from: from) {
+        var from = 0, tried = 0
+        // The digits occur in other tables too; a few candidates are enough.
+        while tried < 16, let zero = Self.find(digits, in: bytes, from: from) {
+            tried += 1
             from = zero + 1
             if let decoded = Self.decode(bytes, digitsAt: zero) {
                 entries = decoded

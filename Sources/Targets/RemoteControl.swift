@@ -86,8 +86,9 @@ struct RemoteRunState {
     /// Threads the last `vCont` stepped, and those whose last stop ended a step.
     var stepping: Set<ThreadID> = []
     var stepped: Set<ThreadID> = []
-    /// Breakpoints out of memory while a vfork child runs in it.
-    var liftedForVfork: [UInt64] = []
+    /// A vfork child runs in the memory: breakpoints are out of it until `vforkdone` (those
+    /// planted or removed meanwhile are only noted).
+    var inVfork = false
     /// How registers are written, once known: `P` one by one, or `G` for all.
     var registerPackets: RegisterPackets?
 
@@ -188,7 +189,7 @@ extension RemoteTarget {
 
     private func patch(_ bytes: inout [UInt8], _ register: RemoteRegister, _ value: [UInt8]) {
         let size = register.bitSize / 8
-        guard register.offset + size <= bytes.count else { return }
+        guard register.offset >= 0, register.offset + size <= bytes.count else { return }
         var field = Array(bytes[register.offset..<register.offset + size])
         field.replaceSubrange(0..<min(size, value.count), with: value.prefix(size))
         bytes.replaceSubrange(register.offset..<register.offset + size, with: field)
@@ -211,6 +212,7 @@ extension RemoteTarget {
                 let reply = try connection.request("P\(String(register.number, radix: 16))=\(hexDigits(bytes[span(register)]))")
                 if reply == Array("OK".utf8) { control.registerPackets = .single; sent = true; continue }
                 guard reply.isEmpty, control.registerPackets == nil else {
+                    cachedRegisters[thread] = nil  // some may be written: read them again
                     throw TargetError("remote: the stub refused to set \(register.name): \(String(decoding: reply, as: UTF8.self))")
                 }
                 control.registerPackets = .whole
@@ -230,13 +232,13 @@ extension RemoteTarget {
     public func insertSoftwareBreakpoint(at address: UInt64) throws(TargetError) -> UInt8 {
         guard let original = readMemory(address, count: 1).first else { throw TargetError("Memory at \(String(address, radix: 16)) cannot be read") }
         if control.softwareBreakpoints.contains(address) { return original }
-        try expectOK("Z0,\(String(address, radix: 16)),1", "insert a breakpoint at \(String(address, radix: 16))")
+        if !control.inVfork { try expectOK("Z0,\(String(address, radix: 16)),1", "insert a breakpoint at \(String(address, radix: 16))") }
         control.softwareBreakpoints.insert(address)
         return original
     }
 
     public func removeSoftwareBreakpoint(at address: UInt64, original: UInt8) throws(TargetError) {
-        guard control.softwareBreakpoints.remove(address) != nil, !control.ended else { return }
+        guard control.softwareBreakpoints.remove(address) != nil, !control.ended, !control.inVfork else { return }
         try expectOK("z0,\(String(address, radix: 16)),1", "remove the breakpoint at \(String(address, radix: 16))")
     }
 
@@ -321,11 +323,17 @@ extension RemoteTarget {
             control.running[first] = nil
             return .stopped(first, .signal(SIGINT))
         }
-        BreakIn.armInterruptByte(true)
-        defer { BreakIn.armInterruptByte(false) }
         try sendResume()
         while true {
-            let text = String(decoding: try connection.receive(waitingForever: true), as: UTF8.self)
+            // Ctrl-C's byte goes to the stub only while it runs the target.
+            BreakIn.armInterruptByte(true)
+            let received: [UInt8]
+            do { received = try connection.receive(waitingForever: true) } catch {
+                BreakIn.armInterruptByte(false)
+                throw error
+            }
+            BreakIn.armInterruptByte(false)
+            let text = String(decoding: received, as: UTF8.self)
             // Console output (`O` and hex) comes before the stop: it is the program's.
             if text.hasPrefix("O"), text != "OK", let (bytes, _) = RemotePackets.bytes(fromHex: Array(text.utf8.dropFirst())) {
                 _ = bytes.withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
@@ -333,7 +341,8 @@ extension RemoteTarget {
             }
             guard let reply = RemoteStopReply(text) else { throw TargetError("remote: not a stop reply: \(text.prefix(80))") }
             if try passedVfork(reply) { continue }
-            return try event(for: reply)
+            if let event = try event(for: reply) { return event }
+            try sendResume()
         }
     }
 
@@ -364,12 +373,13 @@ extension RemoteTarget {
     /// back. Neither stop is the engine's: the target runs on. True when the reply was one.
     private func passedVfork(_ reply: RemoteStopReply) throws(TargetError) -> Bool {
         if let child = reply.fields["vfork"] {
-            control.liftedForVfork = control.softwareBreakpoints.sorted()
-            for address in control.liftedForVfork { try expectOK("z0,\(String(address, radix: 16)),1", "lift a breakpoint over a vfork") }
+            for address in control.softwareBreakpoints.sorted() { try expectOK("z0,\(String(address, radix: 16)),1", "lift a breakpoint over a vfork") }
+            control.inVfork = true
             try detachChild(child)
         } else if reply.fields["vforkdone"] != nil {
-            for address in control.liftedForVfork { try expectOK("Z0,\(String(address, radix: 16)),1", "put a breakpoint back after a vfork") }
-            control.liftedForVfork = []
+            // Those the engine has now (it may have planted or removed some meanwhile).
+            control.inVfork = false
+            for address in control.softwareBreakpoints.sorted() { try expectOK("Z0,\(String(address, radix: 16)),1", "put a breakpoint back after a vfork") }
         } else {
             return false
         }
@@ -384,8 +394,9 @@ extension RemoteTarget {
         try expectOK("D;\(String(process ?? thread, radix: 16))", "let the child process \(process ?? thread) go")
     }
 
-    /// The engine's event for a stop reply; threads it reveals or loses are queued after it.
-    private func event(for reply: RemoteStopReply) throws(TargetError) -> TargetEvent {
+    /// The engine's event for a stop reply (nil: not the target's, run on); threads it reveals
+    /// or loses are queued after it.
+    private func event(for reply: RemoteStopReply) throws(TargetError) -> TargetEvent? {
         let thread = reply.thread.map { Self.parseThread($0).thread }
         switch reply.kind {
         case .exited(let code):
@@ -398,6 +409,11 @@ extension RemoteTarget {
             return .threadGone(thread, exitCode: code, signal: nil)
         case .signal(let number):
             let tid = thread ?? threadOrder.first { control.running[$0] != nil } ?? processID
+            // Another process of the stub's (a fork child not let go yet): not this target's.
+            if let id = reply.thread, let process = Self.parseThread(id).process, process != processID {
+                try detachChild(id)
+                return nil
+            }
             control.running[tid] = nil
             control.owedStops.remove(tid)
             lastStops[tid] = reply
@@ -405,29 +421,35 @@ extension RemoteTarget {
             let isNew = threadIDs[tid] == nil
             if isNew { learn(tid, id: reply.thread ?? String(tid, radix: 16)) }
             if let list = reply.fields["threads"] {
-                reconcile(list.split(separator: ",").map(String.init))
+                reconcile(list.split(separator: ",").map(String.init), stopped: tid)
             } else if !control.threadsInStopReplies && !control.fixedThreads {
-                reconcile(try Self.threadList(connection))
+                reconcile(try Self.threadList(connection), stopped: tid)
             }
+            let stop = stopEvent(reply, thread: tid, number: number)
+            // A thread seen first at a stop of its own (no thread events): it starts, then stops.
             if isNew {
-                // A thread seen first at a stop of its own (no thread events): it starts, then stops.
-                control.queued.insert(try event(for: reply), at: 0)
+                control.queued.insert(stop, at: 0)
                 return .stopped(tid, .started)
             }
-            if let child = reply.fields["fork"] {
-                let (process, thread) = Self.parseThread(child)
-                return .stopped(tid, .forked(child: process ?? thread, sharesMemory: false))
-            }
-            if let path = reply.fields["exec"], let (bytes, _) = RemotePackets.bytes(fromHex: Array(path.utf8)) {
-                executablePath = String(decoding: bytes, as: UTF8.self)
-                control.softwareBreakpoints.removeAll()
-                control.hardware = [nil, nil, nil, nil]
-                for other in threadOrder where other != tid { forget(other) }
-                return .stopped(tid, .exec)
-            }
-            // gdbserver answers a vCont that a thread cannot run (a pending status) with 0.
-            return .stopped(tid, number == 0 ? .requested : .signal(linuxSignal(number)))
+            return stop
         }
+    }
+
+    /// What a signal stop of one of the target's threads is: a fork, an exec, or the signal.
+    private func stopEvent(_ reply: RemoteStopReply, thread tid: ThreadID, number: Int32) -> TargetEvent {
+        if let child = reply.fields["fork"] {
+            let (process, thread) = Self.parseThread(child)
+            return .stopped(tid, .forked(child: process ?? thread, sharesMemory: false))
+        }
+        if let path = reply.fields["exec"], let (bytes, _) = RemotePackets.bytes(fromHex: Array(path.utf8)) {
+            executablePath = String(decoding: bytes, as: UTF8.self)
+            control.softwareBreakpoints.removeAll()
+            control.hardware = [nil, nil, nil, nil]
+            for other in threadOrder where other != tid { forget(other) }
+            return .stopped(tid, .exec)
+        }
+        // gdbserver answers a vCont that a thread cannot run (a pending status) with 0.
+        return .stopped(tid, number == 0 ? .requested : .signal(linuxSignal(number)))
     }
 
     private func learn(_ thread: ThreadID, id: String) {
@@ -443,12 +465,13 @@ extension RemoteTarget {
         lastStops[thread] = nil
     }
 
-    /// lldb-server's `threads:` list: the ones not known yet start, the ones missing are gone.
-    private func reconcile(_ ids: [String]) {
+    /// lldb-server's `threads:` list: the ones not known yet start, the ones missing are gone
+    /// (never the one that just stopped: it is there, whatever the list says).
+    private func reconcile(_ ids: [String], stopped: ThreadID) {
         // A fork child not let go yet is the stub's other process: not ours.
         let own = ids.filter { Self.parseThread($0).process.map { $0 == processID } ?? true }
         let listed = Dictionary(own.map { (Self.parseThread($0).thread, $0) }, uniquingKeysWith: { first, _ in first })
-        for tid in threadOrder where listed[tid] == nil {
+        for tid in threadOrder where listed[tid] == nil && tid != stopped {
             forget(tid)
             control.queued.append(.threadGone(tid, exitCode: nil, signal: nil))
         }
@@ -514,6 +537,9 @@ extension RemoteTarget {
             }
         }
         try? detachChild(id)
+        // The stub's selected thread was the child's, now gone: memory requests need one of ours.
+        selectedThread = nil
+        if let parent = threadOrder.first { try? selectThread(parent) }
     }
 
     /// What deinit does for a process the session did not end or detach: a stub's own

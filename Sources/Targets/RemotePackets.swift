@@ -130,7 +130,8 @@ public final class RemoteConnection {
             if waitpid(child, &status, WNOHANG) == child { return }
             usleep(10_000)
         }
-        kill(child, SIGKILL)
+        // The whole group: a shell that did not exec leaves the stub as its child.
+        kill(-child, SIGKILL)
         waitpid(child, &status, 0)
     }
 
@@ -170,7 +171,15 @@ public final class RemoteConnection {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        // swdbg ignores SIGPIPE and may block signals: the stub (and the program it starts,
+        // which inherits them) gets the defaults.
+        var defaults = sigset_t(), empty = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        sigemptyset(&empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         posix_spawnattr_setpgroup(&attributes, 0)
         var pid: pid_t = 0
         let arguments = ["/bin/sh", "-c", command]

@@ -35,7 +35,7 @@ public enum TargetDescription {
                     // Numbers from the stub: a register outside sane bounds is left out.
                     let number = xmlAttribute("regnum", in: tag).flatMap { Int($0) } ?? nextNumber
                     let explicit = xmlAttribute("offset", in: tag).flatMap { Int($0) }
-                    guard (0..<100_000).contains(number), (explicit ?? nextOffset) >= 0, (explicit ?? nextOffset) + bits / 8 <= 1 << 20 else { continue }
+                    guard (0..<100_000).contains(number), (0...(1 << 20) - bits / 8).contains(explicit ?? nextOffset) else { continue }
                     // A sub-register (lldb: `value_regnums`) lives inside another: no room of its own.
                     let isPart = xmlAttribute("value_regnums", in: tag) != nil
                     let offset = explicit ?? nextOffset
@@ -54,11 +54,14 @@ public enum TargetDescription {
     /// the reply is short by exactly those, they go and the registers after them move up.
     public static func fitted(_ registers: [RemoteRegister], generalLength length: Int) -> [RemoteRegister] {
         let end = registers.map { $0.offset + $0.bitSize / 8 }.max() ?? 0
-        let phantom = registers.filter { ["ss_base", "ds_base", "es_base"].contains($0.name) }
+        let phantom = registers.filter { ["ss_base", "ds_base", "es_base"].contains($0.name) }.sorted { $0.offset < $1.offset }
         let size = phantom.reduce(0) { $0 + $1.bitSize / 8 }
-        guard phantom.count == 3, length < end, end - length == size, let first = phantom.map(\.offset).min() else { return registers }
+        // Three in a row, nothing else inside them; those after them move up by their size.
+        guard phantom.count == 3, length < end, end - length == size, let first = phantom.first?.offset,
+              zip(phantom, phantom.dropFirst()).allSatisfy({ $0.offset + $0.bitSize / 8 == $1.offset }),
+              !registers.contains(where: { !phantom.contains($0) && $0.offset >= first && $0.offset < first + size }) else { return registers }
         return registers.filter { !phantom.contains($0) }.map { register in
-            register.offset > first ? RemoteRegister(name: register.name, number: register.number, bitSize: register.bitSize, offset: register.offset - size) : register
+            register.offset >= first + size ? RemoteRegister(name: register.name, number: register.number, bitSize: register.bitSize, offset: register.offset - size) : register
         }
     }
 
@@ -207,8 +210,11 @@ public final class RemoteTarget: LiveTarget {
     static func threadList(_ connection: RemoteConnection) throws(TargetError) -> [String] {
         var ids: [String] = []
         var page = String(decoding: try connection.request("qfThreadInfo"), as: UTF8.self)
-        while page.hasPrefix("m"), ids.count < 1 << 16 {
-            ids += page.dropFirst().split(separator: ",").map(String.init)
+        // A page that names no thread would be asked for again forever.
+        for _ in 0..<4096 where page.hasPrefix("m") {
+            let named = page.dropFirst().split(separator: ",").map(String.init)
+            guard !named.isEmpty else { break }
+            ids += named
             page = String(decoding: try connection.request("qsThreadInfo"), as: UTF8.self)
         }
         return ids
@@ -249,6 +255,8 @@ public final class RemoteTarget: LiveTarget {
         guard let id = threadIDs[thread] else { throw TargetError("No thread \(thread) under the stub") }
         let reply = try connection.request("Hg\(id)")
         guard reply == Array("OK".utf8) else { throw TargetError("remote: the stub refused to select thread \(thread)") }
+        // A machine's CPUs each see memory through their own page tables.
+        if control.fixedThreads, selectedThread != nil { memoryPieces.removeAll() }
         selectedThread = thread
     }
 
@@ -277,7 +285,7 @@ public final class RemoteTarget: LiveTarget {
     }
 
     private func value(_ name: String, in bytes: [UInt8]) -> [UInt8]? {
-        guard let register = registers.first(where: { $0.name == name }), register.offset + register.bitSize / 8 <= bytes.count else { return nil }
+        guard let register = registers.first(where: { $0.name == name }), register.offset >= 0, register.offset + register.bitSize / 8 <= bytes.count else { return nil }
         return Array(bytes[register.offset..<register.offset + register.bitSize / 8])
     }
 
@@ -359,7 +367,9 @@ public final class RemoteTarget: LiveTarget {
     }
 
     /// Memory in pieces the stub's packet holds: gdb's binary `x` where it has it, else `m`.
+    /// On a machine, through the CPU selected last (the one that stopped, to begin with).
     private func fetch(_ address: UInt64, count: Int) -> [UInt8] {
+        if control.fixedThreads, selectedThread == nil, let cpu = lastStops.keys.sorted().first ?? threadOrder.first { try? selectThread(cpu) }
         var result: [UInt8] = []
         let chunk = chunkSize
         while result.count < count {

@@ -44,4 +44,21 @@ final class KernelImageTests: XCTestCase {
         }
         XCTAssertThrowsError(try KernelImage(path: "/etc/hostname"))
     }
+
+    /// BTF cut off after a record's header, and a struct that holds itself through an
+    /// unnamed member: no crash, no endless search.
+    func testHostileBTF() {
+        func word(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+        let names: [UInt8] = [0] + Array("s".utf8) + [0] + Array("m".utf8) + [0]
+        // One STRUCT named "s" of size 8 with one member of type 1 (itself), unnamed.
+        let whole = word(1 << 0) + word(4 << 24 | 1) + word(8) + word(0) + word(1) + word(0)
+        let cut = Array(whole.prefix(12))
+        for types in [whole, cut] {
+            let header: [UInt8] = [0x9f, 0xeb, 1, 0] + word(24) + word(0) + word(UInt32(types.count)) + word(UInt32(types.count)) + word(UInt32(names.count))
+            guard let btf = BTFTypes(header + types + names) else { XCTFail("the header is valid"); continue }
+            _ = btf.layout(named: "s")
+            XCTAssertNil(btf.offset(of: "missing", in: "s"))
+        }
+        XCTAssertNil(BTFTypes([0, 1, 2]))
+    }
 }

@@ -90,4 +90,18 @@ final class RemotePacketTests: XCTestCase {
         XCTAssertEqual(exit.thread, "p2b85.2b87")
         for bad in ["", "T", "Tzz", "OK", "E01", "Q05"] { XCTAssertNil(RemoteStopReply(bad), bad) }
     }
+
+    /// Numbers a stub could send to crash a careless reader: an offset near Int.max, QEMU's
+    /// ss/ds/es_base that its `g` leaves out (dropped only where they are three in a row).
+    func testHostileAndQuirkyDescriptions() {
+        let huge = TargetDescription.registers(#"<target><reg name="rip" bitsize="64" offset="9223372036854775807"/><reg name="rax" bitsize="64"/></target>"#) { _ in nil }
+        XCTAssertEqual(huge.map(\.name), ["rax"])
+        let qemu = TargetDescription.registers(#"<target><reg name="gs" bitsize="32"/><reg name="ss_base" bitsize="64"/><reg name="ds_base" bitsize="64"/><reg name="es_base" bitsize="64"/><reg name="fs_base" bitsize="64"/></target>"#) { _ in nil }
+        let fitted = TargetDescription.fitted(qemu, generalLength: 12)
+        XCTAssertEqual(fitted.map(\.name), ["gs", "fs_base"])
+        XCTAssertEqual(fitted.map(\.offset), [0, 4])
+        // Not three in a row: left as described.
+        let scattered = TargetDescription.registers(#"<target><reg name="ss_base" bitsize="64"/><reg name="rip" bitsize="64"/><reg name="ds_base" bitsize="64"/><reg name="es_base" bitsize="64"/></target>"#) { _ in nil }
+        XCTAssertEqual(TargetDescription.fitted(scattered, generalLength: 8).map(\.name), ["ss_base", "rip", "ds_base", "es_base"])
+    }
 }
