@@ -140,8 +140,8 @@ extension Session {
         guard let process else { return ([], []) }
         var seen: [(path: String, bias: UInt64)] = []
         var map: [MemoryRegion]?
-        for entry in linkMap() {
-            let name = readString(entry.name), bias = entry.bias
+        let listed = process.target.libraryList() ?? linkMap().map { (name: readString($0.name), bias: $0.bias) }
+        for (name, bias) in listed {
             if name.hasPrefix("/") {
                 seen.append((name, bias))
             } else if !name.isEmpty {

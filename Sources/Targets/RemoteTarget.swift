@@ -67,6 +67,13 @@ public enum TargetDescription {
 
 }
 
+/// XML's five entities decoded (a path with `&` in it).
+func xmlText(_ text: String) -> String {
+    guard text.contains("&") else { return text }
+    return text.replacing("&lt;", with: "<").replacing("&gt;", with: ">").replacing("&quot;", with: "\"")
+        .replacing("&apos;", with: "'").replacing("&amp;", with: "&")
+}
+
 /// The value of `name="…"` in an XML element's text (the stubs' documents need no more).
 func xmlAttribute(_ name: String, in element: Substring) -> String? {
     guard let range = element.firstRange(of: " \(name)=\"") else { return nil }
@@ -111,6 +118,8 @@ public final class RemoteTarget: LiveTarget {
     let multiprocess: Bool
     /// gdb's binary memory read (`x`, `binary-upload+`); lldb-server's `x` replies differ.
     private let binaryReads: Bool
+    /// `qXfer:libraries-svr4:read`: the loader's list in one request.
+    private let hasLibraryList: Bool
     /// The stub started the program (`vRun`): it ends with the session unless detached.
     public let launched: Bool
     /// Thread names from `qXfer:threads:read` (gdbserver has it), by tid.
@@ -148,6 +157,7 @@ public final class RemoteTarget: LiveTarget {
         hasSignalInfo = supported.contains("qXfer:siginfo:read+")
         nativeSignals = supported.contains("native-signals+")
         binaryReads = supported.contains("binary-upload+")
+        hasLibraryList = supported.contains("qXfer:libraries-svr4:read+")
         if supported.contains("QStartNoAckMode+"), try connection.request("QStartNoAckMode") == Array("OK".utf8) {
             connection.stopAcknowledging()
         }
@@ -393,6 +403,18 @@ public final class RemoteTarget: LiveTarget {
     }
 
     public func threadName(_ thread: ThreadID) -> String? { names[thread] }
+
+    /// `<library name="/lib/…/libc.so.6" lm="0x…" l_addr="0x7f…" l_ld="0x…"/>` elements.
+    public func libraryList() -> [(name: String, bias: UInt64)]? {
+        guard hasLibraryList, let data = (try? Self.transfer(connection, object: "libraries-svr4", annex: "", limit: 0xfff)).flatMap({ $0 }) else { return nil }
+        let document = String(decoding: data, as: UTF8.self)
+        guard document.contains("<library-list-svr4") else { return nil }
+        return document.split(separator: "<").filter { $0.hasPrefix("library ") }.compactMap { element in
+            guard let name = xmlAttribute("name", in: element), let address = xmlAttribute("l_addr", in: element),
+                  address.hasPrefix("0x"), let bias = UInt64(address.dropFirst(2), radix: 16) else { return nil }
+            return (xmlText(name), bias)
+        }
+    }
 
     /// `<thread id="p1a2b.1a2c" core="0" name="worker"/>` elements by tid.
     private static func threadNames(_ document: String) -> [ThreadID: String] {

@@ -158,6 +158,10 @@ public protocol Target: AnyObject {
     /// A register beyond the user-mode set (`k_gs_base`, `cr3`), where the target has it (a
     /// machine's stub).
     func machineRegister(_ name: String, _ thread: ThreadID) -> UInt64?
+    /// The dynamic linker's list as the target itself reports it (a stub's
+    /// `qXfer:libraries-svr4:read`: one request instead of a walk of the list in memory):
+    /// each library's name as the loader has it and its load bias; nil where it cannot.
+    func libraryList() -> [(name: String, bias: UInt64)]?
 }
 
 /// What a live target offers: the engine asks rather than assuming ptrace.
@@ -215,6 +219,9 @@ extension Target {
 
     /// A process has only the user-mode registers.
     public func machineRegister(_ name: String, _ thread: ThreadID) -> UInt64? { nil }
+
+    /// The engine walks the list in memory itself.
+    public func libraryList() -> [(name: String, bias: UInt64)]? { nil }
 
     /// The address range a file is mapped at, for a module whose ELF file cannot be read.
     public func mappedRange(of path: String) -> Range<UInt64>? {

@@ -49,7 +49,7 @@ final class RemoteTests: XCTestCase {
         let stack = out.output(of: "k")
         XCTAssertTrue(stack.contains("detach!main+0x") && stack.contains("detach.c @ 17]"), stack)
         XCTAssertTrue(stack.contains("libc!usleep"), stack)
-        XCTAssertTrue(out.output(of: "r rip").hasPrefix("rip=00007f"), out)
+        XCTAssertTrue(out.output(of: "r rip").hasPrefix("rip=00007"), "in libc, where the mappings are (lldb-server keeps ASLR: 0x7e… happens): \(out)")
         let modules = out.output(of: "lm")
         XCTAssertTrue(modules.contains("detach ") && modules.contains("libc ") && modules.contains("linux_vdso "), modules)
         XCTAssertTrue(out.output(of: "u detach!work L1").contains("push    rbp"), out)
