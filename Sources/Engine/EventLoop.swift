@@ -88,6 +88,8 @@ extension Session {
         var next = try completedRetry(thread)
         thread.interruptedStep = nil
         var first = true
+        // Where the last run ended: in a kernel, the task may have moved to another CPU.
+        var arrivedOn = thread
         do {
             while let plan = thread.plans.last {
                 if next == nil { next = try plan.nextStep(self, thread) }
@@ -117,13 +119,14 @@ extension Session {
                     if process.gone { discardPlans() } else { interrupt(thread, step, by: stop) }
                     return stop
                 }
+                arrivedOn = process.thread(stop.thread) ?? thread
             }
         } catch {
             discardPlans()
             throw error
         }
-        process.current = thread
-        return StopEvent(kind: .step, thread: thread.tid)
+        process.current = arrivedOn
+        return StopEvent(kind: .step, thread: arrivedOn.tid)
     }
 
     /// The interrupted step `gc` takes again; nil where the thread already stands where that
@@ -190,10 +193,15 @@ extension Session {
         guard let process else { throw EngineError("No target") }
         let start = try registers(thread).rip
         var faultedBeforeRunning = false
+        var retries = 0
         while true {
             let event = try singleStep(thread)
             switch event {
             case .trap, .breakpointTrap:
+                if retries < 3, try stepDidNotRun(thread, from: start) {
+                    retries += 1
+                    continue
+                }
                 return StopEvent(kind: .step, thread: thread.tid)
             case .hardwareTrap:
                 // The step also made a debug-register hit (a write it did): the hit reports.

@@ -13,6 +13,8 @@ public final class KernelContext {
     /// current task runs it (`followUserContext`).
     let userProgram: (path: String, image: ElfImage)?
     var userModule: Module?
+    /// Loaded modules' ORC tables (from their memory) by the module's start.
+    var moduleOrc: [UInt64: OrcTable] = [:]
 
     init(image: KernelImage, slide: UInt64, userProgram: (path: String, image: ElfImage)?) {
         self.image = image
@@ -85,6 +87,17 @@ extension Session {
         guard let types = process?.kernel?.image.types, let auxv = types.offset(of: "saved_auxv", in: "mm_struct") else { return nil }
         let words = readMemory(mm &+ UInt64(auxv.offset), count: min(auxv.type.size, 1024))
         return parseAuxiliaryVector(words)[AuxiliaryVectorKey.entry]
+    }
+
+    /// QEMU with several CPUs can answer a step with a stop before the step ran: on a machine,
+    /// a step that left pc where it was, on an instruction that does not repeat in place (a
+    /// `rep` string instruction, a jump to itself), did not run.
+    func stepDidNotRun(_ thread: ThreadInfo, from start: UInt64) throws(EngineError) -> Bool {
+        guard process?.kernel != nil, try registers(thread).rip == start else { return false }
+        let code = readMemory(start, count: 16)
+        let prefixes = code.prefix { [0xf2, 0xf3, 0x66, 0x67, 0x2e, 0x3e, 0x26, 0x36, 0x64, 0x65, 0xf0].contains($0) || (0x40...0x4f).contains($0) }
+        if prefixes.contains(0xf2) || prefixes.contains(0xf3) { return false }
+        return !code.starts(with: [0xeb, 0xfe])
     }
 
     /// Whether a thread at `sp` has come back to the frame a run waits for (its stack pointer

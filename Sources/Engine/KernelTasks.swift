@@ -103,12 +103,55 @@ extension Session {
             let sizeBytes = readMemory(module &+ UInt64(size), count: 4)
             if let start = readWord(module &+ UInt64(base)), start != 0, sizeBytes.count == 4, !title.isEmpty,
                case let length = sizeBytes.littleEndian(at: 0, size: 4), length > 0, start <= UInt64.max - length {
-                let loaded = Module(path: title, name: title, bias: 0, image: nil, symbolSearch: symbolSearch, isMainProgram: false, fallbackRange: start..<start &+ length)
+                let symbols = moduleSymbols(module, types)
+                let loaded = symbols.isEmpty
+                    ? Module(path: title, name: title, bias: 0, image: nil, symbolSearch: symbolSearch, isMainProgram: false, fallbackRange: start..<start &+ length)
+                    : Module(kernelModule: title, range: start..<start &+ length, symbols: symbols, kernel: process.kernel!.image, symbolSearch: symbolSearch)
                 process.modules.add(loaded)
+                if let orc = moduleOrc(module, types) { process.kernel?.moduleOrc[start] = orc }
                 output.line("ModLoad: \(formatAddress(loaded.start)) \(formatAddress(loaded.end))   \(title)")
             }
             link = readWord(next)
             count += 1
         }
+    }
+}
+
+extension Session {
+    /// A module's own symbols: its `kallsyms` (Elf64_Sym entries, relocated to where the
+    /// module is, and their string table), 64 Ki at most.
+    fileprivate func moduleSymbols(_ module: UInt64, _ types: BTFTypes) -> [ElfSymbol] {
+        guard let table = types.offset(of: "kallsyms", in: "module")?.offset, let kallsyms = readWord(module &+ UInt64(table)), kallsyms != 0,
+              let symtab = readWord(kallsyms), let strtab = readWord(kallsyms &+ 16) else { return [] }
+        let count = readMemory(kallsyms &+ 8, count: 4)
+        guard count.count == 4 else { return [] }
+        let entries = min(Int(count.littleEndian(at: 0, size: 4)), 1 << 16)
+        let raw = readMemory(symtab, count: 24 * entries)
+        var symbols: [(name: String, address: UInt64, size: UInt64, function: Bool, global: Bool)] = []
+        for index in 0..<raw.count / 24 {
+            let entry = raw[(24 * index)..<(24 * index + 24)].map { $0 }
+            let nameOffset = entry.littleEndian(at: 0, size: 4), info = entry[4], value = entry.littleEndian(at: 8), size = entry.littleEndian(at: 16)
+            guard nameOffset != 0, value != 0, info & 0xf <= 2 else { continue }  // NOTYPE, OBJECT, FUNC
+            let name = String(decoding: readMemory(strtab &+ nameOffset, count: 128).prefix { $0 != 0 }, as: UTF8.self)
+            guard !name.isEmpty, !name.hasPrefix("__UNIQUE_ID") else { continue }
+            symbols.append((name, value, size, info & 0xf == 2, info >> 4 != 0))
+        }
+        return ElfSymbol.sortedTable(symbols)
+    }
+
+    /// A module's ORC tables (`arch.orc_unwind_ip`, `arch.orc_unwind`), as vmlinux lays
+    /// them out, from its memory.
+    fileprivate func moduleOrc(_ module: UInt64, _ types: BTFTypes) -> OrcTable? {
+        guard let kernel = process?.kernel, let arch = types.offset(of: "arch", in: "module")?.offset,
+              let count = types.offset(of: "num_orcs", in: "mod_arch_specific")?.offset,
+              let ips = types.offset(of: "orc_unwind_ip", in: "mod_arch_specific")?.offset,
+              let entries = types.offset(of: "orc_unwind", in: "mod_arch_specific")?.offset else { return nil }
+        let base = module &+ UInt64(arch)
+        let number = readMemory(base &+ UInt64(count), count: 4)
+        guard number.count == 4, let ipTable = readWord(base &+ UInt64(ips)), let entryTable = readWord(base &+ UInt64(entries)) else { return nil }
+        let orcs = min(Int(number.littleEndian(at: 0, size: 4)), 1 << 20)
+        let ipBytes = readMemory(ipTable, count: 4 * orcs), entryBytes = readMemory(entryTable, count: 6 * orcs)
+        guard orcs > 0, ipBytes.count == 4 * orcs, entryBytes.count == 6 * orcs else { return nil }
+        return OrcTable(ipSection: (ipTable, ipBytes), entries: entryBytes, layoutFrom64: kernel.image.version >= (6, 4))
     }
 }

@@ -46,6 +46,18 @@ public final class Module {
         end = max(last, kernel.textAddress &+ 1) &+ slide
     }
 
+    /// A loaded kernel module: its own kallsyms at their runtime addresses (bias 0), the
+    /// kernel's image standing in for a file it has no other of.
+    init(kernelModule name: String, range: Range<UInt64>, symbols: [ElfSymbol], kernel: KernelImage, symbolSearch: SymbolSearch) {
+        isMainProgram = false
+        path = name
+        self.name = name
+        bias = 0
+        symbolFiles = ModuleSymbols(image: kernel.elf, search: symbolSearch, providedSymbols: symbols, providedTypes: kernel.types)
+        start = range.lowerBound
+        end = range.upperBound
+    }
+
     public func contains(_ address: UInt64) -> Bool { address >= start && address < end }
 
     /// `(deferred)` until symbols were read, then `(dwarf)`, `(elf symbols)` or `(export symbols)`.

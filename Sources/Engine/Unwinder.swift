@@ -64,10 +64,11 @@ extension Session {
             let lookup = frames.count == 1 || isSignalFrame ? pc : pc &- 1
             var next: [Int: UInt64]?
             var intoUserMode = false
-            if let kernel = process.kernel, let orc = kernel.image.orc, process.modules.module(containing: lookup)?.name == "nt" {
-                // The kernel: ORC. After a pt_regs frame the pc is where it was interrupted,
-                // and from the system call entry the frame below is the user program's.
-                guard let step = orcStep(orc, slide: kernel.slide, lookup: lookup, registers: registers) else { break }
+            if let kernel = process.kernel, let module = process.modules.module(containing: lookup),
+               let (orc, slide) = module.name == "nt" ? kernel.image.orc.map({ ($0, kernel.slide) }) : kernel.moduleOrc[module.start].map({ ($0, UInt64(0)) }) {
+                // The kernel and its modules: ORC. After a pt_regs frame the pc is where it was
+                // interrupted, and from the system call entry the frame below is the user program's.
+                guard let step = orcStep(orc, slide: slide, lookup: lookup, registers: registers) else { break }
                 next = step.caller
                 isSignalFrame = step.exactNext
                 intoUserMode = step.exactNext && (step.caller[DwarfRegister.returnAddress] ?? 0) < 0x8000_0000_0000_0000

@@ -43,22 +43,10 @@ public final class KernelImage {
         for entry in table.entries {
             if entry.address < 0xffff_8000_0000_0000 { perCPU[entry.name] = entry.address } else { kept.append(entry) }
         }
-        kept.sort { $0.address < $1.address }
-        // Each symbol runs to the next higher address (one pass from the end).
-        var ends = [UInt64](repeating: 0, count: kept.count)
-        var higher = kept.last?.address ?? 0
-        for index in kept.indices.reversed() {
-            if kept[index].address < higher { ends[index] = higher } else { ends[index] = kept[index].address }
-            if index > 0, kept[index - 1].address < kept[index].address { higher = kept[index].address }
-        }
-        var symbols: [ElfSymbol] = []
-        symbols.reserveCapacity(kept.count)
-        for (index, entry) in kept.enumerated() {
-            let isFunction = [UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: "W"), UInt8(ascii: "w")].contains(entry.type)
-            symbols.append(ElfSymbol(address: entry.address, size: ends[index] - entry.address, linkageName: entry.name, isFunction: isFunction,
-                                     isGlobal: entry.type < UInt8(ascii: "a")))
-        }
-        self.symbols = symbols
+        self.symbols = ElfSymbol.sortedTable(kept.map { entry in
+            (entry.name, entry.address, 0, [UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: "W"), UInt8(ascii: "w")].contains(entry.type),
+             entry.type < UInt8(ascii: "a"))
+        })
         perCPUOffsets = perCPU
         if let ips = elf.sectionData(".orc_unwind_ip"), let entries = elf.sectionData(".orc_unwind") {
             orc = OrcTable(ipSection: ips, entries: entries.bytes, layoutFrom64: version >= (6, 4))
@@ -277,7 +265,7 @@ public struct OrcTable: Sendable {
     let entries: [UInt8]
     let layoutFrom64: Bool
 
-    init(ipSection: (address: UInt64, bytes: [UInt8]), entries: [UInt8], layoutFrom64: Bool) {
+    public init(ipSection: (address: UInt64, bytes: [UInt8]), entries: [UInt8], layoutFrom64: Bool) {
         let count = min(ipSection.bytes.count / 4, entries.count / 6)
         addresses = (0..<count).map { index in
             let relative = Int32(bitPattern: UInt32(truncatingIfNeeded: ipSection.bytes.littleEndian(at: 4 * index, size: 4)))
@@ -309,5 +297,26 @@ public struct OrcTable: Sendable {
         }
         return OrcEntry(spOffset: sp, bpOffset: bp, spRegister: OrcEntry.Register(rawValue: registers & 0xf) ?? .undefined,
                         bpRegister: OrcEntry.Register(rawValue: registers >> 4) ?? .undefined, kind: kind, end: !layoutFrom64 && flags & 4 != 0)
+    }
+}
+
+extension ElfSymbol {
+    /// Symbols that come without sizes (or with some): sorted by address, each without a size
+    /// running to the next higher address (one pass from the end).
+    public static func sortedTable(_ entries: [(name: String, address: UInt64, size: UInt64, function: Bool, global: Bool)]) -> [ElfSymbol] {
+        let sorted = entries.sorted { $0.address < $1.address }
+        var result: [ElfSymbol] = []
+        result.reserveCapacity(sorted.count)
+        var higher = sorted.last?.address ?? 0
+        var ends = [UInt64](repeating: 0, count: sorted.count)
+        for index in sorted.indices.reversed() {
+            ends[index] = sorted[index].address < higher ? higher : sorted[index].address
+            if index > 0, sorted[index - 1].address < sorted[index].address { higher = sorted[index].address }
+        }
+        for (index, entry) in sorted.enumerated() {
+            let size = entry.size > 0 ? entry.size : ends[index] - entry.address
+            result.append(ElfSymbol(address: entry.address, size: size, linkageName: entry.name, isFunction: entry.function, isGlobal: entry.global))
+        }
+        return result
     }
 }

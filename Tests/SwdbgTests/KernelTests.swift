@@ -27,7 +27,10 @@ final class KernelTests: XCTestCase {
             try qemu.run()
         }
 
-        deinit { if qemu.isRunning { qemu.terminate() } }
+        deinit {
+            if qemu.isRunning { qemu.terminate() }
+            qemu.waitUntilExit()
+        }
 
         /// Reads the console until `marker` (the boot takes 10–20 s under TCG).
         func wait(for marker: String) throws {
@@ -59,18 +62,27 @@ final class KernelTests: XCTestCase {
         let folder = NSTemporaryDirectory() + "swdbg-kernel-\(getpid())"
         let built = try Harness.run(Harness.packageRoot.appendingPathComponent("script/kernel-guest").path, [folder], input: "", timeout: 300)
         XCTAssertEqual(built.status, 0, built.output)
-        let guest = try Guest(image: image, initramfs: folder + "/initramfs.cpio.gz", port: port)
-        try guest.wait(for: "SENDLOOP: connected")
-        return (guest, image, folder + "/sendloop")
+        // A port another run still holds: the next one.
+        for attempt in 0..<5 {
+            let guest = try Guest(image: image, initramfs: folder + "/initramfs.cpio.gz", port: port + 7 * attempt)
+            do {
+                try guest.wait(for: "SENDLOOP: connected")
+                return (guest, image, folder + "/sendloop")
+            } catch where guest.text.contains("Failed to find an available port") || String(describing: error).contains("Failed to find an available port") {
+                continue
+            }
+        }
+        throw HarnessError("QEMU found no free port from \(port)")
     }
 
     func testKernelSessionUnderQemu() throws {
-        let port = 40000 + Int(getpid() % 10000)
-        let (guest, image, program) = try bootGuest(port: port)
+        let (guest, image, program) = try bootGuest(port: 40000 + Int(getpid() % 10000))
+        let port = guest.port
         let sendto = try XCTUnwrap(guest.kallsyms("__sys_sendto"), guest.text)
         let text = try XCTUnwrap(guest.kallsyms("_text"), guest.text)
         let module = try XCTUnwrap(guest.moduleAddress("crc8"), guest.text)
-        let commands = ["x nt!__sys_sendto", "lm", "~1s", "!pcr", "~0s", "dt nt!task_struct", "!process 0 0",
+        let moduleFunction = try XCTUnwrap(guest.kallsyms("crc8_populate_msb"), guest.text)
+        let commands = ["x nt!__sys_sendto", "lm", "x crc8!crc8_populate_msb", "~1s", "!pcr", "~0s", "dt nt!task_struct", "!process 0 0",
                         "bp nt!__sys_sendto \".if (@rdi != 4) {gc}\"", "g", "r rdi", "db @rsi L5", "k", "!thread",
                         "p", "gu", "bc *", "ba e1 nt!__sys_sendto", "g", "bc *", "dt -r nt!sock",
                         "bp nt!import_single_range", "g", "wt", "g", "ta @$ra", "bc *", "q"]
@@ -81,6 +93,8 @@ final class KernelTests: XCTestCase {
         XCTAssertTrue(out.output(of: "x nt!__sys_sendto").hasPrefix(formatted(sendto) + " nt!__sys_sendto"), "\(out) vs \(String(sendto, radix: 16))")
         XCTAssertTrue(out.output(of: "lm").contains(formatted(text) + " "), out)
         XCTAssertTrue(out.output(of: "lm").contains(formatted(module) + " "), "the guest's crc8 module: \(out)")
+        // The module's own symbols, from its kallsyms in memory.
+        XCTAssertTrue(out.output(of: "x crc8!crc8_populate_msb").hasPrefix(formatted(moduleFunction) + " crc8!crc8_populate_msb"), out)
         // Stopped in another task (the idle one), the user program is not the context.
         XCTAssertFalse(out.output(of: "lm").contains("sendloop"), out)
         XCTAssertTrue(out.contains("0: kd> ") && out.contains("1: kd> "), out)
