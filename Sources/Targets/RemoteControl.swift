@@ -417,6 +417,8 @@ extension RemoteTarget {
             control.running[tid] = nil
             control.owedStops.remove(tid)
             lastStops[tid] = reply
+            // QEMU makes the CPU that stopped the one register and memory requests are about.
+            if control.fixedThreads, reply.thread != nil { selectedThread = tid }
             if control.stepping.contains(tid) { control.stepped.insert(tid) } else { control.stepped.remove(tid) }
             let isNew = threadIDs[tid] == nil
             if isNew { learn(tid, id: reply.thread ?? String(tid, radix: 16)) }
