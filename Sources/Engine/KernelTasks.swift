@@ -34,8 +34,9 @@ extension Session {
         let types = try kernelTypes()
         let pid = try taskOffset("pid", types), tgid = try taskOffset("tgid", types), comm = try taskOffset("comm", types)
         let state = try taskOffset("__state", types), mm = try taskOffset("mm", types), parent = try taskOffset("real_parent", types)
-        let bytes = readMemory(address, count: max(pid, tgid, comm, state, mm, parent) + 16)
-        guard bytes.count == max(pid, tgid, comm, state, mm, parent) + 16 else { throw EngineError("Cannot read the task_struct at \(formatAddress(address))") }
+        let span = max(pid, tgid, comm, state, mm, parent) + 16
+        let bytes = readMemory(address, count: span)
+        guard bytes.count == span else { throw EngineError("Cannot read the task_struct at \(formatAddress(address))") }
         let parentTask = bytes.littleEndian(at: parent)
         var parentTgid: Int32?
         if parentTask != 0, parentTask != address {

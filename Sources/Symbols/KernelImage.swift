@@ -66,8 +66,7 @@ public final class KernelImage {
         close(fd)
         guard count > 0 else { throw SymbolError("\(path): cannot be read") }
         head.removeSubrange(count...)
-        let magic: [UInt8] = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]
-        guard let offset = head.indices.dropLast(magic.count).first(where: { head[$0] == magic[0] && Array(head[$0..<$0 + magic.count]) == magic }) else {
+        guard let offset = firstIndex(of: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], in: head, from: 0) else {
             throw SymbolError("\(path): neither an ELF vmlinux nor a bzImage with an xz-compressed kernel")
         }
         var error = [CChar](repeating: 0, count: 256)
@@ -82,9 +81,8 @@ public final class KernelImage {
     private static func banner(_ bytes: [UInt8]) -> (release: String, version: (major: Int, minor: Int))? {
         let needle = Array("Linux version ".utf8)
         var index = 0
-        while let start = bytes[index...].firstIndex(of: needle[0]) {
+        while let start = firstIndex(of: needle, in: bytes, from: index) {
             index = start + 1
-            guard start + needle.count < bytes.count, Array(bytes[start..<start + needle.count]) == needle else { continue }
             let release = String(decoding: bytes[(start + needle.count)...].prefix { $0 != 0x20 && $0 != 0 }.prefix(64), as: UTF8.self)
             let numbers = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
             guard numbers.count == 2 else { continue }
@@ -122,7 +120,7 @@ struct Kallsyms {
         let digits = Array("0\u{0}1\u{0}2\u{0}3\u{0}4\u{0}5\u{0}6\u{0}7\u{0}8\u{0}9\u{0}".utf8)
         var from = 0, tried = 0
         // The digits occur in other tables too; a few candidates are enough.
-        while tried < 16, let zero = Self.find(digits, in: bytes, from: from) {
+        while tried < 16, let zero = firstIndex(of: digits, in: bytes, from: from) {
             tried += 1
             from = zero + 1
             if let decoded = Self.decode(bytes, digitsAt: zero) {
@@ -233,15 +231,17 @@ struct Kallsyms {
         }
         return position
     }
+}
 
-    private static func find(_ needle: [UInt8], in bytes: [UInt8], from: Int) -> Int? {
-        var index = from
-        while let start = bytes[index...].firstIndex(of: needle[0]) {
-            if start + needle.count <= bytes.count, bytes[start..<start + needle.count].elementsEqual(needle) { return start }
-            index = start + 1
-        }
-        return nil
+/// Where `needle` first occurs in `bytes` at or after `from` (the xz magic, the banner, the
+/// kallsyms token digits).
+private func firstIndex(of needle: [UInt8], in bytes: [UInt8], from: Int) -> Int? {
+    var index = from
+    while index < bytes.count, let start = bytes[index...].firstIndex(of: needle[0]) {
+        if start + needle.count <= bytes.count, bytes[start..<start + needle.count].elementsEqual(needle) { return start }
+        index = start + 1
     }
+    return nil
 }
 
 /// One ORC entry: how to find the caller's stack pointer (and frame pointer) at an address,

@@ -512,13 +512,13 @@ extension RemoteTarget {
         guard !control.released, threadOrder.allSatisfy(control.detached.contains) else { return }
         try? setHardwareBreakpoints(DebugRegisters())
         control.released = true
-        try expectOK(multiprocess ? "D;\(String(processID, radix: 16))" : "D", "detach")
+        try expectOK(forProcess("D"), "detach")
     }
 
     /// `vKill` (extended mode) or `k`; the threads' ends are reported as events.
     public func terminate() {
         guard !control.ended else { return }
-        if (try? connection.request(multiprocess ? "vKill;\(String(processID, radix: 16))" : "vKill")) != Array("OK".utf8) {
+        if (try? connection.request(forProcess("vKill"))) != Array("OK".utf8) {
             try? connection.send(Array("k".utf8))
         }
         control.queued.insert(endProcess(exitCode: nil, signal: SIGKILL), at: 0)
@@ -544,15 +544,20 @@ extension RemoteTarget {
         if let parent = threadOrder.first { try? selectThread(parent) }
     }
 
+    /// `D` or `vKill` for this process: with its pid where the stub speaks multiprocess.
+    private func forProcess(_ packet: String) -> String {
+        multiprocess ? "\(packet);\(String(processID, radix: 16))" : packet
+    }
+
     /// What deinit does for a process the session did not end or detach: a stub's own
     /// program is killed, an attached one detached.
     func releaseProcess() {
         guard !control.released else { return }
         control.released = true
         if launched {
-            _ = try? connection.request(multiprocess ? "vKill;\(String(processID, radix: 16))" : "vKill")
+            _ = try? connection.request(forProcess("vKill"))
         } else {
-            _ = try? connection.request(multiprocess ? "D;\(String(processID, radix: 16))" : "D")
+            _ = try? connection.request(forProcess("D"))
         }
     }
 }
