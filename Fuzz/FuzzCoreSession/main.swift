@@ -3,8 +3,7 @@ import Engine
 import Glibc
 import Targets
 
-/// Where the session's output goes (nowhere) and where a small dump of the input is written.
-nonisolated(unsafe) private let silent = Output(fd: open("/dev/null", O_WRONLY | O_CLOEXEC))
+/// Where a small dump of the input is written.
 nonisolated(unsafe) private let dumpPath = "/tmp/swdbg-fuzz-\(getpid()).core"
 
 /// A session opened on a core of any bytes: modules from its memory (link map, ELF headers,
@@ -14,7 +13,7 @@ nonisolated(unsafe) private let dumpPath = "/tmp/swdbg-fuzz-\(getpid()).core"
 public func fuzzCoreSession(_ data: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
     guard let core = try? CoreFile(path: "fuzz.core", contents: Array(UnsafeBufferPointer(start: data, count: count))) else { return 0 }
     let target = CoreTarget(core: core)
-    let session = Session(output: silent, backend: PtraceBackend())
+    let session = Session(backend: PtraceBackend())
     guard (try? session.open(dump: target)) != nil, let process = session.process else { return 0 }
     for thread in process.threads.prefix(4) { _ = session.stack(thread, maxFrames: 16) }
     _ = session.analyzeCrash()

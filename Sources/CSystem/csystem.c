@@ -16,7 +16,8 @@ long cs_ptrace(int request, pid_t pid, uint64_t addr, uint64_t data) {
     return ptrace((enum __ptrace_request)request, pid, (void *)addr, (void *)data);
 }
 
-pid_t cs_launch(const char *path, char *const argv[], char *const envp[], int disable_aslr, int new_group, int *error_out) {
+pid_t cs_launch(const char *path, char *const argv[], char *const envp[], int disable_aslr, int new_group,
+                const char *cwd, const int stdio[3], int *error_out) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) { *error_out = errno; return -1; }
     pid_t pid = fork();
@@ -27,6 +28,16 @@ pid_t cs_launch(const char *path, char *const argv[], char *const envp[], int di
         /* The debugger ignores SIGPIPE; the program starts with the default, as from a shell. */
         signal(SIGPIPE, SIG_DFL);
         if (new_group) setpgid(0, 0);
+        for (int fd = 0; fd < 3; fd++) {
+            if (stdio[fd] >= 0 && stdio[fd] != fd && dup2(stdio[fd], fd) < 0) {
+                err = errno;
+                goto failed;
+            }
+        }
+        if (cwd && chdir(cwd) != 0) {
+            err = errno;
+            goto failed;
+        }
         if (disable_aslr) {
             int persona = personality(0xffffffff);
             if (persona != -1) personality(persona | ADDR_NO_RANDOMIZE);
@@ -37,6 +48,7 @@ pid_t cs_launch(const char *path, char *const argv[], char *const envp[], int di
             execve(path, argv, envp);
             err = errno;
         }
+    failed:;
         ssize_t ignored = write(fds[1], &err, sizeof err);
         (void)ignored;
         _exit(127);
@@ -117,6 +129,8 @@ static void break_in(void) {
     }
     errno = saved_errno;
 }
+
+void cs_request_break(void) { break_in(); }
 
 static void on_sigint(int sig) {
     (void)sig;

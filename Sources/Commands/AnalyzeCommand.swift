@@ -87,3 +87,13 @@ extension Interpreter {
         return "The instruction at 0x\(zeroPaddedHex(analysis.instructionAddress, digits: 16)) referenced memory at 0x\(zeroPaddedHex(address, digits: 16)). The memory could not be \(what)."
     }
 }
+
+extension CrashAnalysis {
+    /// `NULL_POINTER_READ_c0000005_crash!read_through`: the class, the exception code and the
+    /// function to blame.
+    public var bucketID: String {
+        let code = zeroPaddedHex(UInt64(Session.exception(signal.signal, code: signal.code).code), digits: 8)
+        let site = blamedFunction.map { "\(blamedModule ?? "unknown")!\($0)" } ?? blamedModule ?? "unknown"
+        return "\(problemClass)_\(code)_\(site)"
+    }
+}

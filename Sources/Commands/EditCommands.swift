@@ -25,7 +25,8 @@ extension Interpreter {
     func write(_ address: UInt64, _ bytes: [UInt8]) throws(CommandError) {
         _ = try requireProcess()
         do { try session.writeMemory(address, bytes) } catch {
-            throw CommandError(error.code == .readOnlyTarget ? error.description : "Memory access error at '\(formatAddress(address))'")
+            if case .readOnly = error { throw CommandError(error.description) }
+            throw CommandError("Memory access error at '\(formatAddress(address))'")
         }
     }
 

@@ -38,7 +38,8 @@ struct CommandSpec: Sendable {
 /// the command table, expression evaluation, and the loop that runs breakpoint commands.
 public final class Interpreter {
     public let session: Session
-    var output: Output { session.output }
+    /// Where everything the commands and the engine's events print goes.
+    public let output: Output
     var radix = 16
     /// `@$extret`: the node `!list` hands to its command.
     var extensionReturn: UInt64 = 0
@@ -78,9 +79,11 @@ public final class Interpreter {
     /// Command programs of breakpoint commands by text, parsed on their first run.
     var parsedPrograms: [String: CommandProgram] = [:]
 
-    public init(session: Session) {
+    public init(session: Session, output: Output) {
         self.session = session
+        self.output = output
         for spec in Interpreter.allCommands { register(spec) }
+        session.onEvent = { [unowned self] in show($0) }
     }
 
     private func register(_ spec: CommandSpec) {
@@ -466,11 +469,17 @@ public final class Interpreter {
     /// The command being executed, as typed, for WinDbg's `^ Range error in '...'`.
     var commandText = ""
 
-    /// Runs an engine call, turning its error into a command error (the text stays the same).
+    /// Runs an engine call, turning its error into a command error in WinDbg's words.
     func engine<T>(_ body: () throws(EngineError) -> T) throws(CommandError) -> T {
-        do { return try body() } catch {
-            if error.code == .noRunnableDebuggees { throw CommandError("       ^ No runnable debuggees error in '\(lastCommandName)'") }
-            throw CommandError(error.description)
+        do { return try body() } catch { throw CommandError(wording(error)) }
+    }
+
+    /// An engine error as WinDbg says it where it has words of its own.
+    func wording(_ error: EngineError) -> String {
+        switch error {
+        case .noRunnableDebuggees: "       ^ No runnable debuggees error in '\(lastCommandName)'"
+        case .breakpointNotInserted(let address): "Unable to insert breakpoint at \(formatAddress(address)), Win32 error 0n998 \"Invalid access to memory location.\""
+        default: error.description
         }
     }
 

@@ -42,7 +42,7 @@ extension Interpreter {
         case .threadCreated, .threadExited, .processExit, .processCreated:
             output.line("\(prefix): \(session.describe(stop.kind))")
         case .processGone(let status):
-            output.line("Process \(String(session.process?.pid ?? 0, radix: 16)) exited, \(status)")
+            output.line("Process \(String(session.process?.pid ?? 0, radix: 16)) exited, \(session.goneDescription(status))")
             return
         case .callReturned(let result):
             reportCallResult(result)

@@ -116,9 +116,9 @@ public struct BreakpointCondition {
         let value: UInt64
         switch expression {
         case .masm(let masm):
-            do { value = try masm.evaluate(scope) } catch { throw EngineError(error.description) }
+            do { value = try masm.evaluate(scope) } catch { throw EngineError.expression(error.description) }
         case .cpp(let cpp):
-            do { value = try cpp.integerValue(scope) } catch { throw EngineError(error.description) }
+            do { value = try cpp.integerValue(scope) } catch { throw EngineError.expression(error.description) }
         }
         return (value != 0) != negated
     }

@@ -41,14 +41,6 @@ public struct CrashAnalysis {
     public let blamedFrame: Int?
     public let blamedModule: String?
     public let blamedFunction: String?
-
-    /// `NULL_POINTER_READ_c0000005_crash!read_through`: the class, the exception code and the
-    /// function to blame.
-    public var bucketID: String {
-        let code = zeroPaddedHex(UInt64(Session.exception(signal.signal, code: signal.code).code), digits: 8)
-        let site = blamedFunction.map { "\(blamedModule ?? "unknown")!\($0)" } ?? blamedModule ?? "unknown"
-        return "\(problemClass)_\(code)_\(site)"
-    }
 }
 
 extension Session {

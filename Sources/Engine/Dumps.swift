@@ -48,7 +48,7 @@ extension Session {
                                 commandLine: executable, threads: threads, auxiliaryVector: process.target.auxiliaryVector(), regions: regions)
         do {
             return try writer.write(to: path, overwrite: overwrite) { [unowned self] address, count in readMemory(address, count: count) }
-        } catch { throw EngineError(error.description) }
+        } catch { throw EngineError.target(error.description) }
     }
 
     private func dumpedParts(of region: MemoryRegion, _ kind: DumpKind, stackPointers: [UInt64], loaderData: [Range<UInt64>]) -> [Range<UInt64>] {

@@ -60,7 +60,7 @@ extension Session {
             thread.exiting = false
             thread.pending = nil
             thread.resumedOnSite = nil
-            output.line("(\(eventPrefix(thread.tid))): Exec \(process.target.executablePath)")
+            onEvent(.exec(path: process.target.executablePath, thread: thread.tid))
             if let entry = process.target.auxiliaryVector()[AuxiliaryVectorKey.entry] {
                 process.entryPoint = entry
                 if (try? registers(thread))?.rip == entry {
@@ -106,16 +106,11 @@ extension Session {
             process?.current = thread
             return StopEvent(kind: kind, thread: thread.tid)
         case .output, .breakSecond:
-            output.line("(\(eventPrefix(thread.tid))): \(describe(kind))")
+            onEvent(.reported(StopEvent(kind: kind, thread: thread.tid)))
             return nil
         case .ignore:
             return nil
         }
-    }
-
-    /// `pid.tid` in hex, as WinDbg names a thread in event lines (`(1a2c.1f34): ...`).
-    public func eventPrefix(_ thread: ThreadID) -> String {
-        "\(String(process?.pid ?? 0, radix: 16)).\(String(thread, radix: 16))"
     }
 
     private func breakpointHit(at address: UInt64, _ thread: ThreadInfo) throws(EngineError) -> StopEvent? {
@@ -216,7 +211,7 @@ extension Session {
             process.current = thread
             return first
         case .breakSecond, .output:
-            output.line("(\(eventPrefix(thread.tid))): \(describe(first.kind))")
+            onEvent(.reported(first))
             if let second = secondChanceStop(thread) { process.current = thread; return second }
             return nil
         case .ignore:

@@ -10,7 +10,7 @@ extension Session {
     public func resume(_ request: ResumeRequest, onlyThread: ThreadInfo? = nil) throws(EngineError) -> StopEvent {
         let process = try requireLive()
         guard !process.gone else { throw EngineError.noRunnableDebuggees }
-        output.flush()
+        onEvent(.willResume)
         let thread = onlyThread ?? process.current!
         if let stop = pendingBreakIn(thread) { record(stop); return stop }
         BreakIn.setRoute(process.live.breakInRoute)
@@ -84,7 +84,7 @@ extension Session {
     /// empty (a `.step` stop) or something interrupts it: the stack stays, with the step under
     /// way, for `gc`, which takes that step again and goes on.
     private func drive(_ thread: ThreadInfo) throws(EngineError) -> StopEvent {
-        guard let process else { throw EngineError("No target") }
+        guard let process else { throw EngineError.noTarget }
         var next = try completedRetry(thread)
         thread.interruptedStep = nil
         var first = true
@@ -190,7 +190,7 @@ extension Session {
 
     /// Single-steps one thread while the others stay stopped.
     private func stepInstruction(_ thread: ThreadInfo) throws(EngineError) -> StopEvent {
-        guard let process else { throw EngineError("No target") }
+        guard let process else { throw EngineError.noTarget }
         let start = try registers(thread).rip
         var faultedBeforeRunning = false
         var retries = 0
@@ -237,7 +237,7 @@ extension Session {
 
     /// One single step of `thread` with any breakpoint at its pc lifted for the step.
     func singleStep(_ thread: ThreadInfo) throws(EngineError) -> ThreadEvent {
-        guard let process else { throw EngineError("No target") }
+        guard let process else { throw EngineError.noTarget }
         let registers = try self.registers(thread)
         let site = process.sites[registers.rip]
         if let site { try? process.live.removeSoftwareBreakpoint(at: registers.rip, original: site.originalByte) }
@@ -269,16 +269,16 @@ extension Session {
     }
 
     private func interpretedEvent() throws(EngineError) -> (ThreadID, ThreadEvent) {
-        guard let process else { throw EngineError("No target") }
+        guard let process else { throw EngineError.noTarget }
         let raw: TargetEvent
-        do { raw = try process.live.waitForEvent() } catch { throw EngineError(error.description) }
+        do { raw = try process.live.waitForEvent() } catch { throw EngineError.target(error.description) }
         switch raw {
         case .threadGone(let tid, let code, let signal):
             return (tid, .gone(exitCode: code, signal: signal))
         case .stopped(let tid, let reason):
             // A new thread can report its first stop (a SIGSTOP) before its creator's clone event.
             guard let thread = process.thread(tid) ?? process.helper(tid) ?? process.adoptThread(tid, running: false) else {
-                throw EngineError("Lost track of thread \(tid)")
+                throw EngineError.lostThread(tid)
             }
             threadStops += 1
             thread.running = false
@@ -303,7 +303,7 @@ extension Session {
 
     /// A SIGTRAP: one of the debugger's int3s (rip rewound to it), a step, a debug-register hit.
     private func trapEvent(_ thread: ThreadInfo) throws(EngineError) -> ThreadEvent {
-        guard let process else { throw EngineError("No target") }
+        guard let process else { throw EngineError.noTarget }
         guard !thread.singleStepping, thread.liftedSite == nil else { return hardwareOrStepTrap(thread) }
         let backsUp = process.live.capabilities.stopsAtBreakpointAddress
         if let registers = try? self.registers(thread), process.sites[backsUp ? registers.rip : registers.rip &- 1] != nil,
@@ -337,7 +337,7 @@ extension Session {
 
     /// The loop proper. Returns with every thread stopped.
     func run() throws(EngineError) -> StopEvent {
-        guard let process else { throw EngineError("No target") }
+        guard let process else { throw EngineError.noTarget }
         while true {
             // An event a thread reported while the others were being stopped, reported now
             // unless the thread is frozen (it is kept until the thread may run).
@@ -351,7 +351,7 @@ extension Session {
             // A step over a breakpoint can itself end in an event: report it before waiting.
             if process.threads.contains(where: { $0.pending != nil && isAllowedToRun($0) }) { continue }
             if process.threads.allSatisfy({ !$0.running }) {
-                throw EngineError("No thread can run: every thread is frozen or suspended")
+                throw EngineError.noThreadCanRun
             }
             let (tid, event) = try nextEvent()
             guard let thread = process.thread(tid) else { continue }
@@ -364,7 +364,7 @@ extension Session {
         }
     }
 
-    var goneStatus: String { lastExitStatus.map(exitDescription) ?? "gone" }
+    var goneStatus: ExitStatus? { lastExitStatus }
 
     /// Whether this resume lets the thread run at all.
     func isAllowedToRun(_ thread: ThreadInfo) -> Bool { thread.runsOnResume(only: exclusiveThread) }
@@ -406,7 +406,7 @@ extension Session {
             thread.secondChanceReported = false
             do { try resumeThread(thread, singleStep: false, signal: signal) } catch {
                 // The thread may have vanished between the event and the resume.
-                if process.target.listThreads().contains(thread.tid) { throw EngineError(error.description) }
+                if process.target.listThreads().contains(thread.tid) { throw EngineError.target(error.description) }
                 process.removeThread(thread.tid)
                 continue
             }
@@ -472,12 +472,12 @@ extension Session {
         if thread.kernelHitAt != nil { settleKernelHit(thread, try registers(thread)) }
         thread.trappedAt = nil
         thread.cachedRegisters = nil
-        do { try process.live.resume(thread.tid, singleStep: singleStep, signal: signal) } catch { throw EngineError(error.description) }
+        do { try process.live.resume(thread.tid, singleStep: singleStep, signal: signal) } catch { throw EngineError.target(error.description) }
     }
 
     func flushRegisters(_ thread: ThreadInfo) throws(EngineError) {
         guard thread.registersDirty, let registers = thread.cachedRegisters, let process else { return }
-        do { try process.live.setRegisters(registers, thread.tid) } catch { throw EngineError(error.description) }
+        do { try process.live.setRegisters(registers, thread.tid) } catch { throw EngineError.target(error.description) }
         thread.registersDirty = false
     }
 

@@ -134,9 +134,9 @@ extension Session {
     /// its module.
     public func frameVariables(of thread: ThreadInfo, frame index: Int) throws(EngineError) -> (values: [VariableValue], files: ModuleSymbols?) {
         let frames = stack(thread, maxFrames: index + 1)
-        guard index < frames.count else { throw EngineError("Frame out of range: the stack has \(frames.count) frames") }
+        guard index < frames.count else { throw EngineError.frameOutOfRange(frames: frames.count) }
         guard let (_, values) = parameters(of: frames[index], in: thread, includeLocals: true) else {
-            throw EngineError("Unable to enumerate locals: no DWARF information for this frame")
+            throw EngineError.noDebugInformation
         }
         return (values, process?.modules.module(containing: frames[index].lookupAddress)?.symbolFiles)
     }

@@ -82,11 +82,11 @@ extension Session {
     public func prepareCall(_ address: UInt64, arguments: [CallArgument], returnsInMemory: Int? = nil) throws(EngineError) {
         let process = try requireLive()
         guard !process.gone, let thread = process.current else { throw EngineError.noRunnableDebuggees }
-        guard process.pendingCall == nil else { throw EngineError(".call: a call is already set up on thread \(process.pendingCall!.thread.index); g runs it") }
+        guard process.pendingCall == nil else { throw EngineError.unsupported(".call: a call is already set up on thread \(process.pendingCall!.thread.index); g runs it") }
         let saved = try registers(thread)
         let vector = try vectorState(thread)
         let returnAddress = process.entryPoint
-        guard returnAddress != 0 else { throw EngineError(".call: the program has no entry point to return to") }
+        guard returnAddress != 0 else { throw EngineError.unsupported(".call: the program has no entry point to return to") }
         var cursor = (saved.rsp &- 512) & ~0xf
         var returnBuffer: (address: UInt64, size: Int)?
         var placement = ArgumentPlacement()
@@ -101,7 +101,7 @@ extension Session {
         let top = stackArguments &- 8
         var frame = [UInt8](littleEndian: returnAddress, size: 8)
         for word in placement.stack { frame += [UInt8](littleEndian: word, size: 8) }
-        do { try process.live.writeMemory(top, frame) } catch { throw EngineError(".call: \(error.description)") }
+        do { try process.live.writeMemory(top, frame) } catch { throw EngineError.target(".call: \(error.description)") }
         var registers = saved
         for (name, value) in zip(["rdi", "rsi", "rdx", "rcx", "r8", "r9"], placement.integers) { _ = registers.setValue(value, named: name) }
         registers.rax = UInt64(placement.vectors.count)  // for a variadic callee: vector registers used

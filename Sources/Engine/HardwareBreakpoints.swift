@@ -77,11 +77,11 @@ extension Session {
     func armHardware(_ breakpoint: Breakpoint) throws(EngineError) {
         guard let process, breakpoint.address != nil else { return }
         guard process.debugSlots.claim(breakpoint, available: process.live.capabilities.hardwareBreakpoints) else {
-            throw EngineError("Too many hardware breakpoints: the four debug registers (DR0-DR3) are in use")
+            throw EngineError.debugRegistersInUse
         }
         do { try process.live.setHardwareBreakpoints(process.debugSlots.registers) } catch {
             process.debugSlots.release(breakpoint)
-            throw EngineError(error.description)
+            throw EngineError.target(error.description)
         }
     }
 

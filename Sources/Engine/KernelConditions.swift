@@ -72,7 +72,7 @@ extension Session {
             let reason = "\(error)"
             if !kernelNoteShown {
                 kernelNoteShown = true
-                output.line("Note: breakpoint conditions are evaluated by the debugger: \(reason)")
+                onEvent(.notice(.conditionsInDebugger(reason: reason)))
             }
             breakpoint.evaluation = .debugger(reason: reason)
         }

@@ -28,10 +28,10 @@ extension Session {
     /// symbols of its kallsyms at the slide found by comparing its text with memory, and
     /// `userProgram` (a static or non-PIE executable) gives the user frames their names.
     public func open(kernel target: any LiveTarget, image: KernelImage, userProgram: String?) throws(EngineError) -> StopEvent {
-        guard process == nil else { throw EngineError("A target is already open") }
+        guard process == nil else { throw EngineError.alreadyDebugging }
         let process = DebuggedProcess(target: target, control: target, launched: false, entryPoint: 0)
         for cpu in target.listThreads() { process.addThread(cpu) }
-        guard let first = process.threads.first else { throw EngineError("The stub has no CPUs") }
+        guard let first = process.threads.first else { throw EngineError.unsupported("The stub has no CPUs") }
         self.process = process
         launchSpec = nil
         process.current = process.threads.first { target.signalInfo($0.tid) != nil } ?? first
@@ -39,12 +39,12 @@ extension Session {
         if let found = image.slide(reading: { target.readMemory($0, count: $1) }) {
             slide = found
         } else {
-            output.line("WARNING: the kernel's text was not found in memory (KASLR slide unknown); symbols at their link addresses")
+            onEvent(.notice(.kernelSlideUnknown))
             slide = 0
         }
         var program: (path: String, image: ElfImage)?
         if let userProgram {
-            guard let image = try? ElfImage(path: userProgram) else { throw EngineError("\(userProgram): not an ELF file swdbg can read") }
+            guard let image = try? ElfImage(path: userProgram) else { throw EngineError.target("\(userProgram): not an ELF file swdbg can read") }
             program = (userProgram, image)
         }
         process.kernel = KernelContext(image: image, slide: slide, userProgram: program)
@@ -52,9 +52,8 @@ extension Session {
         process.scratch.unavailable = true
         let kernel = Module(kernel: image, slide: slide, symbolSearch: symbolSearch)
         process.modules.add(kernel)
-        output.line("Kernel: Linux \(image.release), \(image.symbols.count) symbols from kallsyms, "
-            + (image.orc.map { "\($0.count) ORC entries" } ?? "no ORC tables") + (slide == 0 ? "" : ", KASLR slide \(formatAddress(slide))"))
-        output.line("ModLoad: \(formatAddress(kernel.start)) \(formatAddress(kernel.end))   nt (\(image.path))")
+        onEvent(.kernelOpened(process.kernel!, symbolCount: image.symbols.count))
+        onEvent(.moduleLoaded(kernel, shown: true))
         addKernelModules()
         followUserContext()
         resolveDeferredBreakpoints()

@@ -19,13 +19,13 @@ public struct KernelTask: Sendable {
 
 extension Session {
     private func kernelTypes() throws(EngineError) -> BTFTypes {
-        guard let kernel = process?.kernel else { throw EngineError("Not a kernel target (swdbg -k)") }
-        guard let types = kernel.image.types else { throw EngineError("The kernel image has no BTF (.BTF) to lay task_struct out with") }
+        guard let kernel = process?.kernel else { throw EngineError.unsupported("Not a kernel target (swdbg -k)") }
+        guard let types = kernel.image.types else { throw EngineError.unsupported("The kernel image has no BTF (.BTF) to lay task_struct out with") }
         return types
     }
 
     private func taskOffset(_ path: String, _ types: BTFTypes) throws(EngineError) -> Int {
-        guard let found = types.offset(of: path, in: "task_struct") else { throw EngineError("task_struct has no \(path) in this kernel's BTF") }
+        guard let found = types.offset(of: path, in: "task_struct") else { throw EngineError.unsupported("task_struct has no \(path) in this kernel's BTF") }
         return found.offset
     }
 
@@ -36,7 +36,7 @@ extension Session {
         let state = try taskOffset("__state", types), mm = try taskOffset("mm", types), parent = try taskOffset("real_parent", types)
         let span = max(pid, tgid, comm, state, mm, parent) + 16
         let bytes = readMemory(address, count: span)
-        guard bytes.count == span else { throw EngineError("Cannot read the task_struct at \(formatAddress(address))") }
+        guard bytes.count == span else { throw EngineError.unsupported("Cannot read the task_struct at \(formatAddress(address))") }
         let parentTask = bytes.littleEndian(at: parent)
         var parentTgid: Int32?
         if parentTask != 0, parentTask != address {
@@ -53,7 +53,7 @@ extension Session {
     public func kernelProcesses() throws(EngineError) -> [KernelTask] {
         let types = try kernelTypes()
         guard let module = process?.modules.module(named: "nt"), let initTask = module.address(of: "init_task") else {
-            throw EngineError("No init_task among the kernel's symbols")
+            throw EngineError.unsupported("No init_task among the kernel's symbols")
         }
         let tasks = UInt64(try taskOffset("tasks", types))
         var result = [try kernelTask(at: initTask)]
@@ -68,11 +68,11 @@ extension Session {
     /// A CPU's per-CPU area: gs_base while it runs kernel code, the swapped-out kernel one
     /// (k_gs_base) while it is in user mode.
     public func perCPUBase(_ cpu: ThreadInfo) throws(EngineError) -> UInt64 {
-        guard let process else { throw EngineError("No target") }
+        guard let process else { throw EngineError.noTarget }
         let registers = try self.registers(cpu)
         let inKernel = (registers.value(named: "cs") ?? 0) & 3 == 0
         guard let base = inKernel ? registers.value(named: "gs_base") : process.target.machineRegister("k_gs_base", cpu.tid), base != 0 else {
-            throw EngineError("CPU \(cpu.index): no per-CPU base (gs_base)")
+            throw EngineError.unsupported("CPU \(cpu.index): no per-CPU base (gs_base)")
         }
         return base
     }
@@ -80,9 +80,9 @@ extension Session {
     /// The task a CPU runs (`current`): the per-CPU `current_task`.
     public func currentTask(_ cpu: ThreadInfo) throws(EngineError) -> KernelTask {
         guard let kernel = process?.kernel, let offset = kernel.image.perCPUOffsets["current_task"] else {
-            throw EngineError("No per-CPU current_task among the kernel's symbols")
+            throw EngineError.unsupported("No per-CPU current_task among the kernel's symbols")
         }
-        guard let task = readWord(try perCPUBase(cpu) &+ offset), task != 0 else { throw EngineError("CPU \(cpu.index): current_task cannot be read") }
+        guard let task = readWord(try perCPUBase(cpu) &+ offset), task != 0 else { throw EngineError.unsupported("CPU \(cpu.index): current_task cannot be read") }
         return try kernelTask(at: task)
     }
 }
@@ -110,7 +110,7 @@ extension Session {
                     : Module(kernelModule: title, range: start..<start &+ length, symbols: symbols, kernel: process.kernel!.image, symbolSearch: symbolSearch)
                 process.modules.add(loaded)
                 if let orc = moduleOrc(module, types) { process.kernel?.moduleOrc[start] = orc }
-                output.line("ModLoad: \(formatAddress(loaded.start)) \(formatAddress(loaded.end))   \(title)")
+                onEvent(.moduleLoaded(loaded, shown: true))
             }
             link = readWord(next)
             count += 1

@@ -83,14 +83,14 @@ extension Session {
     private func dumpImage(_ path: String, _ image: ElfImage?, at start: UInt64, bias: inout UInt64) -> (ElfImage?, mismatch: String?) {
         guard let process, let (expected, memoryBias) = imageInMemory(at: start), image?.buildID != expected else { return (image, nil) }
         if let found = symbolSearch.locateImage(buildID: expected, module: moduleName(forPath: path)) {
-            output.line("\(path): using \(found.path), the file with the dump's build id")
+            onEvent(.notice(.dumpModuleFound(path: path, using: found.path)))
             process.target.useFile(found.path, for: path)
             bias = memoryBias
             return (found, nil)
         }
         guard let found = image?.buildID else { return (image, nil) }
         let mismatch = "build id \(hexDigits(found)), the dump's is \(hexDigits(expected))"
-        output.line("WARNING: \(path) does not match the dump: \(mismatch)")
+        onEvent(.notice(.dumpModuleMismatch(path: path, reason: mismatch)))
         return (image, mismatch)
     }
 
@@ -169,9 +169,7 @@ extension Session {
                 }
                 process.blocks.removeAll()
                 forgetLocations(in: module)
-                if filters.filter("ud")!.action != .ignore {
-                    output.line("Unload module \(module.path) at \(formatAddress(module.start))")
-                }
+                onEvent(.moduleUnloaded(module, shown: filters.filter("ud")!.action != .ignore))
             }
         }
         var added: [Module] = []
@@ -237,15 +235,13 @@ extension Session {
         if image == nil {
             guard let mapped = process.target.mappedRange(of: path) else { return nil }
             fallback = mapped
-            output.line("WARNING: Unable to read the ELF image of \(path); no symbols for it")
+            onEvent(.notice(.unreadableImage(path: path)))
         }
         let module = Module(path: path, name: uniqueName(moduleName(forPath: path)), bias: bias, image: image, symbolSearch: symbolSearch, isMainProgram: isMain, fallbackRange: fallback)
         module.mismatch = mismatch
         process.modules.add(module)
         module.symbolFiles?.prefetchDebugDwarf()
-        if filters.filter("ld")!.action != .ignore {
-            output.line("ModLoad: \(formatAddress(module.start)) \(formatAddress(module.end))   \(path)")
-        }
+        onEvent(.moduleLoaded(module, shown: filters.filter("ld")!.action != .ignore))
         return module
     }
 

@@ -28,7 +28,7 @@ public enum StopKind {
     /// The final breakpoint: the process is about to exit with this status.
     case processExit(status: ExitStatus)
     /// The process is gone; nothing is left to inspect.
-    case processGone(status: String)
+    case processGone(status: ExitStatus?)
 }
 
 /// A reported stop: what happened and on which thread.
@@ -88,22 +88,60 @@ public struct StepRequest: Sendable {
     }
 }
 
-/// Errors shown to the user in WinDbg's words; the session goes on.
-public struct EngineError: Error, CustomStringConvertible {
-    /// The errors a front end tells apart; the rest are messages.
-    public enum Code: Sendable { case message, noRunnableDebuggees, readOnlyTarget }
-    public let code: Code
-    public let description: String
-    public init(_ description: String) { self.init(description, code: .message) }
-    init(_ description: String, code: Code) {
-        self.description = description
-        self.code = code
-    }
+/// Why an engine call failed, as a value a front end can tell apart; `description` is plain
+/// English (the command line puts some in WinDbg's words). The session goes on after each.
+public enum EngineError: Error, CustomStringConvertible, Equatable {
+    /// No process or dump is open (or its process is gone and the call needs one).
+    case noTarget
+    /// A process (or dump, or kernel) is already open.
+    case alreadyDebugging
+    /// A call that runs or changes the target, with none that runs (a dump, an ended process).
+    case noRunnableDebuggees
+    /// A write to a target that cannot change (a core file); what was to be changed.
+    case readOnly(String)
+    /// `.restart` of a target this session did not start.
+    case notStartedByDebugger
+    /// The target's backend (ptrace, a stub, a file) failed, in its own words.
+    case target(String)
+    /// No int3 could be written at the address (unmapped, or not writable by the debugger).
+    case breakpointNotInserted(UInt64)
+    /// The four debug registers are taken.
+    case debugRegistersInUse
+    /// A frame number past the stack's end.
+    case frameOutOfRange(frames: Int)
+    /// The frame's code has no DWARF to enumerate its variables with.
+    case noDebugInformation
+    /// Every thread is frozen or suspended.
+    case noThreadCanRun
+    /// A thread the debugger lost (the kernel reports no more of it).
+    case lostThread(ThreadID)
+    /// The current frame has no return address to run back to.
+    case noReturnAddress
+    /// A breakpoint condition (MASM or C++) could not be evaluated.
+    case expression(String)
+    /// What was asked cannot be done here, and why (`wt` on an unfollowable call, a second
+    /// `.call`, a kernel structure this kernel does not have).
+    case unsupported(String)
 
-    /// A command that runs or changes the target, with none that runs (a dump, an ended process).
-    public static let noRunnableDebuggees = EngineError("No runnable debuggees", code: .noRunnableDebuggees)
-    /// A write to a target that cannot change (a core file).
-    static func readOnly(_ what: String) -> EngineError { EngineError("\(what) cannot be changed in a dump", code: .readOnlyTarget) }
+    public var description: String {
+        switch self {
+        case .noTarget: "No target"
+        case .alreadyDebugging: "A target is already being debugged"
+        case .noRunnableDebuggees: "No runnable debuggees"
+        case .readOnly(let what): "\(what) cannot be changed in a dump"
+        case .notStartedByDebugger: "The target was not started by the debugger"
+        case .target(let message): message
+        case .breakpointNotInserted(let address): "Unable to insert breakpoint at \(formatAddress(address)): the memory cannot be written"
+        case .debugRegistersInUse: "Too many hardware breakpoints: the four debug registers (DR0-DR3) are in use"
+        case .frameOutOfRange(let frames): "Frame out of range: the stack has \(frames) frames"
+        case .noDebugInformation: "Unable to enumerate locals: no DWARF information for this frame"
+        case .noThreadCanRun: "No thread can run: every thread is frozen or suspended"
+        case .lostThread(let tid): "Lost track of thread \(tid)"
+        case .noReturnAddress: "Unable to determine the return address of the current frame"
+        case .expression(let message): message
+        case .unsupported(let message): message
+        }
+    }
 }
 
 /// A debugged process: its target, threads, modules and planted int3s.
@@ -214,7 +252,8 @@ public final class DebuggedProcess {
 /// it (`.restart` keeps them), and the debug event loop (wait → interpret → filter → continue).
 /// Everything here runs on one thread, the tracer thread that ptrace requires.
 public final class Session {
-    public let output: Output
+    /// Where events go as they happen (the front end's handler).
+    public var onEvent: (SessionEvent) -> Void = { _ in }
     public var filters = EventFilters()
     public private(set) var breakpoints: [Breakpoint] = []
     public var disableASLR = true
@@ -227,10 +266,9 @@ public final class Session {
     /// (`!sym noisy`); modules read it when they first need their symbols.
     public let symbolSearch = SymbolSearch()
     public internal(set) var process: DebuggedProcess?
-    public private(set) var lastEvent: String?
     /// The thread the last event happened on (`~#`).
     public private(set) var lastEventThread: ThreadID?
-    public internal(set) var launchSpec: (path: String, arguments: [String])?
+    public internal(set) var launchSpec: LaunchRequest?
     let disassembler = Disassembler()
     var plan: RunPlan?
     /// Called, with every thread stopped, after each step of `p N`/`t N`/`pa`/`ta` but the
@@ -256,10 +294,9 @@ public final class Session {
     /// Where live targets come from (launch, attach, `.restart`).
     public let backend: any LiveTargetFactory
 
-    public init(output: Output, backend: any LiveTargetFactory) {
-        self.output = output
+    public init(backend: any LiveTargetFactory) {
         self.backend = backend
-        symbolSearch.log = { [output] in output.line($0) }
+        symbolSearch.log = { [unowned self] in onEvent(.notice(.symbolSearch($0))) }
     }
 
     // MARK: starting and ending
@@ -267,20 +304,30 @@ public final class Session {
     /// Launches a program and runs it to the initial breakpoint at its entry point, after
     /// the dynamic loader mapped the startup libraries.
     public func launch(path: String, arguments: [String]) throws(EngineError) -> StopEvent {
-        guard process == nil else { throw EngineError("A process is already being debugged") }
+        var request = LaunchRequest(program: path, arguments: arguments)
+        request.ownTerminal = shareTerminal
+        return try launch(request)
+    }
+
+    /// Launches as `request` says (environment, directory, standard streams): the session's
+    /// `disableASLR` applies. A program whose standard input is not the debugger's is not on
+    /// its terminal: a SIGINT it gets is its own, not a Ctrl-C.
+    public func launch(_ request: LaunchRequest) throws(EngineError) -> StopEvent {
+        guard process == nil else { throw EngineError.alreadyDebugging }
+        var request = request
+        request.disableASLR = disableASLR
         let target: any LiveTarget, resolved: String
-        do {
-            (target, resolved) = try backend.launch(program: path, arguments: arguments, disableASLR: disableASLR, ownTerminal: shareTerminal)
-        } catch { throw EngineError(error.description) }
-        launchSpec = (resolved, arguments)
-        return try start(target, commandLine: [resolved] + arguments, onTerminal: true)
+        do { (target, resolved) = try backend.launch(request) } catch { throw EngineError.target(error.description) }
+        request.program = resolved
+        launchSpec = request
+        return try start(target, commandLine: [resolved] + request.arguments, onTerminal: request.standardInput == nil)
     }
 
     /// A program a gdb-remote stub started (`vRun`), stopped before its first instruction:
     /// run to the initial breakpoint as a launch is (`.restart` is not offered: the backend
     /// would start it here).
     public func launch(started target: any LiveTarget, commandLine: [String]) throws(EngineError) -> StopEvent {
-        guard process == nil else { throw EngineError("A process is already being debugged") }
+        guard process == nil else { throw EngineError.alreadyDebugging }
         launchSpec = nil
         return try start(target, commandLine: commandLine, onTerminal: false)
     }
@@ -292,7 +339,7 @@ public final class Session {
         self.process = process
         let main = process.addThread(target.processID)
         process.current = main
-        output.line("CommandLine: \(commandLine.joined(separator: " "))")
+        onEvent(.processStarted(commandLine: commandLine))
         // A static program (no dynamic loader: static glibc, static-pie, Go, musl) starts at
         // its entry point: the exec stop is already where the initial breakpoint goes.
         let startsAtEntry = (try? registers(main))?.rip == entry
@@ -305,7 +352,7 @@ public final class Session {
         let created = StopEvent(kind: .processCreated, thread: main.tid)
         switch filters.filter("cpr")!.action {
         case .breakFirst: return recorded(created)
-        case .output, .breakSecond: output.line("(\(eventPrefix(main.tid))): \(describe(created.kind))")
+        case .output, .breakSecond: onEvent(.reported(created))
         case .ignore: break
         }
         return recorded(try run())
@@ -319,22 +366,22 @@ public final class Session {
     /// Attaches to a running process: every thread stops, the modules are read from the
     /// dynamic linker's list, and the stop is reported like WinDbg's attach break-in.
     public func attach(pid: Int32) throws(EngineError) -> StopEvent {
-        guard process == nil else { throw EngineError("A process is already being debugged") }
+        guard process == nil else { throw EngineError.alreadyDebugging }
         let target: any LiveTarget
-        do { target = try backend.attach(pid: pid) } catch { throw EngineError(error.description) }
+        do { target = try backend.attach(pid: pid) } catch { throw EngineError.target(error.description) }
         return try attach(target)
     }
 
     /// Takes over a process some other way stopped (a gdb-remote stub's), as an attach.
     public func attach(_ target: any LiveTarget) throws(EngineError) -> StopEvent {
-        guard process == nil else { throw EngineError("A process is already being debugged") }
+        guard process == nil else { throw EngineError.alreadyDebugging }
         let process = DebuggedProcess(target: target, control: target, launched: false, entryPoint: target.auxiliaryVector()[AuxiliaryVectorKey.entry] ?? 0)
         self.process = process
         launchSpec = nil
         for tid in target.listThreads() { process.addThread(tid) }
         guard let first = process.thread(target.processID) ?? process.threads.first else {
             self.process = nil
-            throw EngineError("Cannot attach to process \(target.processID): it exited while attaching")
+            throw EngineError.target("Cannot attach to process \(target.processID): it exited while attaching")
         }
         process.current = first
         scanModules()
@@ -359,10 +406,10 @@ public final class Session {
     }
 
     private func open(inspecting target: any Target, kind stopKind: (SignalInfo) -> StopKind) throws(EngineError) -> StopEvent {
-        guard process == nil else { throw EngineError("A process is already being debugged") }
+        guard process == nil else { throw EngineError.alreadyDebugging }
         let process = DebuggedProcess(target: target, control: nil, launched: false, entryPoint: target.auxiliaryVector()[AuxiliaryVectorKey.entry] ?? 0)
         for tid in target.listThreads() { process.addThread(tid) }
-        guard let first = process.threads.first else { throw EngineError("The dump has no threads") }
+        guard let first = process.threads.first else { throw EngineError.unsupported("The dump has no threads") }
         self.process = process
         launchSpec = nil
         process.current = process.threads.first { target.signalInfo($0.tid) != nil } ?? first
@@ -380,7 +427,7 @@ public final class Session {
 
     /// Restores every byte the debugger changed and lets the process run on without it.
     public func detach() throws(EngineError) {
-        guard let process else { throw EngineError("No target to detach from") }
+        guard let process else { throw EngineError.noTarget }
         if process.isLive, !process.gone {
             // A `.call` set up and not run: the thread gets its registers back.
             if let call = process.pendingCall {
@@ -447,9 +494,9 @@ public final class Session {
 
     /// `.restart`: kills the process and launches the same command line again.
     public func restart() throws(EngineError) -> StopEvent {
-        guard let spec = launchSpec else { throw EngineError("The target was not started by the debugger") }
+        guard let spec = launchSpec else { throw EngineError.notStartedByDebugger }
         kill()
-        return try launch(path: spec.path, arguments: spec.arguments)
+        return try launch(spec)
     }
 
     // MARK: breakpoints
@@ -470,7 +517,7 @@ public final class Session {
         if requested == nil, let address = request.locations.first,
            let duplicate = breakpoints.first(where: { $0.locations.first == address && $0.thread == request.thread && $0.hardware == request.hardware }) {
             // WinDbg redefines a breakpoint at the same place under its old number.
-            output.line("breakpoint \(duplicate.id) redefined")
+            onEvent(.breakpointRedefined(id: duplicate.id))
             requested = duplicate.id
         }
         let id = requested ?? (0...).first { id in !breakpoints.contains { $0.id == id } }!
@@ -581,7 +628,7 @@ public final class Session {
         }
         let code = readMemory(address, count: 16)
         guard !code.isEmpty, let original = try? process.live.insertSoftwareBreakpoint(at: address) else {
-            throw EngineError("Unable to insert breakpoint at \(formatAddress(address)), Win32 error 0n998 \"Invalid access to memory location.\"")
+            throw EngineError.breakpointNotInserted(address)
         }
         process.sites[address] = SoftwareSite(originalByte: original, users: isInternal ? 0 : 1, internalUsers: isInternal ? 1 : 0,
                                               emulation: SiteEmulation(code), branch: disassembler.decode(code, at: address).flatMap { $0.flow == .none ? nil : $0 },
@@ -617,7 +664,7 @@ public final class Session {
 
     /// Writes target memory; a write over a planted int3 changes the byte restored later.
     public func writeMemory(_ address: UInt64, _ bytes: [UInt8]) throws(EngineError) {
-        guard let process, !process.gone else { throw EngineError("No target") }
+        guard let process, !process.gone else { throw EngineError.noTarget }
         guard process.isLive else { throw EngineError.readOnly("Memory") }
         process.blocks.removeAll()
         // Code written under a probe: its breakpoint goes to an int3, whose byte the write sets.
@@ -631,7 +678,7 @@ public final class Session {
             process.sites[siteAddress] = site
             if keepsInt3s { data[offset] = 0xcc }
         }
-        do { try process.live.writeMemory(address, data) } catch { throw EngineError(error.description) }
+        do { try process.live.writeMemory(address, data) } catch { throw EngineError.target(error.description) }
         // The instructions under int3s the write reaches (an instruction is at most 15 bytes)
         // are what the debugger executes or copies: read them again.
         for (siteAddress, var site) in process.sites where siteAddress &+ 15 > address && siteAddress < address &+ UInt64(bytes.count) {
@@ -645,33 +692,33 @@ public final class Session {
     }
 
     public func registers(_ thread: ThreadInfo? = nil) throws(EngineError) -> X86Registers {
-        guard let process, !process.gone, let thread = thread ?? process.current else { throw EngineError("No target") }
+        guard let process, !process.gone, let thread = thread ?? process.current else { throw EngineError.noTarget }
         if let cached = thread.cachedRegisters { return cached }
         do {
             let registers = try process.target.registers(thread.tid)
             thread.cachedRegisters = registers
             return registers
-        } catch { throw EngineError(error.description) }
+        } catch { throw EngineError.target(error.description) }
     }
 
     public func setRegisters(_ registers: X86Registers, _ thread: ThreadInfo? = nil) throws(EngineError) {
-        guard let process, !process.gone, let thread = thread ?? process.current else { throw EngineError("No target") }
+        guard let process, !process.gone, let thread = thread ?? process.current else { throw EngineError.noTarget }
         guard process.isLive else { throw EngineError.readOnly("Registers") }
-        do { try process.live.setRegisters(registers, thread.tid) } catch { throw EngineError(error.description) }
+        do { try process.live.setRegisters(registers, thread.tid) } catch { throw EngineError.target(error.description) }
         thread.cachedRegisters = registers
         thread.registersDirty = false
     }
 
     /// The x87/SSE/AVX registers of a thread.
     public func vectorState(_ thread: ThreadInfo? = nil) throws(EngineError) -> VectorState {
-        guard let process, !process.gone, let thread = thread ?? process.current else { throw EngineError("No target") }
-        do { return try process.target.vectorState(thread.tid) } catch { throw EngineError(error.description) }
+        guard let process, !process.gone, let thread = thread ?? process.current else { throw EngineError.noTarget }
+        do { return try process.target.vectorState(thread.tid) } catch { throw EngineError.target(error.description) }
     }
 
     public func setVectorState(_ area: VectorState, _ thread: ThreadInfo? = nil) throws(EngineError) {
-        guard let process, !process.gone, let thread = thread ?? process.current else { throw EngineError("No target") }
+        guard let process, !process.gone, let thread = thread ?? process.current else { throw EngineError.noTarget }
         guard process.isLive else { throw EngineError.readOnly("Registers") }
-        do { try process.live.setVectorState(area, thread.tid) } catch { throw EngineError(error.description) }
+        do { try process.live.setVectorState(area, thread.tid) } catch { throw EngineError.target(error.description) }
     }
 
     public func setCurrentThread(_ thread: ThreadInfo) { process?.current = thread }
@@ -810,7 +857,6 @@ public final class Session {
         if let thread = process.thread(event.thread) { thread.reportedAt = try? registers(thread).rip }
         lastEventThread = event.thread
         lastStop = event.kind
-        lastEvent = "\(eventPrefix(event.thread)): \(describe(event.kind))"
         switch event.kind {
         case .signal(let signal, _, let code, let fault): lastException = (event.thread, SignalInfo(signal: signal, code: code, address: fault))
         case .crash(let info): lastException = (event.thread, info)
@@ -818,57 +864,12 @@ public final class Session {
         }
     }
 
-    /// What the last event was (`.dump` records it as the dump's stop).
-    var lastStop: StopKind?
+    /// What the last event was (`.lastevent`; `.dump` records it as the dump's stop).
+    public internal(set) var lastStop: StopKind?
 
     /// The last signal an event reported (`.exr -1`, `.ecxr`, `!analyze`) and its thread.
     public private(set) var lastException: (thread: ThreadID, info: SignalInfo)?
 
-    /// `.lastevent`'s wording of an event.
-    public func describe(_ kind: StopKind) -> String {
-        switch kind {
-        case .initialBreakpoint, .programBreakpoint, .breakIn: return "Break instruction exception - code 80000003 (first chance)"
-        case .processCreated: return "Create process 0:\(String(process?.pid ?? 0, radix: 16))"
-        case .breakpoint(let bp): return "Hit breakpoint \(bp.id)"
-        case .step: return "Single step exception - code 80000004 (first chance)"
-        case .callReturned: return "Call returned"
-        case .signal(let signal, let first, let code, _): return "\(signalEventName(signal, code: code)) (\(first ? "first chance" : "!!! second chance !!!"))"
-        case .crash(let info): return "\(signalEventName(info.signal, code: info.code)) (first/second chance not available)"
-        case .moduleLoad(let module): return "Load module \(module.path) at \(formatAddress(module.start))"
-        case .moduleUnload(let path): return "Unload module \(path)"
-        case .threadCreated(let tid): return "Create thread \(process?.thread(tid)?.index ?? 0):\(String(tid, radix: 16))"
-        case .threadExited(let tid): return "Exit thread \(process?.thread(tid)?.index ?? 0):\(String(tid, radix: 16))"
-        case .processExit(let status): return "Exit process 0:\(String(process?.pid ?? 0, radix: 16)), \(exitDescription(status))"
-        case .processGone(let status): return "Process exited, \(status)"
-        }
-    }
-
-    /// `Access violation - code c0000005` for SIGSEGV, `Signal SIGUSR1 - code 0000000a` for others.
-    func signalEventName(_ signal: Int32, code: Int32) -> String {
-        let exception = Session.exception(signal, code: code)
-        return "\(exception.name) - code \(zeroPaddedHex(UInt64(exception.code), digits: 8))"
-    }
-
-    /// WinDbg's exception name and NTSTATUS code for a signal (SIGFPE by its si_code).
-    public static func exception(_ signal: Int32, code: Int32) -> (name: String, code: UInt32) {
-        switch (signal, code) {
-        case (SIGSEGV, _), (SIGBUS, _): return ("Access violation", 0xc000_0005)
-        case (SIGILL, _): return ("Illegal instruction", 0xc000_001d)
-        case (SIGFPE, 1): return ("Integer divide-by-zero", 0xc000_0094)        // FPE_INTDIV
-        case (SIGFPE, 2): return ("Integer overflow", 0xc000_0095)              // FPE_INTOVF
-        case (SIGFPE, 3): return ("Floating-point division by zero", 0xc000_008e)  // FPE_FLTDIV
-        case (SIGFPE, _): return ("Floating-point exception", 0xc000_02b5)
-        case (SIGTRAP, _): return ("Break instruction exception", 0x8000_0003)
-        default: return ("Signal \(signalName(signal))", UInt32(bitPattern: signal))
-        }
-    }
-
-    func exitDescription(_ status: ExitStatus) -> String {
-        switch status {
-        case .exited(let code): "code \(String(code, radix: 16))"
-        case .killed(let signal): "killed by \(signalName(signal))"
-        }
-    }
 }
 
 /// The entry-point stop: after launch it is the initial breakpoint; after an exec the

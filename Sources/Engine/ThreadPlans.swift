@@ -71,7 +71,7 @@ final class RunToSitesPlan: ThreadPlan {
 
     init(returnOf thread: ThreadInfo, in session: Session) throws(EngineError) {
         let frames = session.unwind(thread, maxFrames: 2)
-        guard frames.count > 1 else { throw EngineError("Unable to determine the return address of the current frame") }
+        guard frames.count > 1 else { throw EngineError.noReturnAddress }
         target = RunPlan(sites: [frames[1].pc], thread: thread.tid, minimumSP: frames[1].sp)
     }
 

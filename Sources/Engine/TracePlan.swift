@@ -206,12 +206,12 @@ final class TracePlan: ThreadPlan {
         handledSite = registers.rip
         if let call = session.decode(at: registers.rip), call.flow == .call {
             guard let outcome = call.outcome(registers, readWord: session.readWord), session.apply(outcome, to: &registers, thread) else {
-                throw EngineError("wt cannot follow the call at \(formatAddress(registers.rip))")
+                throw EngineError.unsupported("wt cannot follow the call at \(formatAddress(registers.rip))")
             }
             session.stage(registers, thread)
         }
         let function = session.function(at: registers.rip)
-        guard let returnAddress = session.readWord(registers.rsp) else { throw EngineError("Unable to read the return address at \(formatAddress(registers.rsp))") }
+        guard let returnAddress = session.readWord(registers.rsp) else { throw EngineError.unsupported("Unable to read the return address at \(formatAddress(registers.rsp))") }
         trace.function = function.name
         trace.endAddress = options.endAddress ?? returnAddress
         frames = [Frame(function: function, depth: 0, callSite: nil, returnSlot: registers.rsp)]
@@ -303,7 +303,7 @@ final class TracePlan: ThreadPlan {
     /// entered by a jump, the jumping invocation's: a PLT stub has pushed other words since).
     private func untraced(_ function: TraceFunction, returnSlot: UInt64, _ session: Session, _ thread: ThreadInfo, callSite: UInt64?, replacing: Bool) throws(EngineError) -> PlanStep? {
         guard let returnAddress = session.readWord(returnSlot), session.isExecutable(returnAddress) else {
-            throw EngineError("wt cannot run \(function.name) untraced: no return address at \(formatAddress(returnSlot))")
+            throw EngineError.unsupported("wt cannot run \(function.name) untraced: no return address at \(formatAddress(returnSlot))")
         }
         let run = RunPlan(sites: [returnAddress], thread: thread.tid, minimumSP: returnSlot &+ 8)
         pending = .untraced(function, run: run, callSite: callSite, replacing: replacing)

@@ -259,30 +259,34 @@ public final class ModuleSymbols {
         return (base.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
     }
 
-    /// Whether a compilation unit's line table names `file` (a bare name matches any
-    /// directory), from the base names of all line tables' files, read once.
-    public func hasSourceFile(_ file: String) -> Bool {
-        if sourceFileNames == nil {
-            var names: Set<String> = []
-            if let dwarf {
-                var offset: Dwarf_Off = 0, next: Dwarf_Off = 0
-                var headerSize = 0
-                while dwarf_nextcu(dwarf, offset, &next, &headerSize, nil, nil, nil) == 0 {
-                    defer { offset = next }
-                    var unit = Dwarf_Die()
-                    var files: OpaquePointer? = nil
-                    var count = 0
-                    guard dwarf_offdie(dwarf, offset + Dwarf_Off(headerSize), &unit) != nil, dwarf_getsrcfiles(&unit, &files, &count) == 0 else { continue }
-                    for index in 0..<count {
-                        guard let name = dwarf_filesrc(files, index, nil, nil) else { continue }
-                        names.insert(String(cString: name))
-                    }
+    /// Every file the compilation units' line tables name, read once.
+    public var sourceFiles: Set<String> {
+        if let sourceFileNames { return sourceFileNames }
+        var names: Set<String> = []
+        if let dwarf {
+            var offset: Dwarf_Off = 0, next: Dwarf_Off = 0
+            var headerSize = 0
+            while dwarf_nextcu(dwarf, offset, &next, &headerSize, nil, nil, nil) == 0 {
+                defer { offset = next }
+                var unit = Dwarf_Die()
+                var files: OpaquePointer? = nil
+                var count = 0
+                guard dwarf_offdie(dwarf, offset + Dwarf_Off(headerSize), &unit) != nil, dwarf_getsrcfiles(&unit, &files, &count) == 0 else { continue }
+                for index in 0..<count {
+                    guard let name = dwarf_filesrc(files, index, nil, nil) else { continue }
+                    names.insert(String(cString: name))
                 }
             }
-            sourceFileNames = names
         }
+        sourceFileNames = names
+        return names
+    }
+
+    /// Whether a compilation unit's line table names `file` (a bare name matches any
+    /// directory).
+    public func hasSourceFile(_ file: String) -> Bool {
         let base = file.split(separator: "/").last.map(String.init) ?? file
-        return sourceFileNames?.contains { $0 == file || $0.hasSuffix("/" + file) || (!file.contains("/") && ($0.split(separator: "/").last.map(String.init) ?? $0) == base) } ?? false
+        return sourceFiles.contains { $0 == file || $0.hasSuffix("/" + file) || (!file.contains("/") && ($0.split(separator: "/").last.map(String.init) ?? $0) == base) }
     }
 
     /// Link-time addresses where code for `file:line` begins (one per inlined or duplicated

@@ -45,13 +45,15 @@ public final class PtraceProcess: LiveTarget {
     /// Starts `path` under ptrace and returns it stopped at the exec. With `ownTerminal`, the
     /// program gets a process group of its own, to which `handTerminal` gives the terminal
     /// while it runs (so it reads the terminal and Ctrl-C reaches it, not the debugger).
-    public static func launch(program: String, arguments: [String], disableASLR: Bool,
-                              ownTerminal: Bool) throws(TargetError) -> PtraceProcess {
-        let path = try resolveProgram(program)
+    public static func launch(_ request: LaunchRequest) throws(TargetError) -> PtraceProcess {
+        let path = try resolveProgram(request.program)
         var error: Int32 = 0
-        let pid = withCStringArray([path] + arguments) { argv in
-            withCStringArray(currentEnvironment()) { envp in
-                cs_launch(path, argv, envp, disableASLR ? 1 : 0, ownTerminal ? 1 : 0, &error)
+        let stdio = [request.standardInput ?? -1, request.standardOutput ?? -1, request.standardError ?? -1]
+        let pid = withCStringArray([path] + request.arguments) { argv in
+            withCStringArray(request.environment ?? currentEnvironment()) { envp in
+                stdio.withUnsafeBufferPointer { fds in
+                    cs_launch(path, argv, envp, request.disableASLR ? 1 : 0, request.ownTerminal ? 1 : 0, request.workingDirectory, fds.baseAddress, &error)
+                }
             }
         }
         guard pid > 0 else { throw TargetError("Cannot launch '\(path)': \(errnoText(error))") }
@@ -75,7 +77,7 @@ public final class PtraceProcess: LiveTarget {
         }
         let process = PtraceProcess(pid: pid, executablePath: path)
         process.knownThreads = [pid]
-        process.ownsTerminalGroup = ownTerminal
+        process.ownsTerminalGroup = request.ownTerminal
         return process
     }
 
@@ -683,8 +685,8 @@ public struct PtraceBackend: LiveTargetFactory {
     public init() {}
 
     /// Starts `program` under ptrace, stopped at its exec.
-    public func launch(program: String, arguments: [String], disableASLR: Bool, ownTerminal: Bool) throws(TargetError) -> (target: any LiveTarget, path: String) {
-        let process = try PtraceProcess.launch(program: program, arguments: arguments, disableASLR: disableASLR, ownTerminal: ownTerminal)
+    public func launch(_ request: LaunchRequest) throws(TargetError) -> (target: any LiveTarget, path: String) {
+        let process = try PtraceProcess.launch(request)
         return (process, process.launchPath)
     }
 

@@ -289,10 +289,32 @@ public protocol LiveTarget: Target {
 
 /// Starts and attaches live targets. A session is given one by its front end (the ptrace
 /// backend, a gdb-remote connection) and never names a backend itself.
+/// What to start and how: the program and its arguments, its environment and directory
+/// (the debugger's own when nil), and where its standard streams go.
+public struct LaunchRequest: Sendable {
+    public var program: String
+    public var arguments: [String]
+    /// `NAME=value` entries; nil: the debugger's environment.
+    public var environment: [String]?
+    public var workingDirectory: String?
+    public var disableASLR = true
+    /// The program gets a process group of its own and the terminal while it runs.
+    public var ownTerminal = false
+    /// Descriptors to give it as standard input, output and error (nil: the debugger's).
+    public var standardInput: Int32?
+    public var standardOutput: Int32?
+    public var standardError: Int32?
+
+    public init(program: String, arguments: [String]) {
+        self.program = program
+        self.arguments = arguments
+    }
+}
+
 public protocol LiveTargetFactory {
-    /// Starts `program` stopped before its first instruction; returns the path it resolved to
+    /// Starts a program stopped before its first instruction; returns the path it resolved to
     /// (a bare name is looked up as a shell would).
-    func launch(program: String, arguments: [String], disableASLR: Bool, ownTerminal: Bool) throws(TargetError) -> (target: any LiveTarget, path: String)
+    func launch(_ request: LaunchRequest) throws(TargetError) -> (target: any LiveTarget, path: String)
     /// Takes control of a running process, every thread stopped.
     func attach(pid: Int32) throws(TargetError) -> any LiveTarget
 }
@@ -344,6 +366,8 @@ public enum BreakIn {
         default: .requested
         }
     }
+    /// Breaks in as Ctrl-C would, from any thread (a front end's `pause`).
+    public static func request() { cs_request_break() }
     /// Installs the SIGHUP handler (the terminal went away), which breaks in the same way.
     public static func installHangupHandler() { cs_install_hangup_handler() }
     /// Whether the terminal has hung up.

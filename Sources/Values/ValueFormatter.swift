@@ -8,8 +8,20 @@ import Symbols
 public struct ValueFormatter {
     /// Reads target memory as the program sees it; fewer bytes where it is unreadable.
     let read: (UInt64, Int) -> [UInt8]
+    /// How numbers are spelled.
+    public let style: Style
 
-    public init(read: @escaping (UInt64, Int) -> [UInt8]) { self.read = read }
+    /// WinDbg's numbers (`0n-5`, hex for unsigned), or the source language's (`-5`, `42`, hex
+    /// only for pointers) as editors show them through DAP.
+    public enum Style: Sendable { case windbg, source }
+
+    public init(read: @escaping (UInt64, Int) -> [UInt8], style: Style = .windbg) {
+        self.read = read
+        self.style = style
+    }
+
+    /// A decimal number: `0n…` in WinDbg's style.
+    private func decimal(_ value: Int64) -> String { style == .windbg ? "0n\(value)" : String(value) }
 
     /// A scalar of `type` held in the low `type.size` bytes of `raw`.
     public func scalarText(_ type: TypeLayout, raw: UInt64) -> String {
@@ -18,18 +30,20 @@ public struct ValueFormatter {
         let signed = Int64(bitPattern: raw << shift) >> Int64(shift)
         switch type.kind {
         case .signed:
-            return "0n\(signed)"
+            return decimal(signed)
         case .character:
             let printable = raw & 0xff >= 0x20 && raw & 0xff < 0x7f ? " '\(Character(UnicodeScalar(UInt8(raw & 0xff))))'" : ""
-            return "0n\(signed)\(printable)"
+            return "\(decimal(signed))\(printable)"
         case .boolean:
             return raw == 0 ? "false" : "true"
         case .float:
             return size == 4 ? floatText(Float(bitPattern: UInt32(truncatingIfNeeded: raw)).description) : floatText(Double(bitPattern: raw).description)
         case .enumeration:
-            return type.enumeratorName(signed).map { "\($0) (0n\(signed))" } ?? "0n\(signed)"
+            return type.enumeratorName(signed).map { "\($0) (\(decimal(signed)))" } ?? decimal(signed)
         case .pointer:
             return "0x" + zeroPaddedHex(raw, digits: 16)
+        case .unsigned where style == .source:
+            return String(raw & (size == 8 ? UInt64.max : (1 << UInt64(8 * size)) - 1))
         case .unsigned, .complex, .array, .record, .function, .void, .other:
             return "0x" + String(raw, radix: 16)
         }

@@ -97,7 +97,7 @@ enum CrashHandler {
         let output = Output(fd: report)
         output.line("swdbg crash report: \(program), process \(pid), signal \(signal) (\(signalName(Int32(signal) ?? 0))), \(timestamp(time)) UTC")
         output.line("Core: \(core) (\(written) bytes\(truncated ? ", cut off at the crash folder's limit" : ""))")
-        let interpreter = Interpreter(session: Session(output: output, backend: PtraceBackend()))
+        let interpreter = Interpreter(session: Session(backend: PtraceBackend()), output: output)
         do {
             interpreter.reportStop(try interpreter.openDump(core, program: nil))
             for command in ["!analyze -v", "~*k", "lm"] { interpreter.execute(command, echo: true) }
@@ -164,7 +164,7 @@ enum CrashHandler {
     private static func selfPath() throws -> String {
         var buffer = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard n > 0 else { throw EngineError("readlink") }
+        guard n > 0 else { throw EngineError.unsupported("readlink") }
         return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 

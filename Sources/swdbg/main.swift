@@ -44,7 +44,7 @@ struct Debugger {
         self.options = options
         let output = Output()
         output.colors = isatty(1) != 0 && getenv("NO_COLOR") == nil && getenv("TERM").map { String(cString: $0) } != "dumb"
-        let session = Session(output: output, backend: PtraceBackend())
+        let session = Session(backend: PtraceBackend())
         session.disableASLR = !options.keepASLR
         session.shareTerminal = isatty(0) != 0
         if let symbolPath = options.symbolPath { session.symbolSearch.path = symbolPath.split(separator: ";").map(String.init) }
@@ -56,11 +56,11 @@ struct Debugger {
             }
         }
         if options.skipFinalBreakpoint { _ = session.filters.set("epr", action: .ignore, commands: nil, argument: nil) }
-        interpreter = Interpreter(session: session)
+        interpreter = Interpreter(session: session, output: output)
         if let sourcePath = options.sourcePath { interpreter.setSourcePath(sourcePath) }
     }
 
-    private var output: Output { interpreter.session.output }
+    private var output: Output { interpreter.output }
 
     func run() -> Int32 {
         if let logFile = options.logFile, !output.openLog(logFile, append: false) {
@@ -189,8 +189,8 @@ struct Debugger {
 /// `-pn`: the one process whose name (comm) is `name`.
 func findProcess(named name: String) throws -> Int32 {
     let matches = PtraceProcess.processIDs(named: name)
-    guard !matches.isEmpty else { throw EngineError("No process named '\(name)'") }
-    guard matches.count == 1 else { throw EngineError("More than one process named '\(name)': \(matches.map(String.init).joined(separator: ", ")); use -p") }
+    guard !matches.isEmpty else { throw EngineError.unsupported("No process named '\(name)'") }
+    guard matches.count == 1 else { throw EngineError.unsupported("More than one process named '\(name)': \(matches.map(String.init).joined(separator: ", ")); use -p") }
     return matches[0]
 }
 

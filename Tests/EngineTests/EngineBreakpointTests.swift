@@ -10,7 +10,7 @@ import XCTest
 final class EngineBreakpointTests: XCTestCase {
     /// A session on a fixture stopped at its initial breakpoint; output goes nowhere.
     private func launch(_ fixture: String, flags: [String] = ["-O0"]) throws -> Session {
-        let session = Session(output: Output(fd: open("/dev/null", O_WRONLY)), backend: PtraceBackend())
+        let session = Session(backend: PtraceBackend())
         let stop = try session.launch(path: try Fixture.build(fixture, flags: flags), arguments: [])
         guard case .initialBreakpoint = stop.kind else { throw FixtureError("no initial breakpoint: \(stop.kind)") }
         return session
@@ -102,7 +102,7 @@ final class EngineBreakpointTests: XCTestCase {
 final class EngineKernelConditionTests: XCTestCase {
     func testThreadSpecificBreakpointsAreFilteredInTheKernel() throws {
         for (own, expected) in [(true, [UInt64(7)]), (false, [])] {
-            let session = Session(output: Output(fd: open("/dev/null", O_WRONLY)), backend: PtraceBackend())
+            let session = Session(backend: PtraceBackend())
             _ = try session.launch(path: try Fixture.build("loop", flags: ["-O0"]), arguments: [])
             let pid = try XCTUnwrap(session.process?.pid)
             var request = BreakpointRequest(kind: .bp, expression: "loop!work", locations: [])
@@ -123,7 +123,7 @@ final class EngineKernelConditionTests: XCTestCase {
     /// The kernel's side of a probe is this process's file descriptors (a perf event, a BPF
     /// program, the maps): `bc` closes the probe's, the end of the process the maps, detach all.
     func testRemovingTheBreakpointClosesItsProbe() throws {
-        let session = Session(output: Output(fd: open("/dev/null", O_WRONLY)), backend: PtraceBackend())
+        let session = Session(backend: PtraceBackend())
         _ = try session.launch(path: try Fixture.build("loop", flags: ["-O0"]), arguments: [])
         let before = openKernelObjects()
         var request = BreakpointRequest(kind: .bp, expression: "loop!work", locations: [])
@@ -142,7 +142,7 @@ final class EngineKernelConditionTests: XCTestCase {
         XCTAssertEqual(openKernelObjects()["bpf-map", default: 0], before["bpf-map", default: 0])
 
         // Detach closes them all too, before the program runs on without the debugger.
-        let detaching = Session(output: Output(fd: open("/dev/null", O_WRONLY)), backend: PtraceBackend())
+        let detaching = Session(backend: PtraceBackend())
         _ = try detaching.launch(path: try Fixture.build("loop", flags: ["-O0"]), arguments: [])
         XCTAssertEqual(try detaching.addBreakpoint(request).evaluation, .kernel)
         XCTAssertEqual(openKernelObjects()["perf_event", default: 0] - before["perf_event", default: 0], 1)
@@ -171,7 +171,7 @@ enum Fixture {
 
     /// A session on a fixture stopped at the first instruction of `function`; output goes nowhere.
     static func session(stoppedAt function: String, in name: String, flags: [String]) throws -> Session {
-        let session = Session(output: Output(fd: open("/dev/null", O_WRONLY)), backend: PtraceBackend())
+        let session = Session(backend: PtraceBackend())
         _ = try session.launch(path: try build(name, flags: flags), arguments: [])
         let breakpoint = try session.addBreakpoint(BreakpointRequest(kind: .bp, expression: "\(name)!\(function)", locations: []))
         guard case .breakpoint = try session.resume(.go(handled: nil, until: [])).kind else { throw FixtureError("\(function) was not reached") }
@@ -205,7 +205,7 @@ struct FixtureError: Error, CustomStringConvertible {
 /// out of line (or the engine executes it), no thread is single-stepped over it.
 final class EngineOutOfLineTests: XCTestCase {
     func testEveryHitOfAThreadedProgramResumesWithoutAStep() throws {
-        let session = Session(output: Output(fd: open("/dev/null", O_WRONLY)), backend: PtraceBackend())
+        let session = Session(backend: PtraceBackend())
         _ = try session.launch(path: try Fixture.build("storm", flags: ["-O2", "-pthread"]), arguments: ["4", "500"])
         try session.addBreakpoint(BreakpointRequest(kind: .bp, expression: "storm!f", locations: []))
         var hits = 0
@@ -225,7 +225,7 @@ extension EngineOutOfLineTests {
     }
 
     func testDetachLeavesNoScratchPage() throws {
-        let session = Session(output: Output(fd: open("/dev/null", O_WRONLY)), backend: PtraceBackend())
+        let session = Session(backend: PtraceBackend())
         _ = try session.launch(path: try Fixture.build("detach", flags: ["-O0"]), arguments: ["20"])
         // work+4 stores rdi to the stack: neither a push nor a branch, so it runs out of line.
         try session.addBreakpoint(BreakpointRequest(kind: .bp, expression: "detach!work+4", locations: []))

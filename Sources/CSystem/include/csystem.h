@@ -17,7 +17,12 @@ long cs_ptrace(int request, pid_t pid, uint64_t addr, uint64_t data);
 /// process group of its own (so the terminal can be handed to it), and execs `path`.
 /// Returns the child's pid, or -1 with `*error_out` set to the errno of the failed step
 /// (exec failures are reported back through a close-on-exec pipe).
-pid_t cs_launch(const char *path, char *const argv[], char *const envp[], int disable_aslr, int new_group, int *error_out);
+/* Forks and execs `path` under PTRACE_TRACEME. `cwd` (or NULL) is its working directory;
+   stdio[0..2] are descriptors to give it as fds 0-2 (-1 keeps the debugger's). */
+pid_t cs_launch(const char *path, char *const argv[], char *const envp[], int disable_aslr, int new_group,
+                const char *cwd, const int stdio[3], int *error_out);
+/* What Ctrl-C does, from any thread (a DAP `pause` arrives on the adapter's reader thread). */
+void cs_request_break(void);
 
 /// Makes `group` the terminal's foreground process group (SIGTTOU blocked meanwhile, as a
 /// background caller would otherwise be stopped). Returns -1 when stdin is not a terminal.
