@@ -2,7 +2,9 @@
 import PackageDescription
 
 // Layers, arrows pointing down only:
-//   swdbg (CLI) → Commands → Engine → Expressions → Symbols / Arch / Targets → C shims
+//   swdbg (CLI) → DAP → Commands → Engine → Expressions → Symbols / Arch / Targets → C shims
+//   (DAP: the Debug Adapter Protocol front end, beside the command line; its REPL is the
+//   command language)
 //   (the engine evaluates breakpoint conditions itself; beside Engine, under Commands:
 //   Values, the value formatting and visualizers any front end shows)
 let package = Package(
@@ -29,8 +31,9 @@ let package = Package(
         .target(name: "Engine", dependencies: ["Expressions", "Symbols", "Arch", "Targets"]),
         .target(name: "Values", dependencies: ["Symbols", "Arch"]),
         .target(name: "Commands", dependencies: ["Engine", "Expressions", "Values"]),
+        .target(name: "DAP", dependencies: ["Commands", "Engine", "Expressions", "Values", "Symbols", "Arch", "Targets"]),
         .executableTarget(name: "swdbg", dependencies: [
-            "Commands", "CLineEdit", "CSystem",
+            "Commands", "DAP", "CLineEdit", "CSystem",
         ]),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "Symbols"]),
         .testTarget(name: "CommandsTests", dependencies: ["Commands", "Arch"]),

@@ -289,7 +289,7 @@ public final class Session {
     /// `~N g`: only this thread runs.
     var exclusiveThread: ThreadID?
     /// How the process ended, as it reported on its way out.
-    var lastExitStatus: ExitStatus?
+    public internal(set) var lastExitStatus: ExitStatus?
 
     /// Where live targets come from (launch, attach, `.restart`).
     public let backend: any LiveTargetFactory

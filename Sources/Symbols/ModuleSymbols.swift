@@ -287,11 +287,26 @@ public final class ModuleSymbols {
     public func hasSourceFile(_ file: String) -> Bool {
         let base = file.split(separator: "/").last.map(String.init) ?? file
         return sourceFiles.contains { $0 == file || $0.hasSuffix("/" + file) || (!file.contains("/") && ($0.split(separator: "/").last.map(String.init) ?? $0) == base) }
+            || !relativeSpellings(of: file).isEmpty
+    }
+
+    /// The line tables' relative names an absolute path ends with: a file compiled as
+    /// `gcc Tests/x.c` is `Tests/x.c` there, and an editor names it `/work/Tests/x.c`.
+    private func relativeSpellings(of file: String) -> [String] {
+        guard file.hasPrefix("/") else { return [] }
+        return sourceFiles.filter { !$0.hasPrefix("/") && file.hasSuffix("/" + $0) }
     }
 
     /// Link-time addresses where code for `file:line` begins (one per inlined or duplicated
-    /// copy). A bare file name matches any directory, as libdw compares base names then.
+    /// copy). A bare file name matches any directory, as libdw compares base names then; an
+    /// absolute path matches the relative names it ends with.
     public func addresses(file: String, line: Int) -> [UInt64] {
+        let found = addresses(spelled: file, line: line)
+        guard found.isEmpty else { return found }
+        return Array(Set(relativeSpellings(of: file).flatMap { addresses(spelled: $0, line: line) })).sorted()
+    }
+
+    private func addresses(spelled file: String, line: Int) -> [UInt64] {
         guard let dwarf, line > 0, line <= Int(Int32.max) else { return [] }
         var rows: UnsafeMutablePointer<OpaquePointer?>? = nil
         var count = 0

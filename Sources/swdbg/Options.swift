@@ -31,6 +31,9 @@ struct Options {
     var uninstallCrashHandler = false
     var crashFolder: String?
     var crashLimit: UInt64?
+    /// `--dap`: serve the Debug Adapter Protocol (on standard input and output, or `--port`).
+    var dap = false
+    var port: UInt16?
 
     /// What the command line asks for besides a session.
     enum Request {
@@ -38,6 +41,8 @@ struct Options {
         case installCrashHandler(folder: String?, limit: UInt64?), uninstallCrashHandler
         /// The kernel runs the handler with the core on standard input: pid, signal, time, name.
         case crashHandler([String])
+        /// A DAP server: on standard input and output, or on a loopback TCP port.
+        case dap(port: UInt16?)
     }
 
     /// One option: its spellings, its value's name (nil for a flag), its help line, and how
@@ -50,6 +55,11 @@ struct Options {
     }
 
     static let specs: [Spec] = [
+        Spec(names: ["--dap"], value: nil, help: "serve the Debug Adapter Protocol to an editor on standard input and output (VS Code, nvim-dap, dap-mode)") { o, _ in o.dap = true },
+        Spec(names: ["--port"], value: "N", help: "with --dap: serve one client on 127.0.0.1:N instead (0: any free port, printed on standard error)") { o, v throws(UsageError) in
+            guard let port = UInt16(v) else { throw UsageError("--port takes a port number, not '\(v)'") }
+            o.port = port
+        },
         Spec(names: ["-p"], value: "PID", help: "attach to a running process") { o, v throws(UsageError) in
             guard let pid = Int32(v), pid > 0 else { throw UsageError("-p takes a process id, not '\(v)'") }
             o.pid = pid
@@ -122,6 +132,13 @@ struct Options {
             try spec.apply(&options, value)
             index += 1
         }
+        if options.dap {
+            guard options.program.isEmpty, options.pid == nil, options.processName == nil, options.dumpFile == nil, options.remote == nil, options.kernel == nil else {
+                throw UsageError("--dap takes its target from the client's launch or attach request: no program, -p, -pn, -z, -premote or -k")
+            }
+            return .dap(port: options.port)
+        }
+        if options.port != nil { throw UsageError("--port goes with --dap") }
         if options.installCrashHandler || options.uninstallCrashHandler {
             guard options.installCrashHandler != options.uninstallCrashHandler, options.program.isEmpty, options.dumpFile == nil,
                   options.pid == nil, options.processName == nil else { throw UsageError("-I and -iu go alone (with --crash-folder and --crash-limit for -I)") }

@@ -1,6 +1,7 @@
 import Arch
 import CLineEdit
 import Commands
+import DAP
 import Engine
 import Glibc
 import Targets
@@ -29,6 +30,24 @@ func main() -> Int32 {
         return CrashHandler.uninstall()
     case .crashHandler(let arguments):
         return CrashHandler.handle(arguments)
+    case .dap(let port):
+        return serveDAP(port: port)
+    }
+}
+
+/// `--dap`: one client on standard input and output, or the first to connect to the port.
+func serveDAP(port: UInt16?) -> Int32 {
+    guard let port else { return DebugAdapter(input: 0, output: 1).run() }
+    do {
+        let listener = try TCPListener(port: port)
+        let text = "swdbg: DAP server listening on 127.0.0.1:\(listener.port)\n"
+        _ = write(2, text, text.utf8.count)
+        let client = try listener.accept()
+        return DebugAdapter(input: client, output: client).run()
+    } catch {
+        let text = "swdbg: \(error.description)\n"
+        _ = write(2, text, text.utf8.count)
+        return 1
     }
 }
 

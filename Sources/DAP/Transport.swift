@@ -1,0 +1,170 @@
+import Glibc
+
+/// Runs `body` on a new OS thread. The adapter's reader and the program-output pump need their
+/// own threads: the tracer thread sits in `waitpid` while the target runs, and a `pause` or
+/// the program's output must still get through then.
+func startThread(_ body: @escaping @Sendable () -> Void) {
+    final class Box: @unchecked Sendable {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+    let box = Unmanaged.passRetained(Box(body)).toOpaque()
+    var thread = pthread_t()
+    let started = pthread_create(&thread, nil, { raw in
+        let box = Unmanaged<AnyObject>.fromOpaque(raw!).takeRetainedValue() as! Box
+        box.body()
+        return nil
+    }, box)
+    if started == 0 { pthread_detach(thread) } else { Unmanaged<AnyObject>.fromOpaque(box).release() }
+}
+
+/// A mutex and condition around a value shared between the adapter's threads.
+final class Shared<Value>: @unchecked Sendable {
+    private var value: Value
+    private var mutex = pthread_mutex_t()
+    private var condition = pthread_cond_t()
+
+    init(_ value: Value) {
+        self.value = value
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&condition, nil)
+    }
+
+    /// Changes the value and wakes whoever waits for it.
+    func update<T>(_ body: (inout Value) -> T) -> T {
+        pthread_mutex_lock(&mutex)
+        defer {
+            pthread_cond_broadcast(&condition)
+            pthread_mutex_unlock(&mutex)
+        }
+        return body(&value)
+    }
+
+    /// Waits until `body` returns non-nil (it may change the value, e.g. take from a queue).
+    func wait<T>(_ body: (inout Value) -> T?) -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        while true {
+            if let result = body(&value) { return result }
+            pthread_cond_wait(&condition, &mutex)
+        }
+    }
+}
+
+/// One DAP message as it arrived: its kind, sequence number, command and arguments.
+struct IncomingMessage {
+    let seq: Int
+    let type: String
+    let command: String
+    let arguments: JSON
+}
+
+/// What the reader thread hands the adapter: a request, a message it could not understand
+/// (answered with an error), or the end of the client's stream.
+enum Incoming {
+    case request(IncomingMessage)
+    case malformed(seq: Int?, command: String?, reason: String)
+    case closed
+}
+
+/// DAP's framing over a pair of file descriptors: `Content-Length: N\r\n\r\n` and N bytes of
+/// JSON each way. Writes are serialised (the output pump and the tracer thread both send).
+final class DAPStream: @unchecked Sendable {
+    let input: Int32
+    let output: Int32
+    private let writeLock = Shared(0)
+    private var buffered: [UInt8] = []
+    /// The longest body accepted (a hostile length is refused, not allocated).
+    static let largestMessage = 64 << 20
+
+    init(input: Int32, output: Int32) {
+        self.input = input
+        self.output = output
+    }
+
+    /// Sends one message; false once the client is gone.
+    @discardableResult
+    func send(_ message: JSON) -> Bool {
+        let body = Array(message.text.utf8)
+        let frame = Array("Content-Length: \(body.count)\r\n\r\n".utf8) + body
+        return writeLock.update { _ in
+            var offset = 0
+            while offset < frame.count {
+                let n = frame.withUnsafeBytes { Glibc.write(output, $0.baseAddress! + offset, frame.count - offset) }
+                if n < 0 { if errno == EINTR { continue }; return false }
+                offset += n
+            }
+            return true
+        }
+    }
+
+    /// Reads the next message (reader thread only).
+    func receive() -> Incoming {
+        var length: Int?
+        // Header lines up to the empty one; only Content-Length matters.
+        while true {
+            guard let line = readLine() else { return .closed }
+            if line.isEmpty {
+                guard let length else { return .malformed(seq: nil, command: nil, reason: "a message without a Content-Length header") }
+                guard length <= DAPStream.largestMessage else { return .closed }
+                guard let body = readBytes(length) else { return .closed }
+                return decode(body)
+            }
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "content-length" {
+                guard let value = Int(parts[1].trimmingSpaces), value >= 0 else {
+                    return .malformed(seq: nil, command: nil, reason: "a bad Content-Length: \(parts[1].trimmingSpaces)")
+                }
+                length = value
+            }
+        }
+    }
+
+    private func decode(_ body: [UInt8]) -> Incoming {
+        let json: JSON
+        do { json = try JSON.parse(body) } catch { return .malformed(seq: nil, command: nil, reason: error.description) }
+        let seq = json["seq"]?.int
+        guard let type = json["type"]?.string else { return .malformed(seq: seq, command: nil, reason: "a message without a type") }
+        guard type == "request" else { return .malformed(seq: seq, command: nil, reason: "the adapter takes requests, not a \(type)") }
+        guard let seq, let command = json["command"]?.string else { return .malformed(seq: seq, command: json["command"]?.string, reason: "a request without seq or command") }
+        return .request(IncomingMessage(seq: seq, type: type, command: command, arguments: json["arguments"] ?? .object([])))
+    }
+
+    private func fill() -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { return false }
+            buffered += chunk[0..<n]
+            return true
+        }
+    }
+
+    /// A header line without its CR LF; nil at the end of the stream. A header line longer
+    /// than 8 KiB ends the stream: that is no DAP client.
+    private func readLine() -> String? {
+        while true {
+            if let newline = buffered.firstIndex(of: 0x0a) {
+                var line = Array(buffered[..<newline])
+                buffered.removeFirst(newline + 1)
+                if line.last == 0x0d { line.removeLast() }
+                return String(decoding: line, as: UTF8.self)
+            }
+            guard buffered.count < 8192, fill() else { return nil }
+        }
+    }
+
+    private func readBytes(_ count: Int) -> [UInt8]? {
+        while buffered.count < count { guard fill() else { return nil } }
+        let body = Array(buffered[..<count])
+        buffered.removeFirst(count)
+        return body
+    }
+}
+
+extension Substring {
+    var trimmingSpaces: String {
+        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+}
