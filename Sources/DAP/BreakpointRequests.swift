@@ -82,7 +82,7 @@ extension DebugAdapter {
             a.secondChance = chosen.remove(secondChanceFilter) != nil
             a.firstChanceFilters = chosen
             for filter in exceptionFilters {
-                let action: FilterAction = chosen.contains(filter.code) ? .breakFirst : a.secondChance ? .breakSecond : .output
+                let action: FilterAction = chosen.contains(filter.code) ? .breakFirst : a.secondChance ? .breakSecond : .ignore
                 _ = a.session.filters.set(filter.code, action: action, commands: nil, argument: nil)
             }
             return nil

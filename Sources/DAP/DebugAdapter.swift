@@ -17,6 +17,12 @@ typealias RequestHandler = @Sendable (DebugAdapter, JSON) throws(AdapterError) -
 /// an attached one detached, a dump closed.
 enum TargetOrigin { case launched, attached, dump }
 
+/// The target's run as the reader thread sees it.
+struct RunState {
+    var running = false
+    var interruptWanted = false
+}
+
 /// The Debug Adapter Protocol front end: editors (VS Code, nvim-dap, dap-mode) drive the
 /// engine through it, as the command line does through the interpreter. The engine runs on
 /// this thread (the tracer thread); a reader thread takes the client's messages so a `pause`
@@ -28,8 +34,9 @@ public final class DebugAdapter {
     let interpreter: Interpreter
     let commandOutput: Output
     private let inbox = Shared<[Incoming]>([])
-    /// The target runs (a `pause` or the client's end stops it then).
-    let running = Shared(false)
+    /// Whether the target runs, and a break-in the client asked for (`pause`, or its end)
+    /// that the run about to start must honour: the request can arrive just before it starts.
+    let runState = Shared(RunState())
     private let sequence = Shared(0)
     var initialized = false
     var origin: TargetOrigin?
@@ -57,8 +64,9 @@ public final class DebugAdapter {
     /// Frames and expandable values handed out since the last stop (ids are indexes + 1).
     var frames: [FrameHandle] = []
     var references: [Reference] = []
-    /// What the exception filters selected: first-chance breaks by filter code, and whether an
-    /// unhandled signal stops before it kills.
+    /// What the exception filters selected: first-chance breaks by filter code (the engine's
+    /// defaults, WinDbg's, until the client chooses), and whether an unhandled signal stops
+    /// before it kills.
     var firstChanceFilters: Set<String> = ["av", "ii", "dz"]
     var secondChance = true
     /// The program's standard output and error, pumped to the client as `output` events.
@@ -78,15 +86,19 @@ public final class DebugAdapter {
     /// Serves the client until it disconnects or its stream ends; the target is never left
     /// stopped behind (killed or detached as the launch or attach asked).
     public func run() -> Int32 {
-        let stream = stream, inbox = inbox, running = running
+        let stream = stream, inbox = inbox, runState = runState
         startThread {
             while true {
                 let message = stream.receive()
                 let isPause = if case .request(let request) = message, request.command == "pause" { true } else { false }
                 var isClosed = false
                 if case .closed = message { isClosed = true }
+                if isPause || isClosed {
+                    runState.update { state in
+                        if state.running { BreakIn.request() } else { state.interruptWanted = true }
+                    }
+                }
                 inbox.update { $0.append(message) }
-                if isPause || isClosed, running.update({ $0 }) { BreakIn.request() }
                 if isClosed { return }
             }
         }

@@ -22,8 +22,10 @@ extension DebugAdapter {
             try a.resume(arguments, .stepOut)
             return nil
         },
-        // The reader thread already broke in if the target ran; a stopped one stays as it is.
+        // The reader thread already broke in if the target ran; a stopped one stays as it is
+        // (and the next run is not to be interrupted for it).
         "pause": { a, _ throws(AdapterError) in
+            a.runState.update { $0.interruptWanted = false }
             _ = try a.requireProcess()
             return nil
         },
@@ -47,23 +49,37 @@ extension DebugAdapter {
         var request = request
         while true {
             clearHandles()
-            running.update { $0 = true }
+            let resumed = whileRunning { () -> Result<StopEvent, EngineError> in
+                do throws(EngineError) { return .success(try session.resume(request)) } catch { return .failure(error) }
+            }
             let stop: StopEvent
-            do { stop = try session.resume(request) } catch {
-                running.update { $0 = false }
+            switch resumed {
+            case .success(let reached): stop = reached
+            case .failure(let error):
                 console("Cannot resume: \(error.description)", category: "stderr")
                 if session.process?.gone ?? true { report(StopEvent(kind: .processGone(status: session.lastExitStatus), thread: 0)) }
                 return
             }
-            running.update { $0 = false }
             if case .breakpoint(let breakpoint) = stop.kind, let message = logMessages[breakpoint.id] {
-                console(interpolate(message, thread: stop.thread))
+                console(interpolate(message))
                 request = .go(handled: nil, until: [])
                 continue
             }
             report(stop)
             return
         }
+    }
+
+    /// Runs `body` (which runs the target) with the reader thread told so, so that a `pause`
+    /// or the client's end breaks in; one that came just before is honoured at once.
+    func whileRunning<T>(_ body: () -> T) -> T {
+        runState.update { state in
+            state.running = true
+            if state.interruptWanted { BreakIn.request() }
+            state.interruptWanted = false
+        }
+        defer { runState.update { $0.running = false } }
+        return body()
     }
 
     /// Tells the client about a stop: `stopped` with the reason, or `exited` and `terminated`
@@ -109,7 +125,7 @@ extension DebugAdapter {
 
     /// A log point's message with each `{expression}` replaced by its value (C++ expressions,
     /// as the editor's watch takes them); an expression that fails shows its error.
-    func interpolate(_ message: String, thread: ThreadID) -> String {
+    func interpolate(_ message: String) -> String {
         var result = ""
         var rest = Substring(message)
         while let open = rest.firstIndex(of: "{") {

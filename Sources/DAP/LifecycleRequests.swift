@@ -42,7 +42,7 @@ extension DebugAdapter {
         var filters: [JSON] = DebugAdapter.exceptionFilters.map { filter in
             .object([("filter", .string(filter.code)), ("label", .string("\(filter.label): first chance")),
                      ("description", .string("Stop when the program gets \(filter.label.lowercased()), before its handler runs (sxe \(filter.code))")),
-                     ("default", .bool(filter.code == "av"))])
+                     ("default", .bool(firstChanceFilters.contains(filter.code)))])
         }
         filters.append(.object([("filter", .string(DebugAdapter.secondChanceFilter)), ("label", .string("Unhandled signals: second chance")),
                                 ("description", .string("Stop before a signal the program does not handle ends it")), ("default", .bool(true))]))
