@@ -93,7 +93,7 @@ extension Interpreter {
             } else if let memberPlace {
                 line += value(of: member.type, at: memberPlace, bits: nil)
             } else {
-                line += member.type.display
+                line += member.type.windbgName
             }
             output.line(line)
             if recursive, member.type.kind == .record {
@@ -116,7 +116,7 @@ extension Interpreter {
         switch type.kind {
         case .array:
             // WinDbg shows an array by its count and first element; characters as their text.
-            let count = type.display.prefix { $0 != " " }
+            let count = "[\(type.count)]"
             if let element = type.elementType, let unit = element.text, element.size == unit.size, type.size <= 1 << 20 {
                 return "\(count)  " + values.quotedText(place.read(type.size, memoryReader), unit: unit, name: element.cName).text
             }
@@ -130,7 +130,7 @@ extension Interpreter {
             if let element = type.elementType, let unit = element.text, bytes.littleEndian(at: 0) != 0 {
                 return "\(formatAddress(bytes.littleEndian(at: 0)))  " + values.pointedText(bytes.littleEndian(at: 0), unit: unit, name: element.cName)
             }
-            return "\(formatAddress(bytes.littleEndian(at: 0))) \(type.display.dropFirst(6))"
+            return "\(formatAddress(bytes.littleEndian(at: 0))) \(type.windbgName.dropFirst(6))"
         default:
             return values.valueText(type, bytes: place.read(min(type.size, 32), memoryReader))
         }

@@ -86,34 +86,34 @@ public final class BTFTypes {
 
     private func layout(id: Int, depth: Int, hops: Int = 0) -> TypeLayout {
         if depth == 0 && hops == 0 { memberBudget = 100_000 }
-        guard id > 0, id < records.count, hops < 64 else { return TypeLayout(name: "void", display: "Void", size: 0, kind: .void) }
+        guard id > 0, id < records.count, hops < 64 else { return TypeLayout(name: "void", size: 0, kind: .void) }
         let record = records[id]
         let name = string(record.nameOffset)
         switch record.kind {
         case 1:  // INT: encoding bit 0 signed, bit 1 char, bit 2 bool
             let encoding = (types.littleEndian(at: record.extra, size: 4) >> 24) & 0xf
             let size = Int(record.sizeOrType)
-            if encoding & 4 != 0 { return TypeLayout(name: name, display: "Bool", size: size, kind: .boolean) }
-            if encoding & 2 != 0 || (name == "char" && size == 1) { return TypeLayout(name: name, display: "Char", size: size, kind: .character, text: .utf8) }
-            if encoding & 1 != 0 { return TypeLayout(name: name, display: "Int\(size)B", size: size, kind: .signed) }
-            return TypeLayout(name: name, display: size == 1 ? "UChar" : "Uint\(size)B", size: size, kind: .unsigned)
+            if encoding & 4 != 0 { return TypeLayout(name: name, encoding: .boolean, size: size, kind: .boolean) }
+            if encoding & 2 != 0 || (name == "char" && size == 1) { return TypeLayout(name: name, encoding: .signedChar, size: size, kind: .character, text: .utf8) }
+            if encoding & 1 != 0 { return TypeLayout(name: name, encoding: .signed, size: size, kind: .signed) }
+            return TypeLayout(name: name, encoding: size == 1 ? .unsignedChar : .unsigned, size: size, kind: .unsigned)
         case 2:  // PTR
             let target = Int(record.sizeOrType)
-            guard target != 0 else { return TypeLayout(name: "void *", display: "Ptr64 Void", size: 8, kind: .pointer) }
+            guard target != 0 else { return TypeLayout(name: "void *", size: 8, kind: .pointer) }
             let pointee = layout(id: target, depth: 3, hops: hops + 1)
             let shown = pointee.kind == .function ? "<function>" : pointee.name
-            return TypeLayout(name: shown + " *", cName: pointee.cName + " *", display: "Ptr64 " + (pointee.kind == .function ? "<function>" : pointee.display),
+            return TypeLayout(name: shown + " *", cName: pointee.cName + " *",
                               size: 8, kind: .pointer, referenceOffset: UInt64(resolved(target)), element: pointee)
         case 3:  // ARRAY: element type, index type, count
             let element = layout(id: Int(types.littleEndian(at: record.extra, size: 4)), depth: depth, hops: hops + 1)
             let count = Int(types.littleEndian(at: record.extra + 8, size: 4))
             let total = element.size.multipliedReportingOverflow(by: count)
-            return TypeLayout(name: element.name + "[\(count)]", cName: element.cName + "[\(count)]", display: "[\(count)] " + element.display,
-                              size: total.overflow ? Int(Int32.max) : min(total.partialValue, Int(Int32.max)), kind: .array, element: element)
+            return TypeLayout(name: element.name + "[\(count)]", cName: element.cName + "[\(count)]",
+                              size: total.overflow ? Int(Int32.max) : min(total.partialValue, Int(Int32.max)), kind: .array, element: element, count: count)
         case 4, 5:  // STRUCT, UNION
             let keyword = record.kind == 4 ? "struct" : "union"
             let shown = name.isEmpty ? "<unnamed-tag>" : name
-            return TypeLayout(name: shown, cName: keyword + " " + shown, display: shown, size: Int(record.sizeOrType), kind: .record,
+            return TypeLayout(name: shown, cName: keyword + " " + shown, size: Int(record.sizeOrType), kind: .record,
                               members: depth < 3 && memberBudget > 0 ? members(of: record, depth: depth) : [], referenceOffset: UInt64(id))
         case 6, 19:  // ENUM, ENUM64
             let stride = record.kind == 6 ? 8 : 12
@@ -123,20 +123,20 @@ public final class BTFTypes {
                 let value = record.kind == 6 ? Int64(Int32(truncatingIfNeeded: low)) : Int64(bitPattern: low | types.littleEndian(at: at + 8, size: 4) << 32)
                 return TypeLayout.Enumerator(name: string(UInt32(types.littleEndian(at: at, size: 4))), value: value)
             }
-            return TypeLayout(name: name, cName: "enum " + name, display: name, size: Int(record.sizeOrType), kind: .enumeration, enumerators: enumerators)
+            return TypeLayout(name: name, cName: "enum " + name, size: Int(record.sizeOrType), kind: .enumeration, enumerators: enumerators)
         case 7:  // FWD
-            return TypeLayout(name: name, display: name, size: 0, kind: .record)
+            return TypeLayout(name: name, size: 0, kind: .record)
         case 8:  // TYPEDEF
             return layout(id: Int(record.sizeOrType), depth: depth, hops: hops + 1).renamed(name)
         case 9, 10, 11, 18:  // VOLATILE, CONST, RESTRICT, TYPE_TAG
             return layout(id: Int(record.sizeOrType), depth: depth, hops: hops + 1)
         case 13:
-            return TypeLayout(name: "<function>", display: "<function>", size: 0, kind: .function)
+            return TypeLayout(name: "<function>", size: 0, kind: .function)
         case 16:  // FLOAT
             let size = Int(record.sizeOrType)
-            return TypeLayout(name: name, display: size == 4 ? "Float" : size == 8 ? "Double" : "Float\(size * 8)", size: size, kind: size <= 8 ? .float : .other)
+            return TypeLayout(name: name, encoding: .float, size: size, kind: size <= 8 ? .float : .other)
         default:
-            return TypeLayout(name: name, display: name, size: 0, kind: .other)
+            return TypeLayout(name: name, size: 0, kind: .other)
         }
     }
 

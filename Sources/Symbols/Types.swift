@@ -13,16 +13,20 @@ struct NameIndex {
     var enumerators: [String: (type: UInt64, value: Int64)] = [:]
 }
 
-/// A type read from DWARF, with the two spellings commands need: C's (`const char *`,
-/// `struct point`, for `kp`, `dv`, `??`) and WinDbg's (`Ptr64 Char`, `Int4B`, for `dt`), its
-/// size, and for records their members, for enums their enumerators.
+/// A type read from DWARF (or BTF): its names (C's spelling, `const char *`, `struct point`,
+/// and the bare one), its base encoding, size, and for records their members, for enums their
+/// enumerators, for arrays their element count. How a debugger's language spells it (WinDbg's
+/// `Ptr64 Char`, `Int4B`) is the front end's to derive.
 public struct TypeLayout: Sendable {
     /// The bare name `dt` heads a layout with: `point`, `Int4B`'s C name `int`, `node *`.
     public let name: String
     /// The name as C or C++ source spells it: `struct point`, `const char *`, `int[4]`.
     public let cName: String
-    public let display: String
+    /// A base type's encoding (DWARF's `DW_AT_encoding`); `.none` for the others.
+    public let encoding: Encoding
     public let size: Int
+    /// An array's element count (its outer dimension); 0 for other types.
+    public let count: Int
     public let kind: Kind
     /// A record's members, read down to a small depth; `expanded` reads deeper ones.
     public let members: [Member]
@@ -39,14 +43,15 @@ public struct TypeLayout: Sendable {
     private let elementStorage: [TypeLayout]
     public var elementType: TypeLayout? { elementStorage.first }
 
-    init(name: String, cName: String? = nil, display: String, size: Int, kind: Kind, members: [Member] = [], enumerators: [Enumerator] = [],
-         referenceOffset: UInt64? = nil, element: TypeLayout? = nil, isReference: Bool = false, text: TextUnit? = nil) {
+    init(name: String, cName: String? = nil, encoding: Encoding = .none, size: Int, kind: Kind, members: [Member] = [], enumerators: [Enumerator] = [],
+         referenceOffset: UInt64? = nil, element: TypeLayout? = nil, count: Int = 0, isReference: Bool = false, text: TextUnit? = nil) {
         self.isReference = isReference
         self.text = text
         self.name = name
         self.cName = cName ?? name
-        self.display = display
+        self.encoding = encoding
         self.size = size
+        self.count = count
         self.kind = kind
         self.members = members
         self.enumerators = enumerators
@@ -56,12 +61,16 @@ public struct TypeLayout: Sendable {
 
     /// The same type under another C name (a typedef, a const qualifier), as text or not.
     func renamed(_ cName: String, text: TextUnit?? = nil) -> TypeLayout {
-        TypeLayout(name: name, cName: cName, display: display, size: size, kind: kind, members: members, enumerators: enumerators,
-                   referenceOffset: referenceOffset, element: elementType, isReference: isReference, text: text ?? self.text)
+        TypeLayout(name: name, cName: cName, encoding: encoding, size: size, kind: kind, members: members, enumerators: enumerators,
+                   referenceOffset: referenceOffset, element: elementType, count: count, isReference: isReference, text: text ?? self.text)
     }
 
     /// `complex` is C's `_Complex` (two floating-point parts, real first).
     public enum Kind: Sendable { case signed, unsigned, boolean, character, float, complex, pointer, array, record, enumeration, function, void, other }
+
+    /// How a base type's bits are read, after DWARF's `DW_ATE_*` (`signedChar` and
+    /// `unsignedChar` apart from the wider integers, `utf` for `char16_t` and `char32_t`).
+    public enum Encoding: Sendable { case none, signed, unsigned, signedChar, unsignedChar, utf, float, complex, boolean }
 
     /// How the characters of a text type are encoded.
     public enum TextUnit: Sendable {
@@ -107,16 +116,16 @@ public struct TypeLayout: Sendable {
     /// A pointer to `target` (`&x` in an expression).
     public static func pointer(to target: TypeLayout) -> TypeLayout {
         let cName = target.cName.hasSuffix("*") ? target.cName + "*" : target.cName + " *"
-        return TypeLayout(name: target.name + " *", cName: cName, display: "Ptr64 " + target.display, size: 8, kind: .pointer, element: target)
+        return TypeLayout(name: target.name + " *", cName: cName, size: 8, kind: .pointer, element: target)
     }
 
-    public static let int = TypeLayout(name: "int", display: "Int4B", size: 4, kind: .signed)
-    public static let unsignedInt = TypeLayout(name: "unsigned int", display: "Uint4B", size: 4, kind: .unsigned)
-    public static let long = TypeLayout(name: "long", display: "Int8B", size: 8, kind: .signed)
-    public static let unsignedLong = TypeLayout(name: "unsigned long", display: "Uint8B", size: 8, kind: .unsigned)
-    public static let double = TypeLayout(name: "double", display: "Double", size: 8, kind: .float)
-    public static let bool = TypeLayout(name: "bool", display: "Bool", size: 1, kind: .boolean)
-    public static let char = TypeLayout(name: "char", display: "Char", size: 1, kind: .character, text: .utf8)
+    public static let int = TypeLayout(name: "int", encoding: .signed, size: 4, kind: .signed)
+    public static let unsignedInt = TypeLayout(name: "unsigned int", encoding: .unsigned, size: 4, kind: .unsigned)
+    public static let long = TypeLayout(name: "long", encoding: .signed, size: 8, kind: .signed)
+    public static let unsignedLong = TypeLayout(name: "unsigned long", encoding: .unsigned, size: 8, kind: .unsigned)
+    public static let double = TypeLayout(name: "double", encoding: .float, size: 8, kind: .float)
+    public static let bool = TypeLayout(name: "bool", encoding: .boolean, size: 1, kind: .boolean)
+    public static let char = TypeLayout(name: "char", encoding: .signedChar, size: 1, kind: .character, text: .utf8)
 
     /// C's built-in types by name (`int`, `unsigned long`, `double`, `char`), for casts and
     /// literals: they need no DWARF.
@@ -140,15 +149,15 @@ public struct TypeLayout: Sendable {
         case "void": (size, kind) = (0, .void)
         default: return nil
         }
-        let display: String = switch kind {
-        case .float: size == 4 ? "Float" : size == 8 ? "Double" : "Float80"
-        case .character: "Char"
-        case .boolean: "Bool"
-        case .void: "Void"
-        case .signed: "Int\(size)B"
-        default: size == 1 ? "UChar" : "Uint\(size)B"
+        let encoding: Encoding = switch kind {
+        case .float: .float
+        case .character: .signedChar
+        case .boolean: .boolean
+        case .void: .none
+        case .signed: .signed
+        default: size == 1 ? .unsignedChar : .unsigned
         }
-        return TypeLayout(name: cName, display: display, size: size, kind: kind)
+        return TypeLayout(name: cName, encoding: encoding, size: size, kind: kind)
     }
 
     /// The enumerator named for a value, if any.
@@ -302,7 +311,7 @@ extension ModuleSymbols {
     /// pointer targets of a linked list are named, not expanded).
     func layout(of type: inout Dwarf_Die, depth: Int, hops: Int = 0) -> TypeLayout {
         // Damaged DWARF can make a type refer to itself: a chain this long is not a type.
-        guard hops < 64 else { return TypeLayout(name: "<cyclic>", display: "<cyclic>", size: 0, kind: .other) }
+        guard hops < 64 else { return TypeLayout(name: "<cyclic>", size: 0, kind: .other) }
         var size: Dwarf_Word = 0
         let sized = dwarf_aggregate_size(&type, &size) == 0
         let byteSize = sized ? Self.clampedSize(size) : 0
@@ -317,38 +326,37 @@ extension ModuleSymbols {
             if dwarf_attr(&type, UInt32(DW_AT_encoding), &attribute) != nil { dwarf_formudata(&attribute, &encoding) }
             switch Int(encoding) {
             case DW_ATE_complex_float:
-                return TypeLayout(name: name, display: "Complex\(byteSize * 8)", size: byteSize, kind: [8, 16, 32].contains(byteSize) ? .complex : .other)
+                return TypeLayout(name: name, encoding: .complex, size: byteSize, kind: [8, 16, 32].contains(byteSize) ? .complex : .other)
             case DW_ATE_UTF:
-                return TypeLayout(name: name, display: "Char\(byteSize * 8)", size: byteSize, kind: .unsigned, text: TypeLayout.TextUnit(size: byteSize))
+                return TypeLayout(name: name, encoding: .utf, size: byteSize, kind: .unsigned, text: TypeLayout.TextUnit(size: byteSize))
             case DW_ATE_float:
                 // float, double, and x87's long double; other widths (_Float16, _Float128)
                 // are not decoded.
                 let known = byteSize == 4 || byteSize == 8 || (byteSize == 16 && name == "long double")
-                return TypeLayout(name: name, display: byteSize == 4 ? "Float" : byteSize == 8 ? "Double" : known ? "Float80" : "Float\(byteSize * 8)",
-                                  size: byteSize, kind: known ? .float : .other)
+                return TypeLayout(name: name, encoding: .float, size: byteSize, kind: known ? .float : .other)
             case DW_ATE_signed_char:
-                return TypeLayout(name: name, display: "Char", size: byteSize, kind: .character, text: .utf8)
+                return TypeLayout(name: name, encoding: .signedChar, size: byteSize, kind: .character, text: .utf8)
             case DW_ATE_unsigned_char:
                 // An unsigned byte: its value is 0…255, shown in hex as WinDbg shows a UChar.
-                return TypeLayout(name: name, display: "UChar", size: byteSize, kind: .unsigned, text: .utf8)
+                return TypeLayout(name: name, encoding: .unsignedChar, size: byteSize, kind: .unsigned, text: .utf8)
             case DW_ATE_signed:
                 let text = TypeLayout.textTypeNames.contains(name) ? TypeLayout.TextUnit(size: byteSize) : nil
-                return TypeLayout(name: name, display: "Int\(byteSize)B", size: byteSize, kind: .signed, text: text)
-            case DW_ATE_boolean: return TypeLayout(name: name, display: "Bool", size: byteSize, kind: .boolean)
+                return TypeLayout(name: name, encoding: .signed, size: byteSize, kind: .signed, text: text)
+            case DW_ATE_boolean: return TypeLayout(name: name, encoding: .boolean, size: byteSize, kind: .boolean)
             default:
                 // gcc writes `char8_t` as an unsigned base type: text by its name.
                 let text = TypeLayout.textTypeNames.contains(name) ? TypeLayout.TextUnit(size: byteSize) : nil
-                return TypeLayout(name: name, display: "Uint\(byteSize)B", size: byteSize, kind: .unsigned, text: text)
+                return TypeLayout(name: name, encoding: .unsigned, size: byteSize, kind: .unsigned, text: text)
             }
         case Int32(DW_TAG_pointer_type), Int32(DW_TAG_reference_type), Int32(DW_TAG_rvalue_reference_type):
             let marker = tag == Int32(DW_TAG_pointer_type) ? "*" : tag == Int32(DW_TAG_reference_type) ? "&" : "&&"
             guard referencedType(of: &type, into: &target) else {
-                return TypeLayout(name: "void " + marker, display: "Ptr64 Void", size: 8, kind: .pointer)
+                return TypeLayout(name: "void " + marker, size: 8, kind: .pointer)
             }
             let pointee = layout(of: &target, depth: 3, hops: hops + 1)
             let cName = pointee.cName.hasSuffix("*") ? pointee.cName + marker : pointee.cName + " " + marker
-            let shown = pointee.kind == .function ? "<function>" : dwarf_diename(&target).map { String(cString: $0) } ?? pointee.display
-            return TypeLayout(name: shown + " *", cName: cName, display: "Ptr64 " + shown, size: 8, kind: .pointer,
+            let shown = pointee.kind == .function ? "<function>" : dwarf_diename(&target).map { String(cString: $0) } ?? pointee.name
+            return TypeLayout(name: shown + " *", cName: cName, size: 8, kind: .pointer,
                               referenceOffset: offset(of: &target), element: pointee, isReference: marker != "*")
         case Int32(DW_TAG_array_type):
             guard referencedType(of: &type, into: &target) else { break }
@@ -362,8 +370,8 @@ extension ModuleSymbols {
                     return inner[..<bracket] + "[\(count)]" + inner[bracket...]
                 }
                 let total = count.multipliedReportingOverflow(by: layout.size)
-                layout = TypeLayout(name: wrapped(layout.name), cName: wrapped(layout.cName), display: "[\(count)] " + layout.display,
-                                    size: total.overflow ? 0 : min(total.partialValue, Self.largestSize), kind: .array, element: layout)
+                layout = TypeLayout(name: wrapped(layout.name), cName: wrapped(layout.cName),
+                                    size: total.overflow ? 0 : min(total.partialValue, Self.largestSize), kind: .array, element: layout, count: count)
             }
             return layout
         case Int32(DW_TAG_typedef):
@@ -374,7 +382,7 @@ extension ModuleSymbols {
             return inner.renamed(name, text: .some(TypeLayout.TextUnit(size: inner.size)))
         case Int32(DW_TAG_const_type), Int32(DW_TAG_volatile_type):
             let qualifier = tag == Int32(DW_TAG_const_type) ? "const" : "volatile"
-            guard referencedType(of: &type, into: &target) else { return TypeLayout(name: "void", cName: qualifier + " void", display: "Void", size: 0, kind: .void) }
+            guard referencedType(of: &type, into: &target) else { return TypeLayout(name: "void", cName: qualifier + " void", size: 0, kind: .void) }
             let inner = layout(of: &target, depth: depth, hops: hops + 1)
             // `char *const`: the qualifier follows a pointer, precedes anything else.
             return inner.renamed(inner.kind == .pointer ? inner.cName + " " + qualifier : qualifier + " " + inner.cName)
@@ -382,21 +390,21 @@ extension ModuleSymbols {
             // C's `enum color` is shown as `color`; C++'s `geometry::Kind` keeps its scope.
             let spelled = recordName("enum", name, &type)
             let shown = spelled.hasPrefix("enum ") ? name : spelled
-            return TypeLayout(name: shown, cName: spelled, display: shown, size: byteSize, kind: .enumeration, enumerators: enumerators(of: &type))
+            return TypeLayout(name: shown, cName: spelled, size: byteSize, kind: .enumeration, enumerators: enumerators(of: &type))
         case Int32(DW_TAG_structure_type), Int32(DW_TAG_union_type), Int32(DW_TAG_class_type):
             let keyword = tag == Int32(DW_TAG_union_type) ? "union" : tag == Int32(DW_TAG_class_type) ? "class" : "struct"
             let spelled = recordName(keyword, name, &type)
             let shown = spelled.hasPrefix(keyword + " ") ? name : spelled
-            return TypeLayout(name: shown, cName: spelled, display: shown, size: byteSize, kind: .record,
+            return TypeLayout(name: shown, cName: spelled, size: byteSize, kind: .record,
                               members: depth < 3 ? members(of: &type, depth: depth) : [], referenceOffset: offset(of: &type))
         case Int32(DW_TAG_subroutine_type):
-            return TypeLayout(name: "<function>", display: "<function>", size: 0, kind: .function)
+            return TypeLayout(name: "<function>", size: 0, kind: .function)
         case Int32(DW_TAG_unspecified_type):
-            return TypeLayout(name: name, display: "Void", size: 0, kind: .void)
+            return TypeLayout(name: name, size: 0, kind: .void)
         default:
             break
         }
-        return TypeLayout(name: name, display: name, size: byteSize, kind: .other)
+        return TypeLayout(name: name, size: byteSize, kind: .other)
     }
 
     /// The largest size or offset taken from DWARF (1 TiB): damaged files can claim any.
@@ -407,7 +415,7 @@ extension ModuleSymbols {
     /// The layout of the type a variable or member DIE refers to (`void` if none).
     func layout(ofTypeOf die: inout Dwarf_Die, depth: Int) -> TypeLayout {
         var type = Dwarf_Die()
-        guard referencedType(of: &die, into: &type) else { return TypeLayout(name: "void", display: "Void", size: 0, kind: .void) }
+        guard referencedType(of: &die, into: &type) else { return TypeLayout(name: "void", size: 0, kind: .void) }
         return layout(of: &type, depth: depth)
     }
 

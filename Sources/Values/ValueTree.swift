@@ -45,7 +45,7 @@ public struct ValueTree {
         case .record: return type.members.count
         case .array:
             guard let element = type.elementType, element.size > 0, element.text == nil || element.size != element.text?.size else { return 0 }
-            return min(type.size / element.size, ValueTree.mostElements)
+            return min(type.count, ValueTree.mostElements)
         case .pointer:
             guard let pointee = type.elementType, pointee.kind != .void, pointee.kind != .function, pointee.text == nil,
                   let address = pointerValue(node), address != 0 else { return 0 }
@@ -97,8 +97,7 @@ public struct ValueTree {
         case .array:
             let bytes = type.size <= 1 << 16 ? place.read(type.size, read) : []
             if bytes.count == type.size, let text = formatter.valueWithText(type, bytes: bytes) { return text }
-            let elements = type.elementType.map { $0.size > 0 ? type.size / $0.size : 0 } ?? 0
-            return "[\(elements)]"
+            return "[\(type.count)]"
         case .void, .function:
             return type.cName
         default:
