@@ -4,7 +4,7 @@ import PackageDescription
 // Layers, arrows pointing down only:
 //   swdbg (CLI) → DAP → Commands → Engine → Expressions → Symbols / Arch / Targets → C shims
 //   (DAP: the Debug Adapter Protocol front end, beside the command line; its REPL is the
-//   command language)
+//   command language. GdbServer: the gdb-remote server, a front end on the engine alone)
 //   (the engine evaluates breakpoint conditions itself; beside Engine, under Commands:
 //   Values, the value formatting and visualizers any front end shows)
 let package = Package(
@@ -32,8 +32,9 @@ let package = Package(
         .target(name: "Values", dependencies: ["Symbols", "Arch"]),
         .target(name: "Commands", dependencies: ["Engine", "Expressions", "Values"]),
         .target(name: "DAP", dependencies: ["Commands", "Engine", "Expressions", "Values", "Symbols", "Arch", "Targets"]),
+        .target(name: "GdbServer", dependencies: ["Engine", "Symbols", "Arch", "Targets"]),
         .executableTarget(name: "swdbg", dependencies: [
-            "Commands", "DAP", "CLineEdit", "CSystem",
+            "Commands", "DAP", "GdbServer", "CLineEdit", "CSystem",
         ]),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "Symbols"]),
         .testTarget(name: "CommandsTests", dependencies: ["Commands", "Arch"]),

@@ -84,6 +84,8 @@ extension Interpreter {
                 + (kernel.image.orc.map { "\($0.count) ORC entries" } ?? "no ORC tables") + (kernel.slide == 0 ? "" : ", KASLR slide \(formatAddress(kernel.slide))"))
         case .notice(let notice):
             output.line(notice.wording)
+        case .threadStarted, .threadExited:
+            break  // the `ct`/`et` filters decide; those lines come as `.reported`
         case .willResume:
             output.flush()
         }

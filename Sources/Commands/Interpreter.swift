@@ -3,10 +3,18 @@ import Engine
 import Expressions
 import Symbols
 
-/// An error a command reports; printed as it is and the session goes on.
+/// An error a command reports; printed as it is and the session goes on. A Ctrl-C that
+/// stops a loop is one too, told apart by its kind (it ends every enclosing command).
 public struct CommandError: Error, CustomStringConvertible {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    public let isInterruption: Bool
+    public init(_ description: String) { self.init(description, isInterruption: false) }
+    private init(_ description: String, isInterruption: Bool) {
+        self.description = description
+        self.isInterruption = isInterruption
+    }
+
+    static let interrupted = CommandError("^C: the loop was interrupted", isInterruption: true)
 }
 
 /// One command as dispatched: the name it was found under, its argument text, and the
@@ -204,7 +212,7 @@ public final class Interpreter {
                     if ended != .leave { flow = ended }  // a .break or .continue is the loop's
                 } catch {
                     // Ctrl-C stops the loops around the block too.
-                    if error.description == Interpreter.loopInterruption { throw error }
+                    if error.isInterruption { throw error }
                     output.line(paint(error.description, .error))
                 }
             }
@@ -217,7 +225,7 @@ public final class Interpreter {
     /// or Ctrl-C was typed (a `.while (1)` is interrupted as a running target is).
     private func loopInterrupted() throws(CommandError) -> Bool {
         if quitRequested || (runningEmbedded && deferredResume != nil) { return true }
-        if session.takeInterruptRequest() { throw CommandError(Interpreter.loopInterruption) }
+        if session.takeInterruptRequest() { throw CommandError.interrupted }
         return false
     }
 
@@ -367,9 +375,6 @@ public final class Interpreter {
 
     /// Most repetitions of a `z(cond)` loop before it is stopped with a message.
     static let repeatLimit = 100_000
-
-    /// What a loop says when Ctrl-C stops it.
-    static let loopInterruption = "^C: the loop was interrupted"
 
     // MARK: expressions
 

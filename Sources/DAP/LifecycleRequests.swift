@@ -231,6 +231,10 @@ extension DebugAdapter {
         case .notice(let notice):
             if case .symbolSearch = notice { return }
             console(notice.wording)
+        case .threadStarted(let tid):
+            sendEvent("thread", .object([("reason", .string("started")), ("threadId", .integer(Int64(tid)))]))
+        case .threadExited(let tid):
+            sendEvent("thread", .object([("reason", .string("exited")), ("threadId", .integer(Int64(tid)))]))
         case .processStarted, .breakpointRedefined, .kernelOpened, .willResume:
             break
         }

@@ -1,55 +1,5 @@
 import Glibc
-
-/// Runs `body` on a new OS thread. The adapter's reader and the program-output pump need their
-/// own threads: the tracer thread sits in `waitpid` while the target runs, and a `pause` or
-/// the program's output must still get through then.
-func startThread(_ body: @escaping @Sendable () -> Void) {
-    final class Box: @unchecked Sendable {
-        let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-    }
-    let box = Unmanaged.passRetained(Box(body)).toOpaque()
-    var thread = pthread_t()
-    let started = pthread_create(&thread, nil, { raw in
-        let box = Unmanaged<AnyObject>.fromOpaque(raw!).takeRetainedValue() as! Box
-        box.body()
-        return nil
-    }, box)
-    if started == 0 { pthread_detach(thread) } else { Unmanaged<AnyObject>.fromOpaque(box).release() }
-}
-
-/// A mutex and condition around a value shared between the adapter's threads.
-final class Shared<Value>: @unchecked Sendable {
-    private var value: Value
-    private var mutex = pthread_mutex_t()
-    private var condition = pthread_cond_t()
-
-    init(_ value: Value) {
-        self.value = value
-        pthread_mutex_init(&mutex, nil)
-        pthread_cond_init(&condition, nil)
-    }
-
-    /// Changes the value and wakes whoever waits for it.
-    func update<T>(_ body: (inout Value) -> T) -> T {
-        pthread_mutex_lock(&mutex)
-        defer {
-            pthread_cond_broadcast(&condition)
-            pthread_mutex_unlock(&mutex)
-        }
-        return body(&value)
-    }
-
-    /// Waits until `body` returns non-nil (it may change the value, e.g. take from a queue).
-    func wait<T>(_ body: (inout Value) -> T?) -> T {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        while true {
-            if let result = body(&value) { return result }
-            pthread_cond_wait(&condition, &mutex)
-        }
-    }
-}
+import Targets
 
 /// One DAP message as it arrived: its kind, sequence number, command and arguments.
 struct IncomingMessage {

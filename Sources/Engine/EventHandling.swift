@@ -32,6 +32,7 @@ extension Session {
             return try signalStop(signal, thread)
         case .created(let child):
             guard process.adoptThread(child, running: true) != nil else { return nil }
+            onEvent(.threadStarted(child))
             return filteredStop(filters.filter("ct")!, .threadCreated(child), thread)
         case .forked(let child, let sharesMemory):
             guard !sharesMemory else {
@@ -54,6 +55,7 @@ extension Session {
             process.modules.removeAll()
             process.loaderBreak = nil
             process.debugStateAddress = nil
+            process.debugStateSlot = nil
             for breakpoint in breakpoints { breakpoint.locations = [] }
             for other in process.threads where other !== thread { process.removeThread(other.tid) }
             // The survivor may be a former leader that had called pthread_exit.
@@ -79,6 +81,7 @@ extension Session {
                 lastExitStatus = status
                 return filteredStop(filters.filter("epr")!, .processExit(status: status), thread)
             }
+            onEvent(.threadExited(thread.tid))
             return filteredStop(filters.filter("et")!, .threadExited(thread.tid), thread)
         case .gone(let code, let signal):
             process.removeThread(thread.tid)

@@ -73,6 +73,10 @@ extension Session {
         thread.signalIsBreakpoint = false
     }
 
+    /// The signal the thread stopped with is not delivered when it runs next (a gdb client's
+    /// `s` or `c` without a signal after a signal stop).
+    public func discardSignal(of thread: ThreadInfo) { thread.signalToDeliver = 0 }
+
     /// Puts a plan on the thread's (empty) plan stack and drives it.
     private func execute(_ plan: ThreadPlan, on thread: ThreadInfo) throws(EngineError) -> StopEvent {
         thread.plans = [plan]

@@ -18,7 +18,7 @@ extension Session {
         }
         // The main module's image and bias (a dump's may come from the symbol path).
         if let main = process.modules.modules.first(where: \.isMainProgram), let dynamic = main.symbolFiles?.image.dynamicAddress {
-            process.debugStateAddress = findDebugState(dynamicAddress: dynamic &+ main.bias)
+            (process.debugStateSlot, process.debugStateAddress) = findDebugState(dynamicAddress: dynamic &+ main.bias)
         }
         if let rDebug = process.debugStateAddress {
             let brk = readWord(rDebug &+ 16)
@@ -214,6 +214,22 @@ extension Session {
         return entries
     }
 
+    /// A shared object of the dynamic linker's list, as a gdb-remote server reports it
+    /// (`qXfer:libraries-svr4`): its `struct link_map`, load bias, dynamic section and name.
+    public struct LoadedLibrary: Sendable {
+        public let linkMap: UInt64
+        public let bias: UInt64
+        public let dynamic: UInt64
+        public let path: String
+    }
+
+    /// The dynamic linker's list as it is in memory now (empty before the loader set it up).
+    public func loadedLibraries() -> [LoadedLibrary] {
+        linkMap().map { entry in
+            LoadedLibrary(linkMap: entry.node, bias: entry.bias, dynamic: readWord(entry.node &+ 16) ?? 0, path: readString(entry.name))
+        }
+    }
+
     /// The path of the file mapped from offset 0 at (or first above) `bias` whose name ends
     /// like `name`; nil for names no file mapping has (the vDSO).
     private func mappedPath(of name: String, bias: UInt64, in map: [MemoryRegion]) -> String? {
@@ -253,18 +269,19 @@ extension Session {
         return "\(name)_\(suffix)"
     }
 
-    /// Finds `&_r_debug` in the DT_DEBUG entry of the executable's dynamic section in memory.
-    private func findDebugState(dynamicAddress: UInt64) -> UInt64? {
-        guard let process else { return nil }
+    /// Finds `&_r_debug` in the DT_DEBUG entry of the executable's dynamic section in memory,
+    /// and where that entry's value is.
+    private func findDebugState(dynamicAddress: UInt64) -> (slot: UInt64?, value: UInt64?) {
+        guard let process else { return (nil, nil) }
         let bytes = process.target.readMemory(dynamicAddress, count: 16 * 512)
         var offset = 0
         while offset + 16 <= bytes.count {
             let tag = bytes.littleEndian(at: offset), value = bytes.littleEndian(at: offset + 8)
             if tag == 0 { break }
-            if tag == 21 { return value == 0 ? nil : value }  // DT_DEBUG
+            if tag == 21 { return (dynamicAddress &+ UInt64(offset + 8), value == 0 ? nil : value) }  // DT_DEBUG
             offset += 16
         }
-        return nil
+        return (nil, nil)
     }
 
     func readWord(_ address: UInt64) -> UInt64? {

@@ -172,6 +172,8 @@ public final class DebuggedProcess {
     var systemCallInstruction: UInt64?
     var nextThreadIndex = 0
     var debugStateAddress: UInt64?
+    /// Where the executable's DT_DEBUG entry holds `&r_debug` (lldb's `qShlibInfoAddr`).
+    public internal(set) var debugStateSlot: UInt64?
     var loaderBreak: UInt64?
     public internal(set) var gone = false
     /// A SIGSTOP from the Ctrl-C handler still on its way after the SIGINT was taken as the break-in.

@@ -11,6 +11,9 @@ public enum SessionEvent {
     /// does not ignore it.
     case moduleLoaded(Module, shown: Bool)
     case moduleUnloaded(Module, shown: Bool)
+    /// A thread began (its clone was seen) or is exiting, whatever the `ct`/`et` filters say.
+    case threadStarted(ThreadID)
+    case threadExited(ThreadID)
     /// An event a filter says to show without stopping (`sxn`), or the first chance of one that
     /// stops only at its second (`sxd`).
     case reported(StopEvent)

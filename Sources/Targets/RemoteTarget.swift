@@ -480,7 +480,7 @@ public final class RemoteTarget: LiveTarget {
     /// gdb's signal numbers (the protocol's) as Linux's: 1–6, 8, 9, 11, 13–15 are the same;
     /// the others are numbered as in BSD, real-time ones from 45 (SIGRTMIN+1... as 33...) and
     /// 77 (32); what Linux has no number for is 0.
-    static func linuxSignal(gdb: Int32) -> Int32 {
+    public static func linuxSignal(gdb: Int32) -> Int32 {
         let table: [Int32: Int32] = [10: SIGBUS, 12: SIGSYS, 16: SIGURG, 17: SIGSTOP, 18: SIGTSTP, 19: SIGCONT, 20: SIGCHLD,
                                      21: SIGTTIN, 22: SIGTTOU, 23: SIGIO, 24: SIGXCPU, 25: SIGXFSZ, 26: SIGVTALRM, 27: SIGPROF,
                                      28: SIGWINCH, 30: SIGUSR1, 31: SIGUSR2, 32: SIGPWR, 33: SIGIO, 77: 32]
@@ -495,8 +495,11 @@ public final class RemoteTarget: LiveTarget {
     /// A Linux signal as the stub numbers it (for `C`/`S` resumes); the first gdb number
     /// that means it (SIGIO is gdb's 23, not its 33).
     func stubSignal(_ linux: Int32) -> Int32 {
-        nativeSignals || linux == 0 ? linux : Self.gdbSignals[linux] ?? linux
+        nativeSignals ? linux : Self.gdbSignal(linux: linux)
     }
+
+    /// A Linux signal as gdb numbers it (what a gdb-remote server reports).
+    public static func gdbSignal(linux: Int32) -> Int32 { linux == 0 ? 0 : gdbSignals[linux] ?? linux }
 
     private static let gdbSignals: [Int32: Int32] = {
         var table: [Int32: Int32] = [:]

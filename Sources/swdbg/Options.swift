@@ -34,6 +34,8 @@ struct Options {
     /// `--dap`: serve the Debug Adapter Protocol (on standard input and output, or `--port`).
     var dap = false
     var port: UInt16?
+    /// `--gdbserver [HOST]:PORT`: serve the target to gdb or lldb instead of a command line.
+    var gdbServer: (host: String, port: UInt16)?
 
     /// What the command line asks for besides a session.
     enum Request {
@@ -43,6 +45,8 @@ struct Options {
         case crashHandler([String])
         /// A DAP server: on standard input and output, or on a loopback TCP port.
         case dap(port: UInt16?)
+        /// A gdb-remote server for the target the options name.
+        case gdbServer(Options)
     }
 
     /// One option: its spellings, its value's name (nil for a flag), its help line, and how
@@ -59,6 +63,11 @@ struct Options {
         Spec(names: ["--port"], value: "N", help: "with --dap: serve one client on 127.0.0.1:N instead (0: any free port, printed on standard error)") { o, v throws(UsageError) in
             guard let port = UInt16(v) else { throw UsageError("--port takes a port number, not '\(v)'") }
             o.port = port
+        },
+        Spec(names: ["--gdbserver"], value: "[HOST]:PORT", help: "serve the target (a program, -p PID or -z CORE) to gdb or lldb over the gdb-remote protocol; HOST defaults to 127.0.0.1") { o, v throws(UsageError) in
+            guard let colon = v.lastIndex(of: ":"), let port = UInt16(v[v.index(after: colon)...]) else { throw UsageError("--gdbserver takes [HOST]:PORT, not '\(v)'") }
+            let host = String(v[..<colon])
+            o.gdbServer = (host.isEmpty ? "127.0.0.1" : host, port)
         },
         Spec(names: ["-p"], value: "PID", help: "attach to a running process") { o, v throws(UsageError) in
             guard let pid = Int32(v), pid > 0 else { throw UsageError("-p takes a process id, not '\(v)'") }
@@ -139,6 +148,13 @@ struct Options {
             return .dap(port: options.port)
         }
         if options.port != nil { throw UsageError("--port goes with --dap") }
+        if options.gdbServer != nil {
+            let targets = (options.pid != nil ? 1 : 0) + (options.dumpFile != nil ? 1 : 0) + (options.program.isEmpty || options.dumpFile != nil ? 0 : 1)
+            guard targets == 1, options.processName == nil, options.remote == nil, options.kernel == nil else {
+                throw UsageError("--gdbserver serves one target: a program, -p PID or -z CORE [program]")
+            }
+            return .gdbServer(options)
+        }
         if options.installCrashHandler || options.uninstallCrashHandler {
             guard options.installCrashHandler != options.uninstallCrashHandler, options.program.isEmpty, options.dumpFile == nil,
                   options.pid == nil, options.processName == nil else { throw UsageError("-I and -iu go alone (with --crash-folder and --crash-limit for -I)") }

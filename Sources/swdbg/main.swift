@@ -2,6 +2,7 @@ import Arch
 import CLineEdit
 import Commands
 import DAP
+import GdbServer
 import Engine
 import Glibc
 import Targets
@@ -32,6 +33,8 @@ func main() -> Int32 {
         return CrashHandler.handle(arguments)
     case .dap(let port):
         return serveDAP(port: port)
+    case .gdbServer(let options):
+        return serveGdbRemote(options)
     }
 }
 
@@ -49,6 +52,47 @@ func serveDAP(port: UInt16?) -> Int32 {
         _ = write(2, text, text.utf8.count)
         return 1
     }
+}
+
+/// `--gdbserver`: opens the target, then serves it to one gdb or lldb client; the session's
+/// own messages (ModLoad lines, errors) go to standard error.
+func serveGdbRemote(_ options: Options) -> Int32 {
+    guard let address = options.gdbServer else { return 2 }
+    let output = Output(fd: 2)
+    let session = Session(backend: PtraceBackend())
+    session.disableASLR = !options.keepASLR
+    let interpreter = Interpreter(session: session, output: output)
+    func fail(_ message: String) -> Int32 {
+        output.line("swdbg: \(message)")
+        output.flush()
+        return 1
+    }
+    do {
+        if let dump = options.dumpFile {
+            _ = try interpreter.openDump(dump, program: options.program.first)
+        } else if let pid = options.pid {
+            _ = try session.attach(pid: pid)
+        } else {
+            _ = try session.launch(LaunchRequest(program: options.program[0], arguments: Array(options.program.dropFirst())))
+        }
+    } catch {
+        return fail("\(error)")
+    }
+    if !TCPListener.isLoopback(address.host) {
+        output.line("swdbg: warning: serving on \(address.host):\(address.port): the gdb-remote protocol has no authentication; whoever reaches this port controls the debuggee")
+    }
+    do {
+        let listener = try TCPListener(host: address.host, port: address.port)
+        output.line("swdbg: gdb-remote server listening on \(address.host):\(listener.port) (process \(session.process?.pid ?? 0))")
+        output.flush()
+        let client = try listener.accept()
+        try GdbServer(session: session, connection: client).serve()
+    } catch {
+        session.kill()
+        return fail("\(error)")
+    }
+    output.flush()
+    return 0
 }
 
 /// One debugging session from the command line: the target, the init file and `-c`/`-cf`

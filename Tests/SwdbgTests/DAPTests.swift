@@ -301,6 +301,20 @@ final class DAPTests: XCTestCase {
         XCTAssertEqual(t.exitCode, 20, t.text)
     }
 
+    /// Steps that attach with `arguments`, break on detach.c's `work` and run to it (`${tid}`).
+    private func attachedToWork(_ arguments: String) -> [String] {
+        initialize() + [
+            #"{"send": {"command": "attach", "arguments": \#(arguments)}}"#,
+            #"{"wait": "response"}"#,
+            #"{"send": {"command": "setFunctionBreakpoints", "arguments": {"breakpoints": [{"name": "work"}]}}}"#,
+            #"{"wait": "response"}"#,
+            #"{"send": {"command": "configurationDone"}}"#,
+            #"{"wait": "event:stopped", "save": {"tid": "body.threadId"}}"#,
+            #"{"send": {"command": "continue", "arguments": {"threadId": "${tid}"}}}"#,
+            #"{"wait": "event:stopped"}"#,
+        ]
+    }
+
     /// Attached over TCP (`--dap --port 0`), stopped at a breakpoint, then disconnected: the
     /// program is detached with its code as it was, and finishes with its own result.
     func testAttachOverTCPAndDetachRestoresTheProgram() throws {
@@ -317,15 +331,7 @@ final class DAPTests: XCTestCase {
             return XCTFail("no port in: \(banner)")
         }
         XCTAssertTrue(banner.hasPrefix("swdbg: DAP server listening on 127.0.0.1:"), banner)
-        let t = try session(initialize() + [
-            #"{"send": {"command": "attach", "arguments": {"pid": \#(running.pid)}}}"#,
-            #"{"wait": "response"}"#,
-            #"{"send": {"command": "setFunctionBreakpoints", "arguments": {"breakpoints": [{"name": "work"}]}}}"#,
-            #"{"wait": "response"}"#,
-            #"{"send": {"command": "configurationDone"}}"#,
-            #"{"wait": "event:stopped", "save": {"tid": "body.threadId"}}"#,
-            #"{"send": {"command": "continue", "arguments": {"threadId": "${tid}"}}}"#,
-            #"{"wait": "event:stopped"}"#,
+        let t = try session(attachedToWork(#"{"pid": \#(running.pid)}"#) + [
             #"{"send": {"command": "evaluate", "arguments": {"expression": "value", "context": "watch"}}}"#,
             #"{"wait": "response"}"#,
             #"{"send": {"command": "disconnect"}}"#,
@@ -339,6 +345,32 @@ final class DAPTests: XCTestCase {
         XCTAssertEqual(finished.split(separator: "\n").last, undisturbed.split(separator: "\n").last, "sum and code checksum as an undisturbed run's: \(finished)")
         adapter.waitUntilExit()
         XCTAssertEqual(adapter.terminationStatus, 0)
+    }
+
+    /// `attach` to a gdb-remote stub (gdbserver 13) with the target's address.
+    func testAttachToAGdbRemoteStub() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/gdbserver") else { throw XCTSkip("gdbserver is not installed (script/setup installs it)") }
+        let port = 31000 + Int(getpid() % 10000)
+        let stub = Process()
+        stub.executableURL = URL(fileURLWithPath: "/usr/bin/gdbserver")
+        stub.arguments = ["--once", "127.0.0.1:\(port)", try Harness.fixture("detach"), "20"]
+        let log = Pipe()
+        stub.standardOutput = log
+        stub.standardError = log
+        try stub.run()
+        defer { if stub.isRunning { stub.terminate() } }
+        try Harness.waitFor("Listening on port", on: log.fileHandleForReading.fileDescriptor, timeout: 30)
+        let t = try session(attachedToWork(#"{"gdbRemote": "127.0.0.1:\#(port)"}"#) + [
+            #"{"send": {"command": "stackTrace", "arguments": {"threadId": "${tid}"}}}"#,
+            #"{"wait": "response"}"#,
+            #"{"send": {"command": "disconnect", "arguments": {"terminateDebuggee": true}}}"#,
+            #"{"wait": "response"}"#,
+        ])
+        XCTAssertEqual(t.status, 0, t.text)
+        XCTAssertEqual(t.events("stopped").last.flatMap { t.body($0)["reason"] as? String }, "function breakpoint", t.text)
+        let names = (t.body(t.responses("stackTrace").first)["stackFrames"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        XCTAssertEqual(Array(names.prefix(2)), ["work", "main"], t.text)
+        XCTAssertEqual(t.responses("disconnect").first?["success"] as? Bool, true, t.text)
     }
 
     func testACoreFileIsInspectedNotRun() throws {
@@ -376,6 +408,9 @@ final class DAPTests: XCTestCase {
             #"{"wait": "response"}"#,
         ] + initialize() + [
             #"{"rawbody": "{\"seq\": 3, \"type\": \"request\", \"command\": \"frobnicate\", \"arguments\": {}}"}"#,
+            #"{"rawbody": "\#(String(repeating: "[", count: 100))"}"#,
+            #"{"rawbody": "{\"seq\": 4, \"type\": \"event\", \"event\": \"stopped\"}"}"#,
+            #"{"raw": "Content-Type: text/plain\r\n\r\n"}"#,
             #"{"send": {"command": "configurationDone"}}"#,
             #"{"wait": "response"}"#,
             #"{"send": {"command": "stackTrace", "arguments": {"threadId": 1}}}"#,
@@ -401,7 +436,10 @@ final class DAPTests: XCTestCase {
         XCTAssertTrue(messages.contains("No process: launch or attach first"), t.text)
         XCTAssertTrue(messages.contains { $0.hasPrefix("Cannot launch '/nonexistent/program'") }, t.text)
         XCTAssertTrue(messages.contains { $0.hasPrefix("Unknown variablesReference") }, t.text)
-        XCTAssertEqual(failures.count, 8, t.text)
+        XCTAssertTrue(messages.contains { $0.hasSuffix("nested deeper than 64 levels") }, t.text)
+        XCTAssertTrue(messages.contains("the adapter takes requests, not a event"), t.text)
+        XCTAssertTrue(messages.contains("a message without a Content-Length header"), t.text)
+        XCTAssertEqual(failures.count, 11, t.text)
         XCTAssertEqual(t.responses("launch").last?["success"] as? Bool, true, t.text)
         // The launched program is gone with the client (killed: it was launched).
         let pid = t.events("process").first.flatMap { t.body($0)["systemProcessId"] as? Int } ?? 0

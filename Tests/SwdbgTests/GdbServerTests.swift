@@ -1,0 +1,150 @@
+import Foundation
+import XCTest
+
+/// `swdbg --gdbserver`: real gdb 13 (`target extended-remote`) and the toolchain's lldb
+/// (`gdb-remote`) debugging through swdbg's engine — breakpoints, stacks, the library list,
+/// stepping, watchpoints, vector registers, detach — on a launched program, an attached one
+/// and a core file.
+final class GdbServerTests: XCTestCase {
+    /// A server on a free loopback port for `arguments` (after `--gdbserver`), its port once
+    /// it listens, and everything it printed (the program's output too) once it ended.
+    private final class Server {
+        let process = Process()
+        let output = Pipe()
+        private(set) var port = 0
+        private var banner = ""
+
+        init(_ arguments: [String], address: String = "127.0.0.1:0") throws {
+            process.executableURL = URL(fileURLWithPath: Harness.swdbg)
+            process.arguments = ["--gdbserver", address] + arguments
+            process.standardOutput = output
+            process.standardError = output
+            process.environment = ProcessInfo.processInfo.environment.merging(Harness.isolatedEnvironment) { $1 }
+            try process.run()
+            let fd = output.fileHandleForReading.fileDescriptor
+            banner = try Harness.waitFor("(process ", on: fd, timeout: 60) + Harness.waitFor(")\n", on: fd, timeout: 10)
+            let listening = banner.components(separatedBy: "listening on ").last ?? ""
+            port = Int(listening.split(separator: " ").first?.split(separator: ":").last ?? "") ?? 0
+        }
+
+        /// What it printed up to its `listening on` line.
+        var firstLines: String { banner }
+
+        /// Waits for the server to end; what it printed after it started listening.
+        func finish(timeout: TimeInterval = 30) -> (status: Int32, output: String) {
+            let deadline = Date().addingTimeInterval(timeout)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        }
+    }
+
+    private func gdb(_ port: Int, _ commands: [String], program: String) throws -> String {
+        let arguments = ["-batch", "-nx", "-ex", "set confirm off", "-ex", "target extended-remote 127.0.0.1:\(port)"] + commands.flatMap { ["-ex", $0] } + [program]
+        return try Harness.run("/usr/bin/gdb", arguments, input: "", timeout: 120).output
+    }
+
+    private func lldb(_ port: Int, _ commands: [String], program: String) throws -> String {
+        let lldb = (Harness.swiftc as NSString).deletingLastPathComponent + "/lldb"
+        guard FileManager.default.isExecutableFile(atPath: lldb) else { throw XCTSkip("no lldb beside the Swift toolchain (\(lldb))") }
+        let pyenv = ProcessInfo.processInfo.environment["PYENV_ROOT"] ?? NSHomeDirectory() + "/.pyenv"
+        let python = pyenv + "/versions/3.10.13/lib"
+        guard FileManager.default.fileExists(atPath: python + "/libpython3.10.so.1.0") else {
+            throw XCTSkip("the toolchain's lldb needs libpython3.10 (pyenv's 3.10.13), not found under \(python)")
+        }
+        let arguments = ["-b", "-o", "gdb-remote 127.0.0.1:\(port)"] + commands.flatMap { ["-o", $0] } + [program]
+        return try Harness.run(lldb, arguments, input: "", timeout: 120, environment: ["LD_LIBRARY_PATH": python]).output
+    }
+
+    func testGdbDebugsALaunchedProgramThroughSwdbg() throws {
+        let program = try Harness.fixture("dapdemo")
+        let server = try Server([program])
+        XCTAssertTrue(server.firstLines.contains("swdbg: gdb-remote server listening on 127.0.0.1:"), server.firstLines)
+        XCTAssertFalse(server.firstLines.contains("no authentication"), server.firstLines)
+        let out = try gdb(server.port, ["break step", "continue", "bt", "info sharedlibrary", "print value", "next", "stepi", "info registers rip",
+                                        "delete", "watch counter", "continue", "continue", "print $xmm0.v4_int32", "info threads", "detach"], program: program)
+        XCTAssertTrue(out.contains("step (value=0) at "), out)
+        XCTAssertTrue(out.contains("dapdemo.c:14\n14\t    counter += value;"), out)
+        XCTAssertTrue(out.range(of: #"#1  0x[0-9a-f]+ in main \(argc=1, argv=0x[0-9a-f]+\) at [^\n]*dapdemo.c:24"#, options: .regularExpression) != nil, out)
+        XCTAssertTrue(out.contains("/lib/x86_64-linux-gnu/libc.so.6"), "info sharedlibrary from qXfer:libraries-svr4: \(out)")
+        XCTAssertTrue(out.contains("$1 = 0"), out)
+        XCTAssertTrue(out.contains("15\t    return counter;"), "next: line 15: \(out)")
+        XCTAssertTrue(out.range(of: #"rip +0x[0-9a-f]+ +0x[0-9a-f]+ <step\+\d+>"#, options: .regularExpression) != nil, out)
+        XCTAssertTrue(out.contains("Hardware watchpoint 2: counter"), out)
+        // counter: 0 after step(0); step(1) makes it 1 (the write of 0 left it unchanged).
+        XCTAssertTrue(out.contains("Old value = 0\nNew value = 1"), out)
+        XCTAssertTrue(out.contains("Old value = 1\nNew value = 3"), out)
+        XCTAssertTrue(out.range(of: #"\$2 = \{-?\d+, -?\d+, -?\d+, -?\d+\}"#, options: .regularExpression) != nil, "xmm0 through the target description: \(out)")
+        XCTAssertTrue(out.contains("\"dapdemo\""), "the thread's name from qXfer:threads: \(out)")
+        XCTAssertTrue(out.contains("detached"), out)
+        let (status, printed) = server.finish()
+        XCTAssertEqual(status, 0, printed)
+        // Let go with every int3 and debug register out: the program finishes on its own.
+        XCTAssertTrue(printed.contains("total=20 sides=3 x=1"), printed)
+    }
+
+    func testLldbDebugsALaunchedProgramThroughSwdbg() throws {
+        let program = try Harness.fixture("dapdemo")
+        let server = try Server([program])
+        let out = try lldb(server.port, ["breakpoint set -n step", "continue", "bt", "image list", "frame variable", "next", "register read rip xmm0",
+                                         "watchpoint set variable counter", "continue", "continue", "detach"], program: program)
+        XCTAssertTrue(out.contains("stop reason = breakpoint 1.1"), out)
+        XCTAssertTrue(out.contains("dapdemo`step(value=0) at dapdemo.c:14"), out)
+        XCTAssertTrue(out.contains("dapdemo`main(argc=1"), out)
+        XCTAssertTrue(out.contains("libc.so.6`__libc_start_call_main"), "libc from the loader's list (qShlibInfoAddr): \(out)")
+        XCTAssertTrue(out.contains("/lib/x86_64-linux-gnu/libc.so.6"), out)
+        XCTAssertTrue(out.contains("(int) value = 0"), out)
+        XCTAssertTrue(out.contains("stop reason = step over"), out)
+        XCTAssertTrue(out.range(of: #"rip = 0x[0-9a-f]+ dapdemo`step \+ \d+"#, options: .regularExpression) != nil, out)
+        XCTAssertTrue(out.contains("xmm0 = {0x"), out)
+        XCTAssertTrue(out.contains("Watchpoint created"), out)
+        XCTAssertTrue(out.contains("old value: 0\nnew value: 1"), out)
+        XCTAssertTrue(out.contains("detached"), out)
+        let (status, printed) = server.finish()
+        XCTAssertEqual(status, 0, printed)
+        XCTAssertTrue(printed.contains("total=20 sides=3 x=1"), printed)
+    }
+
+    /// `-p PID`: gdb stops the running program at a breakpoint and detaches; it finishes with
+    /// the sum and the checksum of its own code an undisturbed run prints.
+    func testAnAttachedProgramIsLetGoAsItWas() throws {
+        let running = try Harness.start("detach", ["150"])
+        let server = try Server(["-p", String(running.pid)])
+        let out = try gdb(server.port, ["break work", "continue", "print value", "bt 1", "detach"], program: try Harness.fixture("detach"))
+        XCTAssertTrue(out.contains("Breakpoint 1, work (value="), out)
+        XCTAssertTrue(out.contains("detached"), out)
+        XCTAssertEqual(server.finish().status, 0)
+        let finished = running.finish()
+        let undisturbed = try Harness.run(try Harness.fixture("detach"), ["150"], input: "").output
+        XCTAssertEqual(finished.split(separator: "\n").last, undisturbed.split(separator: "\n").last, finished)
+    }
+
+    /// A core file is served read-only: its stack and memory, and errors for running or writing.
+    func testACoreFileIsServedReadOnly() throws {
+        let program = try Harness.fixture("dapdemo")
+        let core = Harness.fixtureDirectory + "/gdbserver-crash.core"
+        try? FileManager.default.removeItem(atPath: core)
+        XCTAssertTrue(try Harness.session(program: program, ["g", ".dump /o \(core)", "q"], arguments: ["crash"]).contains("Dump successfully written"))
+        let server = try Server(["-z", core, program])
+        let out = try gdb(server.port, ["bt", "print counter", "set var counter = 5", "print counter", "continue", "detach"], program: program)
+        XCTAssertTrue(out.contains("Program received signal SIGSEGV") || out.range(of: #"#0  0x[0-9a-f]+ in crash \(where=0x0\)"#, options: .regularExpression) != nil, out)
+        XCTAssertTrue(out.range(of: #"#1  0x[0-9a-f]+ in main \(argc=2"#, options: .regularExpression) != nil, out)
+        XCTAssertTrue(out.contains("$1 = 10"), "counter after the loop: \(out)")
+        XCTAssertTrue(out.contains("Cannot access memory at address"), "the write is refused: \(out)")
+        XCTAssertTrue(out.contains("$2 = 10"), out)
+        XCTAssertTrue(out.contains("Remote failure reply: E01"), "continue is refused: \(out)")
+        XCTAssertEqual(server.finish().status, 0)
+    }
+
+    /// Another address than loopback is served only with a warning that anyone reaching the
+    /// port controls the debuggee.
+    func testANonLoopbackAddressIsWarnedAbout() throws {
+        let program = try Harness.fixture("dapdemo")
+        let server = try Server([program], address: "0.0.0.0:0")
+        _ = try gdb(server.port, ["kill"], program: program)
+        let (_, printed) = server.finish()
+        XCTAssertTrue(server.firstLines.contains("swdbg: warning: serving on 0.0.0.0:0: the gdb-remote protocol has no authentication"), server.firstLines)
+        XCTAssertFalse(printed.contains("total=20"), "killed, not run: \(printed)")
+    }
+}
