@@ -239,6 +239,47 @@ final class DAPTests: XCTestCase {
         XCTAssertEqual(t.programOutput, "total=20 sides=3 x=1\n", t.text)
     }
 
+    /// Inlined calls are frames of their own (with the line of their call in the frame
+    /// above); an instruction breakpoint at a frame's return address; `terminate` ends it.
+    func testInlineFramesInstructionBreakpointsAndTerminate() throws {
+        let program = try Harness.fixture("inline", flags: ["-O2"])
+        let t = try session(initialize() + [
+            #"{"send": {"command": "launch", "arguments": {"program": "\#(program)"}}}"#,
+            #"{"wait": "response"}"#,
+            #"{"send": {"command": "setBreakpoints", "arguments": {"source": {"path": "\#(Harness.source("inline"))"}, "breakpoints": [{"line": 5}]}}}"#,
+            #"{"wait": "response"}"#,
+            #"{"send": {"command": "configurationDone"}}"#,
+            #"{"wait": "event:stopped", "save": {"tid": "body.threadId"}}"#,
+            #"{"send": {"command": "stackTrace", "arguments": {"threadId": "${tid}"}}}"#,
+            #"{"wait": "response", "save": {"back": "body.stackFrames.3.instructionPointerReference"}}"#,
+            #"{"send": {"command": "setBreakpoints", "arguments": {"source": {"path": "\#(Harness.source("inline"))"}, "breakpoints": []}}}"#,
+            #"{"wait": "response"}"#,
+            #"{"send": {"command": "setInstructionBreakpoints", "arguments": {"breakpoints": [{"instructionReference": "${back}"}]}}}"#,
+            #"{"wait": "response"}"#,
+            #"{"send": {"command": "continue", "arguments": {"threadId": "${tid}"}}}"#,
+            #"{"wait": "event:stopped"}"#,
+            #"{"send": {"command": "stackTrace", "arguments": {"threadId": "${tid}", "levels": 1}}}"#,
+            #"{"wait": "response"}"#,
+            #"{"send": {"command": "terminate"}}"#,
+            #"{"wait": "event:terminated"}"#,
+            #"{"send": {"command": "disconnect"}}"#,
+            #"{"wait": "response"}"#,
+        ])
+        XCTAssertEqual(t.status, 0, t.text)
+        let frames = t.body(t.responses("stackTrace").first)["stackFrames"] as? [[String: Any]] ?? []
+        XCTAssertEqual(frames.prefix(4).map { $0["name"] as? String }, ["square", "sum_squares", "compute", "main"], t.text)
+        XCTAssertEqual(frames.prefix(3).map { $0["line"] as? Int }, [5, 9, 13], "each inlined call at its line: \(t.text)")
+        let set = t.body(t.responses("setInstructionBreakpoints").first)["breakpoints"] as? [[String: Any]] ?? []
+        XCTAssertEqual(set.first?["verified"] as? Bool, true, t.text)
+        let stops = t.events("stopped").map { t.body($0)["reason"] as? String }
+        XCTAssertEqual(stops, ["breakpoint", "instruction breakpoint"], t.text)
+        let back = (t.body(t.responses("stackTrace").last)["stackFrames"] as? [[String: Any]])?.first
+        XCTAssertEqual(back?["name"] as? String, "main", t.text)
+        XCTAssertEqual(back?["instructionPointerReference"] as? String, frames[3]["instructionPointerReference"] as? String, t.text)
+        XCTAssertEqual(t.exitCode, nil, "terminated, not exited: \(t.text)")
+        XCTAssertEqual(t.programOutput, "", "killed before it printed: \(t.text)")
+    }
+
     func testExceptionsStopAtTheChanceTheFiltersAsk() throws {
         func crash(_ filters: String) throws -> Transcript {
             try session(initialize() + [

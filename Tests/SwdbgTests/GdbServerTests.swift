@@ -84,6 +84,22 @@ final class GdbServerTests: XCTestCase {
         XCTAssertTrue(printed.contains("total=20 sides=3 x=1"), printed)
     }
 
+    /// Four threads: gdb lists them (named), stops one at a breakpoint, and the program runs
+    /// to its end with every hit counted.
+    func testGdbSeesEveryThread() throws {
+        let program = try Harness.fixture("threads", flags: ["-pthread"])
+        let server = try Server([program])
+        let out = try gdb(server.port, ["break tick", "continue", "info threads", "thread apply all bt 1", "delete", "continue"], program: program)
+        XCTAssertTrue(out.contains("hit Breakpoint 1, tick (index="), out)
+        let listed = out.components(separatedBy: "\"threads\"").count - 1
+        XCTAssertGreaterThanOrEqual(listed, 4, "the main thread and the workers started so far, named: \(out)")
+        XCTAssertTrue(out.range(of: #"#0  tick \(index=\d\) at "#, options: .regularExpression) != nil, out)
+        XCTAssertTrue(out.contains("exited normally"), out)
+        let (status, printed) = server.finish()
+        XCTAssertEqual(status, 0, printed)
+        XCTAssertTrue(printed.contains("hits=50,50,50,50"), printed)
+    }
+
     func testLldbDebugsALaunchedProgramThroughSwdbg() throws {
         let program = try Harness.fixture("dapdemo")
         let server = try Server([program])
