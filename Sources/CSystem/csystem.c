@@ -130,7 +130,18 @@ static void break_in(void) {
     errno = saved_errno;
 }
 
-void cs_request_break(void) { break_in(); }
+void cs_request_break(void) {
+    /* From another thread than the tracer's: the request is recorded before the SIGSTOP goes
+       out, or the tracer's waitpid could see the stop first and take it for someone's
+       kill -STOP (the signal handler's order is safe: it interrupts that waitpid). */
+    pid_t target = break_target;
+    if (break_socket < 0 && target > 0) {
+        break_requested = 3;
+        kill(target, SIGSTOP);
+        return;
+    }
+    break_in();
+}
 
 static void on_sigint(int sig) {
     (void)sig;

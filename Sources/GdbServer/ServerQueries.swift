@@ -39,7 +39,8 @@ extension GdbServer {
     /// `qXfer:object:read:annex:offset,length`: a piece of the object, `m` when more follows.
     private func transfer(_ text: String) -> [UInt8] {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[1] == "read", let (offset, length) = range(parts[3]).map({ (Int($0.address), $0.count) }) else { return Array("E00".utf8) }
+        guard parts.count == 4, parts[1] == "read", let (start, length) = range(parts[3]) else { return Array("E00".utf8) }
+        let offset = Int(clamping: start)
         let document: [UInt8]
         switch parts[0] {
         case "features":
@@ -52,7 +53,7 @@ extension GdbServer {
         default: return []
         }
         guard offset < document.count else { return Array("l".utf8) }
-        let end = min(document.count, offset + length)
+        let end = offset + min(document.count - offset, length)
         return Array((end < document.count ? "m" : "l").utf8) + document[offset..<end]
     }
 

@@ -1,6 +1,8 @@
 /* The DAP tests' program: a struct with an array and a pointer in it, values known by
-   construction, a loop for hit counts and log points, a crash and a wait on request. */
+   construction, a loop for hit counts and log points, a crash and a wait on request; with
+   DAPDEMO set it says what that is and where it runs (launch's env and cwd). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,6 +26,8 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 5; i++) total += step(i);
     if (argc > 1 && strcmp(argv[1], "crash") == 0) crash(0);
     while (argc > 1 && strcmp(argv[1], "wait") == 0 && !release) usleep(1000);
+    char here[256];
+    if (getenv("DAPDEMO")) printf("DAPDEMO=%s cwd=%s\n", getenv("DAPDEMO"), getcwd(here, sizeof here) ? here : "?");
     printf("total=%d sides=%d x=%d\n", total, triangle.sides, triangle.first->x);
     return total;
 }

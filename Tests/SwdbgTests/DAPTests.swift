@@ -76,7 +76,7 @@ final class DAPTests: XCTestCase {
         let t = try session(initialize() + [
             #"{"send": {"command": "launch", "arguments": {"program": "\#(try program)", "stopOnEntry": true, "cwd": "/tmp", "env": {"DAPDEMO": "1"}}}}"#,
             #"{"wait": "response"}"#,
-            #"{"send": {"command": "setBreakpoints", "arguments": {"source": {"path": "\#(source)"}, "breakpoints": [{"line": 14, "hitCondition": "3"}, {"line": 15, "logMessage": "counter is {counter}"}, {"line": 27}]}}}"#,
+            #"{"send": {"command": "setBreakpoints", "arguments": {"source": {"path": "\#(source)"}, "breakpoints": [{"line": 16, "hitCondition": "3"}, {"line": 17, "logMessage": "counter is {counter}"}, {"line": 30}]}}}"#,
             #"{"wait": "response"}"#,
             #"{"send": {"command": "configurationDone"}}"#,
             #"{"wait": "event:stopped", "save": {"tid": "body.threadId"}}"#,
@@ -86,7 +86,7 @@ final class DAPTests: XCTestCase {
             #"{"wait": "event:stopped"}"#,
             #"{"send": {"command": "evaluate", "arguments": {"expression": "value", "context": "hover"}}}"#,
             #"{"wait": "response"}"#,
-            #"{"send": {"command": "setBreakpoints", "arguments": {"source": {"path": "\#(source)"}, "breakpoints": [{"line": 27}]}}}"#,
+            #"{"send": {"command": "setBreakpoints", "arguments": {"source": {"path": "\#(source)"}, "breakpoints": [{"line": 30}]}}}"#,
             #"{"wait": "response"}"#,
             #"{"send": {"command": "continue", "arguments": {"threadId": "${tid}"}}}"#,
             #"{"wait": "event:stopped"}"#,
@@ -136,7 +136,7 @@ final class DAPTests: XCTestCase {
         // Set at the entry stop: resolved at once, on the lines asked for.
         let set = t.body(t.responses("setBreakpoints").first)["breakpoints"] as? [[String: Any]] ?? []
         XCTAssertEqual(set.map { $0["verified"] as? Bool }, [true, true, true], t.text)
-        XCTAssertEqual(set.map { $0["line"] as? Int }, [14, 15, 27], t.text)
+        XCTAssertEqual(set.map { $0["line"] as? Int }, [16, 17, 30], t.text)
         let stops = t.events("stopped").map { t.body($0) }
         XCTAssertEqual(stops.map { $0["reason"] as? String }, ["entry", "breakpoint", "breakpoint"], t.text)
         XCTAssertEqual(stops.dropFirst().map { $0["hitBreakpointIds"] as? [Int] }, [[1], [1]], t.text)
@@ -145,7 +145,7 @@ final class DAPTests: XCTestCase {
         XCTAssertEqual(t.body(t.responses("evaluate").first)["result"] as? String, "2", "the third hit: value 2: \(t.text)")
         let frames = t.body(t.responses("stackTrace")[1])["stackFrames"] as? [[String: Any]] ?? []
         XCTAssertEqual(frames.first?["name"] as? String, "main", t.text)
-        XCTAssertEqual(frames.first?["line"] as? Int, 27, t.text)
+        XCTAssertEqual(frames.first?["line"] as? Int, 30, t.text)
         XCTAssertEqual((frames.first?["source"] as? [String: Any])?["path"] as? String, source, t.text)
         XCTAssertEqual(frames.first?["moduleId"] as? String, "dapdemo", t.text)
         XCTAssertTrue(frames.contains { $0["moduleId"] as? String == "libc" }, t.text)
@@ -180,7 +180,7 @@ final class DAPTests: XCTestCase {
         let threads = t.body(t.responses("threads").first)["threads"] as? [[String: Any]] ?? []
         XCTAssertEqual(threads.map { $0["id"] as? Int }, [stops.first?["threadId"] as? Int], t.text)
         // The program ran on with what was set: its own output says so.
-        XCTAssertEqual(t.programOutput, "total=20 sides=7 x=1\n", t.text)
+        XCTAssertEqual(t.programOutput, "DAPDEMO=1 cwd=/tmp\ntotal=20 sides=7 x=1\n", "launch's env and cwd, then what was set: \(t.text)")
         XCTAssertEqual(t.exitCode, 20, t.text)
         XCTAssertTrue(t.text.contains("ADAPTER-EXIT 0"), t.text)
     }
@@ -207,6 +207,10 @@ final class DAPTests: XCTestCase {
             #"{"wait": "event:stopped"}"#,
             #"{"send": {"command": "stackTrace", "arguments": {"threadId": "${tid}", "levels": 1}}}"#,
             #"{"wait": "response"}"#,
+            #"{"send": {"command": "stepIn", "arguments": {"threadId": "${tid}"}}}"#,
+            #"{"wait": "event:stopped"}"#,
+            #"{"send": {"command": "stackTrace", "arguments": {"threadId": "${tid}", "levels": 2}}}"#,
+            #"{"wait": "response"}"#,
             #"{"send": {"command": "evaluate", "arguments": {"expression": "kb", "context": "repl"}}}"#,
             #"{"wait": "response"}"#,
             #"{"send": {"command": "evaluate", "arguments": {"expression": "? 0x10 + 2", "context": "repl"}}}"#,
@@ -220,16 +224,19 @@ final class DAPTests: XCTestCase {
         ])
         XCTAssertEqual(t.status, 0, t.text)
         let stops = t.events("stopped").map { t.body($0)["reason"] as? String }
-        XCTAssertEqual(stops, ["function breakpoint", "step", "step", "step"], t.text)
+        XCTAssertEqual(stops, ["function breakpoint", "step", "step", "step", "step"], t.text)
         XCTAssertEqual(t.body(t.responses("evaluate").first)["result"] as? String, "2", "the condition let value 0 and 1 pass: \(t.text)")
         let traces = t.responses("stackTrace").map { (t.body($0)["stackFrames"] as? [[String: Any]])?.first ?? [:] }
         XCTAssertEqual(traces[0]["name"] as? String, "step", t.text)
-        XCTAssertEqual(traces[0]["line"] as? Int, 14, "next: from the function's first line (13, where `bp step` is) to 14: \(t.text)")
+        XCTAssertEqual(traces[0]["line"] as? Int, 16, "next: from the function's first line (15, where `bp step` is) to 16: \(t.text)")
         XCTAssertEqual(traces[1]["name"] as? String, "main", t.text)
-        XCTAssertEqual(traces[1]["line"] as? Int, 24, "stepOut: back in main's loop: \(t.text)")
+        XCTAssertEqual(traces[1]["line"] as? Int, 26, "stepOut: back in main's loop: \(t.text)")
         let before = (traces[1]["instructionPointerReference"] as? String).flatMap { UInt64($0.dropFirst(2), radix: 16) } ?? 0
         let after = (traces[2]["instructionPointerReference"] as? String).flatMap { UInt64($0.dropFirst(2), radix: 16) } ?? 0
         XCTAssertTrue(after > before && after - before <= 15, "one instruction on: \(t.text)")
+        // stepIn from main's loop line: into the next call of step (the caller below it).
+        XCTAssertEqual(traces[3]["name"] as? String, "step", t.text)
+        XCTAssertEqual((t.body(t.responses("stackTrace")[3])["stackFrames"] as? [[String: Any]])?.last?["name"] as? String, "main", t.text)
         let repl = t.responses("evaluate").dropFirst().map { t.body($0)["result"] as? String ?? "" }
         XCTAssertTrue(repl[0].contains("dapdemo!main+0x"), t.text)
         XCTAssertEqual(repl[1], "Evaluate expression: 18 = 00000000`00000012", t.text)

@@ -65,11 +65,11 @@ final class GdbServerTests: XCTestCase {
         let out = try gdb(server.port, ["break step", "continue", "bt", "info sharedlibrary", "print value", "next", "stepi", "info registers rip",
                                         "delete", "watch counter", "continue", "continue", "print $xmm0.v4_int32", "info threads", "detach"], program: program)
         XCTAssertTrue(out.contains("step (value=0) at "), out)
-        XCTAssertTrue(out.contains("dapdemo.c:14\n14\t    counter += value;"), out)
-        XCTAssertTrue(out.range(of: #"#1  0x[0-9a-f]+ in main \(argc=1, argv=0x[0-9a-f]+\) at [^\n]*dapdemo.c:24"#, options: .regularExpression) != nil, out)
+        XCTAssertTrue(out.contains("dapdemo.c:16\n16\t    counter += value;"), out)
+        XCTAssertTrue(out.range(of: #"#1  0x[0-9a-f]+ in main \(argc=1, argv=0x[0-9a-f]+\) at [^\n]*dapdemo.c:26"#, options: .regularExpression) != nil, out)
         XCTAssertTrue(out.contains("/lib/x86_64-linux-gnu/libc.so.6"), "info sharedlibrary from qXfer:libraries-svr4: \(out)")
         XCTAssertTrue(out.contains("$1 = 0"), out)
-        XCTAssertTrue(out.contains("15\t    return counter;"), "next: line 15: \(out)")
+        XCTAssertTrue(out.contains("17\t    return counter;"), "next: line 17: \(out)")
         XCTAssertTrue(out.range(of: #"rip +0x[0-9a-f]+ +0x[0-9a-f]+ <step\+\d+>"#, options: .regularExpression) != nil, out)
         XCTAssertTrue(out.contains("Hardware watchpoint 2: counter"), out)
         // counter: 0 after step(0); step(1) makes it 1 (the write of 0 left it unchanged).
@@ -106,7 +106,7 @@ final class GdbServerTests: XCTestCase {
         let out = try lldb(server.port, ["breakpoint set -n step", "continue", "bt", "image list", "frame variable", "next", "register read rip xmm0",
                                          "watchpoint set variable counter", "continue", "continue", "detach"], program: program)
         XCTAssertTrue(out.contains("stop reason = breakpoint 1.1"), out)
-        XCTAssertTrue(out.contains("dapdemo`step(value=0) at dapdemo.c:14"), out)
+        XCTAssertTrue(out.contains("dapdemo`step(value=0) at dapdemo.c:16"), out)
         XCTAssertTrue(out.contains("dapdemo`main(argc=1"), out)
         XCTAssertTrue(out.contains("libc.so.6`__libc_start_call_main"), "libc from the loader's list (qShlibInfoAddr): \(out)")
         XCTAssertTrue(out.contains("/lib/x86_64-linux-gnu/libc.so.6"), out)
@@ -134,6 +134,26 @@ final class GdbServerTests: XCTestCase {
         let finished = running.finish()
         let undisturbed = try Harness.run(try Harness.fixture("detach"), ["150"], input: "").output
         XCTAssertEqual(finished.split(separator: "\n").last, undisturbed.split(separator: "\n").last, finished)
+    }
+
+    /// Packets no gdb would send get error or empty replies and the session goes on; a client
+    /// that vanishes (killed while the program is stopped at its breakpoint) leaves the program
+    /// detached, its code as it was.
+    func testHostilePacketsAndAVanishedClient() throws {
+        let program = try Harness.fixture("detach")
+        let server = try Server([program, "40"])
+        let hostile = ["m0,fffffff", "m1,1", "qXfer:features:read:target.xml:ffffffffffffffff,10", "qXfer:nothing:read::0,10", "Z0,zz,1", "Z7,1000,1",
+                       "vFile:pread:99,10,0", "vFile:open:2f6e6f2f737563682f66696c65,0,0", "p999", "Hgp1.ffffff", "X1000,4:ab", "vRun;2f62696e2f7368", "qfrobnicate"]
+        let killer = ["/usr/bin/timeout", "-s", "KILL", "10", "/usr/bin/gdb", "-batch", "-nx", "-ex", "target extended-remote 127.0.0.1:\(server.port)"]
+            + hostile.flatMap { ["-ex", "maint packet \($0)"] } + ["-ex", "break work", "-ex", "continue", "-ex", "print value", "-ex", "shell sleep 60", program]
+        let out = try Harness.run(killer[0], Array(killer.dropFirst()), input: "", timeout: 90).output
+        let replies = out.split(separator: "\n").filter { $0.hasPrefix("received: ") }.map { String($0.dropFirst("received: ".count)) }
+        XCTAssertEqual(replies, [#""E01""#, #""E14""#, #""l""#, #""""#, #""E01""#, #""E01""#, #""F-1,9""#, #""F-1,2""#, #""E01""#, #""E01""#, #""E01""#, #""E01""#, #""""#], out)
+        XCTAssertTrue(out.contains("Breakpoint 1, work (value=0)"), "the session went on: \(out)")
+        let (status, printed) = server.finish(timeout: 60)
+        XCTAssertEqual(status, 0, printed)
+        let undisturbed = try Harness.run(program, ["40"], input: "").output
+        XCTAssertEqual(printed.split(separator: "\n").last, undisturbed.split(separator: "\n").last, "detached with its code as it was: \(printed)")
     }
 
     /// A core file is served read-only: its stack and memory, and errors for running or writing.
