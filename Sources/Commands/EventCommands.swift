@@ -9,8 +9,7 @@ extension Interpreter {
         CommandSpec(names: ["sxn"], summary: "output a line and continue") { i, inv throws(CommandError) in try i.setFilter(inv, .output) },
         CommandSpec(names: ["sxi"], summary: "ignore the event") { i, inv throws(CommandError) in try i.setFilter(inv, .ignore) },
         CommandSpec(names: [".lastevent"], summary: "show the last event") { i, _ throws(CommandError) in
-            let last = i.session.lastStop.flatMap { kind in i.session.lastEventThread.map { "\(i.session.eventPrefix($0)): \(i.session.describe(kind))" } }
-            i.output.line("Last event: \(last ?? "<none>")")
+            i.output.line("Last event: \(i.session.lastEventLine ?? "<none>")")
         },
     ]
 

@@ -7,15 +7,22 @@ import Targets
 /// codes, `pid.tid` prefixes. The engine gives values; this is how the command line says them.
 extension Session {
     /// `pid.tid` in hex, as WinDbg names a thread in event lines (`(1a2c.1f34): ...`).
-    public func eventPrefix(_ thread: ThreadID) -> String {
-        "\(String(process?.pid ?? 0, radix: 16)).\(String(thread, radix: 16))"
+    public func eventPrefix(_ thread: ThreadID, pid: Int32? = nil) -> String {
+        "\(String(pid ?? process?.pid ?? 0, radix: 16)).\(String(thread, radix: 16))"
     }
 
-    /// `.lastevent`'s wording of an event.
-    public func describe(_ kind: StopKind) -> String {
+    /// `.lastevent`'s line for the last event, in the process it happened to.
+    public var lastEventLine: String? {
+        lastEvent.map { "\(eventPrefix($0.stop.thread, pid: $0.pid)): \(describe($0.stop.kind, pid: $0.pid, threadIndex: $0.threadIndex))" }
+    }
+
+    /// `.lastevent`'s wording of an event (of the current process, unless `pid` names another).
+    public func describe(_ kind: StopKind, pid: Int32? = nil, threadIndex: Int? = nil) -> String {
+        let pid = pid ?? process?.pid ?? 0
+        func index(_ tid: ThreadID) -> Int { threadIndex ?? process?.thread(tid)?.index ?? 0 }
         switch kind {
         case .initialBreakpoint, .programBreakpoint, .breakIn: return "Break instruction exception - code 80000003 (first chance)"
-        case .processCreated: return "Create process 0:\(String(process?.pid ?? 0, radix: 16))"
+        case .processCreated: return "Create process 0:\(String(pid, radix: 16))"
         case .breakpoint(let bp): return "Hit breakpoint \(bp.id)"
         case .step: return "Single step exception - code 80000004 (first chance)"
         case .callReturned: return "Call returned"
@@ -23,9 +30,9 @@ extension Session {
         case .crash(let info): return "\(signalEventName(info.signal, code: info.code)) (first/second chance not available)"
         case .moduleLoad(let module): return "Load module \(module.path) at \(formatAddress(module.start))"
         case .moduleUnload(let path): return "Unload module \(path)"
-        case .threadCreated(let tid): return "Create thread \(process?.thread(tid)?.index ?? 0):\(String(tid, radix: 16))"
-        case .threadExited(let tid): return "Exit thread \(process?.thread(tid)?.index ?? 0):\(String(tid, radix: 16))"
-        case .processExit(let status): return "Exit process 0:\(String(process?.pid ?? 0, radix: 16)), \(exitDescription(status))"
+        case .threadCreated(let tid): return "Create thread \(index(tid)):\(String(tid, radix: 16))"
+        case .threadExited(let tid): return "Exit thread \(index(tid)):\(String(tid, radix: 16))"
+        case .processExit(let status): return "Exit process 0:\(String(pid, radix: 16)), \(exitDescription(status))"
         case .processGone(let status): return "Process exited, \(goneDescription(status))"
         }
     }

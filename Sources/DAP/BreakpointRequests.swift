@@ -98,14 +98,14 @@ extension DebugAdapter {
     /// `logMessage` (print and go on).
     private func add(_ request: BreakpointRequest, _ item: JSON) throws(AdapterError) -> Breakpoint {
         var request = request
-        if let condition = item["condition"]?.string, !condition.trimmingCharacters(in: " ").isEmpty {
+        if let condition = item["condition"]?.string, !condition.trimmingBlanks.isEmpty {
             let scope = FrameScope(session: session, thread: session.process?.current)
             do {
                 request.condition = BreakpointCondition(.cpp(try CppExpression.parse(Substring(condition), context: scope)), text: condition)
             } catch { throw AdapterError("Bad condition '\(condition)': \(error.description)") }
         }
-        if let hits = item["hitCondition"]?.string, !hits.trimmingCharacters(in: " ").isEmpty {
-            let digits = hits.trimmingCharacters(in: " ").drop { $0 == ">" || $0 == "=" || $0 == " " }
+        if let hits = item["hitCondition"]?.string, !hits.trimmingBlanks.isEmpty {
+            let digits = hits.trimmingBlanks.drop { $0 == ">" || $0 == "=" || $0 == " " }
             guard let count = Int(digits), count > 0, count <= 0xffff else { throw AdapterError("A hit condition is a count: '5' or '>= 5', not '\(hits)'") }
             request.passCount = count
         }
@@ -147,13 +147,8 @@ extension DebugAdapter {
 
 /// `0x…` (or decimal) as DAP's memory and instruction references are written.
 func parseAddress(_ text: String) -> UInt64? {
-    let trimmed = text.trimmingCharacters(in: " ")
+    let trimmed = text.trimmingBlanks
     if trimmed.lowercased().hasPrefix("0x") { return UInt64(trimmed.dropFirst(2), radix: 16) }
     return UInt64(trimmed)
 }
 
-extension String {
-    func trimmingCharacters(in set: Character) -> String {
-        String(drop { $0 == set }.reversed().drop { $0 == set }.reversed())
-    }
-}

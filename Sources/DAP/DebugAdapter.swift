@@ -17,12 +17,6 @@ typealias RequestHandler = @Sendable (DebugAdapter, JSON) throws(AdapterError) -
 /// an attached one detached, a dump closed.
 enum TargetOrigin { case launched, attached, dump }
 
-/// The target's run as the reader thread sees it.
-struct RunState {
-    var running = false
-    var interruptWanted = false
-}
-
 /// The Debug Adapter Protocol front end: editors (VS Code, nvim-dap, dap-mode) drive the
 /// engine through it, as the command line does through the interpreter. The engine runs on
 /// this thread (the tracer thread); a reader thread takes the client's messages so a `pause`
@@ -34,9 +28,9 @@ public final class DebugAdapter {
     let interpreter: Interpreter
     let commandOutput: Output
     private let inbox = Shared<[Incoming]>([])
-    /// Whether the target runs, and a break-in the client asked for (`pause`, or its end)
-    /// that the run about to start must honour: the request can arrive just before it starts.
-    let runState = Shared(RunState())
+    /// Break-ins the client asks for (`pause`, `disconnect`, `terminate`, its end) while the
+    /// target runs, or just before it does.
+    let gate = BreakInGate()
     private let sequence = Shared(0)
     var initialized = false
     var origin: TargetOrigin?
@@ -84,22 +78,22 @@ public final class DebugAdapter {
     }
 
     /// Serves the client until it disconnects or its stream ends; the target is never left
-    /// stopped behind (killed or detached as the launch or attach asked).
+    /// stopped behind (killed or detached as the launch or attach asked; killed when a detach
+    /// fails).
     public func run() -> Int32 {
-        let stream = stream, inbox = inbox, runState = runState
+        let stream = stream, inbox = inbox, gate = gate
         startThread {
             while true {
                 let message = stream.receive()
-                let isPause = if case .request(let request) = message, request.command == "pause" { true } else { false }
-                var isClosed = false
-                if case .closed = message { isClosed = true }
-                if isPause || isClosed {
-                    runState.update { state in
-                        if state.running { BreakIn.request() } else { state.interruptWanted = true }
-                    }
+                let stops: Bool
+                switch message {
+                case .request(let request): stops = ["pause", "disconnect", "terminate"].contains(request.command)
+                case .closed: stops = true
+                case .malformed: stops = false
                 }
+                if stops { gate.request() }
                 inbox.update { $0.append(message) }
-                if isClosed { return }
+                if case .closed = message { return }
             }
         }
         while !ended {

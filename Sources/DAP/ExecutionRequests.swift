@@ -25,7 +25,7 @@ extension DebugAdapter {
         // The reader thread already broke in if the target ran; a stopped one stays as it is
         // (and the next run is not to be interrupted for it).
         "pause": { a, _ throws(AdapterError) in
-            a.runState.update { $0.interruptWanted = false }
+            a.gate.cancel()
             _ = try a.requireProcess()
             return nil
         },
@@ -49,7 +49,7 @@ extension DebugAdapter {
         var request = request
         while true {
             clearHandles()
-            let resumed = whileRunning { () -> Result<StopEvent, EngineError> in
+            let resumed = gate.whileRunning { () -> Result<StopEvent, EngineError> in
                 do throws(EngineError) { return .success(try session.resume(request)) } catch { return .failure(error) }
             }
             let stop: StopEvent
@@ -62,24 +62,13 @@ extension DebugAdapter {
             }
             if case .breakpoint(let breakpoint) = stop.kind, let message = logMessages[breakpoint.id] {
                 console(interpolate(message))
-                request = .go(handled: nil, until: [])
+                // On as it was going: a step a log point interrupted goes on to its end.
+                request = .resumeInterrupted
                 continue
             }
             report(stop)
             return
         }
-    }
-
-    /// Runs `body` (which runs the target) with the reader thread told so, so that a `pause`
-    /// or the client's end breaks in; one that came just before is honoured at once.
-    func whileRunning<T>(_ body: () -> T) -> T {
-        runState.update { state in
-            state.running = true
-            if state.interruptWanted { BreakIn.request() }
-            state.interruptWanted = false
-        }
-        defer { runState.update { $0.running = false } }
-        return body()
     }
 
     /// Tells the client about a stop: `stopped` with the reason, or `exited` and `terminated`

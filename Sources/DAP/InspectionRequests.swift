@@ -222,7 +222,7 @@ extension DebugAdapter {
     private func runCommand(_ line: String) -> JSON {
         let stopsBefore = session.threadStops
         commandOutput.beginCapture()
-        whileRunning { interpreter.execute(line) }
+        gate.whileRunning { interpreter.execute(line) }
         let text = commandOutput.endCapture()
         // A command that ran the target (`g`, `p`) reported its stop in WinDbg's words; the
         // client hears of it too, after this response.

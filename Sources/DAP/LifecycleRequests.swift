@@ -67,9 +67,14 @@ extension DebugAdapter {
         request.workingDirectory = arguments["cwd"]?.string
         request.environment = try environment(arguments["env"])
         let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        guard null >= 0 else { throw AdapterError("Cannot open /dev/null for the program's input") }
         defer { close(null) }
         var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
-        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else { throw AdapterError("Cannot make pipes for the program's output") }
+        guard pipe(&outPipe) == 0 else { throw AdapterError("Cannot make a pipe for the program's output") }
+        guard pipe(&errPipe) == 0 else {
+            for fd in outPipe { close(fd) }
+            throw AdapterError("Cannot make a pipe for the program's output")
+        }
         // The debugger's ends stay out of the program (and out of the stubs it may start).
         for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         request.standardInput = null

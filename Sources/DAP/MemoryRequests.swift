@@ -28,7 +28,9 @@ extension DebugAdapter {
             guard let reference = arguments["memoryReference"]?.string, let base = parseAddress(reference) else { throw AdapterError("'disassemble' needs a memoryReference address") }
             guard let count = arguments["instructionCount"]?.int, count > 0, count <= 10_000 else { throw AdapterError("'instructionCount' must be 1 to 10000") }
             let address = base &+ UInt64(bitPattern: Int64(arguments["offset"]?.int ?? 0))
-            let window = a.instructions(around: address, offset: arguments["instructionOffset"]?.int ?? 0, count: count, process)
+            // Ten thousand instructions either way at most: an offset is a window, not a scan.
+            let offset = max(-10_000, min(10_000, arguments["instructionOffset"]?.int ?? 0))
+            let window = a.instructions(around: address, offset: offset, count: count, process)
             return .object([("instructions", .array(window.map(a.instructionJSON)))])
         },
         "modules": { a, arguments throws(AdapterError) in
@@ -97,7 +99,7 @@ extension DebugAdapter {
         return .members([
             ("address", .string("0x" + String(address, radix: 16))),
             ("instructionBytes", instruction == nil ? nil : .string(bytes.joined(separator: " "))),
-            ("instruction", .string(text.trimmingCharacters(in: " "))),
+            ("instruction", .string(text.trimmingBlanks)),
             ("symbol", session.symbolize(address).map(JSON.string)),
             ("location", line.map { .object([("path", .string($0.file)), ("name", .string(String($0.file.split(separator: "/").last ?? "")))]) }),
             ("line", line.map { .integer(Int64($0.line)) }),

@@ -4,7 +4,6 @@ import Targets
 /// One DAP message as it arrived: its kind, sequence number, command and arguments.
 struct IncomingMessage {
     let seq: Int
-    let type: String
     let command: String
     let arguments: JSON
 }
@@ -32,19 +31,17 @@ final class DAPStream: @unchecked Sendable {
         self.output = output
     }
 
-    /// Sends one message; false once the client is gone.
-    @discardableResult
-    func send(_ message: JSON) -> Bool {
+    /// Sends one message (nothing once the client is gone).
+    func send(_ message: JSON) {
         let body = Array(message.text.utf8)
         let frame = Array("Content-Length: \(body.count)\r\n\r\n".utf8) + body
-        return writeLock.update { _ in
+        writeLock.update { _ in
             var offset = 0
             while offset < frame.count {
                 let n = frame.withUnsafeBytes { Glibc.write(output, $0.baseAddress! + offset, frame.count - offset) }
-                if n < 0 { if errno == EINTR { continue }; return false }
+                if n < 0 { if errno == EINTR { continue }; return }
                 offset += n
             }
-            return true
         }
     }
 
@@ -62,8 +59,9 @@ final class DAPStream: @unchecked Sendable {
             }
             let parts = line.split(separator: ":", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "content-length" {
-                guard let value = Int(parts[1].trimmingSpaces), value >= 0 else {
-                    return .malformed(seq: nil, command: nil, reason: "a bad Content-Length: \(parts[1].trimmingSpaces)")
+                let text = String(parts[1]).trimmingBlanks
+                guard let value = Int(text), value >= 0 else {
+                    return .malformed(seq: nil, command: nil, reason: "a bad Content-Length: \(text)")
                 }
                 length = value
             }
@@ -77,7 +75,7 @@ final class DAPStream: @unchecked Sendable {
         guard let type = json["type"]?.string else { return .malformed(seq: seq, command: nil, reason: "a message without a type") }
         guard type == "request" else { return .malformed(seq: seq, command: nil, reason: "the adapter takes requests, not a \(type)") }
         guard let seq, let command = json["command"]?.string else { return .malformed(seq: seq, command: json["command"]?.string, reason: "a request without seq or command") }
-        return .request(IncomingMessage(seq: seq, type: type, command: command, arguments: json["arguments"] ?? .object([])))
+        return .request(IncomingMessage(seq: seq, command: command, arguments: json["arguments"] ?? .object([])))
     }
 
     private func fill() -> Bool {
@@ -113,8 +111,9 @@ final class DAPStream: @unchecked Sendable {
     }
 }
 
-extension Substring {
-    var trimmingSpaces: String {
+extension String {
+    /// Without the spaces and tabs at either end.
+    var trimmingBlanks: String {
         String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }

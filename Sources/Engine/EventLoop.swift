@@ -73,9 +73,14 @@ extension Session {
         thread.signalIsBreakpoint = false
     }
 
-    /// The signal the thread stopped with is not delivered when it runs next (a gdb client's
-    /// `s` or `c` without a signal after a signal stop).
-    public func discardSignal(of thread: ThreadInfo) { thread.signalToDeliver = 0 }
+    /// The signal the thread gets when it runs next, 0 for none, whatever it stopped with: a
+    /// gdb client names the signal of each resume itself (`vCont;C0a:tid`, or `c` for none).
+    /// No second-chance stop comes before it: the client chose to deliver it.
+    public func setSignal(_ signal: Int32, of thread: ThreadInfo) {
+        thread.signalToDeliver = signal
+        thread.signalIsBreakpoint = false
+        thread.secondChanceReported = signal != 0
+    }
 
     /// Puts a plan on the thread's (empty) plan stack and drives it.
     private func execute(_ plan: ThreadPlan, on thread: ThreadInfo) throws(EngineError) -> StopEvent {
@@ -227,7 +232,7 @@ extension Session {
                     try stopAll()
                     return stop
                 }
-                if process.gone { return StopEvent(kind: .processGone(status: goneStatus), thread: thread.tid) }
+                if process.gone { return StopEvent(kind: .processGone(status: lastExitStatus), thread: thread.tid) }
                 if thread.signalToDeliver != 0 {
                     // A signal the filters let through: its handler runs to completion back
                     // to this instruction, then the step is made again.
@@ -348,7 +353,7 @@ extension Session {
             if let thread = process.threads.first(where: { $0.pending != nil && isAllowedToRun($0) }), let event = thread.pending {
                 thread.pending = nil
                 if let stop = try handle(event, thread) { try stopAll(); return stop }
-                if process.gone { return StopEvent(kind: .processGone(status: goneStatus), thread: thread.tid) }
+                if process.gone { return StopEvent(kind: .processGone(status: lastExitStatus), thread: thread.tid) }
                 continue
             }
             try resumeStoppedThreads()
@@ -364,11 +369,9 @@ extension Session {
                 try stopAll()
                 return stop
             }
-            if process.gone { return StopEvent(kind: .processGone(status: goneStatus), thread: tid) }
+            if process.gone { return StopEvent(kind: .processGone(status: lastExitStatus), thread: tid) }
         }
     }
-
-    var goneStatus: ExitStatus? { lastExitStatus }
 
     /// Whether this resume lets the thread run at all.
     func isAllowedToRun(_ thread: ThreadInfo) -> Bool { thread.runsOnResume(only: exclusiveThread) }

@@ -45,6 +45,14 @@ public struct StopEvent {
     public var isStep: Bool { if case .step = kind { return true }; return false }
 }
 
+/// An event as it happened: the stop, its process, and the number then of the thread it
+/// names (the new or exiting one for thread events).
+public struct RecordedEvent {
+    public let stop: StopEvent
+    public let pid: Int32
+    public let threadIndex: Int
+}
+
 /// How to resume: `g`/`gh`/`gn` (with optional end addresses), or a kind of stepping, each
 /// run by the engine as a thread plan.
 public enum ResumeRequest {
@@ -126,7 +134,7 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .noTarget: "No target"
-        case .alreadyDebugging: "A target is already being debugged"
+        case .alreadyDebugging: "A process is already being debugged"
         case .noRunnableDebuggees: "No runnable debuggees"
         case .readOnly(let what): "\(what) cannot be changed in a dump"
         case .notStartedByDebugger: "The target was not started by the debugger"
@@ -497,6 +505,10 @@ public final class Session {
     /// `.restart`: kills the process and launches the same command line again.
     public func restart() throws(EngineError) -> StopEvent {
         guard let spec = launchSpec else { throw EngineError.notStartedByDebugger }
+        // Descriptors a front end gave the first run (a DAP client's pipes) are not there now.
+        guard spec.standardInput == nil, spec.standardOutput == nil, spec.standardError == nil else {
+            throw EngineError.unsupported(".restart: the program's standard streams were its front end's; launch it again from there")
+        }
         kill()
         return try launch(spec)
     }
@@ -859,6 +871,11 @@ public final class Session {
         if let thread = process.thread(event.thread) { thread.reportedAt = try? registers(thread).rip }
         lastEventThread = event.thread
         lastStop = event.kind
+        let named: ThreadID = switch event.kind {
+        case .threadCreated(let tid), .threadExited(let tid): tid
+        default: event.thread
+        }
+        lastEvent = RecordedEvent(stop: event, pid: process.pid, threadIndex: process.thread(named)?.index ?? 0)
         switch event.kind {
         case .signal(let signal, _, let code, let fault): lastException = (event.thread, SignalInfo(signal: signal, code: code, address: fault))
         case .crash(let info): lastException = (event.thread, info)
@@ -866,8 +883,10 @@ public final class Session {
         }
     }
 
-    /// What the last event was (`.lastevent`; `.dump` records it as the dump's stop).
+    /// What the last event was (`.dump` records it as the dump's stop; gone with the process).
     public internal(set) var lastStop: StopKind?
+    /// The last event with the process and thread it happened to (`.lastevent` after `.kill`).
+    public private(set) var lastEvent: RecordedEvent?
 
     /// The last signal an event reported (`.exr -1`, `.ecxr`, `!analyze`) and its thread.
     public private(set) var lastException: (thread: ThreadID, info: SignalInfo)?

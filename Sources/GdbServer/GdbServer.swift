@@ -13,9 +13,10 @@ public final class GdbServer {
     let session: Session
     let channel: PacketChannel
     let layout: RegisterLayout
-    /// The thread `g`, `m`, `Z` and the like act on (`Hg`), and the one a `vCont` without a
-    /// thread steps.
+    /// The thread `g`, `m`, `Z` and the like act on (`Hg`).
     var selected: ThreadID
+    /// The thread `c`, `s` and a `vCont` action without a thread resume (`Hc`).
+    var continued: ThreadID?
     /// The client's breakpoints and watchpoints by kind and address, and the engine's for each.
     var points: [PointKey: Breakpoint] = [:]
     /// Files opened with `vFile:open`.
@@ -42,8 +43,10 @@ public final class GdbServer {
         layout = RegisterLayout(avx: avx)
         selected = process.current.tid
         lastStop = ""
-        // The client decides what stops: thread, module and exit events are not stops here.
+        // The client decides what stops: thread, module and exit events are not stops here;
+        // every signal is, until `QPassSignals` names those to pass on unseen (gdb's model).
         for code in ["ct", "et", "ld", "ud", "epr", "cpr"] { _ = session.filters.set(code, action: .ignore, commands: nil, argument: nil) }
+        passSignals([])
         lastStop = stopReply(kind: session.lastStop ?? .breakIn, thread: selected)
     }
 
@@ -51,14 +54,9 @@ public final class GdbServer {
     /// (detach restores every byte and debug register) or, after `k`, killed.
     public func serve() {
         channel.start()
-        while !done {
-            guard let packet = channel.next() else { break }
-            switch packet {
-            case .interrupt: continue
-            case .packet(let payload): reply(to: payload)
-            }
-        }
+        while !done, let payload = channel.next() { reply(to: payload) }
         if !done, session.process != nil { try? session.detach() }
+        for fd in files.values { close(fd) }
     }
 
     private func reply(to payload: [UInt8]) {
@@ -120,14 +118,20 @@ public final class GdbServer {
 
     private func selectThread(_ text: String) -> String {
         guard text.count > 1, let thread = thread(named: String(text.dropFirst())) else { return "E01" }
-        if text.first == "g" || text.first == "c" {
+        switch text.first {
+        case "g":
             selected = thread.tid
             session.setCurrentThread(thread)
+        case "c":
+            continued = thread.tid
+        default:
+            return "E01"
         }
         return "OK"
     }
 
     var selectedThread: ThreadInfo? { process?.thread(selected) ?? process?.current }
+    var continueThread: ThreadInfo? { continued.flatMap { process?.thread($0) } ?? selectedThread }
 
     // MARK: registers
 
@@ -191,9 +195,10 @@ public final class GdbServer {
         return bytes.isEmpty && count > 0 ? "E14" : hexDigits(bytes)
     }
 
-    /// `x addr,length`: the bytes as they are (lldb's binary read).
+    /// `x addr,length`: the bytes as they are (lldb's binary read; `x0,0` is its probe).
     private func readBinary(_ text: String) -> [UInt8] {
         guard let (address, count) = range(Substring(text)) else { return Array("E01".utf8) }
+        if count == 0 { return Array("OK".utf8) }
         let bytes = session.readMemory(address, count: count)
         return bytes.isEmpty && count > 0 ? Array("E14".utf8) : bytes
     }
@@ -240,6 +245,15 @@ public final class GdbServer {
         guard [1, 2, 4, 8].contains(request.hardware?.size ?? 1), let breakpoint = try? session.addBreakpoint(request) else { return "E01" }
         points[key] = breakpoint
         return "OK"
+    }
+
+    /// `QPassSignals:`: these signals (gdb's numbers) go to the program without a stop; every
+    /// other one stops at its first chance.
+    func passSignals(_ passed: Set<Int32>) {
+        for filter in session.filters.filters {
+            guard let signal = filter.signal else { continue }
+            _ = session.filters.set(filter.code, action: passed.contains(signal) ? .ignore : .breakFirst, commands: nil, argument: nil)
+        }
     }
 
     // MARK: ending

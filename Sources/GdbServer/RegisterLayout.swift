@@ -73,7 +73,8 @@ struct RegisterLayout {
                 xml += #"<flags id="i386_eflags" size="4"><field name="CF" start="0" end="0"/><field name="" start="1" end="1"/><field name="PF" start="2" end="2"/><field name="AF" start="4" end="4"/><field name="ZF" start="6" end="6"/><field name="SF" start="7" end="7"/><field name="TF" start="8" end="8"/><field name="IF" start="9" end="9"/><field name="DF" start="10" end="10"/><field name="OF" start="11" end="11"/></flags>"#
             }
             for (number, entry) in members {
-                let group = entry.feature == .sse || entry.feature == .avx ? #" group="vector""# : entry.name.hasPrefix("st") || entry.name.hasPrefix("f") && entry.feature == .core && entry.bits != 64 ? #" group="float""# : ""
+                var group = entry.feature == .sse || entry.feature == .avx ? #" group="vector""# : ""
+                if case .xsave = entry.source, entry.feature == .core { group = #" group="float""# }
                 let generic = entry.name == "rip" ? #" generic="pc""# : entry.name == "rsp" ? #" generic="sp""# : entry.name == "rbp" ? #" generic="fp""# : ""
                 xml += #"<reg name="\#(entry.name)" bitsize="\#(entry.bits)" type="\#(entry.type)" regnum="\#(number)"\#(group)\#(generic)/>"#
             }
@@ -91,9 +92,34 @@ struct RegisterLayout {
             let value = general.value(named: name) ?? 0
             return (0..<count).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) }
         case .xsave(let offset, let stored):
-            guard let bytes = vector?.bytes, offset + stored <= bytes.count else { return [UInt8](repeating: 0, count: count) }
+            guard let bytes = vector?.bytes, offset + stored <= bytes.count, bytes.count >= 160 else { return [UInt8](repeating: 0, count: count) }
+            if entry.name == "ftag" {
+                let full = RegisterLayout.fullTagWord(bytes)
+                return [UInt8(full & 0xff), UInt8(full >> 8), 0, 0]
+            }
             return Array(bytes[offset..<offset + stored]) + [UInt8](repeating: 0, count: count - stored)
         }
+    }
+
+    /// x87's full tag word (two bits per register: valid, zero, special, empty) from FXSAVE's
+    /// abridged one (a bit per register: not empty) and the registers' contents, as gdb wants
+    /// it and as gdbserver computes it.
+    static func fullTagWord(_ area: [UInt8]) -> Int {
+        let top = (Int(area[2]) | Int(area[3]) << 8) >> 11 & 7
+        var full = 0
+        for physical in 0..<8 {
+            var tag = 3
+            if area[4] & (1 << UInt8(physical)) != 0 {
+                // st(i) in FXSAVE is physical register (top + i) mod 8.
+                let base = 32 + 16 * ((physical - top + 8) % 8)
+                let exponent = (Int(area[base + 8]) | Int(area[base + 9]) << 8) & 0x7fff
+                let integerBit = area[base + 7] & 0x80 != 0
+                let fractionZero = area[base..<base + 8].allSatisfy { $0 == 0 }
+                tag = exponent == 0x7fff ? 2 : exponent == 0 ? (fractionZero ? 1 : 2) : (integerBit ? 0 : 2)
+            }
+            full |= tag << (2 * physical)
+        }
+        return full
     }
 
     /// Puts one register's new bytes into the thread's state; false for a register that
@@ -106,6 +132,13 @@ struct RegisterLayout {
             return general.setValue(bytes.littleEndian(at: 0, size: min(8, bytes.count)), named: name)
         case .xsave(let offset, let stored):
             guard var area = vector?.bytes, offset + stored <= area.count else { return false }
+            if entry.name == "ftag" {
+                // FXSAVE keeps one bit per register: not empty (any tag but 3).
+                let full = Int(bytes[0]) | Int(bytes[1]) << 8
+                area[offset] = (0..<8).reduce(UInt8(0)) { $0 | ((full >> (2 * $1)) & 3 != 3 ? 1 << UInt8($1) : 0) }
+                vector = VectorState(bytes: area)
+                return true
+            }
             area.replaceSubrange(offset..<offset + stored, with: bytes.prefix(stored))
             vector = VectorState(bytes: area)
             return true

@@ -12,8 +12,12 @@ extension GdbServer {
         switch text {
         case _ where text.hasPrefix("qSupported"):
             reply = "PacketSize=20000;QStartNoAckMode+;qXfer:features:read+;qXfer:auxv:read+;qXfer:libraries-svr4:read+;"
-                + "qXfer:threads:read+;qXfer:exec-file:read+;multiprocess+;swbreak+;hwbreak+;vContSupported+"
+                + "qXfer:threads:read+;qXfer:exec-file:read+;multiprocess+;swbreak+;hwbreak+;vContSupported+;QPassSignals+"
         case "QStartNoAckMode": reply = "OK"
+        case _ where text.hasPrefix("QPassSignals:"):
+            let numbers = text.dropFirst("QPassSignals:".count).split(separator: ";").compactMap { Int32($0, radix: 16) }
+            passSignals(Set(numbers.map { RemoteTarget.linuxSignal(gdb: $0) }.filter { $0 != 0 }))
+            reply = "OK"
         case _ where text.hasPrefix("qAttached"): reply = process?.launched == true ? "0" : "1"
         case "qC": reply = "QC" + threadID(selected)
         case "qfThreadInfo": reply = "m" + (process?.threads.map { threadID($0.tid) } ?? []).joined(separator: ",")
@@ -124,7 +128,17 @@ extension GdbServer {
         }
     }
 
-    /// Host I/O: `F result` or `F-1,errno` (gdb's errno numbers are Linux's for these).
+    /// gdb's File-I/O errno numbers: Linux's for most, its own for ENAMETOOLONG, 9999 for
+    /// the ones it has none for.
+    private func fileError(_ number: Int32) -> [UInt8] {
+        let known: Set<Int32> = [EPERM, ENOENT, EINTR, EBADF, EACCES, EFAULT, EBUSY, EEXIST, ENODEV, ENOTDIR, EISDIR, EINVAL, ENFILE, EMFILE, EFBIG, ENOSPC, ESPIPE, EROFS]
+        let gdb: Int32 = number == ENAMETOOLONG ? 91 : known.contains(number) ? number : 9999
+        return Array("F-1,\(String(gdb, radix: 16))".utf8)
+    }
+
+    /// Host I/O on the debugger's files (the client reads the target's executable and
+    /// libraries through it): `F result`, or `F-1,errno` in gdb's numbers. Regular files only:
+    /// a FIFO would block the server.
     private func file(_ text: String) -> [UInt8] {
         let colon = text.firstIndex(of: ":") ?? text.endIndex
         let operation = text[..<colon]
@@ -135,8 +149,13 @@ extension GdbServer {
         case "open":
             guard arguments.count >= 2, let name = RemotePackets.bytes(fromHex: Array(arguments[0].utf8))?.bytes,
                   let flags = Int32(arguments[1], radix: 16), flags & 3 == 0 else { return Array("F-1,d".utf8) }
-            let fd = open(String(decoding: name, as: UTF8.self), O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { return Array("F-1,\(String(errno, radix: 16))".utf8) }
+            let fd = open(String(decoding: name, as: UTF8.self), O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+            guard fd >= 0 else { return fileError(errno) }
+            var info = stat()
+            guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+                close(fd)
+                return fileError(EACCES)
+            }
             let handle = nextFile
             nextFile += 1
             files[handle] = fd
@@ -146,7 +165,7 @@ extension GdbServer {
                   let count = Int(arguments[1], radix: 16), let offset = Int(arguments[2], radix: 16), count >= 0, offset >= 0 else { return Array("F-1,9".utf8) }
             var buffer = [UInt8](repeating: 0, count: min(count, 16384))
             let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
-            guard n >= 0 else { return Array("F-1,\(String(errno, radix: 16))".utf8) }
+            guard n >= 0 else { return fileError(errno) }
             return Array("F\(String(n, radix: 16));".utf8) + buffer[0..<n]
         case "close":
             guard let handle = arguments.first.flatMap({ Int32($0, radix: 16) }), let fd = files.removeValue(forKey: handle) else { return Array("F-1,9".utf8) }

@@ -5,41 +5,47 @@ import Targets
 /// Running the target for the client (`vCont`, `c`, `s`, `C`, `S`) and the stop replies.
 extension GdbServer {
     /// Resumes as the packet says and waits for the stop; the stop reply (an error for a
-    /// dump, which cannot run). The signal the client names is delivered; none, none is.
+    /// dump, which cannot run). Each thread gets the signal the client names for it (gdb's
+    /// numbers, as Linux's), the others none: gdb passes signals explicitly.
     func run(_ text: String) -> String {
-        guard let process, !process.gone else { return "E01" }
-        guard process.isLive else { return "E01" }
+        guard let process, !process.gone, process.isLive else { return "E01" }
         var stepThread: ThreadInfo?
-        var signal: Int32 = 0
+        var signals: [ThreadID: Int32] = [:]
+        func signal(_ digits: Substring, for thread: ThreadInfo?) {
+            guard let thread, let number = Int32(digits.prefix { $0 != ";" }, radix: 16), signals[thread.tid] == nil else { return }
+            signals[thread.tid] = RemoteTarget.linuxSignal(gdb: number)
+        }
         if text.hasPrefix("vCont;") {
             for action in text.dropFirst("vCont;".count).split(separator: ";") {
-                let parts = action.split(separator: ":", maxSplits: 1)
-                let verb = parts[0]
+                let parts = action.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+                guard let verb = parts.first, !verb.isEmpty else { return "E01" }
                 let target = parts.count > 1 ? thread(named: String(parts[1])) : nil
                 switch verb.first {
                 case "s", "S":
-                    stepThread = stepThread ?? target ?? selectedThread
-                    if verb.first == "S", let number = Int32(verb.dropFirst(), radix: 16) { signal = number }
+                    stepThread = stepThread ?? target ?? continueThread
+                    if verb.first == "S" { signal(verb.dropFirst(), for: target ?? continueThread) }
                 case "C":
-                    if signal == 0, let number = Int32(verb.dropFirst(), radix: 16) { signal = number }
-                default:
+                    signal(verb.dropFirst(), for: target ?? continueThread)
+                case "c":
                     continue
+                default:
+                    return "E01"
                 }
             }
         } else {
-            if text.first == "s" || text.first == "S" { stepThread = selectedThread }
-            if text.first == "C" || text.first == "S", let number = Int32(text.dropFirst().prefix { $0 != ";" }, radix: 16) { signal = number }
+            if text.first == "s" || text.first == "S" { stepThread = continueThread }
+            if text.first == "C" || text.first == "S" { signal(text.dropFirst(), for: continueThread) }
         }
+        for thread in process.threads { session.setSignal(signals[thread.tid] ?? 0, of: thread) }
         let request: ResumeRequest
         if let stepThread {
             session.setCurrentThread(stepThread)
-            if signal == 0 { session.discardSignal(of: stepThread) }
             request = .stepInto
         } else {
-            if let current = selectedThread { session.setCurrentThread(current) }
-            request = .go(handled: signal == 0, until: [])
+            if let current = continueThread { session.setCurrentThread(current) }
+            request = .go(handled: false, until: [])
         }
-        let resumed = channel.whileRunning { () -> Result<StopEvent, EngineError> in
+        let resumed = channel.gate.whileRunning { () -> Result<StopEvent, EngineError> in
             do throws(EngineError) { return .success(try session.resume(request)) } catch { return .failure(error) }
         }
         guard case .success(let stop) = resumed else { return "E01" }
@@ -50,7 +56,9 @@ extension GdbServer {
     /// A stop in the protocol's words: `T` with gdb's signal number, the thread, and why
     /// (`swbreak`, `hwbreak`, `watch:addr`); `W`/`X` when the process ended.
     func stopReply(kind: StopKind, thread: ThreadID) -> String {
+        // The stop's thread is the general one until the client selects another.
         if let current = process?.thread(thread) { selected = current.tid }
+        continued = nil
         let signal: Int32, reason: String
         switch kind {
         case .processGone(let status):

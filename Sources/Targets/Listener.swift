@@ -51,6 +51,6 @@ public final class TCPListener {
 
     /// Whether `host` is a loopback address (the only kind served without a warning).
     public static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host.hasPrefix("127.") || host == "::1"
+        host == "localhost" || host.hasPrefix("127.")
     }
 }

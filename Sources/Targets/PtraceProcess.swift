@@ -85,7 +85,11 @@ public final class PtraceProcess: LiveTarget {
     private static func resolveProgram(_ program: String) throws(TargetError) -> String {
         if program.contains("/") {
             guard access(program, X_OK) == 0 else { throw TargetError("Cannot launch '\(program)': \(errnoText(errno))") }
-            return program
+            // Absolute, as checked here: the program may start in another directory.
+            guard !program.hasPrefix("/") else { return program }
+            var directory = [CChar](repeating: 0, count: Int(PATH_MAX))
+            guard getcwd(&directory, directory.count) != nil else { return program }
+            return String(decoding: directory.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/" + program
         }
         let search = (getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin").split(separator: ":")
         for directory in search where access("\(directory)/\(program)", X_OK) == 0 {

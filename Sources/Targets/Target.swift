@@ -287,8 +287,6 @@ public protocol LiveTarget: Target {
     func setHardwareBreakpoints(_ registers: DebugRegisters) throws(TargetError)
 }
 
-/// Starts and attaches live targets. A session is given one by its front end (the ptrace
-/// backend, a gdb-remote connection) and never names a backend itself.
 /// What to start and how: the program and its arguments, its environment and directory
 /// (the debugger's own when nil), and where its standard streams go.
 public struct LaunchRequest: Sendable {
@@ -311,6 +309,8 @@ public struct LaunchRequest: Sendable {
     }
 }
 
+/// Starts and attaches live targets. A session is given one by its front end (the ptrace
+/// backend, a gdb-remote connection) and never names a backend itself.
 public protocol LiveTargetFactory {
     /// Starts a program stopped before its first instruction; returns the path it resolved to
     /// (a bare name is looked up as a shell would).

@@ -50,3 +50,42 @@ public final class Shared<Value>: @unchecked Sendable {
         }
     }
 }
+
+/// A front end's break-in while the target runs, asked from its reader thread (a DAP `pause`,
+/// gdb's interrupt byte, a client gone): at once while the tracer thread runs the target, or
+/// at the start of the run about to begin when it comes just before (the request and the
+/// resume it should stop cross on the wire).
+public final class BreakInGate: Sendable {
+    private struct State {
+        var running = false
+        var wanted = false
+    }
+    private let state = Shared(State())
+
+    public init() {}
+
+    /// From any thread: stop the running target, or the next run as it starts.
+    public func request() {
+        state.update { state in
+            if state.running { BreakIn.request() } else { state.wanted = true }
+        }
+    }
+
+    /// A request the tracer thread has answered without a run (a `pause` of a stopped target):
+    /// forgotten, with any break-in it left recorded.
+    public func cancel() {
+        state.update { $0.wanted = false }
+        _ = BreakIn.takeRequest()
+    }
+
+    /// Runs `body` (which runs the target) with requests turned into break-ins.
+    public func whileRunning<T>(_ body: () -> T) -> T {
+        state.update { state in
+            state.running = true
+            if state.wanted { BreakIn.request() }
+            state.wanted = false
+        }
+        defer { state.update { $0.running = false } }
+        return body()
+    }
+}

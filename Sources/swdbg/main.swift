@@ -55,7 +55,7 @@ func serveDAP(port: UInt16?) -> Int32 {
 }
 
 /// `--gdbserver`: opens the target, then serves it to one gdb or lldb client; the session's
-/// own messages (ModLoad lines, errors) go to standard error.
+/// own messages (the ModLoad lines of the opening, errors) go to standard error.
 func serveGdbRemote(_ options: Options) -> Int32 {
     guard let address = options.gdbServer else { return 2 }
     let output = Output(fd: 2)
@@ -88,7 +88,8 @@ func serveGdbRemote(_ options: Options) -> Int32 {
         let client = try listener.accept()
         try GdbServer(session: session, connection: client).serve()
     } catch {
-        session.kill()
+        // A program swdbg started ends; one it attached to is let go as it was.
+        if session.process?.launched == true || session.process?.isLive == false { session.kill() } else { try? session.detach() }
         return fail("\(error)")
     }
     output.flush()

@@ -395,6 +395,39 @@ final class DAPTests: XCTestCase {
         XCTAssertEqual(adapter.terminationStatus, 0)
     }
 
+    /// `disconnect` while the target runs: a launched program is stopped and killed, an
+    /// attached one stopped and detached (it finishes with its own result).
+    func testDisconnectWhileTheTargetRuns() throws {
+        let launched = try session(initialize() + [
+            #"{"send": {"command": "launch", "arguments": {"program": "\#(try program)", "args": ["wait"]}}}"#,
+            #"{"wait": "response"}"#,
+            #"{"send": {"command": "configurationDone"}}"#,
+            #"{"wait": "response"}"#,
+            #"{"sleep": 0.3}"#,
+            #"{"send": {"command": "disconnect"}}"#,
+            #"{"wait": "response"}"#,
+        ])
+        XCTAssertEqual(launched.responses("disconnect").first?["success"] as? Bool, true, launched.text)
+        let pid = launched.events("process").first.flatMap { launched.body($0)["systemProcessId"] as? Int } ?? 0
+        XCTAssertTrue(pid > 0 && Harness.hasEnded(Int32(pid), timeout: 10), launched.text)
+        let running = try Harness.start("detach", ["100"])
+        let attached = try session(initialize() + [
+            #"{"send": {"command": "attach", "arguments": {"pid": \#(running.pid)}}}"#,
+            #"{"wait": "response"}"#,
+            #"{"send": {"command": "configurationDone"}}"#,
+            #"{"wait": "event:stopped", "save": {"tid": "body.threadId"}}"#,
+            #"{"send": {"command": "continue", "arguments": {"threadId": "${tid}"}}}"#,
+            #"{"wait": "response"}"#,
+            #"{"sleep": 0.2}"#,
+            #"{"send": {"command": "disconnect"}}"#,
+            #"{"wait": "response"}"#,
+        ])
+        XCTAssertEqual(attached.responses("disconnect").first?["success"] as? Bool, true, attached.text)
+        let finished = running.finish()
+        let undisturbed = try Harness.run(try Harness.fixture("detach"), ["100"], input: "").output
+        XCTAssertEqual(finished.split(separator: "\n").last, undisturbed.split(separator: "\n").last, finished)
+    }
+
     /// `attach` to a gdb-remote stub (gdbserver 13) with the target's address.
     func testAttachToAGdbRemoteStub() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/gdbserver") else { throw XCTSkip("gdbserver is not installed (script/setup installs it)") }

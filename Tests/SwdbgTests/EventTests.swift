@@ -55,12 +55,14 @@ final class EventTests: XCTestCase {
     }
 
     func testRestartKillAndAttachCommands() throws {
-        let out = try Harness.session("loop", ["bp loop!work", "g", ".restart", "g", "r rdi", ".kill", "g"])
+        let out = try Harness.session("loop", ["bp loop!work", "g", ".restart", "g", "r rdi", ".kill", "g", ".lastevent"])
         XCTAssertTrue(out.output(of: ".restart").contains("Break instruction exception"))
         XCTAssertTrue(out.output(of: "g", occurrence: 1).hasPrefix("Breakpoint 0 hit"), "breakpoints survive .restart")
         XCTAssertEqual(out.output(of: "r rdi"), "rdi=0000000000000000")
         XCTAssertTrue(out.output(of: ".kill").contains("killed"))
         XCTAssertTrue(out.output(of: "g", occurrence: 2).contains("No runnable debuggees"))
+        // The last event outlives its process, named as it happened.
+        XCTAssertTrue(out.output(of: ".lastevent").range(of: #"^Last event: [0-9a-f]+\.[0-9a-f]+: Hit breakpoint 0$"#, options: .regularExpression) != nil, out)
     }
 
     /// A forked child inherits the parent's memory, int3s included: it is let go with the

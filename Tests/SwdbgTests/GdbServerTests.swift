@@ -63,7 +63,7 @@ final class GdbServerTests: XCTestCase {
         XCTAssertTrue(server.firstLines.contains("swdbg: gdb-remote server listening on 127.0.0.1:"), server.firstLines)
         XCTAssertFalse(server.firstLines.contains("no authentication"), server.firstLines)
         let out = try gdb(server.port, ["break step", "continue", "bt", "info sharedlibrary", "print value", "next", "stepi", "info registers rip",
-                                        "delete", "watch counter", "continue", "continue", "print $xmm0.v4_int32", "info threads", "detach"], program: program)
+                                        "delete", "watch counter", "continue", "continue", "print $xmm0.v4_int32", "info threads", "print $ftag", "detach"], program: program)
         XCTAssertTrue(out.contains("step (value=0) at "), out)
         XCTAssertTrue(out.contains("dapdemo.c:16\n16\t    counter += value;"), out)
         XCTAssertTrue(out.range(of: #"#1  0x[0-9a-f]+ in main \(argc=1, argv=0x[0-9a-f]+\) at [^\n]*dapdemo.c:26"#, options: .regularExpression) != nil, out)
@@ -77,6 +77,7 @@ final class GdbServerTests: XCTestCase {
         XCTAssertTrue(out.contains("Old value = 1\nNew value = 3"), out)
         XCTAssertTrue(out.range(of: #"\$2 = \{-?\d+, -?\d+, -?\d+, -?\d+\}"#, options: .regularExpression) != nil, "xmm0 through the target description: \(out)")
         XCTAssertTrue(out.contains("\"dapdemo\""), "the thread's name from qXfer:threads: \(out)")
+        XCTAssertTrue(out.contains("$3 = 65535"), "x87's full tag word, every register empty: \(out)")
         XCTAssertTrue(out.contains("detached"), out)
         let (status, printed) = server.finish()
         XCTAssertEqual(status, 0, printed)
@@ -98,6 +99,36 @@ final class GdbServerTests: XCTestCase {
         let (status, printed) = server.finish()
         XCTAssertEqual(status, 0, printed)
         XCTAssertTrue(printed.contains("hits=50,50,50,50"), printed)
+    }
+
+    /// gdb names the signal each resume delivers (in its own numbering): a SIGSEGV the
+    /// program handles reaches its handler; `signal SIGUSR1` (gdb's 30, Linux's 10) ends it.
+    func testSignalsGdbPassesReachTheProgram() throws {
+        let handler = try Harness.fixture("handler")
+        let server = try Server([handler])
+        let out = try gdb(server.port, ["continue", "continue"], program: handler)
+        XCTAssertTrue(out.contains("Program received signal SIGSEGV"), out)
+        XCTAssertTrue(out.contains("exited with code 07"), out)
+        XCTAssertTrue(server.finish().output.contains("recovered"), "the handler ran")
+        let program = try Harness.fixture("dapdemo")
+        let second = try Server([program])
+        let killed = try gdb(second.port, ["break step", "continue", "signal SIGUSR1"], program: program)
+        XCTAssertTrue(killed.contains("Program terminated with signal SIGUSR1"), killed)
+        XCTAssertFalse(second.finish().output.contains("total="), "it never finished")
+    }
+
+    /// gdb vanishes while the program runs: the server breaks in, detaches, and the program
+    /// finishes as an undisturbed run does.
+    func testAClientGoneWhileTheProgramRunsLeavesItDetached() throws {
+        let program = try Harness.fixture("detach")
+        let server = try Server([program, "200"])
+        let command = ["/usr/bin/timeout", "-s", "KILL", "2", "/usr/bin/gdb", "-batch", "-nx", "-ex", "target extended-remote 127.0.0.1:\(server.port)",
+                       "-ex", "break work", "-ex", "continue", "-ex", "delete", "-ex", "continue", program]
+        _ = try Harness.run(command[0], Array(command.dropFirst()), input: "", timeout: 60)
+        let (status, printed) = server.finish(timeout: 60)
+        XCTAssertEqual(status, 0, printed)
+        let undisturbed = try Harness.run(program, ["200"], input: "").output
+        XCTAssertEqual(printed.split(separator: "\n").last, undisturbed.split(separator: "\n").last, printed)
     }
 
     func testLldbDebugsALaunchedProgramThroughSwdbg() throws {

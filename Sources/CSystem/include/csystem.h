@@ -14,11 +14,10 @@
 long cs_ptrace(int request, pid_t pid, uint64_t addr, uint64_t data);
 
 /// Forks a child that asks to be traced, optionally disables ASLR and puts itself in a
-/// process group of its own (so the terminal can be handed to it), and execs `path`.
+/// process group of its own (so the terminal can be handed to it), moves to `cwd` (NULL:
+/// stays), takes `stdio[0..2]` as its fds 0-2 (-1 keeps the debugger's), and execs `path`.
 /// Returns the child's pid, or -1 with `*error_out` set to the errno of the failed step
 /// (exec failures are reported back through a close-on-exec pipe).
-/* Forks and execs `path` under PTRACE_TRACEME. `cwd` (or NULL) is its working directory;
-   stdio[0..2] are descriptors to give it as fds 0-2 (-1 keeps the debugger's). */
 pid_t cs_launch(const char *path, char *const argv[], char *const envp[], int disable_aslr, int new_group,
                 const char *cwd, const int stdio[3], int *error_out);
 /* What Ctrl-C does, from any thread (a DAP `pause` arrives on the adapter's reader thread). */
