@@ -24,7 +24,7 @@ gdb_via() {
 }
 gdb_gdbserver() { gdb_via gdbserver --once "127.0.0.1:$port" "$target" "$n"; }
 gdb_swdbg() { gdb_via "$swdbg" --gdbserver "127.0.0.1:$port" "$target" "$n"; }
-swdbg_native() { "$swdbg" -c 'bp /w "x == -1" f; g; q' "$target" "$n"; }
+swdbg_native() { "$swdbg" -c 'bp /w "x == -1" target_O2!f; g; q' "$target" "$n"; }
 
 best() { local best=999 t; for _ in $(seq "$runs"); do t=$(timed "$@"); if (( $(echo "$t < $best" | bc -l) )); then best=$t; fi; done; echo "$best"; }
 t_native=$(best gdb_native); grep -q "$expected" "$out/last" || { echo "gdb alone: $(cat "$out/last")"; exit 1; }

@@ -6,10 +6,24 @@ public func zeroPaddedHex(_ value: UInt64, digits: Int) -> String {
     return text.count >= digits ? text : String(repeating: "0", count: digits - text.count) + text
 }
 
-/// Bytes as lower-case hex, two digits each (build ids, protocol payloads).
+/// Bytes as lower-case hex, two digits each (build ids, protocol payloads: a register file or
+/// a memory read of a gdb-remote exchange, so made without a string per byte).
 public func hexDigits(_ bytes: some Sequence<UInt8>) -> String {
-    bytes.map { zeroPaddedHex(UInt64($0), digits: 2) }.joined()
+    String(decoding: hexBytes(bytes), as: UTF8.self)
 }
+
+/// `hexDigits` as the ASCII bytes of a packet.
+public func hexBytes(_ bytes: some Sequence<UInt8>) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.underestimatedCount * 2)
+    for byte in bytes {
+        out.append(hexAlphabet[Int(byte >> 4)])
+        out.append(hexAlphabet[Int(byte & 0xf)])
+    }
+    return out
+}
+
+private let hexAlphabet = Array("0123456789abcdef".utf8)
 
 extension String {
     /// Left-justified in a field of `width` characters (never truncated).

@@ -19,12 +19,18 @@ public final class GdbServer {
     var continued: ThreadID?
     /// The client's breakpoints and watchpoints by kind and address, and the engine's for each.
     var points: [PointKey: Breakpoint] = [:]
+    /// Points the client removed (`z`) that are still planted: gdb takes every breakpoint out
+    /// at a stop and puts it back before it resumes (around a step over one, on every hit),
+    /// so a removal waits for a resume that is not a step; a `Z` in between costs nothing.
+    var removedPoints: Set<PointKey> = []
     /// Files opened with `vFile:open`.
     var files: [Int32: Int32] = [:]
     var nextFile: Int32 = 1
     /// The stop last reported, for `?`.
     var lastStop: String
     var done = false
+    /// The signals `QPassSignals` last named (nil before the first).
+    var passedSignals: Set<Int32>?
 
     /// What a `Z`/`z` packet names: its type (0 software, 1 hardware, 2 write, 3 read,
     /// 4 access), address and length.
@@ -53,7 +59,6 @@ public final class GdbServer {
     /// Serves one client until it detaches, kills or goes away; the target is then let go
     /// (detach restores every byte and debug register) or, after `k`, killed.
     public func serve() {
-        channel.start()
         while !done, let payload = channel.next() { reply(to: payload) }
         if !done, session.process != nil { try? session.detach() }
         for fd in files.values { close(fd) }
@@ -77,11 +82,11 @@ public final class GdbServer {
         switch text.first {
         case "?": return Array(lastStop.utf8)
         case "!": return Array("OK".utf8)
-        case "g": return Array(readRegisters().utf8)
+        case "g": return readRegisters()
         case "G": return Array(writeRegisters(String(text.dropFirst())).utf8)
         case "p": return Array(readRegister(String(text.dropFirst())).utf8)
         case "P": return Array(writeRegister(String(text.dropFirst())).utf8)
-        case "m": return Array(readMemory(String(text.dropFirst())).utf8)
+        case "m": return readMemory(String(text.dropFirst()))
         case "M": return Array(writeMemory(String(text.dropFirst())).utf8)
         case "x": return readBinary(String(text.dropFirst()))
         case "Z", "z": return Array(point(text).utf8)
@@ -135,10 +140,10 @@ public final class GdbServer {
 
     // MARK: registers
 
-    private func readRegisters() -> String {
-        guard let thread = selectedThread, let general = try? session.registers(thread) else { return "E01" }
+    private func readRegisters() -> [UInt8] {
+        guard let thread = selectedThread, let general = try? session.registers(thread) else { return Array("E01".utf8) }
         let vector = try? session.vectorState(thread)
-        return layout.entries.indices.map { hexDigits(layout.value($0, general: general, vector: vector)) }.joined()
+        return hexBytes(layout.entries.indices.flatMap { layout.value($0, general: general, vector: vector) })
     }
 
     private func readRegister(_ text: String) -> String {
@@ -189,10 +194,10 @@ public final class GdbServer {
         return (address, count)
     }
 
-    private func readMemory(_ text: String) -> String {
-        guard let (address, count) = range(Substring(text)) else { return "E01" }
+    private func readMemory(_ text: String) -> [UInt8] {
+        guard let (address, count) = range(Substring(text)) else { return Array("E01".utf8) }
         let bytes = session.readMemory(address, count: count)
-        return bytes.isEmpty && count > 0 ? "E14" : hexDigits(bytes)
+        return bytes.isEmpty && count > 0 ? Array("E14".utf8) : hexBytes(bytes)
     }
 
     /// `x addr,length`: the bytes as they are (lldb's binary read; `x0,0` is its probe).
@@ -230,10 +235,13 @@ public final class GdbServer {
         guard session.process?.isLive == true else { return "E01" }
         let key = PointKey(type: type, address: address, length: type < 2 ? 1 : length)
         if text.hasPrefix("z") {
-            if let breakpoint = points.removeValue(forKey: key) { try? session.removeBreakpoint(breakpoint) }
+            if points[key] != nil { removedPoints.insert(key) }
             return "OK"
         }
-        if points[key] != nil { return "OK" }
+        if points[key] != nil {
+            removedPoints.remove(key)
+            return "OK"
+        }
         var request = BreakpointRequest(kind: type == 0 ? .bp : .ba, expression: "0x" + String(address, radix: 16), locations: [address])
         switch type {
         case 1: request.hardware = HardwareWatch(access: .execute, size: 1)
@@ -247,19 +255,31 @@ public final class GdbServer {
         return "OK"
     }
 
-    /// `QPassSignals:`: these signals (gdb's numbers) go to the program without a stop; every
-    /// other one stops at its first chance.
+    /// `QPassSignals:`: these signals (Linux's numbers) go to the program without a stop; every
+    /// other one stops at its first chance. gdb sends the list before every resume: the
+    /// filters change only when it does.
     func passSignals(_ passed: Set<Int32>) {
+        guard passed != passedSignals else { return }
+        passedSignals = passed
         for filter in session.filters.filters {
             guard let signal = filter.signal else { continue }
             _ = session.filters.set(filter.code, action: passed.contains(signal) ? .ignore : .breakFirst, commands: nil, argument: nil)
         }
     }
 
+    /// Takes out the points the client removed, before a run that could hit them.
+    func applyRemovals() {
+        for key in removedPoints {
+            if let breakpoint = points.removeValue(forKey: key) { try? session.removeBreakpoint(breakpoint) }
+        }
+        removedPoints.removeAll()
+    }
+
     // MARK: ending
 
     private func detach() -> String {
         points.removeAll()
+        removedPoints.removeAll()
         do {
             try session.detach()
             done = true

@@ -18,10 +18,11 @@ struct RegisterLayout {
         case segments = "org.gnu.gdb.i386.segments", avx = "org.gnu.gdb.i386.avx"
     }
 
-    /// Where a value is: a general register by WinDbg name, or bytes of the XSAVE area
-    /// (`stored` of them: the x87 control words are narrower there than in gdb's view).
+    /// Where a value is: a general register (its slot in `X86Registers`), or bytes of the
+    /// XSAVE area (`stored` of them: the x87 control words are narrower there than in gdb's
+    /// view).
     enum Source {
-        case general(String)
+        case general(slot: Int)
         case xsave(offset: Int, stored: Int)
     }
 
@@ -30,7 +31,8 @@ struct RegisterLayout {
     init(avx: Bool) {
         var entries: [Entry] = []
         func general(_ name: String, _ bits: Int = 64, _ type: String = "int64", _ feature: Feature = .core, register: String? = nil) {
-            entries.append(Entry(name: name, bits: bits, type: type, feature: feature, source: .general(register ?? name)))
+            let slot = X86Registers.slotNames.firstIndex(of: register ?? name)!
+            entries.append(Entry(name: name, bits: bits, type: type, feature: feature, source: .general(slot: slot)))
         }
         for name in ["rax", "rbx", "rcx", "rdx", "rsi", "rdi"] { general(name) }
         general("rbp", 64, "data_ptr")
@@ -88,8 +90,8 @@ struct RegisterLayout {
         let entry = entries[index]
         let count = entry.bits / 8
         switch entry.source {
-        case .general(let name):
-            let value = general.value(named: name) ?? 0
+        case .general(let slot):
+            let value = general.slots[slot]
             return (0..<count).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) }
         case .xsave(let offset, let stored):
             guard let bytes = vector?.bytes, offset + stored <= bytes.count, bytes.count >= 160 else { return [UInt8](repeating: 0, count: count) }
@@ -128,8 +130,10 @@ struct RegisterLayout {
         let entry = entries[index]
         guard bytes.count == entry.bits / 8 else { return false }
         switch entry.source {
-        case .general(let name):
-            return general.setValue(bytes.littleEndian(at: 0, size: min(8, bytes.count)), named: name)
+        case .general(let slot):
+            // A 32-bit view (eflags, the segments) sets the whole slot, as ptrace holds them.
+            general.slots[slot] = bytes.littleEndian(at: 0, size: min(8, bytes.count))
+            return true
         case .xsave(let offset, let stored):
             guard var area = vector?.bytes, offset + stored <= area.count else { return false }
             if entry.name == "ftag" {

@@ -1,3 +1,4 @@
+import Arch
 import Engine
 import Glibc
 import Targets
@@ -42,10 +43,11 @@ extension GdbServer {
             session.setCurrentThread(stepThread)
             request = .stepInto
         } else {
+            applyRemovals()
             if let current = continueThread { session.setCurrentThread(current) }
             request = .go(handled: false, until: [])
         }
-        let resumed = channel.gate.whileRunning { () -> Result<StopEvent, EngineError> in
+        let resumed = channel.whileRunning { () -> Result<StopEvent, EngineError> in
             do throws(EngineError) { return .success(try session.resume(request)) } catch { return .failure(error) }
         }
         guard case .success(let stop) = resumed else { return "E01" }
@@ -71,7 +73,8 @@ extension GdbServer {
             }
         case .breakpoint(let breakpoint):
             signal = SIGTRAP
-            let key = points.first { $0.value === breakpoint }?.key
+            // A point the client removed, still planted, is no reason of the stop.
+            let key = points.first { $0.value === breakpoint && !removedPoints.contains($0.key) }?.key
             switch key?.type {
             case 0?: reason = "swbreak:;"
             case 1?: reason = "hwbreak:;"
@@ -89,7 +92,18 @@ extension GdbServer {
         default:
             (signal, reason) = (SIGTRAP, "")
         }
-        return "T\(hex2(RemoteTarget.gdbSignal(linux: signal)))thread:\(threadID(thread));\(reason)"
+        return "T\(hex2(RemoteTarget.gdbSignal(linux: signal)))\(expedited(thread))thread:\(threadID(thread));\(reason)"
+    }
+
+    /// rbp, rsp and rip in the stop reply (as gdbserver sends them): the client knows the
+    /// frame without asking for the registers first.
+    private func expedited(_ tid: ThreadID) -> String {
+        guard let thread = process?.thread(tid), let registers = try? session.registers(thread) else { return "" }
+        var text = ""
+        for (number, entry) in layout.entries.enumerated() where ["rbp", "rsp", "rip"].contains(entry.name) {
+            text += "\(String(number, radix: 16).count == 1 ? "0" : "")\(String(number, radix: 16)):\(hexDigits(layout.value(number, general: registers, vector: nil)));"
+        }
+        return text
     }
 
     private func hex2(_ value: Int32) -> String {

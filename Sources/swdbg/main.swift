@@ -40,6 +40,8 @@ func main() -> Int32 {
 
 /// `--dap`: one client on standard input and output, or the first to connect to the port.
 func serveDAP(port: UInt16?) -> Int32 {
+    // A client gone is an error on write, not a signal that ends the adapter.
+    signal(SIGPIPE, SIG_IGN)
     guard let port else { return DebugAdapter(input: 0, output: 1).run() }
     do {
         let listener = try TCPListener(port: port)
@@ -58,6 +60,7 @@ func serveDAP(port: UInt16?) -> Int32 {
 /// own messages (the ModLoad lines of the opening, errors) go to standard error.
 func serveGdbRemote(_ options: Options) -> Int32 {
     guard let address = options.gdbServer else { return 2 }
+    signal(SIGPIPE, SIG_IGN)
     let output = Output(fd: 2)
     let session = Session(backend: PtraceBackend())
     session.disableASLR = !options.keepASLR
