@@ -21,6 +21,8 @@ let package = Package(
         .target(name: "CDebuginfod", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CTestPty"),
         .target(name: "CCompress", linkerSettings: [.linkedLibrary("zstd"), .linkedLibrary("lzma"), .linkedLibrary("z")]),
+        // The extension ABI (swdbg_extension.h) extension libraries are built against.
+        .target(name: "CExtension"),
         .systemLibrary(name: "CDwarf", path: "Sources/CDwarf"),
         .systemLibrary(name: "CZydis", path: "Sources/CZydis"),
         .systemLibrary(name: "CDeflate", path: "Sources/CDeflate"),
@@ -30,7 +32,7 @@ let package = Package(
         .target(name: "Expressions", dependencies: ["Symbols", "Arch"]),
         .target(name: "Engine", dependencies: ["Expressions", "Symbols", "Arch", "Targets"]),
         .target(name: "Values", dependencies: ["Symbols", "Arch"]),
-        .target(name: "Commands", dependencies: ["Engine", "Expressions", "Values"]),
+        .target(name: "Commands", dependencies: ["Engine", "Expressions", "Values", "CExtension"], linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "DAP", dependencies: ["Commands", "Engine", "Expressions", "Values", "Symbols", "Arch", "Targets"]),
         .target(name: "GdbServer", dependencies: ["Engine", "Symbols", "Arch", "Targets"]),
         .executableTarget(name: "swdbg", dependencies: [

@@ -327,6 +327,48 @@ extension Interpreter {
             options: [(name: "-v", meaning: "everything (without it: the probable cause and the bucket id)")],
             examples: ["!analyze -v", "!analyze"]),
 
+        "!address": CommandHelp(
+            syntax: ["!address", "!address address", "!address -summary"],
+            description: "The process's memory map in WinDbg's layout: each region's base, end and size, its type (MEM_IMAGE for a module's mappings, MEM_MAPPED for another file's, MEM_PRIVATE), state (MEM_COMMIT, MEM_RESERVE for PROT_NONE, MEM_FREE for the gaps), protection and usage: Image with its module, Stack with its thread, Heap (the brk heap and malloc's mmap'd arenas, found through libc's main_arena), MappedFile, Anonymous, Other ([vvar], [vsyscall]) or Free. Live processes and core files.",
+            options: [(name: "address", meaning: "the region holding one address, in detail"), (name: "-summary", meaning: "totals by usage, type, state and protection, and the largest region of each usage")],
+            examples: ["!address", "!address @rsp", "!address -summary"]),
+
+        ".load": CommandHelp(
+            syntax: [".load path", ".load name"],
+            description: "Loads an extension library built against swdbg_extension.h (Sources/CExtension/include): its commands run as !name or !library.name. A bare name is looked for as libname.so or name.so in the folders of $SWDBG_EXTENSION_PATH. A library built for another extension API version, or without swdbg_extension_version, swdbg_extension_commands and a swdbg_command_NAME for each name, is refused with the reason.",
+            options: [],
+            examples: [".load /opt/ext/libheapwalk.so", ".load heapwalk"]),
+
+        ".loadby": CommandHelp(
+            syntax: [".loadby name module"],
+            description: "Loads the extension libname.so (or name.so) from the folder of a loaded module's file, as WinDbg's .loadby sos clr finds sos beside the runtime it serves.",
+            options: [],
+            examples: [".loadby swiftext libswiftCore"]),
+
+        ".unload": CommandHelp(
+            syntax: [".unload name"],
+            description: "Unloads a loaded extension library (its swdbg_extension_uninitialize runs first). The built-in ext and kdexts cannot be unloaded.",
+            options: [],
+            examples: [".unload heapwalk"]),
+
+        ".unloadall": CommandHelp(
+            syntax: [".unloadall"],
+            description: "Unloads every loaded extension library.",
+            options: [],
+            examples: [".unloadall"]),
+
+        ".chain": CommandHelp(
+            syntax: [".chain"],
+            description: "Lists the extension chain in the order !name searches it: loaded libraries, newest first, with their API version, command count and path; then the built-in ext (!analyze, !address, !list, !sym) and kdexts (!process, !thread, !pcr).",
+            options: [],
+            examples: [".chain"]),
+
+        ".extmatch": CommandHelp(
+            syntax: [".extmatch pattern", ".extmatch /e module pattern"],
+            description: "Lists the extension commands whose names match a wildcard pattern, as !module.name, over the whole chain or one module.",
+            options: [(name: "/e module", meaning: "only that extension's commands")],
+            examples: [".extmatch *", ".extmatch /e ext a*"]),
+
         ".exr": CommandHelp(
             syntax: [".exr -1"],
             description: "Shows the last exception (the signal of the last event, or the one that ended a dumped process) as WinDbg's exception record: address, NTSTATUS-style code, for an access violation whether it read, wrote or executed and where, and the signal with its si_code.",

@@ -86,6 +86,8 @@ public final class Interpreter {
     var scriptDepth = 0
     /// Command programs of breakpoint commands by text, parsed on their first run.
     var parsedPrograms: [String: CommandProgram] = [:]
+    /// Extension libraries `.load` brought in, newest first (searched before the built-ins).
+    var loadedExtensions: [NativeExtension] = []
 
     public init(session: Session, output: Output) {
         self.session = session
@@ -345,6 +347,8 @@ public final class Interpreter {
     /// `bc*` is `bc` with `*`. Names are case-sensitive only where WinDbg's are (`dD`, `dW`).
     func lookup(_ text: Substring) throws(CommandError) -> (CommandSpec, String, Substring) {
         let token = text.prefix { !($0 == " " || $0 == "\t") }
+        // `!name`, `!module.name`: the extension chain's.
+        if token.first == "!", token.count > 1 { return (try extensionCommand(token), String(token), text.dropFirst(token.count)) }
         let candidates = [String(token), token.lowercased()]
         for candidate in candidates {
             if let spec = commands[candidate] { return (spec, candidate, text.dropFirst(token.count)) }

@@ -1,0 +1,117 @@
+import Foundation
+import XCTest
+
+/// WinDbg's extension mechanism: a sample extension built here against the repository's
+/// header, loaded with `.load` and `.loadby`, its commands run as `!name` and `!module.name`;
+/// the chain; bad libraries refused with the reason; `!address` on a live process and a core.
+final class ExtensionTests: XCTestCase {
+    private static let header = Harness.packageRoot.appendingPathComponent("Sources/CExtension/include").path
+
+    /// Builds Tests/Fixtures/NAME.c as a shared library with the extension header.
+    private func extensionLibrary(_ name: String, output: String? = nil, flags: [String] = []) throws -> String {
+        let path = output ?? Harness.fixtureDirectory + "/lib\(name).so"
+        let result = try Harness.run("/usr/bin/gcc", ["-shared", "-fPIC", "-O1", "-I", Self.header] + flags + ["-o", path, Harness.source(name)], input: "")
+        guard result.status == 0 else { throw HarnessError("gcc failed for \(name): \(result.output)") }
+        return path
+    }
+
+    func testASampleExtensionLoadsRunsAndUnloads() throws {
+        let library = try extensionLibrary("sample_extension")
+        let out = try Harness.session("loop", [".load \(library)", ".chain", "!hello world", "!sample_extension.hello again", "bp loop!work", "g",
+                                              "!where", "!peek @rsp", "!peek 0", "!run r rdi", "!fail", ".extmatch *e*", ".extmatch /e ext a*",
+                                              ".unload sample_extension", "!hello", ".chain"])
+        XCTAssertTrue(out.output(of: ".load \(library)").isEmpty, out)
+        let chain = out.output(of: ".chain")
+        XCTAssertTrue(chain.contains("sample_extension: API 1, 5 commands, \(library)"), chain)
+        XCTAssertTrue(chain.contains("ext: built in"), chain)
+        XCTAssertEqual(out.output(of: "!hello world"), "hello from the sample extension: 'world'", out)
+        XCTAssertEqual(out.output(of: "!sample_extension.hello again"), "hello from the sample extension: 'again'", out)
+        XCTAssertTrue(out.output(of: "!where").range(of: #"^thread \d+ at loop!work"#, options: .regularExpression) != nil, out)
+        XCTAssertTrue(out.output(of: "!peek @rsp").range(of: #"^peek 7fff[0-9a-f]+ = \d+$"#, options: .regularExpression) != nil, out)
+        XCTAssertEqual(out.output(of: "!peek 0"), "peek: memory at 0 is not readable\n!sample_extension.peek failed (it returned 3)", out)
+        XCTAssertEqual(out.output(of: "!run r rdi"), "rdi=0000000000000000", "the extension ran a command at the first hit (work(0)): \(out)")
+        XCTAssertEqual(out.output(of: "!fail"), "!sample_extension.fail failed (it returned 7)", out)
+        let matched = out.output(of: ".extmatch *e*").split(separator: "\n").map(String.init)
+        XCTAssertEqual(matched, ["!sample_extension.hello", "!sample_extension.peek", "!sample_extension.where", "!ext.analyze", "!ext.address", "!kdexts.process", "!kdexts.thread"], out)
+        XCTAssertEqual(out.output(of: ".extmatch /e ext a*"), "!ext.analyze\n!ext.address", out)
+        XCTAssertEqual(out.output(of: "!hello"), "No export hello found", "unloaded: \(out)")
+        XCTAssertFalse(out.output(of: ".chain", occurrence: 1).contains("sample_extension"), out)
+    }
+
+    /// `.loadby name module`: the extension beside a loaded module's file, as WinDbg's
+    /// `.loadby sos clr`.
+    func testLoadByFindsTheExtensionBesideAModule() throws {
+        let host = try Harness.fixture("plugin_host", flags: ["-ldl"])
+        let plugin = try Harness.library("plugin")
+        let folder = (plugin as NSString).deletingLastPathComponent
+        _ = try extensionLibrary("sample_extension", output: folder + "/libsample.so")
+        let out = try Harness.session(program: host, ["sxe ld:libplugin", "g", ".loadby sample libplugin", "!sample.hello there", ".loadby nothing libplugin", ".loadby sample nomodule"],
+                                      arguments: [plugin])
+        XCTAssertEqual(out.output(of: "!sample.hello there"), "hello from the sample extension: 'there'", out)
+        XCTAssertTrue(out.output(of: ".loadby nothing libplugin").hasPrefix("No extension nothing beside \(plugin)"), out)
+        XCTAssertEqual(out.output(of: ".loadby sample nomodule"), "No module named nomodule is loaded", out)
+    }
+
+    func testBadExtensionsAreRefusedWithTheReason() throws {
+        let wrong = try extensionLibrary("bad_extensions", output: Harness.fixtureDirectory + "/libwrongversion.so", flags: ["-DWRONG_VERSION"])
+        let missing = try extensionLibrary("bad_extensions", output: Harness.fixtureDirectory + "/libmissing.so")
+        let garbage = Harness.fixtureDirectory + "/libgarbage.so"
+        try Data("not an ELF file at all".utf8).write(to: URL(fileURLWithPath: garbage))
+        let plain = try Harness.library("plugin")
+        let out = try Harness.session("loop", [".load \(wrong)", ".load \(missing)", ".load \(garbage)", ".load \(plain)", ".load /nonexistent/libx.so",
+                                              ".load nosuchname", ".load ext", ".unload ext", ".unload nothing", "!nosuch", "!nomodule.cmd", "!ext.nosuch", "? 1"])
+        XCTAssertEqual(out.output(of: ".load \(wrong)"), "\(wrong) is not a swdbg extension: it was built for extension API 99; this swdbg has API 1", out)
+        XCTAssertEqual(out.output(of: ".load \(missing)"), "\(missing) is not a swdbg extension: it lists ghost but exports no swdbg_command_ghost", out)
+        XCTAssertTrue(out.output(of: ".load \(garbage)").hasPrefix("Unable to load \(garbage): "), out)
+        XCTAssertEqual(out.output(of: ".load \(plain)"), "\(plain) is not a swdbg extension: it exports no swdbg_extension_version", out)
+        XCTAssertTrue(out.output(of: ".load /nonexistent/libx.so").hasPrefix("Unable to load /nonexistent/libx.so: "), out)
+        XCTAssertTrue(out.output(of: ".load nosuchname").hasPrefix("The extension nosuchname was not found"), out)
+        XCTAssertEqual(out.output(of: ".load ext"), "ext is built into swdbg: always loaded", out)
+        XCTAssertEqual(out.output(of: ".unload ext"), "ext is built into swdbg and cannot be unloaded", out)
+        XCTAssertEqual(out.output(of: ".unload nothing"), "No extension nothing is loaded", out)
+        XCTAssertEqual(out.output(of: "!nosuch"), "No export nosuch found", out)
+        XCTAssertEqual(out.output(of: "!nomodule.cmd"), "No extension nomodule is on the chain (.chain lists them)", out)
+        XCTAssertEqual(out.output(of: "!ext.nosuch"), "No export nosuch found in ext", out)
+        XCTAssertTrue(out.output(of: "? 1").hasPrefix("Evaluate expression: 1"), "the session went on: \(out)")
+    }
+
+    /// `!address` on a running program: its image, stack, brk heap, a malloc arena of another
+    /// thread, a file it mapped, anonymous memory; one address; the summary tables.
+    func testAddressClassifiesTheMemoryMap() throws {
+        let program = try Harness.fixture("regions", flags: ["-pthread"])
+        let out = try Harness.session(program: program, ["bp regions!ready", "g", "!address", "!address @rsp", "!address regions!main", "!address poi(regions!arena_block)",
+                                                         "!address poi(regions!mapped)", "!address poi(regions!anonymous)", "!address -summary", "!address zz"])
+        let table = out.output(of: "!address")
+        XCTAssertTrue(table.contains("MEM_IMAGE   MEM_COMMIT  PAGE_EXECUTE_READ                  Image      [regions; \"\(program)\"]"), table)
+        XCTAssertTrue(table.contains("Image      [libc; \"/lib/x86_64-linux-gnu/libc.so.6\"]"), table)
+        XCTAssertTrue(table.contains("Heap       [brk heap]"), table)
+        XCTAssertTrue(table.contains("Stack      [~0; "), table)
+        XCTAssertTrue(table.contains("Free"), table)
+        XCTAssertTrue(out.output(of: "!address @rsp").hasPrefix("Usage:                  Stack\n"), out)
+        let image = out.output(of: "!address regions!main")
+        XCTAssertTrue(image.contains("Usage:                  Image") && image.contains("Module Name:            regions") && image.contains("PAGE_EXECUTE_READ"), image)
+        XCTAssertTrue(out.output(of: "!address poi(regions!arena_block)").hasPrefix("Usage:                  Heap\n"), "a second thread's malloc arena: \(out)")
+        XCTAssertTrue(out.output(of: "!address poi(regions!arena_block)").contains("[malloc arena]"), out)
+        let mapped = out.output(of: "!address poi(regions!mapped)")
+        XCTAssertTrue(mapped.hasPrefix("Usage:                  MappedFile\n") && mapped.contains("MEM_MAPPED") && mapped.contains("PAGE_READONLY"), mapped)
+        XCTAssertTrue(out.output(of: "!address poi(regions!anonymous)").hasPrefix("Usage:                  Anonymous\n"), out)
+        let summary = out.output(of: "!address -summary")
+        for row in ["--- Usage Summary", "--- Type Summary (for busy)", "--- State Summary", "--- Protect Summary (for commit)", "--- Largest Region by Usage"] {
+            XCTAssertTrue(summary.contains(row), summary)
+        }
+        XCTAssertTrue(summary.range(of: #"\nImage +\d+ +0000"#, options: .regularExpression) != nil, summary)
+        XCTAssertTrue(out.output(of: "!address zz").contains("error"), out)
+    }
+
+    /// The same classification from a core file's map (its NT_FILE and PT_LOAD segments).
+    func testAddressOnACoreFile() throws {
+        let program = try Harness.fixture("regions", flags: ["-pthread"])
+        let core = Harness.fixtureDirectory + "/regions.core"
+        try? FileManager.default.removeItem(atPath: core)
+        XCTAssertTrue(try Harness.session(program: program, ["bp regions!ready", "g", ".dump /ma /o \(core)", "q"]).contains("Dump successfully written"))
+        let out = try Harness.session(program: program, ["!address regions!main", "!address @rsp", "!address -summary"], options: ["-z", core])
+        XCTAssertTrue(out.output(of: "!address regions!main").contains("Module Name:            regions"), out)
+        XCTAssertTrue(out.output(of: "!address @rsp").hasPrefix("Usage:                  Stack\n"), out)
+        XCTAssertTrue(out.output(of: "!address -summary").contains("--- Usage Summary"), out)
+    }
+}
