@@ -333,6 +333,15 @@ extension Interpreter {
             options: [(name: "address", meaning: "the region holding one address, in detail"), (name: "-summary", meaning: "totals by usage, type, state and protection, and the largest region of each usage")],
             examples: ["!address", "!address @rsp", "!address -summary"]),
 
+        "!heap": CommandHelp(
+            syntax: ["!heap -s", "!heap -a [arena]", "!heap -p -a address", "!heap -v"],
+            description: "glibc malloc's heap, laid out from libc's DWARF (libc6-dbg: malloc_state, malloc_par, tcache_perthread_struct): every arena (main_arena's ring), its heap, its chunks and free lists — tcache (safe-linked), fastbins, the unsorted, small and large bins.",
+            options: [(name: "-s", meaning: "each arena: its heap, system memory, busy and free totals, chunk counts, and how many chunks each free list holds"),
+                      (name: "-a [arena]", meaning: "the chunks of every arena (or one), in address order, each busy, free with the list that holds it, or the top chunk"),
+                      (name: "-p -a address", meaning: "the chunk holding an address: its start, size, user pointer, usable size and state"),
+                      (name: "-v", meaning: "a consistency check: chunk sizes, the walk reaching the top chunk, the lists' links (bk->fd), double frees in tcache and fastbins, counts; each problem explained")],
+            examples: ["!heap -s", "!heap -a", "!heap -p -a poi(@rsp+8)", "!heap -v"]),
+
         ".load": CommandHelp(
             syntax: [".load path", ".load name"],
             description: "Loads an extension library built against swdbg_extension.h (Sources/CExtension/include): its commands run as !name or !library.name. A bare name is looked for as libname.so or name.so in the folders of $SWDBG_EXTENSION_PATH. A library built for another extension API version, or without swdbg_extension_version, swdbg_extension_commands and a swdbg_command_NAME for each name, is refused with the reason.",

@@ -8,7 +8,7 @@ import Glibc
 extension Interpreter {
     /// The extensions built into swdbg, as WinDbg's ext and kdexts: each one's commands.
     static let builtinExtensions: [(name: String, commands: [String])] = [
-        ("ext", ["analyze", "address", "list", "sym"]),
+        ("ext", ["analyze", "address", "heap", "list", "sym"]),
         ("kdexts", ["process", "thread", "pcr"]),
     ]
 

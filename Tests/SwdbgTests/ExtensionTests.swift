@@ -114,4 +114,43 @@ final class ExtensionTests: XCTestCase {
         XCTAssertTrue(out.output(of: "!address @rsp").hasPrefix("Usage:                  Stack\n"), out)
         XCTAssertTrue(out.output(of: "!address -summary").contains("--- Usage Summary"), out)
     }
+
+    /// `!heap` on a heap built to be known: nine of ten 0x20 chunks freed (seven in tcache[0],
+    /// two in fastbin[0]), one chunk in the unsorted bin, a second thread's arena.
+    func testHeapArenasChunksAndOneAddress() throws {
+        let program = try Harness.fixture("heap", flags: ["-pthread"])
+        let out = try Harness.session(program: program, ["bp heap!inspect", "g", "!heap -s", "!heap -a", "!heap -p -a poi(heap!medium)",
+                                                         "!heap -p -a poi(heap!small)+8", "!heap -v", "!ext.heap -p -a 0"])
+        let summary = out.output(of: "!heap -s")
+        XCTAssertTrue(summary.contains("      tcache[0] (size 0x20): 7\n      fastbin[0] (size 0x20): 2\n      unsorted bin: 1"), summary)
+        XCTAssertEqual(summary.components(separatedBy: "  main   ").count - 1, 1, summary)
+        XCTAssertEqual(summary.components(separatedBy: "  mmap   ").count - 1, 1, "the worker thread's arena: \(summary)")
+        let chunks = out.output(of: "!heap -a")
+        XCTAssertTrue(chunks.contains("0x290  busy (tcache_perthread_struct)"), chunks)
+        XCTAssertEqual(chunks.components(separatedBy: "0x20  free (tcache[0])").count - 1, 7, chunks)
+        XCTAssertEqual(chunks.components(separatedBy: "0x20  free (fastbin[0])").count - 1, 2, chunks)
+        XCTAssertTrue(chunks.contains("0xd0  busy"), "the 200-byte block: \(chunks)")
+        XCTAssertEqual(chunks.components(separatedBy: "  top").count - 1, 2, chunks)
+        XCTAssertTrue(out.output(of: "!heap -p -a poi(heap!medium)").contains("     0xd0 ") && out.output(of: "!heap -p -a poi(heap!medium)").hasSuffix("0xc8 - busy"), out)
+        XCTAssertTrue(out.output(of: "!heap -p -a poi(heap!small)+8").hasSuffix("- free (tcache[0])"), "an address inside the first small block: \(out)")
+        XCTAssertEqual(out.output(of: "!heap -v"), "The heap is consistent: 2 arenas, 22 chunks walked", out)
+        XCTAssertEqual(out.output(of: "!ext.heap -p -a 0"), "    address 00000000`00000000 is in no malloc arena's heap", out)
+    }
+
+    /// `!heap -v` finds and explains each corruption the fixture makes; the others go on.
+    func testHeapVerifyExplainsCorruption() throws {
+        let program = try Harness.fixture("heap", flags: ["-pthread"])
+        let out = try Harness.session(program: program, ["bp heap!inspect", "g", "!heap -v", "!heap -s", "? 2"], arguments: ["corrupt"])
+        let report = out.output(of: "!heap -v")
+        XCTAssertTrue(report.range(of: #"tcache\[1\] \(size 0x30\): chunk [0-9a-f`]+ is in it twice: a double free"#, options: .regularExpression) != nil, report)
+        XCTAssertTrue(report.contains("'s bk is 00000041`41414141, not "), report)
+        XCTAssertTrue(report.contains("broken link"), report)
+        XCTAssertTrue(report.contains(": size 0x12345 is not a chunk size"), report)
+        XCTAssertTrue(report.hasSuffix("3 problems found in 2 arenas"), report)
+        XCTAssertTrue(out.output(of: "!heap -s").contains("! chunk at "), out)
+        XCTAssertTrue(out.output(of: "? 2").hasPrefix("Evaluate expression: 2"), out)
+        // A program with no libc of its own (static): a clear error.
+        let plain = try Harness.session(program: try Harness.fixture("loop", flags: ["-static"]), ["!heap -s"])
+        XCTAssertEqual(plain.output(of: "!heap -s"), "!heap: no libc in this process (glibc's malloc only)", plain)
+    }
 }
