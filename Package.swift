@@ -23,6 +23,8 @@ let package = Package(
         .target(name: "CCompress", linkerSettings: [.linkedLibrary("zstd"), .linkedLibrary("lzma"), .linkedLibrary("z")]),
         // The extension ABI (swdbg_extension.h) extension libraries are built against.
         .target(name: "CExtension"),
+        // The embedded CPython of Python scripts (Debian's libpython3.11-dev).
+        .target(name: "CPython", cSettings: [.unsafeFlags(["-I/usr/include/python3.11"])], linkerSettings: [.linkedLibrary("python3.11")]),
         .systemLibrary(name: "CDwarf", path: "Sources/CDwarf"),
         .systemLibrary(name: "CZydis", path: "Sources/CZydis"),
         .systemLibrary(name: "CDeflate", path: "Sources/CDeflate"),
@@ -32,7 +34,7 @@ let package = Package(
         .target(name: "Expressions", dependencies: ["Symbols", "Arch"]),
         .target(name: "Engine", dependencies: ["Expressions", "Symbols", "Arch", "Targets"]),
         .target(name: "Values", dependencies: ["Symbols", "Arch"]),
-        .target(name: "Commands", dependencies: ["Engine", "Expressions", "Values", "CExtension"], linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "Commands", dependencies: ["Engine", "Expressions", "Values", "CExtension", "CPython"], linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "DAP", dependencies: ["Commands", "Engine", "Expressions", "Values", "Symbols", "Arch", "Targets"]),
         .target(name: "GdbServer", dependencies: ["Engine", "Symbols", "Arch", "Targets"]),
         .executableTarget(name: "swdbg", dependencies: [

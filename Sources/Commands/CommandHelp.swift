@@ -342,6 +342,48 @@ extension Interpreter {
                       (name: "-v", meaning: "a consistency check: chunk sizes, the walk reaching the top chunk, the lists' links (bk->fd), double frees in tcache and fastbins, counts; each problem explained")],
             examples: ["!heap -s", "!heap -a", "!heap -p -a poi(@rsp+8)", "!heap -v"]),
 
+        ".scriptload": CommandHelp(
+            syntax: [".scriptload file.py"],
+            description: "Runs a Python script's top level in an embedded CPython 3.11, as a module named after the file. The script imports swdbg: read_memory(address, size), write_memory(address, data), evaluate(masm), register(name), symbol(address), execute(command) (its output), breakpoint(expression, callback) (callback(id) returning true stops, false runs on), command(name, function) (!script.name arguments calls function(arguments)), sizeof(type) and offsetof(type, member) from DWARF, threads(). print() goes to the session. A script that raises prints its traceback and is an error; loading it again replaces it.",
+            options: [],
+            examples: [".scriptload /home/me/probe.py", "!probe.report"]),
+
+        ".scriptrun": CommandHelp(
+            syntax: [".scriptrun file.py"],
+            description: "Loads a Python script as .scriptload does, then calls its invoke_script() (WinDbg's invokeScript).",
+            options: [],
+            examples: [".scriptrun /home/me/probe.py"]),
+
+        ".scriptunload": CommandHelp(
+            syntax: [".scriptunload name"],
+            description: "Forgets a loaded script and its !commands (by its module name or path).",
+            options: [],
+            examples: [".scriptunload probe"]),
+
+        ".scriptlist": CommandHelp(
+            syntax: [".scriptlist"],
+            description: "Lists the loaded Python scripts with their paths and the commands they added.",
+            options: [],
+            examples: [".scriptlist"]),
+
+        ".scriptcallback": CommandHelp(
+            syntax: [".scriptcallback callback id"],
+            description: "What a breakpoint set by a script's swdbg.breakpoint runs at a hit: the script's callback with the breakpoint's id; a false answer resumes as gc does. Set by swdbg, not typed.",
+            options: [],
+            examples: [".scriptcallback 0 2"]),
+
+        "!py.bt": CommandHelp(
+            syntax: ["!py.bt"],
+            description: "The current thread's Python frames in a CPython 3.11 debuggee, innermost first, as gdb's py-bt shows them: File \"path\", line N, in function (the qualified name). Read from libpython's DWARF (_PyRuntime, PyThreadState, _PyInterpreterFrame, PyCodeObject), the line from the code object's location table.",
+            options: [],
+            examples: ["!py.bt", "!bt"]),
+
+        "!py.threads": CommandHelp(
+            syntax: ["!py.threads"],
+            description: "Every Python thread state of a CPython 3.11 debuggee: its native thread (and ~ number), its PyThreadState and its innermost Python frame.",
+            options: [],
+            examples: ["!py.threads"]),
+
         ".load": CommandHelp(
             syntax: [".load path", ".load name"],
             description: "Loads an extension library built against swdbg_extension.h (Sources/CExtension/include): its commands run as !name or !library.name. A bare name is looked for as libname.so or name.so in the folders of $SWDBG_EXTENSION_PATH. A library built for another extension API version, or without swdbg_extension_version, swdbg_extension_commands and a swdbg_command_NAME for each name, is refused with the reason.",

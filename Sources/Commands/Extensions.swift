@@ -10,6 +10,7 @@ extension Interpreter {
     static let builtinExtensions: [(name: String, commands: [String])] = [
         ("ext", ["analyze", "address", "heap", "list", "sym"]),
         ("kdexts", ["process", "thread", "pcr"]),
+        ("py", ["bt", "threads"]),
     ]
 
     static let extensionCommands: [CommandSpec] = [
@@ -92,6 +93,9 @@ extension Interpreter {
         for loaded in loadedExtensions {
             output.line("  \(loaded.name): API \(SWDBG_EXTENSION_API_VERSION), \(loaded.commandNames.count) command\(loaded.commandNames.count == 1 ? "" : "s"), \(loaded.path)")
         }
+        for script in loadedScripts {
+            output.line("  \(script.name): Python script, \(script.commands.count) command\(script.commands.count == 1 ? "" : "s"), \(script.path)")
+        }
         for builtin in Interpreter.builtinExtensions {
             output.line("  \(builtin.name): built in, \(builtin.commands.count) commands")
         }
@@ -106,7 +110,8 @@ extension Interpreter {
             words.removeFirst(2)
         }
         let pattern = words.first ?? "*"
-        let chain = loadedExtensions.map { ($0.name, $0.commandNames) } + Interpreter.builtinExtensions.map { ($0.name, $0.commands) }
+        let chain = loadedExtensions.map { ($0.name, $0.commandNames) } + loadedScripts.map { ($0.name, $0.commands.keys.sorted()) }
+            + Interpreter.builtinExtensions.map { ($0.name, $0.commands) }
         if let only, !chain.contains(where: { $0.0 == only }) { throw CommandError("No extension \(only) is on the chain") }
         for (module, names) in chain where only == nil || only == module {
             for name in names where wildcardMatch(pattern.lowercased(), name.lowercased()) { output.line("!\(module).\(name)") }
@@ -119,6 +124,10 @@ extension Interpreter {
         let name = String(token.dropFirst())
         let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
         if parts.count == 2 {
+            if let script = loadedScripts.first(where: { $0.name == parts[0] }) {
+                guard let callback = script.commands[parts[1]] else { throw CommandError("No export \(parts[1]) found in \(script.name)") }
+                return scriptSpec(script.name, parts[1], callback: callback)
+            }
             if let loaded = loadedExtensions.first(where: { $0.name == parts[0] }) {
                 guard loaded.commands[parts[1]] != nil else { throw CommandError("No export \(parts[1]) found in \(loaded.name)") }
                 return nativeSpec(loaded, parts[1])
@@ -126,12 +135,21 @@ extension Interpreter {
             guard let builtin = Interpreter.builtinExtensions.first(where: { $0.name == parts[0] }) else {
                 throw CommandError("No extension \(parts[0]) is on the chain (.chain lists them)")
             }
-            guard builtin.commands.contains(parts[1]), let spec = commands["!" + parts[1]] else { throw CommandError("No export \(parts[1]) found in \(builtin.name)") }
+            guard builtin.commands.contains(parts[1]), let spec = builtinSpec(builtin.name, parts[1]) else { throw CommandError("No export \(parts[1]) found in \(builtin.name)") }
             return spec
         }
         if let loaded = loadedExtensions.first(where: { $0.commands[name] != nil }) { return nativeSpec(loaded, name) }
-        guard let spec = commands["!" + name] else { throw CommandError("No export \(name) found") }
+        if let script = loadedScripts.first(where: { $0.commands[name] != nil }) { return scriptSpec(script.name, name, callback: script.commands[name]!) }
+        guard let builtin = Interpreter.builtinExtensions.first(where: { $0.commands.contains(name) }), let spec = builtinSpec(builtin.name, name) else {
+            throw CommandError("No export \(name) found")
+        }
         return spec
+    }
+
+    /// A built-in module's command: in the table as `!module.name` (`!py.bt`) or, for ext's and
+    /// kdexts' older ones, as `!name`.
+    private func builtinSpec(_ module: String, _ name: String) -> CommandSpec? {
+        commands["!\(module).\(name)"] ?? commands["!" + name]
     }
 
     private func nativeSpec(_ loaded: NativeExtension, _ name: String) -> CommandSpec {

@@ -88,6 +88,11 @@ public final class Interpreter {
     var parsedPrograms: [String: CommandProgram] = [:]
     /// Extension libraries `.load` brought in, newest first (searched before the built-ins).
     var loadedExtensions: [NativeExtension] = []
+    /// Python scripts loaded, newest first, and the embedded interpreter's state: started
+    /// once, with the host functions it calls back (kept for the session's life).
+    var loadedScripts: [LoadedScript] = []
+    var pythonStarted = false
+    var scriptHostStorage: UnsafeMutableRawPointer?
 
     public init(session: Session, output: Output) {
         self.session = session

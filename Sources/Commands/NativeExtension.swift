@@ -76,39 +76,12 @@ extension Interpreter {
         api.version = SWDBG_EXTENSION_API_VERSION
         api.size = UInt32(MemoryLayout<swdbg_api>.size)
         api.host = OpaquePointer(Unmanaged.passUnretained(self).toOpaque())
-        api.print = { host, text in
-            guard let text else { return }
-            hostInterpreter(host).output.write(String(cString: text))
-        }
-        api.read_memory = { host, address, buffer, size, read in
-            guard let buffer else { return -1 }
-            let bytes = hostInterpreter(host).session.readMemory(address, count: Int(size))
-            bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
-            read?.pointee = UInt32(bytes.count)
-            return bytes.isEmpty && size > 0 ? -1 : 0
-        }
-        api.write_memory = { host, address, buffer, size in
-            guard let buffer else { return -1 }
-            let bytes = Array(UnsafeRawBufferPointer(start: buffer, count: Int(size)))
-            return (try? hostInterpreter(host).session.writeMemory(address, bytes)) != nil ? 0 : -1
-        }
-        api.evaluate = { host, text, value in
-            guard let text, let result = try? hostInterpreter(host).evaluate(Substring(String(cString: text))) else { return -1 }
-            value?.pointee = result
-            return 0
-        }
-        api.read_register = { host, name, value in
-            guard let name, let registers = try? hostInterpreter(host).session.registers(),
-                  let result = registers.value(named: String(cString: name).lowercased()) else { return -1 }
-            value?.pointee = result
-            return 0
-        }
-        api.symbol_name = { host, address, buffer, size in
-            guard let buffer, size > 0, let name = hostInterpreter(host).session.symbolize(address) else { return -1 }
-            let bytes = Array(name.utf8.prefix(Int(size) - 1)) + [0]
-            bytes.withUnsafeBytes { UnsafeMutableRawPointer(buffer).copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
-            return 0
-        }
+        api.print = { host, text in hostInterpreter(host).hostPrint(text) }
+        api.read_memory = { host, address, buffer, size, read in hostInterpreter(host).hostRead(address, into: buffer, size: size, read: read) }
+        api.write_memory = { host, address, buffer, size in hostInterpreter(host).hostWrite(address, from: buffer, size: size) }
+        api.evaluate = { host, text, value in hostInterpreter(host).hostEvaluate(text, into: value) }
+        api.read_register = { host, name, value in hostInterpreter(host).hostRegister(name, into: value) }
+        api.symbol_name = { host, address, buffer, size in hostInterpreter(host).hostSymbol(address, into: buffer, size: size) }
         api.execute = { host, command in
             guard let command else { return -1 }
             do { try hostInterpreter(host).executeLine(Substring(String(cString: command))) } catch {
@@ -123,6 +96,48 @@ extension Interpreter {
             return 0
         }
         return api
+    }
+}
+
+extension Interpreter {
+    func hostPrint(_ text: UnsafePointer<CChar>?) {
+        if let text { output.write(String(cString: text)) }
+    }
+
+    /// Target memory into a C caller's buffer; `read` says how much could be read (-1: none).
+    func hostRead(_ address: UInt64, into buffer: UnsafeMutableRawPointer?, size: UInt32, read: UnsafeMutablePointer<UInt32>?) -> Int32 {
+        guard let buffer else { return -1 }
+        let bytes = session.readMemory(address, count: Int(size))
+        bytes.withUnsafeBytes { if let base = $0.baseAddress { buffer.copyMemory(from: base, byteCount: bytes.count) } }
+        read?.pointee = UInt32(bytes.count)
+        return bytes.isEmpty && size > 0 ? -1 : 0
+    }
+
+    func hostWrite(_ address: UInt64, from buffer: UnsafeRawPointer?, size: UInt32) -> Int32 {
+        guard let buffer else { return -1 }
+        return (try? session.writeMemory(address, Array(UnsafeRawBufferPointer(start: buffer, count: Int(size))))) != nil ? 0 : -1
+    }
+
+    /// A MASM expression's value for a C caller: 0, or -1 when it cannot be evaluated.
+    func hostEvaluate(_ text: UnsafePointer<CChar>?, into value: UnsafeMutablePointer<UInt64>?) -> Int32 {
+        guard let text, let result = try? evaluate(Substring(String(cString: text))) else { return -1 }
+        value?.pointee = result
+        return 0
+    }
+
+    /// A register of the current thread for a C caller (an extension, a script): 0, or -1.
+    func hostRegister(_ name: UnsafePointer<CChar>?, into value: UnsafeMutablePointer<UInt64>?) -> Int32 {
+        guard let name, let result = (try? session.registers())?.value(named: String(cString: name).lowercased()) else { return -1 }
+        value?.pointee = result
+        return 0
+    }
+
+    /// An address's `module!symbol+0xoff`, NUL-terminated into a C caller's buffer (cut to fit).
+    func hostSymbol(_ address: UInt64, into buffer: UnsafeMutablePointer<CChar>?, size: UInt32) -> Int32 {
+        guard let buffer, size > 0, let name = session.symbolize(address) else { return -1 }
+        let bytes = Array(name.utf8.prefix(Int(size) - 1)) + [0]
+        bytes.withUnsafeBytes { UnsafeMutableRawPointer(buffer).copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+        return 0
     }
 }
 

@@ -32,7 +32,7 @@ final class ExtensionTests: XCTestCase {
         XCTAssertEqual(out.output(of: "!run r rdi"), "rdi=0000000000000000", "the extension ran a command at the first hit (work(0)): \(out)")
         XCTAssertEqual(out.output(of: "!fail"), "!sample_extension.fail failed (it returned 7)", out)
         let matched = out.output(of: ".extmatch *e*").split(separator: "\n").map(String.init)
-        XCTAssertEqual(matched, ["!sample_extension.hello", "!sample_extension.peek", "!sample_extension.where", "!ext.analyze", "!ext.address", "!ext.heap", "!kdexts.process", "!kdexts.thread"], out)
+        XCTAssertEqual(matched, ["!sample_extension.hello", "!sample_extension.peek", "!sample_extension.where", "!ext.analyze", "!ext.address", "!ext.heap", "!kdexts.process", "!kdexts.thread", "!py.threads"], out)
         XCTAssertEqual(out.output(of: ".extmatch /e ext a*"), "!ext.analyze\n!ext.address", out)
         XCTAssertEqual(out.output(of: "!hello"), "No export hello found", "unloaded: \(out)")
         XCTAssertFalse(out.output(of: ".chain", occurrence: 1).contains("sample_extension"), out)
@@ -152,5 +152,48 @@ final class ExtensionTests: XCTestCase {
         // A program with no libc of its own (static): a clear error.
         let plain = try Harness.session(program: try Harness.fixture("loop", flags: ["-static"]), ["!heap -s"])
         XCTAssertEqual(plain.output(of: "!heap -s"), "!heap: no libc in this process (glibc's malloc only)", plain)
+    }
+
+    /// Python through the embedded CPython: a breakpoint whose callback decides (silent for
+    /// values 0–2, a stop at 3), the script's own commands reading and writing memory and
+    /// running a command, `invoke_script()`, and errors: a script that raises, a command that
+    /// raises, a missing file, `.scriptrun` without invoke_script.
+    func testPythonScriptsBreakpointsAndCommands() throws {
+        let probe = Harness.packageRoot.appendingPathComponent("Tests/Fixtures/probe.py").path
+        let raises = Harness.packageRoot.appendingPathComponent("Tests/Fixtures/raises.py").path
+        let out = try Harness.session("loop", [".scriptrun \(probe)", "g", "r rdi", "!report now", "!probe.poke 40", "!boom x", ".scriptlist",
+                                              ".scriptload \(raises)", ".scriptload /nonexistent/x.py", ".scriptrun \(raises)", "? 5"])
+        XCTAssertTrue(out.output(of: ".scriptrun \(probe)").hasPrefix("invoke_script at loop!_start threads 1"), out)
+        XCTAssertTrue(out.output(of: "g").hasPrefix("Breakpoint 0 hit"), out)
+        XCTAssertEqual(out.output(of: "r rdi"), "rdi=0000000000000003", "the callback let values 0, 1, 2 run on: \(out)")
+        XCTAssertEqual(out.output(of: "!report now"), "seen=[0, 1, 2, 3] counter=3 args='now'\nframe: loop!work", out)
+        XCTAssertEqual(out.output(of: "!probe.poke 40"), "counter now 40", "written by the script, read back through MASM: \(out)")
+        let boom = out.output(of: "!boom x")
+        XCTAssertTrue(boom.contains("ValueError: boom: x") && boom.hasSuffix("!probe.boom raised an exception (traceback above)"), boom)
+        XCTAssertTrue(out.output(of: ".scriptlist").contains("probe: \(probe) (!probe.boom, !probe.poke, !probe.report)"), out)
+        let raised = out.output(of: ".scriptload \(raises)")
+        XCTAssertTrue(raised.hasPrefix("before the error\nTraceback (most recent call last):"), raised)
+        XCTAssertTrue(raised.contains("NameError: name 'undefined_name_here' is not defined"), raised)
+        XCTAssertTrue(raised.hasSuffix("The script \(raises) raised an exception (traceback above)"), raised)
+        XCTAssertTrue(out.output(of: ".scriptload /nonexistent/x.py").hasPrefix("Unable to read the script /nonexistent/x.py"), out)
+        XCTAssertTrue(out.output(of: "? 5").hasPrefix("Evaluate expression: 5"), "the session went on: \(out)")
+    }
+
+    /// `!py.bt` on pyenv's CPython 3.11.7 (its libpython carries DWARF): the frames of a script
+    /// stopped in time.sleep, known by construction, as gdb's py-bt prints them.
+    func testPythonFramesOfACPythonDebuggee() throws {
+        let pyenv = ProcessInfo.processInfo.environment["PYENV_ROOT"] ?? NSHomeDirectory() + "/.pyenv"
+        let python = pyenv + "/versions/3.11.7/bin/python3.11"
+        guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("pyenv's CPython 3.11.7 is not installed (\(python))") }
+        let script = Harness.packageRoot.appendingPathComponent("Tests/Fixtures/pyframes.py").path
+        let out = try Harness.session(program: python, ["bp libc!clock_nanosleep", "g", "!py.bt", "!bt", "!py.threads"], arguments: [script])
+        let expected = ["Traceback (most recent call first):", "  File \"\(script)\", line 7, in inner", "  File \"\(script)\", line 11, in middle",
+                        "  File \"\(script)\", line 15, in outer", "  File \"\(script)\", line 18, in <module>"].joined(separator: "\n")
+        XCTAssertEqual(out.output(of: "!py.bt"), expected, out)
+        XCTAssertEqual(out.output(of: "!bt"), expected, "unqualified, found on the chain: \(out)")
+        XCTAssertTrue(out.output(of: "!py.threads").contains(": inner (\(script):7)"), out)
+        // A process without CPython: a clear error.
+        let plain = try Harness.session("loop", ["!py.bt"])
+        XCTAssertEqual(plain.output(of: "!py.bt"), "!py: no CPython runtime (_PyRuntime) with debug information in this process", plain)
     }
 }

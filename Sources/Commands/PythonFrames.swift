@@ -1,0 +1,202 @@
+import Arch
+import Engine
+import Expressions
+import Symbols
+
+/// `!py` — a debuggee's CPython 3.11, as gdb's `py-bt` shows it: `!py.bt` the Python frames of
+/// the current thread (function, file, line), `!py.threads` every Python thread with its
+/// innermost frame. Laid out from libpython's own DWARF (`_PyRuntime`, `PyThreadState`,
+/// `_PyCFrame`, `_PyInterpreterFrame`, `PyCodeObject`, `PyASCIIObject`, `PyBytesObject`); the line
+/// comes from the code object's location table as CPython decodes it.
+extension Interpreter {
+    static let pythonFrameCommands: [CommandSpec] = [
+        CommandSpec(names: ["!py.bt"], summary: "the current thread's Python frames: !py.bt") { i, _ throws(CommandError) in
+            let python = try PythonRuntime(i)
+            guard let state = try python.threadStates().first(where: { $0.nativeID == i.session.process?.current.tid }) else {
+                throw CommandError("!py.bt: this thread runs no Python (no PyThreadState for it)")
+            }
+            i.output.line("Traceback (most recent call first):")
+            for frame in python.frames(of: state) { i.output.line("  File \"\(frame.file)\", line \(frame.line), in \(frame.function)") }
+        },
+        CommandSpec(names: ["!py.threads"], summary: "every Python thread and its innermost frame: !py.threads") { i, _ throws(CommandError) in
+            let python = try PythonRuntime(i)
+            for state in try python.threadStates() {
+                let top = python.frames(of: state).first.map { "\($0.function) (\($0.file):\($0.line))" } ?? "<no Python frame>"
+                let index = i.session.process?.thread(state.nativeID)?.index.description ?? "?"
+                i.output.line("  ~\(index) tid \(state.nativeID) PyThreadState \(formatAddress(state.address)): \(top)")
+            }
+        },
+    ]
+}
+
+/// One look at a CPython 3.11 runtime in the target.
+struct PythonRuntime {
+    struct ThreadState {
+        let address: UInt64
+        let nativeID: Int32
+    }
+
+    struct Frame {
+        let function: String
+        let file: String
+        let line: Int
+    }
+
+    let interpreter: Interpreter
+    private let runtime: UInt64
+    private let offsets: [String: Int]
+    private let asciiSize: Int
+
+    init(_ interpreter: Interpreter) throws(CommandError) {
+        self.interpreter = interpreter
+        let process = try interpreter.requireProcess()
+        guard let library = process.modules.modules.first(where: { $0.name.hasPrefix("libpython3") }) ?? process.modules.modules.first(where: { $0.isMainProgram }),
+              let files = library.symbolFiles else { throw CommandError("!py: no CPython in this process") }
+        let scope = FrameScope(session: interpreter.session, thread: process.current)
+        guard let runtime = scope.global(named: "_PyRuntime", in: [library]), let address = runtime.address else {
+            throw CommandError("!py: no CPython runtime (_PyRuntime) with debug information in this process")
+        }
+        self.runtime = address
+        var offsets: [String: Int] = [:]
+        func member(_ type: String, _ path: String) throws(CommandError) {
+            guard var layout = files.typeLayout(named: type).map(files.expanded) else { throw CommandError("!py: libpython's DWARF has no \(type)") }
+            var offset = 0
+            for part in path.split(separator: ".") {
+                guard let found = files.expanded(layout).members.first(where: { $0.name == part }) else { throw CommandError("!py: \(type) has no \(path) (not CPython 3.11?)") }
+                offset += found.offset
+                layout = files.expanded(found.type)
+            }
+            offsets["\(type).\(path)"] = offset
+        }
+        try member("pyruntimestate", "interpreters.head")
+        try member("_is", "threads.head")
+        try member("_ts", "next")
+        try member("_ts", "native_thread_id")
+        try member("_ts", "cframe")
+        try member("_PyCFrame", "current_frame")
+        try member("_PyInterpreterFrame", "f_code")
+        try member("_PyInterpreterFrame", "previous")
+        try member("_PyInterpreterFrame", "prev_instr")
+        try member("_PyInterpreterFrame", "owner")
+        try member("PyCodeObject", "co_firstlineno")
+        try member("PyCodeObject", "co_linetable")
+        try member("PyCodeObject", "co_filename")
+        try member("PyCodeObject", "co_qualname")
+        try member("PyCodeObject", "co_code_adaptive")
+        try member("PyASCIIObject", "length")
+        try member("PyASCIIObject", "state")
+        try member("PyVarObject", "ob_size")
+        try member("PyBytesObject", "ob_sval")
+        self.offsets = offsets
+        guard let ascii = files.typeLayout(named: "PyASCIIObject") else { throw CommandError("!py: libpython's DWARF has no PyASCIIObject") }
+        asciiSize = ascii.size
+    }
+
+    private func word(_ address: UInt64) -> UInt64 {
+        let bytes = interpreter.session.readMemory(address, count: 8)
+        return bytes.count == 8 ? bytes.littleEndian(at: 0) : 0
+    }
+
+    private func at(_ base: UInt64, _ key: String) -> UInt64 { base &+ UInt64(offsets[key] ?? 0) }
+
+    /// The interpreters' thread states, from `_PyRuntime.interpreters.head` on.
+    func threadStates() throws(CommandError) -> [ThreadState] {
+        var states: [ThreadState] = []
+        var interpreterState = word(at(runtime, "pyruntimestate.interpreters.head"))
+        var interpreters = 0
+        while interpreterState != 0, interpreters < 64 {
+            var state = word(at(interpreterState, "_is.threads.head"))
+            while state != 0, states.count < 4096 {
+                let native = interpreter.session.readMemory(at(state, "_ts.native_thread_id"), count: 4)
+                states.append(ThreadState(address: state, nativeID: native.count == 4 ? Int32(truncatingIfNeeded: native.littleEndian(at: 0, size: 4)) : 0))
+                state = word(at(state, "_ts.next"))
+            }
+            interpreters += 1
+            interpreterState = 0  // one interpreter: the main one (subinterpreters follow `next`)
+        }
+        guard !states.isEmpty else { throw CommandError("!py: the runtime has no thread states yet") }
+        return states
+    }
+
+    /// A thread's frames, innermost first; C-owned entry frames (owner 3) are skipped.
+    func frames(of state: ThreadState) -> [Frame] {
+        var frames: [Frame] = []
+        var frame = word(at(word(at(state.address, "_ts.cframe")), "_PyCFrame.current_frame"))
+        while frame != 0, frames.count < 4096 {
+            let owner = interpreter.session.readMemory(at(frame, "_PyInterpreterFrame.owner"), count: 1).first ?? 0
+            let code = word(at(frame, "_PyInterpreterFrame.f_code"))
+            if owner != 3, code != 0 {
+                let instruction = word(at(frame, "_PyInterpreterFrame.prev_instr"))
+                let start = at(code, "PyCodeObject.co_code_adaptive")
+                let offset = instruction >= start ? Int((instruction - start) / 2) : 0
+                frames.append(Frame(function: text(word(at(code, "PyCodeObject.co_qualname"))), file: text(word(at(code, "PyCodeObject.co_filename"))),
+                                    line: line(code: code, instruction: offset)))
+            }
+            frame = word(at(frame, "_PyInterpreterFrame.previous"))
+        }
+        return frames
+    }
+
+    /// A `str`'s text: compact ASCII (its characters after the header), or `?` otherwise.
+    private func text(_ object: UInt64) -> String {
+        guard object != 0 else { return "?" }
+        let length = Int(word(at(object, "PyASCIIObject.length")))
+        let state = interpreter.session.readMemory(at(object, "PyASCIIObject.state"), count: 1).first ?? 0
+        // state: interned (2 bits), kind (3), compact (1), ascii (1).
+        guard (0...4096).contains(length), state & 0x20 != 0, state & 0x40 != 0 else { return "?" }
+        return String(decoding: interpreter.session.readMemory(object &+ UInt64(asciiSize), count: length), as: UTF8.self)
+    }
+
+    /// The line of code unit `instruction` from the location table (co_linetable, 3.11's
+    /// format): entries of a first byte (bit 7 set, code in bits 3–6, length in units − 1 in
+    /// bits 0–2) and the varints their code calls for.
+    private func line(code: UInt64, instruction: Int) -> Int {
+        let firstLine = Int(Int32(truncatingIfNeeded: interpreter.session.readMemory(at(code, "PyCodeObject.co_firstlineno"), count: 4).littleEndian(at: 0, size: 4)))
+        let table = word(at(code, "PyCodeObject.co_linetable"))
+        let size = Int(word(at(table, "PyVarObject.ob_size")))
+        guard table != 0, (0...1 << 20).contains(size) else { return firstLine }
+        let bytes = interpreter.session.readMemory(at(table, "PyBytesObject.ob_sval"), count: size)
+        var index = 0, line = firstLine, unit = 0
+        func varint() -> Int {
+            var value = 0, shift = 0
+            while index < bytes.count {
+                let byte = Int(bytes[index])
+                index += 1
+                value |= (byte & 0x3f) << shift
+                shift += 6
+                if byte & 0x40 == 0 { break }
+            }
+            return value
+        }
+        func signedVarint() -> Int {
+            let value = varint()
+            return value & 1 != 0 ? -(value >> 1) : value >> 1
+        }
+        while index < bytes.count {
+            let first = bytes[index]
+            index += 1
+            let kind = Int(first >> 3) & 15
+            let length = Int(first & 7) + 1
+            var entryLine: Int? = line
+            switch kind {
+            case 15: entryLine = nil
+            case 14:
+                line += signedVarint()
+                entryLine = line
+                _ = varint(); _ = varint(); _ = varint()
+            case 13:
+                line += signedVarint()
+                entryLine = line
+            case 10...12:
+                line += kind - 10
+                entryLine = line
+                index += 2
+            default:
+                index += 1
+            }
+            if instruction < unit + length { return entryLine ?? line }
+            unit += length
+        }
+        return line
+    }
+}

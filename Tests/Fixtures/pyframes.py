@@ -1,0 +1,18 @@
+# Python frames known by construction for !py: <module> calls outer, outer calls middle,
+# middle calls inner, inner sleeps in time.sleep (clock_nanosleep: where the test stops).
+import time
+
+
+def inner(n):
+    time.sleep(n)
+
+
+def middle(n):
+    return inner(n * 2)
+
+
+def outer():
+    return middle(0.25)
+
+
+outer()
