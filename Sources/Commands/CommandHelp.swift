@@ -378,6 +378,12 @@ extension Interpreter {
             options: [],
             examples: ["!py.bt", "!bt"]),
 
+        "!py.locals": CommandHelp(
+            syntax: ["!py.locals [frame]"],
+            description: "A Python frame's local variables in a CPython 3.11 debuggee (frame 0, the innermost, by default; numbered as !py.bt lists them): each name with its value as repr shows an int, float, str, bool or None, other objects by their type's name and address.",
+            options: [(name: "frame", meaning: "the frame's number in !py.bt, from 0")],
+            examples: ["!py.locals", "!py.locals 2"]),
+
         "!py.threads": CommandHelp(
             syntax: ["!py.threads"],
             description: "Every Python thread state of a CPython 3.11 debuggee: its native thread (and ~ number), its PyThreadState and its innermost Python frame.",

@@ -10,7 +10,7 @@ extension Interpreter {
     static let builtinExtensions: [(name: String, commands: [String])] = [
         ("ext", ["analyze", "address", "heap", "list", "sym"]),
         ("kdexts", ["process", "thread", "pcr"]),
-        ("py", ["bt", "threads"]),
+        ("py", ["bt", "locals", "threads"]),
     ]
 
     static let extensionCommands: [CommandSpec] = [

@@ -18,6 +18,17 @@ extension Interpreter {
             i.output.line("Traceback (most recent call first):")
             for frame in python.frames(of: state) { i.output.line("  File \"\(frame.file)\", line \(frame.line), in \(frame.function)") }
         },
+        CommandSpec(names: ["!py.locals"], summary: "a Python frame's locals (0: innermost): !py.locals [frame]") { i, inv throws(CommandError) in
+            let python = try PythonRuntime(i)
+            let index = inv.arguments.trimmed().isEmpty ? 0 : Int(inv.arguments.trimmed()) ?? -1
+            guard let state = try python.threadStates().first(where: { $0.nativeID == i.session.process?.current.tid }) else {
+                throw CommandError("!py.locals: this thread runs no Python (no PyThreadState for it)")
+            }
+            let frames = python.frames(of: state)
+            guard frames.indices.contains(index) else { throw CommandError("!py.locals: no Python frame \(inv.arguments.trimmed()) (the thread has \(frames.count))") }
+            i.output.line("Locals of \(frames[index].function) (\(frames[index].file):\(frames[index].line)):")
+            for (name, value) in python.locals(frames[index]) { i.output.line("    \(name) = \(value)") }
+        },
         CommandSpec(names: ["!py.threads"], summary: "every Python thread and its innermost frame: !py.threads") { i, _ throws(CommandError) in
             let python = try PythonRuntime(i)
             for state in try python.threadStates() {
@@ -40,12 +51,18 @@ struct PythonRuntime {
         let function: String
         let file: String
         let line: Int
+        /// The `_PyInterpreterFrame` and its code object, for its locals.
+        let address: UInt64
+        let code: UInt64
     }
 
     let interpreter: Interpreter
     private let runtime: UInt64
     private let offsets: [String: Int]
     private let asciiSize: Int
+
+    /// `None`, `True` and `False`, which are known by address.
+    private let singletons: [UInt64: String]
 
     init(_ interpreter: Interpreter) throws(CommandError) {
         self.interpreter = interpreter
@@ -87,7 +104,19 @@ struct PythonRuntime {
         try member("PyASCIIObject", "state")
         try member("PyVarObject", "ob_size")
         try member("PyBytesObject", "ob_sval")
+        try member("_PyInterpreterFrame", "localsplus")
+        try member("PyCodeObject", "co_localsplusnames")
+        try member("PyTupleObject", "ob_item")
+        try member("PyObject", "ob_type")
+        try member("PyTypeObject", "tp_name")
+        try member("PyLongObject", "ob_digit")
+        try member("PyFloatObject", "ob_fval")
         self.offsets = offsets
+        var singletons: [UInt64: String] = [:]
+        for (symbol, shown) in [("_Py_NoneStruct", "None"), ("_Py_TrueStruct", "True"), ("_Py_FalseStruct", "False")] {
+            if let address = library.address(of: symbol) { singletons[address] = shown }
+        }
+        self.singletons = singletons
         guard let ascii = files.typeLayout(named: "PyASCIIObject") else { throw CommandError("!py: libpython's DWARF has no PyASCIIObject") }
         asciiSize = ascii.size
     }
@@ -130,7 +159,7 @@ struct PythonRuntime {
                 let start = at(code, "PyCodeObject.co_code_adaptive")
                 let offset = instruction >= start ? Int((instruction - start) / 2) : 0
                 frames.append(Frame(function: text(word(at(code, "PyCodeObject.co_qualname"))), file: text(word(at(code, "PyCodeObject.co_filename"))),
-                                    line: line(code: code, instruction: offset)))
+                                    line: line(code: code, instruction: offset), address: frame, code: code))
             }
             frame = word(at(frame, "_PyInterpreterFrame.previous"))
         }
@@ -198,5 +227,45 @@ struct PythonRuntime {
             unit += length
         }
         return line
+    }
+
+    /// A frame's locals by name (its code object's `co_localsplusnames`), each value as `repr`
+    /// would show an int, float, str, bool or None, other objects by their type's name.
+    func locals(_ frame: Frame) -> [(String, String)] {
+        let names = word(at(frame.code, "PyCodeObject.co_localsplusnames"))
+        let count = Int(word(at(names, "PyVarObject.ob_size")))
+        guard names != 0, (0...4096).contains(count) else { return [] }
+        return (0..<count).map { index in
+            let name = text(word(at(names, "PyTupleObject.ob_item") &+ UInt64(8 * index)))
+            let value = word(at(frame.address, "_PyInterpreterFrame.localsplus") &+ UInt64(8 * index))
+            return (name, value == 0 ? "<unbound>" : shown(value))
+        }
+    }
+
+    private func shown(_ object: UInt64) -> String {
+        if let singleton = singletons[object] { return singleton }
+        let type = word(at(object, "PyObject.ob_type"))
+        let typeName = cString(word(at(type, "PyTypeObject.tp_name")))
+        switch typeName {
+        case "int":
+            // ob_size: the digit count, negative for a negative number; 30-bit digits.
+            let size = Int64(bitPattern: word(at(object, "PyVarObject.ob_size")))
+            guard abs(size) <= 2 else { return "<int object at \(formatAddress(object))>" }
+            let digits = interpreter.session.readMemory(at(object, "PyLongObject.ob_digit"), count: 4 * Int(abs(size)))
+            var magnitude: UInt64 = 0
+            for index in stride(from: Int(abs(size)) - 1, through: 0, by: -1) { magnitude = magnitude << 30 | digits.littleEndian(at: 4 * index, size: 4) }
+            return size < 0 ? "-\(magnitude)" : "\(magnitude)"
+        case "float":
+            return "\(Double(bitPattern: word(at(object, "PyFloatObject.ob_fval"))))"
+        case "str":
+            let value = text(object)
+            return value == "?" ? "<str object at \(formatAddress(object))>" : "'\(value)'"
+        default:
+            return "<\(typeName) object at \(formatAddress(object))>"
+        }
+    }
+
+    private func cString(_ address: UInt64) -> String {
+        String(decoding: interpreter.session.readMemory(address, count: 64).prefix { $0 != 0 }, as: UTF8.self)
     }
 }

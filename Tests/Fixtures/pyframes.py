@@ -1,5 +1,6 @@
-# Python frames known by construction for !py: <module> calls outer, outer calls middle,
-# middle calls inner, inner sleeps in time.sleep (clock_nanosleep: where the test stops).
+# Python frames known by construction for !py: <module> calls outer (which has locals of
+# each kind), outer calls middle, middle calls inner, inner sleeps in time.sleep
+# (clock_nanosleep: where the test stops).
 import time
 
 
@@ -12,6 +13,7 @@ def middle(n):
 
 
 def outer():
+    label, count, ratio, missing, negative = "outer", 3, 1.5, None, -42
     return middle(0.25)
 
 

@@ -186,12 +186,17 @@ final class ExtensionTests: XCTestCase {
         let python = pyenv + "/versions/3.11.7/bin/python3.11"
         guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("pyenv's CPython 3.11.7 is not installed (\(python))") }
         let script = Harness.packageRoot.appendingPathComponent("Tests/Fixtures/pyframes.py").path
-        let out = try Harness.session(program: python, ["bp libc!clock_nanosleep", "g", "!py.bt", "!bt", "!py.threads"], arguments: [script])
-        let expected = ["Traceback (most recent call first):", "  File \"\(script)\", line 7, in inner", "  File \"\(script)\", line 11, in middle",
-                        "  File \"\(script)\", line 15, in outer", "  File \"\(script)\", line 18, in <module>"].joined(separator: "\n")
+        let out = try Harness.session(program: python, ["bp libc!clock_nanosleep", "g", "!py.bt", "!bt", "!py.threads", "!py.locals", "!py.locals 2", "!py.locals 9"],
+                                      arguments: [script])
+        let expected = ["Traceback (most recent call first):", "  File \"\(script)\", line 8, in inner", "  File \"\(script)\", line 12, in middle",
+                        "  File \"\(script)\", line 17, in outer", "  File \"\(script)\", line 20, in <module>"].joined(separator: "\n")
         XCTAssertEqual(out.output(of: "!py.bt"), expected, out)
         XCTAssertEqual(out.output(of: "!bt"), expected, "unqualified, found on the chain: \(out)")
-        XCTAssertTrue(out.output(of: "!py.threads").contains(": inner (\(script):7)"), out)
+        XCTAssertTrue(out.output(of: "!py.threads").contains(": inner (\(script):8)"), out)
+        XCTAssertEqual(out.output(of: "!py.locals"), "Locals of inner (\(script):8):\n    n = 0.5", out)
+        XCTAssertEqual(out.output(of: "!py.locals 2"), ["Locals of outer (\(script):17):", "    label = 'outer'", "    count = 3", "    ratio = 1.5",
+                                                       "    missing = None", "    negative = -42"].joined(separator: "\n"), out)
+        XCTAssertEqual(out.output(of: "!py.locals 9"), "!py.locals: no Python frame 9 (the thread has 4)", out)
         // A process without CPython: a clear error.
         let plain = try Harness.session("loop", ["!py.bt"])
         XCTAssertEqual(plain.output(of: "!py.bt"), "!py: no CPython runtime (_PyRuntime) with debug information in this process", plain)
