@@ -121,7 +121,15 @@ extension Session {
         if let entry = process.entryBreak, entry.address == address {
             process.entryBreak = nil
             try removeSite(address, isInternal: true)
+            let known = Set(process.modules.modules.map(ObjectIdentifier.init))
             scanModules()
+            // The startup libraries load here, as far as the debugger can see: `sxe ld:name`
+            // for one of them (`sxe ld:libswiftCore`) stops now, in the initial breakpoint's place.
+            let load = filters.filter("ld")!
+            if load.action == .breakFirst, let module = process.modules.modules.first(where: { !known.contains(ObjectIdentifier($0)) && matches(load, $0.path) }) {
+                process.current = thread
+                return StopEvent(kind: .moduleLoad(module), thread: thread.tid)
+            }
             guard entry.isInitialBreakpoint else { return nil }
             process.current = thread
             return StopEvent(kind: .initialBreakpoint, thread: thread.tid)

@@ -128,7 +128,7 @@ extension Session {
         return nil
     }
 
-    private func matches(_ filter: EventFilter, _ path: String) -> Bool {
+    func matches(_ filter: EventFilter, _ path: String) -> Bool {
         guard let pattern = filter.argument, !pattern.isEmpty else { return true }
         let file = String(path.split(separator: "/").last ?? "")
         return wildcardMatch(pattern, file) || wildcardMatch(pattern, moduleName(forPath: path))

@@ -201,4 +201,20 @@ final class ExtensionTests: XCTestCase {
         let plain = try Harness.session("loop", ["!py.bt"])
         XCTAssertEqual(plain.output(of: "!py.bt"), "!py: no CPython runtime (_PyRuntime) with debug information in this process", plain)
     }
+
+    /// Seed 004's first steps on Swift: `sxe ld:libswiftCore` stops when the runtime loads (a
+    /// startup library: in the initial breakpoint's place), and a `bu` on a Swift library's
+    /// function set before the library is there resolves when it loads (`!bpmd`'s role).
+    func testSwiftRuntimeLoadEventAndADeferredBreakpoint() throws {
+        let program = try Harness.fixture("geometry")
+        let out = try Harness.session(program: program, ["sxe ld:libswiftCore", ".restart", ".lastevent", "sxd ld", "sxe cpr", ".restart", "lm m libswiftCore",
+                                                         "bu libswiftCore!swift_allocObject", "bl", "g", "bl", "g"])
+        XCTAssertTrue(out.output(of: ".restart").range(of: #"^CommandLine: .*\n(ModLoad: .*\n)*\([0-9a-f]+\.[0-9a-f]+\): Load module [^\n]*/libswiftCore\.so at "#, options: .regularExpression) != nil, out)
+        XCTAssertTrue(out.output(of: ".lastevent").contains(": Load module ") && out.output(of: ".lastevent").contains("libswiftCore.so"), out)
+        XCTAssertFalse(out.output(of: "lm m libswiftCore").contains("libswiftCore "), "stopped before the loader: \(out)")
+        XCTAssertTrue(out.output(of: "bl").contains("eu") && out.output(of: "bl").contains("libswiftCore!swift_allocObject"), "deferred: \(out)")
+        XCTAssertTrue(out.output(of: "g").contains("Break instruction exception"), "the initial breakpoint, the runtime loaded: \(out)")
+        XCTAssertTrue(out.output(of: "bl", occurrence: 1).contains("e Disable Clear  00007"), "resolved in the loaded runtime: \(out)")
+        XCTAssertTrue(out.output(of: "g", occurrence: 1).hasPrefix("Breakpoint 0 hit\n") && out.output(of: "g", occurrence: 1).contains("libswiftCore!swift_allocObject:"), out)
+    }
 }
