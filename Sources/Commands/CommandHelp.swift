@@ -372,11 +372,35 @@ extension Interpreter {
             options: [],
             examples: [".scriptcallback 0 2"]),
 
-        "!py.bt": CommandHelp(
-            syntax: ["!py.bt"],
-            description: "The current thread's Python frames in a CPython 3.11 debuggee, innermost first, as gdb's py-bt shows them: File \"path\", line N, in function (the qualified name). Read from libpython's DWARF (_PyRuntime, PyThreadState, _PyInterpreterFrame, PyCodeObject), the line from the code object's location table.",
+        "!swift.types": CommandHelp(
+            syntax: ["!swift.types module"],
+            description: "A module's Swift nominal types (classes, structs, enums, protocols) from its swift5_types section, each with its kind, qualified name and context descriptor. Read from the target's memory: no DWARF needed.",
             options: [],
-            examples: ["!py.bt", "!bt"]),
+            examples: ["!swift.types classes"]),
+
+        "!swift.name2ee": CommandHelp(
+            syntax: ["!swift.name2ee Module.Type.method"],
+            description: "Finds a Swift method (or every method of a name prefix) in the loaded modules: its module, whole name and address, as SOS's !name2ee does for a managed method.",
+            options: [],
+            examples: ["!swift.name2ee classes.Square.perimeter"]),
+
+        "!swift.dumpmt": CommandHelp(
+            syntax: ["!swift.dumpmt Module.Class"],
+            description: "A Swift class's metadata, as SOS's !DumpMT -MD: its descriptor, superclass, metadata and instance size, stored property count, and its vtable — each entry's implementation and method name.",
+            options: [],
+            examples: ["!swift.dumpmt classes.Square"]),
+
+        "!swift.dumpobj": CommandHelp(
+            syntax: ["!swift.dumpobj address"],
+            description: "A Swift heap object: its class (from its isa's class descriptor), metadata, instance size, strong and unowned reference counts, and its stored properties — superclasses' first — at the offsets the metadata gives, with their types from the field reflection metadata and the values of Int, UInt, Double, Bool and String.",
+            options: [],
+            examples: ["!swift.dumpobj @rdi"]),
+
+        "!py.bt": CommandHelp(
+            syntax: ["!py.bt", "!py.bt -n"],
+            description: "The current thread's Python frames in a CPython 3.11 debuggee, innermost first, as gdb's py-bt shows them: File \"path\", line N, in function (the qualified name). Read from libpython's DWARF (_PyRuntime, PyThreadState, _PyInterpreterFrame, PyCodeObject), the line from the code object's location table.",
+            options: [(name: "-n", meaning: "the native stack with each Python frame under the _PyEval_EvalFrameDefault call that runs it")],
+            examples: ["!py.bt", "!bt", "!py.bt -n"]),
 
         "!py.locals": CommandHelp(
             syntax: ["!py.locals [frame]"],

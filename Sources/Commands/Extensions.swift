@@ -11,6 +11,7 @@ extension Interpreter {
         ("ext", ["analyze", "address", "heap", "list", "sym"]),
         ("kdexts", ["process", "thread", "pcr"]),
         ("py", ["bt", "locals", "threads"]),
+        ("swift", ["types", "name2ee", "dumpmt", "dumpobj"]),
     ]
 
     static let extensionCommands: [CommandSpec] = [

@@ -10,13 +10,20 @@ import Symbols
 /// comes from the code object's location table as CPython decodes it.
 extension Interpreter {
     static let pythonFrameCommands: [CommandSpec] = [
-        CommandSpec(names: ["!py.bt"], summary: "the current thread's Python frames: !py.bt") { i, _ throws(CommandError) in
+        CommandSpec(names: ["!py.bt"], summary: "the current thread's Python frames: !py.bt [-n] (-n: among the native frames)") { i, inv throws(CommandError) in
             let python = try PythonRuntime(i)
             guard let state = try python.threadStates().first(where: { $0.nativeID == i.session.process?.current.tid }) else {
                 throw CommandError("!py.bt: this thread runs no Python (no PyThreadState for it)")
             }
-            i.output.line("Traceback (most recent call first):")
-            for frame in python.frames(of: state) { i.output.line("  File \"\(frame.file)\", line \(frame.line), in \(frame.function)") }
+            switch inv.arguments.trimmed() {
+            case "":
+                i.output.line("Traceback (most recent call first):")
+                for frame in python.frames(of: state) { i.output.line("  File \"\(frame.file)\", line \(frame.line), in \(frame.function)") }
+            case "-n":
+                try i.showInterleaved(python, state)
+            default:
+                throw CommandError("Usage: !py.bt [-n]")
+            }
         },
         CommandSpec(names: ["!py.locals"], summary: "a Python frame's locals (0: innermost): !py.locals [frame]") { i, inv throws(CommandError) in
             let python = try PythonRuntime(i)
@@ -38,6 +45,22 @@ extension Interpreter {
             }
         },
     ]
+}
+
+extension Interpreter {
+    /// `!py.bt -n`: the native stack with, under each `_PyEval_EvalFrameDefault` call, the
+    /// Python frames that call evaluates (up to the frame it was entered with).
+    fileprivate func showInterleaved(_ python: PythonRuntime, _ state: PythonRuntime.ThreadState) throws(CommandError) {
+        let process = try requireProcess()
+        var groups = python.frameGroups(of: state)
+        for (number, frame) in session.stack(process.current).enumerated() {
+            let name = frame.inlined ?? session.symbolize(frame.lookupAddress) ?? formatAddress(frame.pc)
+            output.line(String(number).leftPadded(to: 2, with: "0") + " " + formatAddress(frame.pc) + " " + name)
+            if name.contains("!_PyEval_EvalFrameDefault"), !groups.isEmpty {
+                for python in groups.removeFirst() { output.line("       Python: \(python.function) (\(python.file):\(python.line))") }
+            }
+        }
+    }
 }
 
 /// One look at a CPython 3.11 runtime in the target.
@@ -95,6 +118,7 @@ struct PythonRuntime {
         try member("_PyInterpreterFrame", "previous")
         try member("_PyInterpreterFrame", "prev_instr")
         try member("_PyInterpreterFrame", "owner")
+        try member("_PyInterpreterFrame", "is_entry")
         try member("PyCodeObject", "co_firstlineno")
         try member("PyCodeObject", "co_linetable")
         try member("PyCodeObject", "co_filename")
@@ -148,8 +172,13 @@ struct PythonRuntime {
     }
 
     /// A thread's frames, innermost first; C-owned entry frames (owner 3) are skipped.
-    func frames(of state: ThreadState) -> [Frame] {
-        var frames: [Frame] = []
+    func frames(of state: ThreadState) -> [Frame] { frameGroups(of: state).flatMap { $0 } }
+
+    /// The frames in the groups each C call of the evaluation loop runs, innermost first: a
+    /// group ends with the frame the loop was entered with (`is_entry`).
+    func frameGroups(of state: ThreadState) -> [[Frame]] {
+        var groups: [[Frame]] = [[]]
+        var frames: [Frame] { get { groups[groups.count - 1] } set { groups[groups.count - 1] = newValue } }
         var frame = word(at(word(at(state.address, "_ts.cframe")), "_PyCFrame.current_frame"))
         while frame != 0, frames.count < 4096 {
             let owner = interpreter.session.readMemory(at(frame, "_PyInterpreterFrame.owner"), count: 1).first ?? 0
@@ -160,10 +189,11 @@ struct PythonRuntime {
                 let offset = instruction >= start ? Int((instruction - start) / 2) : 0
                 frames.append(Frame(function: text(word(at(code, "PyCodeObject.co_qualname"))), file: text(word(at(code, "PyCodeObject.co_filename"))),
                                     line: line(code: code, instruction: offset), address: frame, code: code))
+                if interpreter.session.readMemory(at(frame, "_PyInterpreterFrame.is_entry"), count: 1).first ?? 0 != 0 { groups.append([]) }
             }
             frame = word(at(frame, "_PyInterpreterFrame.previous"))
         }
-        return frames
+        return groups.filter { !$0.isEmpty }
     }
 
     /// A `str`'s text: compact ASCII (its characters after the header), or `?` otherwise.

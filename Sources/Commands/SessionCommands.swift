@@ -41,5 +41,5 @@ extension Interpreter {
     static let allCommands: [CommandSpec] = executionCommands + traceCommands + breakpointCommands + eventCommands + registerCommands
         + memoryCommands + editCommands + expressionCommands + cppExpressionCommands + listCommands + disassemblyCommands + stackCommands
         + moduleCommands + dumpCommands + analyzeCommands + kernelCommands + sourceCommands + typeCommands + displayCommands + controlCommands + printfCommands + callCommands + sessionCommands
-        + extensionCommands + addressCommands + heapCommands + scriptCommands + pythonFrameCommands
+        + extensionCommands + addressCommands + heapCommands + scriptCommands + pythonFrameCommands + swiftCommands
 }

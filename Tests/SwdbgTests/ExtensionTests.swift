@@ -32,7 +32,7 @@ final class ExtensionTests: XCTestCase {
         XCTAssertEqual(out.output(of: "!run r rdi"), "rdi=0000000000000000", "the extension ran a command at the first hit (work(0)): \(out)")
         XCTAssertEqual(out.output(of: "!fail"), "!sample_extension.fail failed (it returned 7)", out)
         let matched = out.output(of: ".extmatch *e*").split(separator: "\n").map(String.init)
-        XCTAssertEqual(matched, ["!sample_extension.hello", "!sample_extension.peek", "!sample_extension.where", "!ext.analyze", "!ext.address", "!ext.heap", "!kdexts.process", "!kdexts.thread", "!py.threads"], out)
+        XCTAssertEqual(matched, ["!sample_extension.hello", "!sample_extension.peek", "!sample_extension.where", "!ext.analyze", "!ext.address", "!ext.heap", "!kdexts.process", "!kdexts.thread", "!py.threads", "!swift.types", "!swift.name2ee"], out)
         XCTAssertEqual(out.output(of: ".extmatch /e ext a*"), "!ext.analyze\n!ext.address", out)
         XCTAssertEqual(out.output(of: "!hello"), "No export hello found", "unloaded: \(out)")
         XCTAssertFalse(out.output(of: ".chain", occurrence: 1).contains("sample_extension"), out)
@@ -186,7 +186,7 @@ final class ExtensionTests: XCTestCase {
         let python = pyenv + "/versions/3.11.7/bin/python3.11"
         guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("pyenv's CPython 3.11.7 is not installed (\(python))") }
         let script = Harness.packageRoot.appendingPathComponent("Tests/Fixtures/pyframes.py").path
-        let out = try Harness.session(program: python, ["bp libc!clock_nanosleep", "g", "!py.bt", "!bt", "!py.threads", "!py.locals", "!py.locals 2", "!py.locals 9"],
+        let out = try Harness.session(program: python, ["bp libc!clock_nanosleep", "g", "!py.bt", "!bt", "!py.threads", "!py.locals", "!py.locals 2", "!py.locals 9", "!py.bt -n"],
                                       arguments: [script])
         let expected = ["Traceback (most recent call first):", "  File \"\(script)\", line 8, in inner", "  File \"\(script)\", line 12, in middle",
                         "  File \"\(script)\", line 17, in outer", "  File \"\(script)\", line 20, in <module>"].joined(separator: "\n")
@@ -197,6 +197,11 @@ final class ExtensionTests: XCTestCase {
         XCTAssertEqual(out.output(of: "!py.locals 2"), ["Locals of outer (\(script):17):", "    label = 'outer'", "    count = 3", "    ratio = 1.5",
                                                        "    missing = None", "    negative = -42"].joined(separator: "\n"), out)
         XCTAssertEqual(out.output(of: "!py.locals 9"), "!py.locals: no Python frame 9 (the thread has 4)", out)
+        // Among the native frames: Python's under the evaluation loop's C frame that runs them.
+        let mixed = out.output(of: "!py.bt -n")
+        XCTAssertTrue(mixed.range(of: #"libc!clock_nanosleep\n(.*\n)*.*libpython3_11!_PyEval_EvalFrameDefault\+0x[0-9a-f]+\n       Python: inner \("#, options: .regularExpression) != nil, mixed)
+        XCTAssertTrue(mixed.contains("       Python: <module> (\(script):20)\n"), mixed)
+        XCTAssertTrue(mixed.contains("libpython3_11!PyEval_EvalCode"), mixed)
         // A process without CPython: a clear error.
         let plain = try Harness.session("loop", ["!py.bt"])
         XCTAssertEqual(plain.output(of: "!py.bt"), "!py: no CPython runtime (_PyRuntime) with debug information in this process", plain)
@@ -216,5 +221,44 @@ final class ExtensionTests: XCTestCase {
         XCTAssertTrue(out.output(of: "g").contains("Break instruction exception"), "the initial breakpoint, the runtime loaded: \(out)")
         XCTAssertTrue(out.output(of: "bl", occurrence: 1).contains("e Disable Clear  00007"), "resolved in the loaded runtime: \(out)")
         XCTAssertTrue(out.output(of: "g", occurrence: 1).hasPrefix("Breakpoint 0 hit\n") && out.output(of: "g", occurrence: 1).contains("libswiftCore!swift_allocObject:"), out)
+    }
+
+    /// `!swift` from the runtime's metadata alone (the fixture is built without DWARF): the
+    /// module's types, a class's vtable with its methods' names, objects with their classes,
+    /// reference counts and stored properties — on the live process and on a core of it.
+    func testSwiftMetadataWithoutDWARF() throws {
+        let program = try Harness.fixture("classes", flags: ["-gnone"])
+        let core = Harness.fixtureDirectory + "/classes.core"
+        try? FileManager.default.removeItem(atPath: core)
+        let out = try Harness.session(program: program, ["bp classes!classes.inspect", "g", "!swift.types classes", "!swift.name2ee classes.Square.perimeter",
+                                                         "!swift.dumpmt classes.Square", "!swift.dumpmt classes.Circle", "!swift.dumpobj @rdi", "g",
+                                                         "!swift.dumpobj @rdi", ".dump /ma /o \(core)", "!swift.dumpmt classes.Point", "!swift.dumpobj @rsp"])
+        let types = out.output(of: "!swift.types classes").split(separator: "\n").map { $0.split(separator: " ").prefix(2).joined(separator: " ") }
+        XCTAssertEqual(types, ["class classes.Shape", "class classes.Circle", "class classes.Square", "struct classes.Point", "enum classes.Color"], out)
+        XCTAssertTrue(out.output(of: "!swift.name2ee classes.Square.perimeter").contains("Method:      classes.Square.perimeter() -> Swift.Int"), out)
+        let square = out.output(of: "!swift.dumpmt classes.Square")
+        XCTAssertTrue(square.contains("Superclass:         classes.Shape\n") && square.contains("Instance size:      48\n"), square)
+        XCTAssertTrue(square.contains("VTable:             5 entries"), square)
+        for method in ["side.getter", "side.setter", "side.modify", "__allocating_init", "perimeter"] {
+            XCTAssertTrue(square.contains("classes!classes.Square.\(method)"), square)
+        }
+        XCTAssertTrue(out.output(of: "!swift.dumpmt classes.Circle").contains("VTable:             1 entries"), "final: its initializer only: \(out)")
+        let circle = out.output(of: "!swift.dumpobj @rdi")
+        XCTAssertTrue(circle.contains("Class:              classes.Circle\n") && circle.contains("Strong references:  "), circle)
+        XCTAssertTrue(circle.contains("name             : Swift.String   \"circle\""), circle)
+        XCTAssertTrue(circle.contains("sides            : Swift.Int      0"), circle)
+        XCTAssertTrue(circle.contains("radius           : Swift.Double   2.0"), circle)
+        let squareObject = out.output(of: "!swift.dumpobj @rdi", occurrence: 1)
+        XCTAssertTrue(squareObject.contains("Class:              classes.Square") && squareObject.contains("side             : Swift.Int      3"), squareObject)
+        XCTAssertEqual(out.output(of: "!swift.dumpmt classes.Point"), "!swift.dumpmt: classes.Point is a struct, not a class", out)
+        XCTAssertTrue(out.output(of: "!swift.dumpobj @rsp").hasSuffix("is not a Swift object (its first word is no class metadata)"), out)
+        // A module without Swift metadata: a clear error.
+        let plain = try Harness.session("loop", ["!swift.types loop", "!swift.dumpmt loop.Nothing"])
+        XCTAssertEqual(plain.output(of: "!swift.types loop"), "!swift: loop has no Swift type metadata (swift5_type_metadata)", plain)
+        XCTAssertEqual(plain.output(of: "!swift.dumpmt loop.Nothing"), "!swift: no type loop.Nothing in the loaded modules' Swift type metadata", plain)
+        // The same object in the core.
+        let dump = try Harness.session(program: program, ["!swift.dumpobj @rdi", "!swift.types classes"], options: ["-z", core])
+        XCTAssertTrue(dump.output(of: "!swift.dumpobj @rdi").contains("side             : Swift.Int      3"), dump)
+        XCTAssertTrue(dump.output(of: "!swift.types classes").contains("class   classes.Square"), dump)
     }
 }
