@@ -199,7 +199,7 @@ struct PythonRuntime {
     /// A `str`'s text: compact ASCII (its characters after the header), or `?` otherwise.
     private func text(_ object: UInt64) -> String {
         guard object != 0 else { return "?" }
-        let length = Int(word(at(object, "PyASCIIObject.length")))
+        let length = Int(truncatingIfNeeded: word(at(object, "PyASCIIObject.length")))
         let state = interpreter.session.readMemory(at(object, "PyASCIIObject.state"), count: 1).first ?? 0
         // state: interned (2 bits), kind (3), compact (1), ascii (1).
         guard (0...4096).contains(length), state & 0x20 != 0, state & 0x40 != 0 else { return "?" }
@@ -212,7 +212,7 @@ struct PythonRuntime {
     private func line(code: UInt64, instruction: Int) -> Int {
         let firstLine = Int(Int32(truncatingIfNeeded: interpreter.session.readMemory(at(code, "PyCodeObject.co_firstlineno"), count: 4).littleEndian(at: 0, size: 4)))
         let table = word(at(code, "PyCodeObject.co_linetable"))
-        let size = Int(word(at(table, "PyVarObject.ob_size")))
+        let size = Int(truncatingIfNeeded: word(at(table, "PyVarObject.ob_size")))
         guard table != 0, (0...1 << 20).contains(size) else { return firstLine }
         let bytes = interpreter.session.readMemory(at(table, "PyBytesObject.ob_sval"), count: size)
         var index = 0, line = firstLine, unit = 0
@@ -263,7 +263,7 @@ struct PythonRuntime {
     /// would show an int, float, str, bool or None, other objects by their type's name.
     func locals(_ frame: Frame) -> [(String, String)] {
         let names = word(at(frame.code, "PyCodeObject.co_localsplusnames"))
-        let count = Int(word(at(names, "PyVarObject.ob_size")))
+        let count = Int(truncatingIfNeeded: word(at(names, "PyVarObject.ob_size")))
         guard names != 0, (0...4096).contains(count) else { return [] }
         return (0..<count).map { index in
             let name = text(word(at(names, "PyTupleObject.ob_item") &+ UInt64(8 * index)))
@@ -280,10 +280,12 @@ struct PythonRuntime {
         case "int":
             // ob_size: the digit count, negative for a negative number; 30-bit digits.
             let size = Int64(bitPattern: word(at(object, "PyVarObject.ob_size")))
-            guard abs(size) <= 2 else { return "<int object at \(formatAddress(object))>" }
-            let digits = interpreter.session.readMemory(at(object, "PyLongObject.ob_digit"), count: 4 * Int(abs(size)))
+            let count = Int(size.magnitude)
+            guard size.magnitude <= 2 else { return "<int object at \(formatAddress(object))>" }
+            let digits = interpreter.session.readMemory(at(object, "PyLongObject.ob_digit"), count: 4 * count)
+            guard digits.count == 4 * count else { return "<int object at \(formatAddress(object))>" }
             var magnitude: UInt64 = 0
-            for index in stride(from: Int(abs(size)) - 1, through: 0, by: -1) { magnitude = magnitude << 30 | digits.littleEndian(at: 4 * index, size: 4) }
+            for index in stride(from: count - 1, through: 0, by: -1) { magnitude = magnitude << 30 | digits.littleEndian(at: 4 * index, size: 4) }
             return size < 0 ? "-\(magnitude)" : "\(magnitude)"
         case "float":
             return "\(Double(bitPattern: word(at(object, "PyFloatObject.ob_fval"))))"

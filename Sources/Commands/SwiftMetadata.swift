@@ -234,7 +234,7 @@ struct SwiftMetadata {
         for (classMetadata, descriptor) in chain {
             guard let fields = relative(descriptor &+ 16) else { continue }
             let count = Int(min(u32(fields &+ 12), 1024)), recordSize = Int(u32(fields &+ 8) >> 16)
-            let vector = classMetadata &+ UInt64(8 * u32(descriptor &+ 40))
+            let vector = classMetadata &+ UInt64(u32(descriptor &+ 40)) &* 8
             for index in 0..<count {
                 let record = fields &+ 16 &+ UInt64(max(12, recordSize) * index)
                 let name = cString(relative(record &+ 8))
