@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Values", dependencies: ["Symbols", "Arch"]),
         .target(name: "Commands", dependencies: ["Engine", "Expressions", "Values", "CExtension", "CPython"], linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "DAP", dependencies: ["Commands", "Engine", "Expressions", "Values", "Symbols", "Arch", "Targets"]),
-        .target(name: "GdbServer", dependencies: ["Engine", "Symbols", "Arch", "Targets"]),
+        .target(name: "GdbServer", dependencies: ["Engine", "Expressions", "Symbols", "Arch", "Targets"]),
         .executableTarget(name: "swdbg", dependencies: [
             "Commands", "DAP", "GdbServer", "CLineEdit", "CSystem",
         ]),

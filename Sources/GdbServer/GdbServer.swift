@@ -1,5 +1,6 @@
 import Arch
 import Engine
+import Expressions
 import Glibc
 import Symbols
 import Targets
@@ -229,7 +230,8 @@ public final class GdbServer {
     /// `Z type,addr,kind` / `z type,addr,kind`: an engine breakpoint (int3, or a debug
     /// register for hardware ones and watchpoints) per point the client sets.
     private func point(_ text: String) -> String {
-        let parts = text.dropFirst().split(separator: ";").first?.split(separator: ",") ?? []
+        let sections = text.dropFirst().split(separator: ";")
+        let parts = sections.first?.split(separator: ",") ?? []
         guard parts.count >= 3, let type = Int(parts[0]), (0...4).contains(type), let address = UInt64(parts[1], radix: 16),
               let length = Int(parts[2], radix: 16) else { return "E01" }
         guard session.process?.isLive == true else { return "E01" }
@@ -238,7 +240,7 @@ public final class GdbServer {
             if points[key] != nil { removedPoints.insert(key) }
             return "OK"
         }
-        if points[key] != nil {
+        if points[key] != nil, !sections.dropFirst().contains(where: { $0.hasPrefix("X") }) {
             removedPoints.remove(key)
             return "OK"
         }
@@ -248,6 +250,25 @@ public final class GdbServer {
         case 2: request.hardware = HardwareWatch(access: .write, size: length)
         case 3, 4: request.hardware = HardwareWatch(access: .readWrite, size: length)
         default: break
+        }
+        // gdb's conditions (`;Xlen,bytecode`, any of them true stops), for the engine to test.
+        let conditions = sections.dropFirst().filter { $0.hasPrefix("X") }
+        if !conditions.isEmpty {
+            var texts: [String] = []
+            for condition in conditions {
+                guard let comma = condition.firstIndex(of: ","), let bytes = RemotePackets.bytes(fromHex: Array(condition[condition.index(after: comma)...].utf8))?.bytes,
+                      let masm = AgentExpression.masm(bytes, register: masmRegister) else { return "E01" }
+                texts.append(masm)
+            }
+            let text = texts.count == 1 ? texts[0] : "(" + texts.joined(separator: ") | (") + ")"
+            guard let parsed = try? MasmExpression.parse(Substring(text), radix: 16) else { return "E01" }
+            request.condition = BreakpointCondition(.masm(parsed), text: text)
+            if let existing = points[key] {
+                // A new condition for a point gdb still has: planted again with it.
+                try? session.removeBreakpoint(existing)
+                points[key] = nil
+                removedPoints.remove(key)
+            }
         }
         request.id = (10_000...).first { id in !session.breakpoints.contains { $0.id == id } }
         guard [1, 2, 4, 8].contains(request.hardware?.size ?? 1), let breakpoint = try? session.addBreakpoint(request) else { return "E01" }
@@ -265,6 +286,13 @@ public final class GdbServer {
             guard let signal = filter.signal else { continue }
             _ = session.filters.set(filter.code, action: passed.contains(signal) ? .ignore : .breakFirst, commands: nil, argument: nil)
         }
+    }
+
+    /// A register of gdb's numbering by its MASM name (nil for the x87 and vector ones).
+    func masmRegister(_ number: Int) -> String? {
+        guard layout.entries.indices.contains(number), case .general = layout.entries[number].source else { return nil }
+        let name = layout.entries[number].name
+        return name == "eflags" ? "efl" : name
     }
 
     /// Takes out the points the client removed, before a run that could hit them.

@@ -12,7 +12,7 @@ extension GdbServer {
         switch text {
         case _ where text.hasPrefix("qSupported"):
             reply = "PacketSize=20000;QStartNoAckMode+;qXfer:features:read+;qXfer:auxv:read+;qXfer:libraries-svr4:read+;"
-                + "qXfer:threads:read+;qXfer:exec-file:read+;multiprocess+;swbreak+;hwbreak+;vContSupported+;QPassSignals+"
+                + "qXfer:threads:read+;qXfer:exec-file:read+;multiprocess+;swbreak+;hwbreak+;vContSupported+;QPassSignals+;ConditionalBreakpoints+"
         case "QStartNoAckMode": reply = "OK"
         case _ where text.hasPrefix("QPassSignals:"):
             let numbers = text.dropFirst("QPassSignals:".count).split(separator: ";").compactMap { Int32($0, radix: 16) }

@@ -131,6 +131,18 @@ final class GdbServerTests: XCTestCase {
         XCTAssertEqual(printed.split(separator: "\n").last, undisturbed.split(separator: "\n").last, printed)
     }
 
+    /// gdb hands its breakpoint conditions to the server as agent expressions
+    /// (`ConditionalBreakpoints+`); swdbg evaluates them itself: the false hits never reach gdb.
+    func testGdbConditionsAreEvaluatedBySwdbg() throws {
+        let program = try Harness.fixture("dapdemo")
+        let server = try Server([program])
+        let out = try gdb(server.port, ["set debug remote 1", "break step if value == 3", "continue", "print value", "print counter", "detach"], program: program)
+        XCTAssertTrue(out.contains("Sending packet: $Z0,") && out.range(of: #"\$Z0,[0-9a-f]+,1;X[0-9a-f]+,[0-9a-f]+#"#, options: .regularExpression) != nil, "the condition went to the server: \(out)")
+        XCTAssertEqual(out.components(separatedBy: ";swbreak:;").count - 1, 1, "one stop reached gdb, at value 3: \(out)")
+        XCTAssertTrue(out.contains("$1 = 3") && out.contains("$2 = 3"), out)
+        XCTAssertTrue(server.finish().output.contains("total=20 sides=3 x=1"))
+    }
+
     func testLldbDebugsALaunchedProgramThroughSwdbg() throws {
         let program = try Harness.fixture("dapdemo")
         let server = try Server([program])
