@@ -69,7 +69,7 @@ extension Interpreter {
         AddressRegion(range: range, type: "", state: "MEM_FREE", protect: "PAGE_NOACCESS", usage: "Free", detail: "", image: nil)
     }
 
-    private func classify(_ region: MemoryRegion, _ process: DebuggedProcess, stacks: [(range: Range<UInt64>?, sp: UInt64, thread: ThreadInfo)], heaps: [Range<UInt64>]) -> AddressRegion {
+    private func classify(_ region: MemoryRegion, _ process: DebuggedProcess, stacks: [(sp: UInt64, thread: ThreadInfo)], heaps: [Range<UInt64>]) -> AddressRegion {
         let reserved = !region.readable && !region.writable && !region.executable
         let protect = reserved ? "PAGE_NOACCESS"
             : region.executable ? (region.writable ? "PAGE_EXECUTE_READWRITE" : region.readable ? "PAGE_EXECUTE_READ" : "PAGE_EXECUTE")
@@ -82,7 +82,7 @@ extension Interpreter {
             AddressRegion(range: region.range, type: type, state: state, protect: protect, usage: usage, detail: detail, image: image)
         }
         if let module { return made("MEM_IMAGE", "Image", "[\(module.name); \"\(module.path)\"]", image: module) }
-        if let stack = stacks.first(where: { $0.range.map { $0.overlaps(region.range) } ?? region.range.contains($0.sp) }) ?? (region.path == "[stack]" ? stacks.first { $0.thread.tid == process.pid } : nil) {
+        if let stack = stacks.first(where: { region.range.contains($0.sp) }) ?? (region.path == "[stack]" ? stacks.first { $0.thread.tid == process.pid } : nil) {
             return made("MEM_PRIVATE", "Stack", "[~\(stack.thread.index); \(session.eventPrefix(stack.thread.tid))]")
         }
         if region.path == "[stack]" { return made("MEM_PRIVATE", "Stack", "") }
@@ -93,12 +93,11 @@ extension Interpreter {
         return made("MEM_PRIVATE", "Other", region.path)
     }
 
-    /// Each thread's stack pointer, and for a thread the pthread library made, its stack's
-    /// extent (glibc's `struct pthread` keeps `stackblock` and `stackblock_size`).
-    private func threadStacks(_ process: DebuggedProcess) -> [(range: Range<UInt64>?, sp: UInt64, thread: ThreadInfo)] {
+    /// Each thread's stack pointer: the region holding it is that thread's stack.
+    private func threadStacks(_ process: DebuggedProcess) -> [(sp: UInt64, thread: ThreadInfo)] {
         process.threads.compactMap { thread in
             guard let registers = try? session.registers(thread) else { return nil }
-            return (nil, registers.rsp, thread)
+            return (registers.rsp, thread)
         }
     }
 

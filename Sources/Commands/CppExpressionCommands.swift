@@ -106,5 +106,5 @@ extension Interpreter {
 extension TypedValue {
     /// Where a visualizer reads the value: its memory, or the bytes it was assembled from;
     /// nil for a value that is neither (optimized out).
-    var place: ValuePlace? { address.map(ValuePlace.memory) ?? (bytes.isEmpty ? nil : .held(bytes)) }
+    public var place: ValuePlace? { address.map(ValuePlace.memory) ?? (bytes.isEmpty ? nil : .held(bytes)) }
 }

@@ -152,20 +152,16 @@ struct PythonRuntime {
 
     private func at(_ base: UInt64, _ key: String) -> UInt64 { base &+ UInt64(offsets[key] ?? 0) }
 
-    /// The interpreters' thread states, from `_PyRuntime.interpreters.head` on.
+    /// The main interpreter's thread states (`_PyRuntime.interpreters.head`; subinterpreters
+    /// are not followed).
     func threadStates() throws(CommandError) -> [ThreadState] {
         var states: [ThreadState] = []
-        var interpreterState = word(at(runtime, "pyruntimestate.interpreters.head"))
-        var interpreters = 0
-        while interpreterState != 0, interpreters < 64 {
-            var state = word(at(interpreterState, "_is.threads.head"))
-            while state != 0, states.count < 4096 {
-                let native = interpreter.session.readMemory(at(state, "_ts.native_thread_id"), count: 4)
-                states.append(ThreadState(address: state, nativeID: native.count == 4 ? Int32(truncatingIfNeeded: native.littleEndian(at: 0, size: 4)) : 0))
-                state = word(at(state, "_ts.next"))
-            }
-            interpreters += 1
-            interpreterState = 0  // one interpreter: the main one (subinterpreters follow `next`)
+        let interpreterState = word(at(runtime, "pyruntimestate.interpreters.head"))
+        var state = interpreterState == 0 ? 0 : word(at(interpreterState, "_is.threads.head"))
+        while state != 0, states.count < 4096 {
+            let native = interpreter.session.readMemory(at(state, "_ts.native_thread_id"), count: 4)
+            states.append(ThreadState(address: state, nativeID: native.count == 4 ? Int32(truncatingIfNeeded: native.littleEndian(at: 0, size: 4)) : 0))
+            state = word(at(state, "_ts.next"))
         }
         guard !states.isEmpty else { throw CommandError("!py: the runtime has no thread states yet") }
         return states

@@ -236,8 +236,3 @@ extension DebugAdapter {
         return .object([("result", .string(text.hasSuffix("\n") ? String(text.dropLast()) : text)), ("variablesReference", .integer(0))])
     }
 }
-
-extension TypedValue {
-    /// Where a value node reads it: memory, or the bytes it was assembled from.
-    var place: ValuePlace? { address.map(ValuePlace.memory) ?? (bytes.isEmpty ? nil : .held(bytes)) }
-}

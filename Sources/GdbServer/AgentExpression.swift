@@ -1,3 +1,5 @@
+import Arch
+
 /// gdb's agent expressions (the bytecode a `Z0,addr,kind;Xlen,bytes` condition carries when
 /// the server says `ConditionalBreakpoints+`) as MASM text for the engine's breakpoint
 /// conditions — which the engine may run in the kernel — so a false hit reaches neither gdb
@@ -46,7 +48,7 @@ enum AgentExpression {
             case 0x16, 0x2a:
                 guard let bits = take(1), (1...64).contains(bits), let value = pop() else { ok = false; break }
                 if bits == 64 { stack.append(value); break }
-                let mask = "0x" + String((UInt64(1) << bits) - 1, radix: 16)
+                let mask = "0x" + String(bitMask(Int(bits)), radix: 16)
                 if op == 0x2a {
                     stack.append("(\(value) & \(mask))")
                 } else {

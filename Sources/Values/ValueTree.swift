@@ -88,8 +88,7 @@ public struct ValueTree {
             let count = (bits.offset + bits.size + 7) / 8
             let bytes = count <= 8 ? place.read(count, read) : []
             guard bytes.count == count, count > 0 else { return "<unavailable>" }
-            let mask: UInt64 = bits.size >= 64 ? .max : (1 << UInt64(bits.size)) - 1
-            return formatter.scalarText(type, raw: (bytes.littleEndian(at: 0, size: count) >> UInt64(bits.offset)) & mask)
+            return formatter.scalarText(type, raw: (bytes.littleEndian(at: 0, size: count) >> UInt64(bits.offset)) & bitMask(bits.size))
         }
         switch type.kind {
         case .record:
